@@ -1,0 +1,121 @@
+/*
+ * `upkeep check`: loads the whole config root and prints every problem as
+ * file:line:col: message, or a summary of what was loaded. It reads files
+ * only; it does not contact any server (pre-checks do that at run time).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cmd.h"
+#include "config.h"
+#include "steps/step.h"
+#include "util/diag.h"
+#include "util/units.h"
+
+static void print_summary(const struct config *cfg)
+{
+	char dur[32], cut[32];
+
+	printf("config ok: %s (%zu window%s, %zu job%s)\n", cfg->root,
+	       cfg->nwindows, cfg->nwindows == 1 ? "" : "s", cfg->njobs,
+	       cfg->njobs == 1 ? "" : "s");
+	for (size_t i = 0; i < cfg->nwindows; i++) {
+		const struct config_window *w = &cfg->windows[i];
+
+		units_format_duration(w->duration_ms, dur, sizeof(dur));
+		units_format_duration(w->cutoff_ms, cut, sizeof(cut));
+		printf("  window %-12s \"%s\" %s, open %s, cutoff %s", w->name,
+		       w->start, w->timezone, dur, cut);
+		if (w->nblackout)
+			printf(", %zu blackout date%s", w->nblackout,
+			       w->nblackout == 1 ? "" : "s");
+		printf("\n");
+	}
+	for (size_t i = 0; i < cfg->njobs; i++) {
+		const struct config_job *j = &cfg->jobs[i];
+		char *wins = strv_join(&j->windows, ", ");
+
+		printf("  job    %-12s windows: %s; %zu pre-check%s, %zu "
+		       "step%s, %zu validation check%s\n", j->name,
+		       j->windows.n ? wins : "none (manual only)",
+		       j->prechecks.n, j->prechecks.n == 1 ? "" : "s",
+		       j->nsteps, j->nsteps == 1 ? "" : "s", j->validate.n,
+		       j->validate.n == 1 ? "" : "s");
+		for (size_t s = 0; s < j->nsteps; s++) {
+			units_format_duration(j->steps[s].timeout_ms, dur,
+					      sizeof(dur));
+			printf("           %zu. %-22s %-13s timeout %s\n", s + 1,
+			       j->steps[s].name, j->steps[s].kind->name, dur);
+		}
+		free(wins);
+	}
+}
+
+static int cmd_check_exec(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		CMD_COMMON_OPTIONS,
+		{ "quiet", no_argument, NULL, 'q' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct diags d = { 0 };
+	struct config cfg;
+	char *root;
+	int opt, quiet = 0, rc, done = 0;
+
+	optind = 0;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+" CMD_COMMON_SHORT "q", opts,
+				  NULL)) != -1) {
+		if (opt == 'q') {
+			quiet = 1;
+			continue;
+		}
+		rc = cmd_common_option(ctx, &cmd_check_entry, opt, &done);
+		if (done)
+			return rc;
+		if (rc < 0)
+			return cmd_usage_error(&cmd_check_entry, "unknown "
+					       "option '%s'", argv[optind - 1]);
+	}
+	if (optind < argc)
+		return cmd_usage_error(&cmd_check_entry, "unexpected argument "
+				       "'%s'", argv[optind]);
+	root = config_find_root(ctx->config_dir);
+	if (config_load(root, &cfg, &d) < 0) {
+		diags_print(&d, stderr);
+		fprintf(stderr, "upkeep check: %zu problem%s in config root "
+			"'%s'\n", d.n, d.n == 1 ? "" : "s", root);
+		rc = UPKEEP_EXIT_USAGE;
+	} else {
+		if (!quiet)
+			print_summary(&cfg);
+		rc = UPKEEP_EXIT_OK;
+	}
+	config_free(&cfg);
+	diags_free(&d);
+	free(root);
+	return rc;
+}
+
+const struct cmd_entry cmd_check_entry = {
+	.name = "check",
+	.args = "[--config DIR] [--quiet]",
+	.summary = "Validate the config root and list what it defines",
+	.help =
+	"Loads upkeep.yaml, schedules/*.yaml and jobs/*.yaml and reports every\n"
+	"problem at once as FILE:LINE:COL: MESSAGE (unknown keys and kinds get\n"
+	"a \"did you mean\"). Reads files only; servers are contacted by the\n"
+	"pre-checks of a run, not here.\n"
+	"\n"
+	"Options:\n"
+	"  -c, --config DIR  the config root (see 'upkeep --help')\n"
+	"  -q, --quiet       print nothing when the config is valid\n"
+	"\n"
+	"Exit codes: 0 the config is valid, 2 it has problems.\n"
+	"\n"
+	"Examples:\n"
+	"  upkeep check --config /etc/upkeep\n"
+	"  UPKEEP_CONFIG=./demo/config upkeep check -q && echo valid\n",
+	.exec = cmd_check_exec,
+};

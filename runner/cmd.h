@@ -1,0 +1,62 @@
+/*
+ * The subcommand interface (tmux's cmd_entry): each subcommand is one
+ * cmd-NAME.c file exporting `const struct cmd_entry cmd_NAME_entry`, and
+ * main.c holds the explicit table. Also the exit codes every command uses.
+ */
+#ifndef UPKEEP_CMD_H
+#define UPKEEP_CMD_H
+
+#include <getopt.h>
+#include <stdio.h>
+
+/* Exit codes (DESIGN.md, "A run"). */
+enum {
+	UPKEEP_EXIT_OK = 0,		/* succeeded, or a clean plan */
+	UPKEEP_EXIT_FAILED = 1,		/* the run failed or rolled back */
+	UPKEEP_EXIT_USAGE = 2,		/* usage or config error */
+	UPKEEP_EXIT_NOTHING = 3,	/* nothing ran */
+};
+
+/* What every command gets from the global options. */
+struct cmd_ctx {
+	char *config_dir;		/* --config, or NULL: see config_find_root */
+};
+
+struct cmd_entry {
+	const char *name;
+	const char *args;		/* synopsis after the name */
+	const char *summary;		/* one line, for the command list */
+	const char *help;		/* `upkeep help NAME`: options, examples */
+	/* argv[0] is the command name; returns an exit code. */
+	int (*exec)(struct cmd_ctx *ctx, int argc, char **argv);
+};
+
+extern const struct cmd_entry *const cmd_table[];
+const struct cmd_entry *cmd_find(const char *name);
+
+/* The global usage text with the command list. */
+void cmd_print_usage(FILE *out);
+/* Reports an unknown command name (with a suggestion); returns 2. */
+int cmd_unknown(const char *name);
+/* Prints the full help of a command to stdout. */
+void cmd_print_help(const struct cmd_entry *e);
+/* Prints "upkeep NAME: message" and the synopsis; returns 2. */
+int cmd_usage_error(const struct cmd_entry *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * The options every command accepts, for its getopt_long table, and their
+ * handling: returns -1 when opt is not one of them, else an exit code to
+ * return at once (help printed) or 0 to go on.
+ */
+#define CMD_COMMON_OPTIONS \
+	{ "config", required_argument, NULL, 'c' }, \
+	{ "help", no_argument, NULL, 'h' }
+#define CMD_COMMON_SHORT "c:h"
+int cmd_common_option(struct cmd_ctx *ctx, const struct cmd_entry *e, int opt,
+		      int *done);
+
+extern const struct cmd_entry cmd_check_entry;
+extern const struct cmd_entry cmd_help_entry;
+
+#endif

@@ -1,0 +1,750 @@
+/*
+ * Loads a config root (upkeep.yaml, schedules/NAME.yaml, jobs/NAME.yaml) into the
+ * model of config.h. Every problem becomes a file:line:col diagnostic and
+ * loading goes on, so `upkeep check` shows all of them in one pass. Windows
+ * load before jobs, so a job's window references are checked where they are
+ * written. The kinds' own settings are read by the kinds (steps/, checks/).
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "checks/check.h"
+#include "confmap.h"
+#include "steps/step.h"
+#include "util/mem.h"
+#include "util/suggest.h"
+
+#define CONFIG_DEFAULT_STABLE_REF "refs/upkeep/last-stable"
+#define ZONEINFO_DIR "/usr/share/zoneinfo"
+
+char *config_find_root(const char *dir)
+{
+	const char *env = getenv("UPKEEP_CONFIG");
+	struct stat st;
+
+	if (dir && *dir)
+		return xstrdup(dir);
+	if (env && *env)
+		return xstrdup(env);
+	if (stat("/etc/upkeep", &st) == 0 && S_ISDIR(st.st_mode))
+		return xstrdup("/etc/upkeep");
+	return xstrdup(".");
+}
+
+char *config_path(const struct config *cfg, const char *path)
+{
+	if (path[0] == '/' || strcmp(cfg->root, ".") == 0)
+		return xstrdup(path);
+	return xasprintf("%s/%s", cfg->root, path);
+}
+
+static void pos_set(struct config_pos *p, const struct confload *ld,
+		    const struct ynode *n)
+{
+	p->file = xstrdup(ld->file);
+	p->line = n->line;
+	p->col = n->col;
+}
+
+/*
+ * Names become file names, git ref components and report titles, so they
+ * are kept to a safe alphabet.
+ */
+static int check_name(struct confmap *m, const char *key, const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len > 64 || strspn(name, "abcdefghijklmnopqrstuvwxyz"
+			       "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != len ||
+	    name[0] == '.' || name[0] == '-') {
+		confmap_error(m, ytree_map_get(m->node, key),
+			      "'%s' must be a name of at most 64 letters, "
+			      "digits, '.', '_' or '-' that starts with a letter "
+			      "or digit, not '%s'", key, name);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Names declared so far in one scope (the jobs, the windows, the steps of a
+ * job), kept even for declarations that had other problems, so a duplicate
+ * is reported at once rather than after the first one is fixed.
+ */
+struct seen {
+	struct seen_item {
+		char *name;
+		char *file;
+		int line;
+		int col;
+	} *v;
+	size_t n;
+	size_t cap;
+};
+
+/* Reports name if it was seen before, else records it. */
+static void seen_check(struct seen *sn, struct confmap *m, const char *key,
+		       const char *what, const char *name)
+{
+	const struct ynode *at = ytree_map_get(m->node, key);
+	struct seen_item *it;
+
+	if (!name || !at)
+		return;
+	for (size_t i = 0; i < sn->n; i++) {
+		it = &sn->v[i];
+		if (strcmp(it->name, name) != 0)
+			continue;
+		if (strcmp(it->file, m->ld->file) == 0)
+			confmap_error(m, at, "duplicate %s '%s' (also at line "
+				      "%d)", what, name, it->line);
+		else
+			confmap_error(m, at, "duplicate %s '%s' (also defined "
+				      "at %s:%d:%d)", what, name, it->file,
+				      it->line, it->col);
+		return;
+	}
+	xgrow(&sn->v, &sn->cap, sn->n + 1, sizeof(*sn->v));
+	it = &sn->v[sn->n++];
+	it->name = xstrdup(name);
+	it->file = xstrdup(m->ld->file);
+	it->line = at->line;
+	it->col = at->col;
+}
+
+static void seen_free(struct seen *sn)
+{
+	for (size_t i = 0; i < sn->n; i++) {
+		free(sn->v[i].name);
+		free(sn->v[i].file);
+	}
+	free(sn->v);
+	memset(sn, 0, sizeof(*sn));
+}
+
+/* ---- settings (upkeep.yaml) -------------------------------------------- */
+
+static void settings_defaults(struct config_settings *s)
+{
+	s->state_dir = xstrdup("state");
+	s->reports_dir = xstrdup("reports");
+	s->snapshot_dir = xstrdup("snapshots");
+	s->step_timeout_ms = 30LL * 60 * 1000;
+	s->check_timeout_ms = 30LL * 1000;
+	s->kill_grace_ms = 10LL * 1000;
+	s->retry_delay_ms = 30LL * 1000;
+}
+
+static void load_settings(struct confload *ld, const struct ynode *root)
+{
+	struct config_settings *s = &ld->cfg->settings;
+	struct confmap m;
+
+	confmap_init(&m, ld, root, "upkeep.yaml");
+	confmap_str(&m, "state_dir", 0, &s->state_dir);
+	confmap_str(&m, "reports_dir", 0, &s->reports_dir);
+	confmap_str(&m, "snapshot_dir", 0, &s->snapshot_dir);
+	confmap_duration(&m, "step_timeout", 0, 1000, &s->step_timeout_ms);
+	confmap_duration(&m, "check_timeout", 0, 100, &s->check_timeout_ms);
+	confmap_duration(&m, "kill_grace", 0, 0, &s->kill_grace_ms);
+	confmap_duration(&m, "retry_delay", 0, 0, &s->retry_delay_ms);
+	confmap_finish(&m);
+}
+
+/* ---- windows (schedules/NAME.yaml) ------------------------------------- */
+
+static bool zone_exists(const char *zone)
+{
+	char path[512], magic[4];
+	FILE *f;
+	bool ok;
+
+	if (strcmp(zone, "UTC") == 0)
+		return true;
+	/* IANA names: no "..", no leading "/", a small alphabet. */
+	if (zone[0] == '/' || strstr(zone, "..") ||
+	    strspn(zone, "abcdefghijklmnopqrstuvwxyz"
+		   "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/_+-") != strlen(zone))
+		return false;
+	snprintf(path, sizeof(path), "%s/%s", ZONEINFO_DIR, zone);
+	f = fopen(path, "rb");
+	if (!f)
+		return false;
+	ok = fread(magic, 1, 4, f) == 4 && memcmp(magic, "TZif", 4) == 0;
+	fclose(f);
+	return ok;
+}
+
+static int parse_date(const char *s, struct config_date *d)
+{
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31,
+				     30, 31 };
+	int y, m, day, n = 0;
+	bool leap;
+
+	if (sscanf(s, "%4d-%2d-%2d%n", &y, &m, &day, &n) != 3 ||
+	    (size_t)n != strlen(s) || n != 10)
+		return -1;
+	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	if (y < 1970 || m < 1 || m > 12 || day < 1 || day > mdays[m - 1] ||
+	    (m == 2 && day == 29 && !leap))
+		return -1;
+	d->year = y;
+	d->month = m;
+	d->day = day;
+	return 0;
+}
+
+static void window_free(struct config_window *w)
+{
+	free(w->name);
+	free(w->start);
+	free(w->timezone);
+	free(w->blackout);
+	free(w->pos.file);
+}
+
+static void load_window(struct confload *ld, const struct ynode *root)
+{
+	struct config *cfg = ld->cfg;
+	struct config_window w = { 0 };
+	struct confmap m;
+	const struct ynode *bl;
+
+	confmap_init(&m, ld, root, "a window");
+	w.timezone = xstrdup("UTC");
+	if (confmap_str(&m, "window", CONFMAP_REQUIRED, &w.name) > 0)
+		check_name(&m, "window", w.name);
+	confmap_str(&m, "start", CONFMAP_REQUIRED, &w.start);
+	if (confmap_str(&m, "timezone", 0, &w.timezone) > 0 &&
+	    !zone_exists(w.timezone))
+		confmap_error(&m, ytree_map_get(root, "timezone"),
+			      "unknown time zone '%s' (use an IANA name like "
+			      "UTC or Europe/Berlin, as found under %s)",
+			      w.timezone, ZONEINFO_DIR);
+	confmap_duration(&m, "duration", CONFMAP_REQUIRED, 60 * 1000,
+			 &w.duration_ms);
+	if (confmap_duration(&m, "cutoff", 0, 0, &w.cutoff_ms) > 0 &&
+	    w.duration_ms && w.cutoff_ms >= w.duration_ms)
+		confmap_error(&m, ytree_map_get(root, "cutoff"),
+			      "'cutoff' must be shorter than 'duration' (no "
+			      "step could ever start)");
+	bl = confmap_node(&m, "blackout", 0);
+	if (bl) {
+		struct strv dates = { 0 };
+
+		if (confmap_strlist(&m, "blackout", 0, &dates) > 0) {
+			w.blackout = xcalloc(dates.n, sizeof(*w.blackout));
+			for (size_t i = 0; i < dates.n; i++) {
+				const struct ynode *at = bl->type == YTREE_SEQ ?
+							 bl->kids[i] : bl;
+
+				if (parse_date(dates.v[i], &w.blackout[i]) < 0)
+					confmap_error(&m, at, "blackout date "
+						      "'%s' is not a date like "
+						      "2026-12-27",
+						      dates.v[i]);
+			}
+			w.nblackout = dates.n;
+		}
+		strv_free(&dates);
+	}
+	seen_check(ld->seen, &m, "window", "window", w.name);
+	if (confmap_finish(&m) == 0 && w.name) {
+		pos_set(&w.pos, ld, root);
+		cfg->windows = xrealloc(cfg->windows, (cfg->nwindows + 1) *
+					sizeof(*cfg->windows));
+		cfg->windows[cfg->nwindows++] = w;
+		return;
+	}
+	window_free(&w);
+}
+
+/* ---- checks and steps --------------------------------------------------- */
+
+static void check_free(struct config_check *c)
+{
+	if (c->kind)
+		c->kind->free(c->settings);
+	free(c->name);
+	free(c->pos.file);
+}
+
+void config_checks_free(struct config_checks *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		check_free(&c->v[i]);
+	free(c->v);
+	c->v = NULL;
+	c->n = 0;
+}
+
+/* Reads `kind:` against a table of names; NULL after a diagnostic. */
+static const void *read_kind(struct confmap *m, const char *const *names,
+			     const char *what,
+			     const void *(*find)(const char *))
+{
+	const void *kind;
+	const char *hint;
+	char *name = NULL;
+	size_t n = 0;
+
+	if (confmap_str(m, "kind", CONFMAP_REQUIRED, &name) <= 0)
+		return NULL;
+	kind = find(name);
+	if (!kind) {
+		const struct ynode *at = ytree_map_get(m->node, "kind");
+		char list[256] = "";
+
+		for (n = 0; names[n]; n++)
+			snprintf(list + strlen(list), sizeof(list) - strlen(list),
+				 "%s%s", n ? ", " : "", names[n]);
+		hint = suggest_closest(name, names, n);
+		if (hint)
+			confmap_error(m, at, "unknown %s kind '%s' (did you mean "
+				      "'%s'?)", what, name, hint);
+		else
+			confmap_error(m, at, "unknown %s kind '%s' (known kinds: "
+				      "%s)", what, name, list);
+	}
+	free(name);
+	return kind;
+}
+
+static const void *find_check(const char *name)
+{
+	return check_kind_find(name);
+}
+
+static const void *find_step(const char *name)
+{
+	return step_kind_find(name);
+}
+
+/*
+ * Finishes a step's or check's mapping. With an unknown kind, its other
+ * keys cannot be judged, so only the kind is reported.
+ */
+static int finish(struct confmap *m, const void *kind)
+{
+	if (!kind)
+		return -1;
+	return confmap_finish(m);
+}
+
+int config_parse_checks(struct confload *ld, const struct ynode *list,
+			const char *what, struct config_checks *out)
+{
+	const struct config_settings *s = &ld->cfg->settings;
+	int before = (int)ld->diags->n;
+	struct seen names = { 0 };
+
+	if (list->type != YTREE_SEQ) {
+		diags_add(ld->diags, ld->file, list->line, list->col,
+			  "%s must be a list of checks, not %s", what,
+			  ytree_type_name(list));
+		return -1;
+	}
+	out->v = xcalloc(list->n, sizeof(*out->v));
+	for (size_t i = 0; i < list->n; i++) {
+		const struct ynode *item = list->kids[i];
+		struct config_check c = { 0 };
+		struct confmap m;
+		char label[96];
+
+		if (item->type != YTREE_MAP) {
+			diags_add(ld->diags, ld->file, item->line, item->col,
+				  "each entry of %s must be a mapping with "
+				  "name and kind, not %s", what,
+				  ytree_type_name(item));
+			continue;
+		}
+		snprintf(label, sizeof(label), "a check of %s", what);
+		confmap_init(&m, ld, item, label);
+		confmap_str(&m, "name", CONFMAP_REQUIRED, &c.name);
+		c.kind = read_kind(&m, check_kind_names(), "check",
+				   find_check);
+		c.timeout_ms = s->check_timeout_ms;
+		confmap_duration(&m, "timeout", 0, 100, &c.timeout_ms);
+		confmap_duration(&m, "retry_for", 0, 0, &c.retry_for_ms);
+		if (c.kind && c.kind->parse(&m, &c.settings) < 0 && !m.errors)
+			m.errors++;
+		seen_check(&names, &m, "name", "check name", c.name);
+		if (finish(&m, c.kind) < 0) {
+			check_free(&c);
+			continue;
+		}
+		pos_set(&c.pos, ld, item);
+		out->v[out->n++] = c;
+	}
+	seen_free(&names);
+	return (int)ld->diags->n > before ? -1 : 0;
+}
+
+static void step_free(struct config_step *st)
+{
+	if (st->kind)
+		st->kind->free(st->settings);
+	free(st->name);
+	free(st->pos.file);
+}
+
+static void load_steps(struct confload *ld, const struct ynode *list,
+		       struct config_job *job)
+{
+	const struct config_settings *s = &ld->cfg->settings;
+	static const char *const on_failure[] = { "abort", "continue",
+						  "rollback", NULL };
+	struct seen names = { 0 };
+
+	if (list->type != YTREE_SEQ || list->n == 0) {
+		diags_add(ld->diags, ld->file, list->line, list->col,
+			  "'steps' must be a non-empty list of steps, not %s",
+			  list->type == YTREE_SEQ ? "an empty list" :
+			  ytree_type_name(list));
+		return;
+	}
+	job->steps = xcalloc(list->n, sizeof(*job->steps));
+	for (size_t i = 0; i < list->n; i++) {
+		const struct ynode *item = list->kids[i];
+		struct config_step st = { 0 };
+		struct confmap m;
+		int policy = CONFIG_ON_FAILURE_ABORT;
+
+		if (item->type != YTREE_MAP) {
+			diags_add(ld->diags, ld->file, item->line, item->col,
+				  "each step must be a mapping with name and "
+				  "kind, not %s", ytree_type_name(item));
+			continue;
+		}
+		confmap_init(&m, ld, item, "a step");
+		confmap_str(&m, "name", CONFMAP_REQUIRED, &st.name);
+		st.kind = read_kind(&m, step_kind_names(), "step", find_step);
+		st.timeout_ms = s->step_timeout_ms;
+		st.retry_delay_ms = s->retry_delay_ms;
+		confmap_duration(&m, "timeout", 0, 1000, &st.timeout_ms);
+		confmap_int(&m, "retries", 0, 0, 100, &st.retries);
+		confmap_duration(&m, "retry_delay", 0, 0, &st.retry_delay_ms);
+		confmap_enum(&m, "on_failure", 0, on_failure, &policy);
+		st.on_failure = (enum config_on_failure)policy;
+		if (policy == CONFIG_ON_FAILURE_ROLLBACK && !job->has_tracked)
+			confmap_error(&m, ytree_map_get(item, "on_failure"),
+				      "'on_failure: rollback' needs the job's "
+				      "tracked_config (there is nothing to roll "
+				      "back to)");
+		confmap_bool(&m, "allow_overrun", 0, &st.allow_overrun);
+		if (st.kind && st.kind->parse(&m, &st.settings) < 0 && !m.errors)
+			m.errors++;
+		seen_check(&names, &m, "name", "step name", st.name);
+		if (finish(&m, st.kind) < 0) {
+			step_free(&st);
+			continue;
+		}
+		pos_set(&st.pos, ld, item);
+		job->steps[job->nsteps++] = st;
+	}
+	seen_free(&names);
+}
+
+/* ---- jobs (jobs/NAME.yaml) ---------------------------------------------- */
+
+static void job_free(struct config_job *j)
+{
+	free(j->name);
+	free(j->description);
+	strv_free(&j->windows);
+	free(j->tracked.repo);
+	free(j->tracked.stable_ref);
+	strv_free(&j->tracked.apply);
+	config_checks_free(&j->prechecks);
+	for (size_t i = 0; i < j->nsteps; i++)
+		step_free(&j->steps[i]);
+	free(j->steps);
+	config_checks_free(&j->validate);
+	free(j->pos.file);
+}
+
+static void load_tracked(struct confload *ld, struct confmap *jm,
+			 struct config_job *job)
+{
+	const struct ynode *n = confmap_node(jm, "tracked_config", 0);
+	struct config_tracked *t = &job->tracked;
+	struct confmap m;
+
+	if (!n)
+		return;
+	if (n->type != YTREE_MAP) {
+		confmap_error(jm, n, "'tracked_config' must be a mapping with "
+			      "repo (and optionally stable_ref, apply), not %s",
+			      ytree_type_name(n));
+		return;
+	}
+	confmap_init(&m, ld, n, "tracked_config");
+	t->stable_ref = xstrdup(CONFIG_DEFAULT_STABLE_REF);
+	t->apply_timeout_ms = 5LL * 60 * 1000;
+	if (confmap_str(&m, "repo", CONFMAP_REQUIRED, &t->repo) > 0) {
+		char *abs = config_path(ld->cfg, t->repo);
+
+		free(t->repo);
+		t->repo = abs;
+	}
+	if (confmap_str(&m, "stable_ref", 0, &t->stable_ref) > 0 &&
+	    (strncmp(t->stable_ref, "refs/", 5) != 0 ||
+	     strstr(t->stable_ref, "..") || strchr(t->stable_ref, ' ')))
+		confmap_error(&m, ytree_map_get(n, "stable_ref"),
+			      "'stable_ref' must be a full ref name such as %s, "
+			      "not '%s'", CONFIG_DEFAULT_STABLE_REF,
+			      t->stable_ref);
+	confmap_argv(&m, "apply", 0, &t->apply);
+	confmap_duration(&m, "apply_timeout", 0, 1000, &t->apply_timeout_ms);
+	job->has_tracked = confmap_finish(&m) == 0;
+	if (!job->has_tracked)
+		jm->errors++;
+}
+
+static void load_windows_ref(struct confload *ld, struct confmap *m,
+			     struct config_job *job)
+{
+	const struct config *cfg = ld->cfg;
+	const struct ynode *n = confmap_node(m, "windows", 0);
+	const char **names;
+
+	if (!n || confmap_strlist(m, "windows", 0, &job->windows) <= 0)
+		return;
+	names = xcalloc(cfg->nwindows + 1, sizeof(*names));
+	for (size_t i = 0; i < cfg->nwindows; i++)
+		names[i] = cfg->windows[i].name;
+	for (size_t i = 0; i < job->windows.n; i++) {
+		const char *w = job->windows.v[i];
+		const struct ynode *at = n->type == YTREE_SEQ ? n->kids[i] : n;
+		const char *hint;
+
+		if (config_window_find(cfg, w))
+			continue;
+		hint = suggest_closest(w, names, cfg->nwindows);
+		if (hint)
+			confmap_error(m, at, "window '%s' is not defined (did "
+				      "you mean '%s'?)", w, hint);
+		else
+			confmap_error(m, at, "window '%s' is not defined "
+				      "(windows live in schedules/*.yaml)", w);
+	}
+	free(names);
+}
+
+static void load_job(struct confload *ld, const struct ynode *root)
+{
+	struct config *cfg = ld->cfg;
+	struct config_job job = { 0 };
+	const struct ynode *n;
+	struct confmap m;
+
+	confmap_init(&m, ld, root, "a job");
+	if (confmap_str(&m, "job", CONFMAP_REQUIRED, &job.name) > 0)
+		check_name(&m, "job", job.name);
+	confmap_str(&m, "description", 0, &job.description);
+	load_windows_ref(ld, &m, &job);
+	load_tracked(ld, &m, &job);
+	n = confmap_node(&m, "prechecks", 0);
+	if (n && config_parse_checks(ld, n, "prechecks", &job.prechecks) < 0)
+		m.errors++;
+	n = confmap_node(&m, "steps", CONFMAP_REQUIRED);
+	if (n) {
+		size_t before = ld->diags->n;
+
+		load_steps(ld, n, &job);
+		if (ld->diags->n > before)
+			m.errors++;
+	}
+	n = confmap_node(&m, "validate", 0);
+	if (n && config_parse_checks(ld, n, "validate", &job.validate) < 0)
+		m.errors++;
+	seen_check(ld->seen, &m, "job", "job", job.name);
+	if (confmap_finish(&m) == 0 && job.name) {
+		pos_set(&job.pos, ld, root);
+		cfg->jobs = xrealloc(cfg->jobs, (cfg->njobs + 1) *
+				     sizeof(*cfg->jobs));
+		cfg->jobs[cfg->njobs++] = job;
+		return;
+	}
+	job_free(&job);
+}
+
+/* ---- files -------------------------------------------------------------- */
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool yaml_name(const char *name)
+{
+	size_t l = strlen(name);
+
+	if (name[0] == '.')
+		return false;
+	return (l > 5 && strcmp(name + l - 5, ".yaml") == 0) ||
+	       (l > 4 && strcmp(name + l - 4, ".yml") == 0);
+}
+
+/* The YAML files of root/sub, sorted; false when the directory is absent. */
+static bool list_dir(const char *root, const char *sub, struct strv *out,
+		     struct diags *d)
+{
+	char *dir = xasprintf("%s/%s", root, sub);
+	DIR *dh = opendir(dir);
+	struct dirent *e;
+
+	if (!dh) {
+		if (errno != ENOENT)
+			diags_add(d, dir, 0, 0, "cannot read directory: %s",
+				  strerror(errno));
+		free(dir);
+		return false;
+	}
+	while ((e = readdir(dh)))
+		if (yaml_name(e->d_name))
+			strv_push_owned(out, xasprintf("%s/%s", sub, e->d_name));
+	closedir(dh);
+	free(dir);
+	if (out->n)
+		qsort(out->v, out->n, sizeof(*out->v), cmp_str);
+	return true;
+}
+
+typedef void (*loader_fn)(struct confload *ld, const struct ynode *root);
+
+static void load_file(struct config *cfg, struct diags *d, struct seen *seen,
+		      const char *rel, const char *expect, loader_fn fn)
+{
+	char *display = config_path(cfg, rel);
+	struct confload ld = { .cfg = cfg, .diags = d, .file = display,
+			       .seen = seen };
+	struct ydoc doc;
+
+	if (ytree_load(display, display, &doc, d) == 0) {
+		if (!doc.root)
+			diags_add(d, display, 1, 1, "file is empty (expected a "
+				  "mapping that starts with '%s:')", expect);
+		else if (doc.root->type != YTREE_MAP)
+			diags_add(d, display, doc.root->line, doc.root->col,
+				  "expected a mapping that starts with '%s:', "
+				  "found %s", expect, ytree_type_name(doc.root));
+		else
+			fn(&ld, doc.root);
+		ytree_free(&doc);
+	}
+	free(display);
+}
+
+static void load_upkeep_yaml(struct confload *ld, const struct ynode *root)
+{
+	load_settings(ld, root);
+}
+
+int config_load(const char *root, struct config *cfg, struct diags *d)
+{
+	struct strv files = { 0 };
+	struct seen seen = { 0 };
+	struct stat st;
+	char *path;
+	bool have_sched, have_jobs;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->root = xstrdup(root);
+	settings_defaults(&cfg->settings);
+	if (stat(root, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		diags_add(d, root, 0, 0, "config root is not a directory (use "
+			  "--config DIR or set UPKEEP_CONFIG)");
+		return -1;
+	}
+	path = config_path(cfg, "upkeep.yaml");
+	if (stat(path, &st) == 0)
+		load_file(cfg, d, NULL, "upkeep.yaml", "state_dir",
+			  load_upkeep_yaml);
+	free(path);
+
+	have_sched = list_dir(root, "schedules", &files, d);
+	for (size_t i = 0; i < files.n; i++)
+		load_file(cfg, d, &seen, files.v[i], "window", load_window);
+	strv_free(&files);
+	seen_free(&seen);
+
+	have_jobs = list_dir(root, "jobs", &files, d);
+	for (size_t i = 0; i < files.n; i++)
+		load_file(cfg, d, &seen, files.v[i], "job", load_job);
+	strv_free(&files);
+	seen_free(&seen);
+
+	if (!have_sched && !have_jobs)
+		diags_add(d, root, 0, 0, "no config here: expected "
+			  "schedules/*.yaml and jobs/*.yaml (use --config DIR "
+			  "or set UPKEEP_CONFIG)");
+	diags_sort(d);
+	return d->n ? -1 : 0;
+}
+
+void config_free(struct config *cfg)
+{
+	struct config_settings *s = &cfg->settings;
+
+	for (size_t i = 0; i < cfg->nwindows; i++)
+		window_free(&cfg->windows[i]);
+	free(cfg->windows);
+	for (size_t i = 0; i < cfg->njobs; i++)
+		job_free(&cfg->jobs[i]);
+	free(cfg->jobs);
+	free(s->state_dir);
+	free(s->reports_dir);
+	free(s->snapshot_dir);
+	strv_free(&cfg->secrets);
+	free(cfg->root);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+const struct config_window *config_window_find(const struct config *cfg,
+					       const char *name)
+{
+	for (size_t i = 0; i < cfg->nwindows; i++)
+		if (strcmp(cfg->windows[i].name, name) == 0)
+			return &cfg->windows[i];
+	return NULL;
+}
+
+const struct config_job *config_job_find(const struct config *cfg,
+					 const char *name)
+{
+	for (size_t i = 0; i < cfg->njobs; i++)
+		if (strcmp(cfg->jobs[i].name, name) == 0)
+			return &cfg->jobs[i];
+	return NULL;
+}
+
+char *config_redact(const struct config *cfg, const char *s)
+{
+	char *out = xstrdup(s);
+
+	for (size_t i = 0; i < cfg->secrets.n; i++) {
+		const char *sec = cfg->secrets.v[i];
+		size_t sl = strlen(sec), off = 0;
+		char *hit;
+
+		/* Scan on after each replacement: the marker may hold sec. */
+		while ((hit = strstr(out + off, sec))) {
+			size_t at = (size_t)(hit - out);
+			char *next = xasprintf("%.*s<redacted>%s", (int)at, out,
+					       hit + sl);
+
+			free(out);
+			out = next;
+			off = at + strlen("<redacted>");
+		}
+	}
+	return out;
+}

@@ -1,0 +1,149 @@
+/*
+ * The in-memory model of a config root: global settings (upkeep.yaml),
+ * windows (schedules/NAME.yaml) and jobs (jobs/NAME.yaml), loaded with every
+ * problem reported as a file:line:col diagnostic. This file knows the
+ * common keys of steps and checks; each kind's own keys belong to the kind
+ * (runner/steps/, runner/checks/).
+ */
+#ifndef UPKEEP_CONFIG_H
+#define UPKEEP_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "util/diag.h"
+#include "util/strv.h"
+
+struct step_kind;
+struct check_kind;
+
+/* Where a thing was declared, for messages at run time. */
+struct config_pos {
+	char *file;
+	int line;
+	int col;
+};
+
+struct config_settings {
+	char *state_dir;		/* locks, journal, run state */
+	char *reports_dir;		/* run records and reports */
+	char *snapshot_dir;		/* default snapshot destination */
+	int64_t step_timeout_ms;	/* a step without timeout: */
+	int64_t check_timeout_ms;	/* a check without timeout: */
+	int64_t kill_grace_ms;		/* SIGTERM to SIGKILL */
+	int64_t retry_delay_ms;		/* a step without retry_delay: */
+};
+
+struct config_date {
+	int year, month, day;
+};
+
+struct config_window {
+	char *name;
+	char *start;			/* calendar spec, as written */
+	char *timezone;			/* IANA name */
+	int64_t duration_ms;
+	int64_t cutoff_ms;		/* no step starts in the last cutoff */
+	struct config_date *blackout;
+	size_t nblackout;
+	struct config_pos pos;
+};
+
+enum config_on_failure {
+	CONFIG_ON_FAILURE_ABORT,
+	CONFIG_ON_FAILURE_CONTINUE,
+	CONFIG_ON_FAILURE_ROLLBACK,
+};
+
+struct config_check {
+	char *name;
+	const struct check_kind *kind;
+	void *settings;			/* owned by kind */
+	int64_t timeout_ms;
+	int64_t retry_for_ms;		/* keep trying until it passes */
+	struct config_pos pos;
+};
+
+struct config_checks {
+	struct config_check *v;
+	size_t n;
+};
+
+struct config_step {
+	char *name;
+	const struct step_kind *kind;
+	void *settings;			/* owned by kind */
+	int64_t timeout_ms;
+	long retries;
+	int64_t retry_delay_ms;
+	enum config_on_failure on_failure;
+	bool allow_overrun;		/* may run past the window's end */
+	struct config_pos pos;
+};
+
+struct config_tracked {
+	char *repo;			/* git work tree, resolved */
+	char *stable_ref;
+	struct strv apply;		/* argv run after a rollback */
+	int64_t apply_timeout_ms;
+};
+
+struct config_job {
+	char *name;
+	char *description;
+	struct strv windows;		/* names; checked to exist */
+	bool has_tracked;
+	struct config_tracked tracked;
+	struct config_checks prechecks;
+	struct config_step *steps;
+	size_t nsteps;
+	struct config_checks validate;
+	struct config_pos pos;
+};
+
+struct config {
+	char *root;			/* the config root directory */
+	struct config_settings settings;
+	struct config_window *windows;
+	size_t nwindows;
+	struct config_job *jobs;
+	size_t njobs;
+	/* Values that came from ${VAR}: redacted from reports and logs. */
+	struct strv secrets;
+};
+
+/*
+ * Chooses the config root: dir when given, else $UPKEEP_CONFIG, else
+ * /etc/upkeep when it exists, else ".". Returns a new string.
+ */
+char *config_find_root(const char *dir);
+
+/*
+ * Loads everything under root. Returns 0 when there were no problems, -1
+ * when d holds at least one; cfg is usable only on 0.
+ */
+int config_load(const char *root, struct config *cfg, struct diags *d);
+void config_free(struct config *cfg);
+
+const struct config_window *config_window_find(const struct config *cfg,
+					       const char *name);
+const struct config_job *config_job_find(const struct config *cfg,
+					 const char *name);
+
+/* Resolves a path from the config against the root (absolute stays). */
+char *config_path(const struct config *cfg, const char *path);
+
+/*
+ * Returns a copy of s with every secret replaced by "<redacted>". Use it on
+ * anything built from config values before it reaches a report or a log.
+ */
+char *config_redact(const struct config *cfg, const char *s);
+
+/* Reading checks and steps is shared with the kinds that nest them. */
+struct confload;
+struct ynode;
+int config_parse_checks(struct confload *ld, const struct ynode *list,
+			const char *what, struct config_checks *out);
+void config_checks_free(struct config_checks *c);
+
+#endif

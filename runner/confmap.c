@@ -1,0 +1,520 @@
+/*
+ * Typed getters over a YAML mapping, with unknown-key detection and ${VAR}
+ * interpolation; see confmap.h. Values from the environment are recorded
+ * as secrets in the config so reports and logs can redact them.
+ */
+#include "confmap.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "util/error.h"
+#include "util/mem.h"
+#include "util/suggest.h"
+#include "util/units.h"
+
+void confmap_init(struct confmap *m, struct confload *ld,
+		  const struct ynode *node, const char *what)
+{
+	memset(m, 0, sizeof(*m));
+	m->ld = ld;
+	m->node = node;
+	m->what = what;
+}
+
+void confmap_error(struct confmap *m, const struct ynode *node,
+		   const char *fmt, ...)
+{
+	const struct ynode *at = node ? node : m->node;
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	diags_add(m->ld->diags, m->ld->file, at->line, at->col, "%s",
+		  msg ? msg : fmt);
+	free(msg);
+	m->errors++;
+}
+
+static void remember(struct confmap *m, const char *key)
+{
+	for (size_t i = 0; i < m->nknown; i++)
+		if (strcmp(m->known[i], key) == 0)
+			return;
+	/* A kind with more keys than this is a programming error. */
+	if (m->nknown == CONFMAP_MAX_KEYS)
+		abort();
+	m->known[m->nknown++] = key;
+}
+
+const struct ynode *confmap_node(struct confmap *m, const char *key, int flags)
+{
+	const struct ynode *v;
+
+	remember(m, key);
+	v = ytree_map_get(m->node, key);
+	if (v && ytree_is_null(v)) {
+		confmap_error(m, v, "'%s' has no value (remove the key or give "
+			      "it one)", key);
+		return NULL;
+	}
+	if (!v && (flags & CONFMAP_REQUIRED))
+		confmap_error(m, NULL, "%s is missing the required key '%s'",
+			      m->what, key);
+	return v;
+}
+
+/* Returns the scalar node of key, 0 when absent, -1 after a diagnostic. */
+static int scalar(struct confmap *m, const char *key, int flags,
+		  const char *expect, const struct ynode **out)
+{
+	int before = m->errors;
+	const struct ynode *v = confmap_node(m, key, flags);
+
+	if (!v)
+		return m->errors > before ? -1 : 0;
+	if (v->type != YTREE_SCALAR) {
+		confmap_error(m, v, "'%s' must be %s, not %s", key, expect,
+			      ytree_type_name(v));
+		return -1;
+	}
+	*out = v;
+	return 1;
+}
+
+int confload_string(struct confload *ld, const struct ynode *n, char **out)
+{
+	const char *s = n->value, *p;
+	size_t cap = n->len + 1, len = 0;
+	char *buf;
+
+	if (n->type != YTREE_SCALAR) {
+		diags_add(ld->diags, ld->file, n->line, n->col,
+			  "expected a value, not %s", ytree_type_name(n));
+		return -1;
+	}
+	if (strlen(s) != n->len) {
+		diags_add(ld->diags, ld->file, n->line, n->col,
+			  "value contains a NUL character");
+		return -1;
+	}
+	buf = xmalloc(cap);
+	for (p = s; *p;) {
+		const char *add = p;
+		size_t addlen = 1;
+		char *name = NULL;
+
+		if (p[0] == '$' && p[1] == '$') {
+			/* "$$" is a literal "$", so "$${X}" stays "${X}". */
+			p += 2;
+		} else if (p[0] == '$' && p[1] == '{') {
+			const char *end = strchr(p + 2, '}');
+			const char *val;
+			size_t nl;
+
+			if (!end) {
+				diags_add(ld->diags, ld->file, n->line, n->col,
+					  "unterminated '${' in '%s' (write "
+					  "${NAME}, or $$ for a literal $)", s);
+				goto fail;
+			}
+			nl = (size_t)(end - p - 2);
+			name = xstrndup(p + 2, nl);
+			if (nl == 0 || !(isalpha((unsigned char)name[0]) ||
+					 name[0] == '_') ||
+			    strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				   "abcdefghijklmnopqrstuvwxyz0123456789_") != nl) {
+				diags_add(ld->diags, ld->file, n->line, n->col,
+					  "'${%s}' is not a valid environment "
+					  "variable name (letters, digits and "
+					  "'_')", name);
+				goto fail;
+			}
+			val = getenv(name);
+			if (!val) {
+				diags_add(ld->diags, ld->file, n->line, n->col,
+					  "environment variable '%s' is not "
+					  "set (export it, or remove ${%s})",
+					  name, name);
+				goto fail;
+			}
+			if (*val && !strv_contains(&ld->cfg->secrets, val))
+				strv_push(&ld->cfg->secrets, val);
+			add = val;
+			addlen = strlen(val);
+			p = end + 1;
+			free(name);
+			name = NULL;
+		} else {
+			p++;
+		}
+		xgrow(&buf, &cap, len + addlen + 1, 1);
+		memcpy(buf + len, add, addlen);
+		len += addlen;
+		continue;
+fail:
+		free(name);
+		free(buf);
+		return -1;
+	}
+	buf[len] = '\0';
+	*out = buf;
+	return 0;
+}
+
+int confmap_str(struct confmap *m, const char *key, int flags, char **out)
+{
+	const struct ynode *v;
+	char *s;
+	int rc = scalar(m, key, flags, "a string", &v);
+
+	if (rc <= 0)
+		return rc;
+	if (confload_string(m->ld, v, &s) < 0) {
+		m->errors++;
+		return -1;
+	}
+	if (!*s && (flags & CONFMAP_REQUIRED)) {
+		confmap_error(m, v, "'%s' must not be empty", key);
+		free(s);
+		return -1;
+	}
+	free(*out);
+	*out = s;
+	return 1;
+}
+
+int confmap_bool(struct confmap *m, const char *key, int flags, bool *out)
+{
+	const struct ynode *v;
+	int rc = scalar(m, key, flags, "true or false", &v);
+
+	if (rc <= 0)
+		return rc;
+	if (strcmp(v->value, "true") == 0 || strcmp(v->value, "True") == 0 ||
+	    strcmp(v->value, "TRUE") == 0)
+		*out = true;
+	else if (strcmp(v->value, "false") == 0 ||
+		 strcmp(v->value, "False") == 0 ||
+		 strcmp(v->value, "FALSE") == 0)
+		*out = false;
+	else {
+		confmap_error(m, v, "'%s' must be true or false, not '%s'",
+			      key, v->value);
+		return -1;
+	}
+	return 1;
+}
+
+int confmap_int(struct confmap *m, const char *key, int flags, long min,
+		long max, long *out)
+{
+	const struct ynode *v;
+	char *end;
+	long n;
+	int rc = scalar(m, key, flags, "a whole number", &v);
+
+	if (rc <= 0)
+		return rc;
+	errno = 0;
+	n = strtol(v->value, &end, 10);
+	if (end == v->value || *end || !isdigit((unsigned char)
+		v->value[v->value[0] == '-' || v->value[0] == '+'])) {
+		confmap_error(m, v, "'%s' must be a whole number, not '%s'",
+			      key, v->value);
+		return -1;
+	}
+	if (errno == ERANGE || n < min || n > max) {
+		confmap_error(m, v, "'%s' must be between %ld and %ld, not %s",
+			      key, min, max, v->value);
+		return -1;
+	}
+	*out = n;
+	return 1;
+}
+
+int confmap_number(struct confmap *m, const char *key, int flags, double min,
+		   double max, double *out)
+{
+	const struct ynode *v;
+	char *end;
+	double n;
+	int rc = scalar(m, key, flags, "a number", &v);
+
+	if (rc <= 0)
+		return rc;
+	errno = 0;
+	n = strtod(v->value, &end);
+	if (end == v->value || *end || !isfinite(n) ||
+	    !(isdigit((unsigned char)v->value[0]) || v->value[0] == '-')) {
+		confmap_error(m, v, "'%s' must be a number, not '%s'", key,
+			      v->value);
+		return -1;
+	}
+	if (n < min || n > max) {
+		confmap_error(m, v, "'%s' must be between %g and %g, not %s",
+			      key, min, max, v->value);
+		return -1;
+	}
+	*out = n;
+	return 1;
+}
+
+int confmap_duration(struct confmap *m, const char *key, int flags,
+		     int64_t min_ms, int64_t *out)
+{
+	const struct ynode *v;
+	int64_t ms;
+	int rc = scalar(m, key, flags, "a duration like 90s, 15m or 1h30m", &v);
+
+	if (rc <= 0)
+		return rc;
+	if (units_parse_duration(v->value, &ms) < 0) {
+		confmap_error(m, v, "'%s': %s", key, error_last());
+		return -1;
+	}
+	if (ms < min_ms) {
+		char buf[32];
+
+		units_format_duration(min_ms, buf, sizeof(buf));
+		confmap_error(m, v, "'%s' must be at least %s, not %s", key,
+			      buf, v->value);
+		return -1;
+	}
+	*out = ms;
+	return 1;
+}
+
+int confmap_size(struct confmap *m, const char *key, int flags, uint64_t *out)
+{
+	const struct ynode *v;
+	int rc = scalar(m, key, flags, "a size like 512MiB or 10GB", &v);
+
+	if (rc <= 0)
+		return rc;
+	if (units_parse_size(v->value, out) < 0) {
+		confmap_error(m, v, "'%s': %s", key, error_last());
+		return -1;
+	}
+	return 1;
+}
+
+int confmap_ratio(struct confmap *m, const char *key, int flags, double *out)
+{
+	const struct ynode *v;
+	int rc = scalar(m, key, flags, "a percentage like 10%", &v);
+
+	if (rc <= 0)
+		return rc;
+	if (units_parse_ratio(v->value, out) < 0) {
+		confmap_error(m, v, "'%s': %s", key, error_last());
+		return -1;
+	}
+	return 1;
+}
+
+int confmap_amount(struct confmap *m, const char *key, int flags,
+		   struct confmap_amount *out)
+{
+	const struct ynode *v;
+	int rc = scalar(m, key, flags, "a size like 5GiB or a percentage "
+			"like 10%", &v);
+
+	if (rc <= 0)
+		return rc;
+	if (v->len && v->value[v->len - 1] == '%') {
+		if (units_parse_ratio(v->value, &out->percent) < 0)
+			goto bad;
+		out->is_ratio = true;
+		return 1;
+	}
+	if (units_parse_size(v->value, &out->bytes) < 0)
+		goto bad;
+	out->is_ratio = false;
+	return 1;
+bad:
+	confmap_error(m, v, "'%s': %s", key, error_last());
+	return -1;
+}
+
+int confmap_enum(struct confmap *m, const char *key, int flags,
+		 const char *const *choices, int *out)
+{
+	const struct ynode *v;
+	const char *hint;
+	size_t n = 0;
+	char list[256] = "";
+	int rc = scalar(m, key, flags, "one of a set of words", &v);
+
+	if (rc <= 0)
+		return rc;
+	for (n = 0; choices[n]; n++) {
+		if (strcmp(choices[n], v->value) == 0) {
+			*out = (int)n;
+			return 1;
+		}
+		snprintf(list + strlen(list), sizeof(list) - strlen(list),
+			 "%s%s", n ? ", " : "", choices[n]);
+	}
+	hint = suggest_closest(v->value, choices, n);
+	if (hint)
+		confmap_error(m, v, "'%s' must be one of %s, not '%s' (did you "
+			      "mean '%s'?)", key, list, v->value, hint);
+	else
+		confmap_error(m, v, "'%s' must be one of %s, not '%s'", key,
+			      list, v->value);
+	return -1;
+}
+
+int confmap_strlist(struct confmap *m, const char *key, int flags,
+		    struct strv *out)
+{
+	int before = m->errors;
+	const struct ynode *v = confmap_node(m, key, flags);
+	struct strv got = { 0 };
+	const struct ynode *const *items;
+	size_t n;
+
+	if (!v)
+		return m->errors > before ? -1 : 0;
+	if (v->type == YTREE_MAP) {
+		confmap_error(m, v, "'%s' must be a list of strings, not a "
+			      "mapping", key);
+		return -1;
+	}
+	items = v->type == YTREE_SEQ ? (const struct ynode *const *)v->kids :
+		&v;
+	n = v->type == YTREE_SEQ ? v->n : 1;
+	for (size_t i = 0; i < n; i++) {
+		char *s;
+
+		if (items[i]->type != YTREE_SCALAR || ytree_is_null(items[i])) {
+			confmap_error(m, items[i], "'%s' must be a list of "
+				      "strings; this item is %s", key,
+				      ytree_type_name(items[i]));
+			strv_free(&got);
+			return -1;
+		}
+		if (confload_string(m->ld, items[i], &s) < 0) {
+			m->errors++;
+			strv_free(&got);
+			return -1;
+		}
+		strv_push_owned(&got, s);
+	}
+	strv_free(out);
+	*out = got;
+	return 1;
+}
+
+int confmap_argv(struct confmap *m, const char *key, int flags,
+		 struct strv *out)
+{
+	int before = m->errors;
+	const struct ynode *v = confmap_node(m, key, flags);
+
+	if (!v)
+		return m->errors > before ? -1 : 0;
+	if (v->type != YTREE_SEQ || v->n == 0) {
+		confmap_error(m, v, "'%s' must be a non-empty list: the program "
+			      "and its arguments, e.g. [systemctl, restart, "
+			      "app] (use 'shell:' for a shell command line)",
+			      key);
+		return -1;
+	}
+	return confmap_strlist(m, key, flags, out);
+}
+
+int confmap_strmap(struct confmap *m, const char *key, int flags,
+		   struct strv *out)
+{
+	int before = m->errors;
+	const struct ynode *v = confmap_node(m, key, flags);
+	struct strv got = { 0 };
+
+	if (!v)
+		return m->errors > before ? -1 : 0;
+	if (v->type != YTREE_MAP) {
+		confmap_error(m, v, "'%s' must be a mapping of names to values, "
+			      "not %s", key, ytree_type_name(v));
+		return -1;
+	}
+	for (size_t i = 0; i + 1 < v->n; i += 2) {
+		const struct ynode *k = v->kids[i], *val = v->kids[i + 1];
+		char *s;
+
+		if (k->type != YTREE_SCALAR || !*k->value ||
+		    strchr(k->value, '=') || val->type != YTREE_SCALAR) {
+			confmap_error(m, k, "'%s' must map names to plain "
+				      "values", key);
+			strv_free(&got);
+			return -1;
+		}
+		if (confload_string(m->ld, val, &s) < 0) {
+			m->errors++;
+			strv_free(&got);
+			return -1;
+		}
+		strv_push_owned(&got, xasprintf("%s=%s", k->value, s));
+		free(s);
+	}
+	strv_free(out);
+	*out = got;
+	return 1;
+}
+
+int confmap_finish(struct confmap *m)
+{
+	const struct ynode *map = m->node;
+
+	for (size_t i = 0; i + 1 < map->n; i += 2) {
+		const struct ynode *k = map->kids[i];
+		const char *hint;
+		bool known = false;
+
+		if (m->errors >= CONFMAP_MAX_ERRORS) {
+			confmap_error(m, k, "too many problems in %s; stopping "
+				      "here", m->what);
+			break;
+		}
+		if (k->type != YTREE_SCALAR) {
+			confmap_error(m, k, "keys must be plain names, not %s",
+				      ytree_type_name(k));
+			continue;
+		}
+		for (size_t j = 0; j < m->nknown && !known; j++)
+			known = strcmp(m->known[j], k->value) == 0;
+		if (!known) {
+			hint = suggest_closest(k->value, m->known, m->nknown);
+			if (hint)
+				confmap_error(m, k, "unknown key '%s' in %s "
+					      "(did you mean '%s'?)", k->value,
+					      m->what, hint);
+			else
+				confmap_error(m, k, "unknown key '%s' in %s",
+					      k->value, m->what);
+			continue;
+		}
+		for (size_t j = 0; j < i; j += 2) {
+			const struct ynode *e = map->kids[j];
+
+			if (e->type == YTREE_SCALAR &&
+			    strcmp(e->value, k->value) == 0) {
+				confmap_error(m, k, "duplicate key '%s' (first "
+					      "set at line %d)", k->value,
+					      e->line);
+				break;
+			}
+		}
+	}
+	return m->errors ? -1 : 0;
+}

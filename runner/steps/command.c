@@ -1,0 +1,106 @@
+/*
+ * The `command` step kind: runs one program (argv, or an explicit `shell:`
+ * line) and judges it by its exit code. Also home of command_spec, shared
+ * with the command check so both read the same keys the same way.
+ */
+#include "steps/command.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "confmap.h"
+#include "steps/step.h"
+#include "util/mem.h"
+
+static int parse_exit_codes(struct confmap *m, struct command_spec *spec)
+{
+	const struct ynode *n = confmap_node(m, "expect_exit", 0);
+	const struct ynode *const *items;
+	size_t count;
+
+	spec->expect_exit[0] = 0;
+	spec->nexpect = 1;
+	if (!n)
+		return 0;
+	items = n->type == YTREE_SEQ ? (const struct ynode *const *)n->kids : &n;
+	count = n->type == YTREE_SEQ ? n->n : 1;
+	if (n->type == YTREE_MAP || count == 0 ||
+	    count > sizeof(spec->expect_exit) / sizeof(spec->expect_exit[0])) {
+		confmap_error(m, n, "'expect_exit' must be an exit code or a "
+			      "list of 1 to 16 of them, e.g. [0, 1]");
+		return -1;
+	}
+	for (size_t i = 0; i < count; i++) {
+		const struct ynode *it = items[i];
+		char *end;
+		long v;
+
+		if (it->type != YTREE_SCALAR ||
+		    (v = strtol(it->value, &end, 10), end == it->value ||
+		     *end || v < 0 || v > 255)) {
+			confmap_error(m, it, "'expect_exit' items must be exit "
+				      "codes from 0 to 255");
+			return -1;
+		}
+		spec->expect_exit[i] = (int)v;
+	}
+	spec->nexpect = count;
+	return 0;
+}
+
+int command_spec_parse(struct confmap *m, struct command_spec *spec)
+{
+	int before = m->errors;
+	int has_run = confmap_argv(m, "run", 0, &spec->argv);
+	int has_shell = confmap_str(m, "shell", 0, &spec->shell);
+
+	if (has_run > 0 && has_shell > 0)
+		confmap_error(m, ytree_map_get(m->node, "shell"),
+			      "give either 'run' (a program and its arguments) "
+			      "or 'shell' (a shell command line), not both");
+	else if (has_run == 0 && has_shell == 0)
+		confmap_error(m, NULL, "%s needs 'run: [program, args…]' (or "
+			      "'shell: \"command line\"' to use /bin/sh)",
+			      m->what);
+	confmap_strmap(m, "env", 0, &spec->env);
+	if (confmap_str(m, "cwd", 0, &spec->cwd) > 0) {
+		char *abs = config_path(m->ld->cfg, spec->cwd);
+
+		free(spec->cwd);
+		spec->cwd = abs;
+	}
+	parse_exit_codes(m, spec);
+	return m->errors > before ? -1 : 0;
+}
+
+void command_spec_free(struct command_spec *spec)
+{
+	strv_free(&spec->argv);
+	free(spec->shell);
+	strv_free(&spec->env);
+	free(spec->cwd);
+}
+
+static int command_parse(struct confmap *m, void **settings)
+{
+	struct command_spec *spec = xcalloc(1, sizeof(*spec));
+
+	*settings = spec;
+	return command_spec_parse(m, spec);
+}
+
+static void command_free(void *settings)
+{
+	if (!settings)
+		return;
+	command_spec_free(settings);
+	free(settings);
+}
+
+const struct step_kind step_kind_command = {
+	.name = "command",
+	.flags = STEP_MUTATES,
+	.parse = command_parse,
+	.free = command_free,
+};

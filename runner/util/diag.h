@@ -1,0 +1,33 @@
+/*
+ * Diagnostics: the list of problems found in config files, each with its
+ * file:line:col, so `upkeep check` can print every problem at once instead
+ * of stopping at the first. Not for runtime errors (see error.h).
+ */
+#ifndef UPKEEP_UTIL_DIAG_H
+#define UPKEEP_UTIL_DIAG_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+struct diag {
+	char *file;	/* as it is printed: relative to the cwd or absolute */
+	int line;	/* 1-based; 0 when the problem is the whole file */
+	int col;	/* 1-based */
+	char *msg;
+};
+
+struct diags {
+	struct diag *v;
+	size_t n;
+	size_t cap;
+};
+
+void diags_add(struct diags *d, const char *file, int line, int col,
+	       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Sorts by file, line and column, keeping the order of equal positions. */
+void diags_sort(struct diags *d);
+/* One "file:line:col: message" line each. */
+void diags_print(const struct diags *d, FILE *out);
+void diags_free(struct diags *d);
+
+#endif

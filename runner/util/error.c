@@ -1,0 +1,30 @@
+/*
+ * Thread-local "last error" buffer. Messages follow git's guidelines:
+ * lowercase first word, no final full stop, what is wrong then what to do.
+ */
+#include "util/error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+static _Thread_local char last[1024];
+
+int error_set(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(last, sizeof(last), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+const char *error_last(void)
+{
+	return last[0] ? last : "unknown error";
+}
+
+void error_clear(void)
+{
+	last[0] = '\0';
+}

@@ -1,0 +1,45 @@
+#!/bin/sh
+# Installs the Debian packages upkeep needs to build, run, demo and test,
+# and does nothing when they are all there. `make deps` runs it; so do
+# `make demo` and `make check`, which is what makes each of them work on a
+# fresh Debian machine by itself. The list is the one place packages are
+# named: add a package here, never by hand.
+set -eu
+
+PACKAGES="
+build-essential pkg-config
+libgit2-dev libpq-dev libcurl4-openssl-dev libyaml-dev libjansson-dev
+libcmocka-dev
+git tzdata ca-certificates
+postgresql postgresql-client
+podman crun catatonit
+docker-registry
+perl curl python3 busybox-static procps
+"
+
+missing=""
+for p in $PACKAGES; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+	     grep -q 'install ok installed'; then
+		missing="$missing $p"
+	fi
+done
+
+if [ -z "$missing" ]; then
+	echo "deps: all $(echo $PACKAGES | wc -w) packages are installed"
+	exit 0
+fi
+
+echo "deps: installing:$missing"
+if [ "$(id -u)" -eq 0 ]; then
+	SUDO=""
+elif command -v sudo >/dev/null 2>&1; then
+	SUDO="sudo"
+else
+	echo "deps: need root to install:$missing (run 'make deps' as root)" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing
