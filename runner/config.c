@@ -728,23 +728,32 @@ const struct config_job *config_job_find(const struct config *cfg,
 
 char *config_redact(const struct config *cfg, const char *s)
 {
-	char *out = xstrdup(s);
+	static const char marker[] = "<redacted>";
+	size_t cap = strlen(s) + 1, len = 0;
+	char *out = xmalloc(cap);
 
-	for (size_t i = 0; i < cfg->secrets.n; i++) {
-		const char *sec = cfg->secrets.v[i];
-		size_t sl = strlen(sec), off = 0;
-		char *hit;
+	/*
+	 * One pass, longest secret first at each position, so a secret that
+	 * is part of another, or of the marker itself, cannot leak a piece.
+	 */
+	while (*s) {
+		size_t best = 0;
 
-		/* Scan on after each replacement: the marker may hold sec. */
-		while ((hit = strstr(out + off, sec))) {
-			size_t at = (size_t)(hit - out);
-			char *next = xasprintf("%.*s<redacted>%s", (int)at, out,
-					       hit + sl);
+		for (size_t i = 0; i < cfg->secrets.n; i++) {
+			size_t l = strlen(cfg->secrets.v[i]);
 
-			free(out);
-			out = next;
-			off = at + strlen("<redacted>");
+			if (l > best && strncmp(s, cfg->secrets.v[i], l) == 0)
+				best = l;
+		}
+		xgrow(&out, &cap, len + sizeof(marker) + 1, 1);
+		if (best) {
+			memcpy(out + len, marker, sizeof(marker) - 1);
+			len += sizeof(marker) - 1;
+			s += best;
+		} else {
+			out[len++] = *s++;
 		}
 	}
+	out[len] = '\0';
 	return out;
 }

@@ -131,7 +131,8 @@ static int map_merge(struct builder *b, struct ynode *map)
 			const struct ynode *src = srcs[s];
 
 			if (src->type != YTREE_MAP) {
-				diags_add(b->d, b->display, v->line, v->col,
+				diags_add(b->d, b->display, old[i]->line,
+					  old[i]->col,
 					  "'<<' must be followed by an alias to "
 					  "a mapping, or a list of them");
 				rc = -1;
@@ -165,8 +166,12 @@ static void recompute_weight(struct ynode *n)
 		n->weight = sat_add(n->weight, n->kids[i]->weight);
 }
 
-/* Attaches a finished node to its parent (or as the root). */
-static int attach(struct builder *b, struct ynode *n, const char *anchor)
+/*
+ * Attaches a finished node to its parent (or as the root). at is where it
+ * appears in the text: for an alias, the alias, not the anchored node.
+ */
+static int attach(struct builder *b, struct ynode *n, const char *anchor,
+		  const yaml_mark_t *at)
 {
 	if (anchor)
 		anchor_set(b, anchor, n);
@@ -179,7 +184,8 @@ static int attach(struct builder *b, struct ynode *n, const char *anchor)
 	kid_add(parent, n);
 	if (n->weight > YTREE_MAX_NODES ||
 	    sat_add(parent->weight, n->weight) > YTREE_MAX_NODES) {
-		diags_add(b->d, b->display, n->line, n->col,
+		diags_add(b->d, b->display, (int)at->line + 1,
+			  (int)at->column + 1,
 			  "this document expands to more than %d nodes "
 			  "through aliases; refusing it (a 'billion laughs' "
 			  "document?)", YTREE_MAX_NODES);
@@ -211,7 +217,7 @@ static int on_event(struct builder *b, const yaml_event_t *ev)
 				    ev->data.scalar.length);
 		n->len = ev->data.scalar.length;
 		n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-		return attach(b, n, (const char *)ev->data.scalar.anchor);
+		return attach(b, n, (const char *)ev->data.scalar.anchor, m);
 	case YAML_ALIAS_EVENT:
 		n = anchor_get(b, (const char *)ev->data.alias.anchor);
 		if (!n) {
@@ -222,7 +228,7 @@ static int on_event(struct builder *b, const yaml_event_t *ev)
 				  (const char *)ev->data.alias.anchor);
 			return -1;
 		}
-		return attach(b, n, NULL);
+		return attach(b, n, NULL, m);
 	case YAML_SEQUENCE_START_EVENT:
 	case YAML_MAPPING_START_EVENT:
 		if (b->depth == YTREE_MAX_DEPTH) {
@@ -261,7 +267,7 @@ static int on_event(struct builder *b, const yaml_event_t *ev)
 			}
 		}
 		if (rc == 0)
-			rc = attach(b, n, a);
+			rc = attach(b, n, a, m);
 		free(a);
 		return rc;
 	}

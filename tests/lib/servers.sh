@@ -77,6 +77,7 @@ UPKEEP_SERVER_TIMEOUT=${UPKEEP_SERVER_TIMEOUT:-30}
 declare -A _srv_pid=()    # server name -> supervisor pid
 declare -A _srv_log=()    # server name -> its log file
 declare -A _srv_stop=()   # server name -> its stop function
+declare -A _srv_log_shown=()  # log file -> 1 once a failure has shown its tail
 _srv_order=()             # names in start order (teardown runs backwards)
 
 _servers_name=${0##*/}
@@ -249,6 +250,7 @@ _fixture_fail() {
 	fail "$1"
 	if [ -n "${2:-}" ] && [ -s "$2" ]; then
 		diag "last lines of $2:" "$(tail -n 25 "$2" | sed 's/^/    | /')"
+		_srv_log_shown[$2]=1
 	fi
 	exit 1
 }
@@ -391,6 +393,7 @@ servers_teardown() {
 	if [ "$_tap_failed" -gt 0 ]; then
 		for name in "${!_srv_log[@]}"; do
 			[ -s "${_srv_log[$name]}" ] || continue
+			[ -n "${_srv_log_shown[${_srv_log[$name]}]:-}" ] && continue
 			diag "last lines of the $name log (${_srv_log[$name]}):" \
 				"$(tail -n 10 "${_srv_log[$name]}" | sed 's/^/    | /')"
 		done

@@ -89,8 +89,13 @@ _tap_result() {   # _tap_result STATUS DESC [DIRECTIVE]
 	else
 		_tap_failed=$((_tap_failed + 1))
 		printf 'not ok %d - %s%s\n' "$_tap_count" "$desc" "${3:-}" >&"$_tap_fd_out"
-		diag "  Failed test '$2'"
-		diag "  at ${BASH_SOURCE[2]:-?} line ${BASH_LINENO[1]:-?}."
+		# Report the test file's line, not a line inside these libraries.
+		local i=1
+		while [ "$i" -lt $((${#BASH_SOURCE[@]} - 1)) ] &&
+			[[ ${BASH_SOURCE[i]} == */lib/tap.sh || ${BASH_SOURCE[i]} == */lib/servers.sh ]]; do
+			i=$((i + 1))
+		done
+		diag "  Failed test '$2'" "  at ${BASH_SOURCE[i]:-?} line ${BASH_LINENO[i - 1]:-?}."
 	fi
 }
 

@@ -1,0 +1,117 @@
+/*
+ * The explicit table of subcommands (tmux's cmd.c: no constructor or
+ * linker tricks) and what every command shares: lookup, help and usage
+ * text, the common options. A new command is one cmd-NAME.c file and one
+ * line in the table.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "util/mem.h"
+#include "util/suggest.h"
+
+const struct cmd_entry *const cmd_table[] = {
+	&cmd_check_entry,
+	&cmd_help_entry,
+	NULL,
+};
+
+const struct cmd_entry *cmd_find(const char *name)
+{
+	for (size_t i = 0; cmd_table[i]; i++)
+		if (strcmp(cmd_table[i]->name, name) == 0)
+			return cmd_table[i];
+	return NULL;
+}
+
+void cmd_print_help(const struct cmd_entry *e)
+{
+	printf("usage: upkeep %s %s\n\n%s.\n\n%s", e->name, e->args,
+	       e->summary, e->help);
+}
+
+int cmd_usage_error(const struct cmd_entry *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "upkeep %s: ", e->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nusage: upkeep %s %s\n(see 'upkeep help %s')\n",
+		e->name, e->args, e->name);
+	return UPKEEP_EXIT_USAGE;
+}
+
+int cmd_common_option(struct cmd_ctx *ctx, const struct cmd_entry *e, int opt,
+		      int *done)
+{
+	switch (opt) {
+	case 'c':
+		free(ctx->config_dir);
+		ctx->config_dir = xstrdup(optarg);
+		return 0;
+	case 'h':
+		cmd_print_help(e);
+		*done = 1;
+		return UPKEEP_EXIT_OK;
+	default:
+		return -1;
+	}
+}
+
+void cmd_print_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: upkeep [--config DIR] COMMAND [ARGS…]\n"
+		"       upkeep --help | --version\n"
+		"\n"
+		"upkeep runs declarative maintenance jobs (snapshots, Docker "
+		"cleanup,\nVACUUM ANALYZE, patch checks, validation, plain "
+		"commands) inside\nmaintenance windows, and rolls a "
+		"git-tracked config back when a run\nleaves the system "
+		"unhealthy.\n"
+		"\n"
+		"Commands:\n");
+	for (size_t i = 0; cmd_table[i]; i++)
+		fprintf(out, "  %-8s %s\n", cmd_table[i]->name,
+			cmd_table[i]->summary);
+	fprintf(out,
+		"\n"
+		"Global options:\n"
+		"  -c, --config DIR  the config root: holds upkeep.yaml, "
+		"schedules/*.yaml\n"
+		"                    and jobs/*.yaml (default: $UPKEEP_CONFIG, "
+		"else\n"
+		"                    /etc/upkeep if it exists, else the current "
+		"directory)\n"
+		"  -h, --help        this text; 'upkeep help COMMAND' for one "
+		"command\n"
+		"  -V, --version     the version\n"
+		"\n"
+		"Exit codes: 0 ok, 1 the run failed or rolled back, 2 usage "
+		"or config\nerror, 3 nothing ran (pre-check failed, outside "
+		"a window, lock held).\n");
+}
+
+int cmd_unknown(const char *name)
+{
+	const char *names[sizeof(cmd_table) / sizeof(cmd_table[0])];
+	const char *hint;
+	size_t n;
+
+	for (n = 0; cmd_table[n]; n++)
+		names[n] = cmd_table[n]->name;
+	hint = suggest_closest(name, names, n);
+	if (hint)
+		fprintf(stderr, "upkeep: unknown command '%s' (did you mean "
+			"'%s'?)\n", name, hint);
+	else
+		fprintf(stderr, "upkeep: unknown command '%s' (see 'upkeep "
+			"--help' for the list)\n", name);
+	return UPKEEP_EXIT_USAGE;
+}
+
