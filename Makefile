@@ -104,6 +104,7 @@ demo: deps all
 	@scripts/demo.sh $(BUILD)/upkeep
 
 bench: all
+	@scripts/deps.sh bench
 	@bench/run.sh $(BUILD)/upkeep
 
 install: all
