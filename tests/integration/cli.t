@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# The CLI frame of the real binary: --help, --version, `help CMD`, exit
+# codes for usage errors, config-root discovery, and that the shipped
+# config passes `upkeep check`.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/tap.sh"
+repo=$(cd "$here/../.." && pwd)
+UPKEEP=${UPKEEP:-$repo/build/upkeep}
+tmp=$(mktemp -d)
+cleanup() { rm -rf "$tmp"; }
+tap_at_exit cleanup
+
+# run ARGS...: sets $out, $err and $rc.
+run() {
+	"$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	out=$(cat "$tmp/out")
+	err=$(cat "$tmp/err")
+}
+
+run "$UPKEEP" --help
+is "$rc" 0 "--help exits 0"
+like "$out" 'usage: upkeep \[--config DIR\] COMMAND' "--help shows the usage line"
+like "$out" 'check +Validate the config root' "--help lists the check command"
+like "$out" 'Exit codes: 0 ok, 1 the run failed' "--help explains exit codes"
+
+run "$UPKEEP" --version
+is "$rc" 0 "--version exits 0"
+like "$out" '^upkeep [0-9]+\.[0-9]+\.[0-9]+$' "--version prints a version"
+
+run "$UPKEEP" help check
+is "$rc" 0 "help check exits 0"
+like "$out" 'usage: upkeep check \[--config DIR\] \[--quiet\]' "help check shows its synopsis"
+like "$out" 'FILE:LINE:COL: MESSAGE' "help check says what errors look like"
+
+run "$UPKEEP" check --help
+is "$rc" 0 "check --help exits 0"
+like "$out" 'usage: upkeep check' "check --help is the command's help"
+
+run "$UPKEEP"
+is "$rc" 2 "no command: exit 2"
+like "$err" 'usage: upkeep' "no command: usage on stderr"
+
+run "$UPKEEP" chek
+is "$rc" 2 "unknown command: exit 2"
+is "$err" "upkeep: unknown command 'chek' (did you mean 'check'?)" "unknown command suggests"
+
+run "$UPKEEP" --frobnicate check
+is "$rc" 2 "unknown global option: exit 2"
+is "$err" "upkeep: unknown option '--frobnicate' (see 'upkeep --help')" "unknown option named"
+
+run "$UPKEEP" check --bogus
+is "$rc" 2 "unknown command option: exit 2"
+like "$err" "^upkeep check: unknown option '--bogus'" "unknown command option named"
+
+run "$UPKEEP" check extra
+is "$rc" 2 "stray argument: exit 2"
+like "$err" "unexpected argument 'extra'" "stray argument named"
+
+run "$UPKEEP" help nosuch
+is "$rc" 2 "help for an unknown command: exit 2"
+
+# The shipped config is valid, found by --config, $UPKEEP_CONFIG or cwd.
+run "$UPKEEP" check --config "$repo"
+is "$rc" 0 "shipped config passes check" || diag "$err"
+like "$out" 'config ok: .* \(2 windows, 2 jobs\)' "summary counts windows and jobs"
+like "$out" 'job +weekly +windows: sunday; 3 pre-checks, 4 steps, 4 validation checks' "weekly job summarised"
+
+run env UPKEEP_CONFIG="$repo" "$UPKEEP" check -q
+is "$rc" 0 "UPKEEP_CONFIG names the root"
+is "$out" "" "--quiet prints nothing on success"
+
+run sh -c "cd '$repo' && '$UPKEEP' check -q"
+is "$rc" 0 "the current directory is the default root"
+
+run "$UPKEEP" --config "$repo" check -q
+is "$rc" 0 "--config works before the command too"
+
+run "$UPKEEP" check --config "$tmp/nope"
+is "$rc" 2 "missing root: exit 2"
+is "$err" "$tmp/nope: config root is not a directory (use --config DIR or set UPKEEP_CONFIG)
+upkeep check: 1 problem in config root '$tmp/nope'" "missing root explained"
+
+mkdir -p "$tmp/empty"
+run "$UPKEEP" check --config "$tmp/empty"
+is "$rc" 2 "root without schedules/ or jobs/: exit 2"
+like "$err" "no config here: expected schedules/\*.yaml and jobs/\*.yaml" "empty root explained"
+
+done_testing
