@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # tests/integration/fixture-http.t - the HTTP fixture itself.
 #
 # Proves that http_start (tests/lib/servers.sh) runs tests/lib/http_fixture.py
@@ -7,6 +8,7 @@
 # records what a client (here: curl, standing in for upkeep's webhooks)
 # sent, and that http_stop closes the port.  Not a test of upkeep itself.
 set -uo pipefail
+# shellcheck source=../lib/servers.sh
 . "$(dirname "$0")/../lib/servers.sh"
 
 # json EXPR - evaluate a Python expression over the JSON on stdin (as `d`).

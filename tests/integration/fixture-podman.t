@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # tests/integration/fixture-podman.t - the Podman Docker-API fixture itself.
 #
 # Proves that podman_start (tests/lib/servers.sh) runs `podman system
@@ -9,6 +10,7 @@
 # process behind.  Containers are created, never started: this VM's crun
 # cannot start them.  Not a test of upkeep itself.
 set -uo pipefail
+# shellcheck source=../lib/servers.sh
 . "$(dirname "$0")/../lib/servers.sh"
 
 # json EXPR - evaluate a Python expression over the JSON on stdin (as `d`).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # tests/integration/fixture-postgres.t - the PostgreSQL fixture itself.
 #
 # Proves that pg_start (tests/lib/servers.sh) gives a working, private
@@ -7,6 +8,7 @@
 # pg_stop really stops it.  Checked with psql, the independent client.  Not
 # a test of upkeep itself - the upkeep tests rely on this one being green.
 set -uo pipefail
+# shellcheck source=../lib/servers.sh
 . "$(dirname "$0")/../lib/servers.sh"
 
 pg_start

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # tests/integration/fixture-registry.t - the OCI registry fixture itself.
 #
 # Proves that registry_start (tests/lib/servers.sh) runs docker-registry
@@ -7,6 +8,7 @@
 # (blob uploads, an OCI manifest), reads it back by tag and digest and
 # deletes it; and that registry_stop closes the port.  Not a test of upkeep.
 set -uo pipefail
+# shellcheck source=../lib/servers.sh
 . "$(dirname "$0")/../lib/servers.sh"
 
 registry_start

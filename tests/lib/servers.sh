@@ -1,3 +1,4 @@
+# shellcheck shell=bash source-path=SCRIPTDIR
 # tests/lib/servers.sh - real servers for the integration tests.
 #
 # What it is for: giving one bash test its own throwaway PostgreSQL 15
@@ -22,9 +23,12 @@
 #                             isolated store (vfs) in the temp dir
 #       exports DOCKER_HOST=unix://..., PODMAN_SOCK (the socket path),
 #       CONTAINERS_CONF, CONTAINERS_STORAGE_CONF, CONTAINERS_REGISTRIES_CONF
-#       (so even a bare `podman` uses the isolated store); sets the array
-#       PODMAN (the podman CLI with explicit store flags: "${PODMAN[@]}" images)
-#       and the function podman_cli ARGS... (the same)
+#       and puts a podman wrapper first on PATH (so even a bare `podman` uses
+#       the isolated store and leaves /var/lib/containers alone); sets the
+#       array PODMAN (the CLI with explicit store flags: "${PODMAN[@]}" images)
+#       and the function podman_cli ARGS... (the same).  Prefer starting
+#       containers through the API: the conmon of a container started by
+#       the CLI is not under the supervisor (podman_stop kills it by path).
 #   podman_stop
 #   registry_start            docker-registry (distribution 2.8), filesystem
 #                             storage in the temp dir, deletes enabled, no auth
@@ -55,7 +59,7 @@
 # daemonizes (conmon, ...) stays its descendant - and that kills the whole
 # tree when asked to stop, when the server exits, or when the test shell
 # dies without running its EXIT trap (even SIGKILL).  It also reaps them,
-# which matters where PID 1 does not (this VM's does not).
+# which matters where PID 1 reaps late (this VM's left zombies for minutes).
 #
 # Knobs: UPKEEP_SERVER_TIMEOUT (30), UPKEEP_KEEP_TMP=1 (keep the temp dir and
 # logs, print where), UPKEEP_PYTHON (python3 to use), PG_BINDIR
@@ -65,7 +69,7 @@
 _SERVERS_SH_LOADED=1
 
 UPKEEP_TEST_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=tap.sh
+# shellcheck source=./tap.sh
 . "$UPKEEP_TEST_LIB/tap.sh"
 
 # The system python starts in ~40 ms; a pyenv shim takes ~200 ms per call.
@@ -416,6 +420,7 @@ tap_at_exit servers_teardown
 
 _pg_as=()   # prefix that runs a command as the cluster owner
 
+# shellcheck disable=SC2120 # the CONF_LINE arguments are optional
 pg_start() {
 	if [ -n "${_srv_pid[postgres]:-}" ]; then
 		return 0
@@ -487,6 +492,7 @@ pg_stop() {
 # Podman's Docker-compatible API service.
 
 PODMAN=()
+_podman_real=""   # the podman binary itself (PATH gets a wrapper first)
 
 podman_cli() {
 	"${PODMAN[@]}" "$@"
@@ -542,7 +548,37 @@ podman_start() {
 	export CONTAINERS_CONF=$dir/containers.conf
 	export CONTAINERS_STORAGE_CONF=$dir/storage.conf
 	export CONTAINERS_REGISTRIES_CONF=$dir/registries.conf
-	PODMAN=(podman --root "$dir/root" --runroot "$dir/runroot" --storage-driver vfs
+	# containers/image keeps a blob-info cache in /var/lib/containers/cache
+	# when run as root, and podman 4.3 has no setting to move it.  So podman
+	# runs in a private mount namespace in which a directory of ours is
+	# bind-mounted over /var/lib/containers: the wrapper $dir/bin/podman
+	# does that, and goes first on PATH so that a bare `podman` gets it too.
+	# Where mount namespaces are not allowed (an unprivileged container),
+	# the wrapper runs podman as it is and that one cache file is shared.
+	[ -n "$_podman_real" ] || _podman_real=$(command -v podman)
+	mkdir -p "$dir/bin" "$dir/varlib"
+	{
+		echo '#!/bin/sh'
+		echo '# podman for one upkeep integration test (written by tests/lib/servers.sh).'
+		# Big temporary files go to $TMPDIR, else /var/tmp.
+		printf 'TMPDIR=%q; export TMPDIR\n' "$dir/tmp"
+		if [ "$(id -u)" -eq 0 ] && mkdir -p /var/lib/containers 2>/dev/null &&
+			unshare --mount --propagation private -- \
+				mount --bind "$dir/varlib" /var/lib/containers 2>/dev/null; then
+			echo '# In a private mount namespace, /var/lib/containers is the test'"'"'s own.'
+			# shellcheck disable=SC2016 # $0 and $@ are for the wrapper
+			printf '%s %q %q "$@"\n' \
+				"exec unshare --mount --propagation private -- /bin/sh -c 'mount --bind \"\$0\" /var/lib/containers && exec \"\$@\"'" \
+				"$dir/varlib" "$_podman_real"
+		else
+			[ "$(id -u)" -eq 0 ] &&
+				diag "podman fixture: no private mount namespace here; /var/lib/containers/cache is shared with the host"
+			printf 'exec %q "$@"\n' "$_podman_real"
+		fi
+	} >"$dir/bin/podman"
+	chmod +x "$dir/bin/podman"
+	case ":$PATH:" in *":$dir/bin:"*) ;; *) PATH=$dir/bin:$PATH ;; esac
+	PODMAN=("$dir/bin/podman" --root "$dir/root" --runroot "$dir/runroot" --storage-driver vfs
 		--tmpdir "$dir/tmp" --cgroup-manager cgroupfs --events-backend file)
 	_server_spawn podman "$dir/service.log" -- \
 		"${PODMAN[@]}" system service --time=0 "unix://$dir/podman.sock"
@@ -642,7 +678,8 @@ http_start() {
 		--bind 127.0.0.1 --port-file "$dir/port" --log "$dir/access.log"
 	_srv_stop[http]=http_stop
 	_server_wait http "answer GET /_fixture/ping" _http_ping
-	export HTTP_FIXTURE=http://127.0.0.1:$(cat "$dir/port")
+	HTTP_FIXTURE=http://127.0.0.1:$(cat "$dir/port")
+	export HTTP_FIXTURE
 	return 0
 }
 

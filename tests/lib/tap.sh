@@ -1,3 +1,4 @@
+# shellcheck shell=bash source-path=SCRIPTDIR
 # tests/lib/tap.sh - a tiny TAP producer for the bash integration tests.
 #
 # What it is for: giving `prove` well-formed TAP from a bash script, with
@@ -67,7 +68,7 @@ done_testing() {
 	if [ -z "$_tap_planned" ]; then
 		printf '1..%d\n' "$_tap_count" >&"$_tap_fd_out"
 	fi
-	_tap_planned=done
+	_tap_planned="done"
 }
 
 # diag MSG... - diagnostics on stderr (prove shows them even without -v).
@@ -107,6 +108,11 @@ _tap_fail_line() {  # a failure not tied to an assertion (bad plan, ...)
 pass() { _tap_result 0 "$1"; }
 fail() { _tap_result 1 "$1"; return 1; }
 
+# _tap_quote - indent stdin as quoted output under a failure.
+_tap_quote() {
+	sed 's/^/    | /'
+}
+
 # _tap_run CMD... - run CMD in this shell (so functions and variable
 # changes work) with stdout+stderr captured in a file; sets _tap_captured (the
 # last 20 lines) and _tap_rc.  A file, not $(...): a command that leaves a
@@ -128,7 +134,7 @@ ok() {
 	_tap_result "$_tap_rc" "$desc"
 	if [ "$_tap_rc" -ne 0 ]; then
 		diag "    command: $(printf '%q ' "$@")" "    exit status: $_tap_rc"
-		[ -n "$_tap_captured" ] && diag "$(sed 's/^/    | /' <<<"$_tap_captured")"
+		[ -n "$_tap_captured" ] && diag "$(_tap_quote <<<"$_tap_captured")"
 		return 1
 	fi
 	return 0
@@ -145,7 +151,7 @@ fails() {
 	fi
 	_tap_result 1 "$desc"
 	diag "    command: $(printf '%q ' "$@")" "    expected a non-zero exit status, got 0"
-	[ -n "$_tap_captured" ] && diag "$(sed 's/^/    | /' <<<"$_tap_captured")"
+	[ -n "$_tap_captured" ] && diag "$(_tap_quote <<<"$_tap_captured")"
 	return 1
 }
 
@@ -195,7 +201,7 @@ unlike() {
 
 # cmp_ok GOT OP WANT DESC - numeric comparison, OP one of -eq -ne -lt -le -gt -ge.
 cmp_ok() {
-	if [[ $1 =~ ^-?[0-9]+$ && $3 =~ ^-?[0-9]+$ ]] && [ "$1" "$2" "$3" ]; then
+	if [[ $1 =~ ^-?[0-9]+$ && $3 =~ ^-?[0-9]+$ ]] && test "$1" "$2" "$3"; then
 		_tap_result 0 "$4"
 		return 0
 	fi
@@ -253,7 +259,7 @@ _tap_on_exit() {
 		[ "$rc" -eq 0 ] && rc=255
 		exit "$rc"
 	fi
-	if [ "$_tap_planned" != done ] && [ "$_tap_planned" -ne "$_tap_count" ]; then
+	if [ "$_tap_planned" != "done" ] && [ "$_tap_planned" -ne "$_tap_count" ]; then
 		diag "looks like you planned $_tap_planned tests but ran $_tap_count (exit status $rc)"
 		[ "$rc" -eq 0 ] && rc=255
 		exit "$rc"
