@@ -97,6 +97,9 @@ static void seen_check(struct seen *sn, struct confmap *m, const char *key,
 
 	if (!name || !at)
 		return;
+	/* A repeat through an alias is where the alias is written. */
+	if (m->node->alias)
+		at = m->node;
 	for (size_t i = 0; i < sn->n; i++) {
 		it = &sn->v[i];
 		if (strcmp(it->name, name) != 0)
@@ -188,13 +191,13 @@ static int parse_date(const char *s, struct config_date *d)
 	int y, m, day, n = 0;
 	bool leap;
 
-	if (sscanf(s, "%4d-%2d-%2d%n", &y, &m, &day, &n) != 3 ||
-	    (size_t)n != strlen(s) || n != 10)
+	if (strlen(s) != 10 || strspn(s, "0123456789-") != 10 ||
+	    sscanf(s, "%4d-%2d-%2d%n", &y, &m, &day, &n) != 3 || n != 10)
 		return -1;
 	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 	if (y < 1970 || m < 1 || m > 12 || day < 1 || day > mdays[m - 1] ||
 	    (m == 2 && day == 29 && !leap))
-		return -1;
+		return -2;
 	d->year = y;
 	d->month = m;
 	d->day = day;
@@ -245,10 +248,17 @@ static void load_window(struct confload *ld, const struct ynode *root)
 				const struct ynode *at = bl->type == YTREE_SEQ ?
 							 bl->kids[i] : bl;
 
-				if (parse_date(dates.v[i], &w.blackout[i]) < 0)
+				int rc = parse_date(dates.v[i],
+						    &w.blackout[i]);
+
+				if (rc == -1)
 					confmap_error(&m, at, "blackout date "
 						      "'%s' is not a date like "
 						      "2026-12-27",
+						      dates.v[i]);
+				else if (rc == -2)
+					confmap_error(&m, at, "blackout date "
+						      "'%s' does not exist",
 						      dates.v[i]);
 			}
 			w.nblackout = dates.n;
@@ -267,6 +277,19 @@ static void load_window(struct confload *ld, const struct ynode *root)
 }
 
 /* ---- checks and steps --------------------------------------------------- */
+
+/* Step and check names are free text, but one line of it. */
+static void check_label(struct confmap *m, const char *name)
+{
+	for (const char *p = name; p && *p; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			confmap_error(m, ytree_map_get(m->node, "name"),
+				      "'name' must not contain control "
+				      "characters (newlines, tabs, escapes)");
+			return;
+		}
+	}
+}
 
 static void check_free(struct config_check *c)
 {
@@ -347,7 +370,7 @@ int config_parse_checks(struct confload *ld, const struct ynode *list,
 
 	if (list->type != YTREE_SEQ) {
 		diags_add(ld->diags, ld->file, list->line, list->col,
-			  "%s must be a list of checks, not %s", what,
+			  "'%s' must be a list of checks, not %s", what,
 			  ytree_type_name(list));
 		return -1;
 	}
@@ -367,7 +390,8 @@ int config_parse_checks(struct confload *ld, const struct ynode *list,
 		}
 		snprintf(label, sizeof(label), "a check of %s", what);
 		confmap_init(&m, ld, item, label);
-		confmap_str(&m, "name", CONFMAP_REQUIRED, &c.name);
+		if (confmap_str(&m, "name", CONFMAP_REQUIRED, &c.name) > 0)
+			check_label(&m, c.name);
 		c.kind = read_kind(&m, check_kind_names(), "check",
 				   find_check);
 		c.timeout_ms = s->check_timeout_ms;
@@ -424,7 +448,8 @@ static void load_steps(struct confload *ld, const struct ynode *list,
 			continue;
 		}
 		confmap_init(&m, ld, item, "a step");
-		confmap_str(&m, "name", CONFMAP_REQUIRED, &st.name);
+		if (confmap_str(&m, "name", CONFMAP_REQUIRED, &st.name) > 0)
+			check_label(&m, st.name);
 		st.kind = read_kind(&m, step_kind_names(), "step", find_step);
 		st.timeout_ms = s->step_timeout_ms;
 		st.retry_delay_ms = s->retry_delay_ms;
@@ -620,6 +645,8 @@ static bool list_dir(const char *root, const char *sub, struct strv *out,
 
 typedef void (*loader_fn)(struct confload *ld, const struct ynode *root);
 
+static void load_upkeep_yaml(struct confload *ld, const struct ynode *root);
+
 static void load_file(struct config *cfg, struct diags *d, struct seen *seen,
 		      const char *rel, const char *expect, loader_fn fn)
 {
@@ -629,7 +656,10 @@ static void load_file(struct config *cfg, struct diags *d, struct seen *seen,
 	struct ydoc doc;
 
 	if (ytree_load(display, display, &doc, d) == 0) {
-		if (!doc.root)
+		/* An empty upkeep.yaml (all commented out) means defaults. */
+		if (!doc.root && fn == load_upkeep_yaml)
+			;
+		else if (!doc.root)
 			diags_add(d, display, 1, 1, "file is empty (expected a "
 				  "mapping that starts with '%s:')", expect);
 		else if (doc.root->type != YTREE_MAP)
@@ -686,6 +716,13 @@ int config_load(const char *root, struct config *cfg, struct diags *d)
 		diags_add(d, root, 0, 0, "no config here: expected "
 			  "schedules/*.yaml and jobs/*.yaml (use --config DIR "
 			  "or set UPKEEP_CONFIG)");
+	/* A message may quote a value that came from the environment. */
+	for (size_t i = 0; cfg->secrets.n && i < d->n; i++) {
+		char *r = config_redact(cfg, d->v[i].msg);
+
+		free(d->v[i].msg);
+		d->v[i].msg = r;
+	}
 	diags_sort(d);
 	return d->n ? -1 : 0;
 }

@@ -63,32 +63,15 @@ const struct ynode *confmap_node(struct confmap *m, const char *key, int flags)
 	remember(m, key);
 	v = ytree_map_get(m->node, key);
 	if (v && ytree_is_null(v)) {
-		confmap_error(m, v, "'%s' has no value (remove the key or give "
-			      "it one)", key);
+		confmap_error(m, v, "'%s' has no value (%s)", key,
+			      (flags & CONFMAP_REQUIRED) ? "give it one" :
+			      "give it one, or remove the key");
 		return NULL;
 	}
 	if (!v && (flags & CONFMAP_REQUIRED))
 		confmap_error(m, NULL, "%s is missing the required key '%s'",
 			      m->what, key);
 	return v;
-}
-
-/* Returns the scalar node of key, 0 when absent, -1 after a diagnostic. */
-static int scalar(struct confmap *m, const char *key, int flags,
-		  const char *expect, const struct ynode **out)
-{
-	int before = m->errors;
-	const struct ynode *v = confmap_node(m, key, flags);
-
-	if (!v)
-		return m->errors > before ? -1 : 0;
-	if (v->type != YTREE_SCALAR) {
-		confmap_error(m, v, "'%s' must be %s, not %s", key, expect,
-			      ytree_type_name(v));
-		return -1;
-	}
-	*out = v;
-	return 1;
 }
 
 int confload_string(struct confload *ld, const struct ynode *n, char **out)
@@ -171,179 +154,214 @@ fail:
 	return 0;
 }
 
-int confmap_str(struct confmap *m, const char *key, int flags, char **out)
+/*
+ * Finds key's scalar and interpolates it: *node and *text (owned) are set
+ * on 1; 0 when absent, -1 after a diagnostic. Every getter goes through
+ * here, so ${VAR} works for numbers and durations too.
+ */
+static int scalar(struct confmap *m, const char *key, int flags,
+		  const char *expect, const struct ynode **node, char **text)
 {
-	const struct ynode *v;
-	char *s;
-	int rc = scalar(m, key, flags, "a string", &v);
+	int before = m->errors;
+	const struct ynode *v = confmap_node(m, key, flags);
 
-	if (rc <= 0)
-		return rc;
-	if (confload_string(m->ld, v, &s) < 0) {
+	if (!v)
+		return m->errors > before ? -1 : 0;
+	if (v->type != YTREE_SCALAR) {
+		confmap_error(m, v, "'%s' must be %s, not %s", key, expect,
+			      ytree_type_name(v));
+		return -1;
+	}
+	if (confload_string(m->ld, v, text) < 0) {
 		m->errors++;
 		return -1;
 	}
-	if (!*s && (flags & CONFMAP_REQUIRED)) {
+	*node = v;
+	return 1;
+}
+
+int confmap_str(struct confmap *m, const char *key, int flags, char **out)
+{
+	const struct ynode *v;
+	char *t;
+	int rc = scalar(m, key, flags, "a string", &v, &t);
+
+	if (rc <= 0)
+		return rc;
+	if (!*t && (flags & CONFMAP_REQUIRED)) {
 		confmap_error(m, v, "'%s' must not be empty", key);
-		free(s);
+		free(t);
 		return -1;
 	}
 	free(*out);
-	*out = s;
+	*out = t;
 	return 1;
+}
+
+/* Ends a getter: frees the text and passes rc through. */
+static int done(char *t, int rc)
+{
+	free(t);
+	return rc;
 }
 
 int confmap_bool(struct confmap *m, const char *key, int flags, bool *out)
 {
 	const struct ynode *v;
-	int rc = scalar(m, key, flags, "true or false", &v);
+	char *t;
+	int rc = scalar(m, key, flags, "true or false", &v, &t);
 
 	if (rc <= 0)
 		return rc;
-	if (strcmp(v->value, "true") == 0 || strcmp(v->value, "True") == 0 ||
-	    strcmp(v->value, "TRUE") == 0)
+	if (strcmp(t, "true") == 0 || strcmp(t, "True") == 0 ||
+	    strcmp(t, "TRUE") == 0)
 		*out = true;
-	else if (strcmp(v->value, "false") == 0 ||
-		 strcmp(v->value, "False") == 0 ||
-		 strcmp(v->value, "FALSE") == 0)
+	else if (strcmp(t, "false") == 0 || strcmp(t, "False") == 0 ||
+		 strcmp(t, "FALSE") == 0)
 		*out = false;
 	else {
 		confmap_error(m, v, "'%s' must be true or false, not '%s'",
-			      key, v->value);
-		return -1;
+			      key, t);
+		return done(t, -1);
 	}
-	return 1;
+	return done(t, 1);
 }
 
 int confmap_int(struct confmap *m, const char *key, int flags, long min,
 		long max, long *out)
 {
 	const struct ynode *v;
-	char *end;
+	char *t, *end;
 	long n;
-	int rc = scalar(m, key, flags, "a whole number", &v);
+	int rc = scalar(m, key, flags, "a whole number", &v, &t);
 
 	if (rc <= 0)
 		return rc;
 	errno = 0;
-	n = strtol(v->value, &end, 10);
-	if (end == v->value || *end || !isdigit((unsigned char)
-		v->value[v->value[0] == '-' || v->value[0] == '+'])) {
+	n = strtol(t, &end, 10);
+	if (end == t || *end ||
+	    !isdigit((unsigned char)t[t[0] == '-' || t[0] == '+'])) {
 		confmap_error(m, v, "'%s' must be a whole number, not '%s'",
-			      key, v->value);
-		return -1;
+			      key, t);
+		return done(t, -1);
 	}
 	if (errno == ERANGE || n < min || n > max) {
 		confmap_error(m, v, "'%s' must be between %ld and %ld, not %s",
-			      key, min, max, v->value);
-		return -1;
+			      key, min, max, t);
+		return done(t, -1);
 	}
 	*out = n;
-	return 1;
+	return done(t, 1);
 }
 
 int confmap_number(struct confmap *m, const char *key, int flags, double min,
 		   double max, double *out)
 {
 	const struct ynode *v;
-	char *end;
+	char *t, *end;
 	double n;
-	int rc = scalar(m, key, flags, "a number", &v);
+	int rc = scalar(m, key, flags, "a number", &v, &t);
 
 	if (rc <= 0)
 		return rc;
 	errno = 0;
-	n = strtod(v->value, &end);
-	if (end == v->value || *end || !isfinite(n) ||
-	    !(isdigit((unsigned char)v->value[0]) || v->value[0] == '-')) {
-		confmap_error(m, v, "'%s' must be a number, not '%s'", key,
-			      v->value);
-		return -1;
+	n = strtod(t, &end);
+	if (end == t || *end || !isfinite(n) ||
+	    !(isdigit((unsigned char)t[0]) || t[0] == '-')) {
+		confmap_error(m, v, "'%s' must be a number, not '%s'", key, t);
+		return done(t, -1);
 	}
 	if (n < min || n > max) {
 		confmap_error(m, v, "'%s' must be between %g and %g, not %s",
-			      key, min, max, v->value);
-		return -1;
+			      key, min, max, t);
+		return done(t, -1);
 	}
 	*out = n;
-	return 1;
+	return done(t, 1);
 }
 
 int confmap_duration(struct confmap *m, const char *key, int flags,
 		     int64_t min_ms, int64_t *out)
 {
 	const struct ynode *v;
+	char *t;
 	int64_t ms;
-	int rc = scalar(m, key, flags, "a duration like 90s, 15m or 1h30m", &v);
+	int rc = scalar(m, key, flags, "a duration like 90s, 15m or 1h30m",
+			&v, &t);
 
 	if (rc <= 0)
 		return rc;
-	if (units_parse_duration(v->value, &ms) < 0) {
+	if (units_parse_duration(t, &ms) < 0) {
 		confmap_error(m, v, "'%s': %s", key, error_last());
-		return -1;
+		return done(t, -1);
 	}
 	if (ms < min_ms) {
 		char buf[32];
 
 		units_format_duration(min_ms, buf, sizeof(buf));
 		confmap_error(m, v, "'%s' must be at least %s, not %s", key,
-			      buf, v->value);
-		return -1;
+			      buf, t);
+		return done(t, -1);
 	}
 	*out = ms;
-	return 1;
+	return done(t, 1);
 }
 
 int confmap_size(struct confmap *m, const char *key, int flags, uint64_t *out)
 {
 	const struct ynode *v;
-	int rc = scalar(m, key, flags, "a size like 512MiB or 10GB", &v);
+	char *t;
+	int rc = scalar(m, key, flags, "a size like 512MiB or 10GB", &v, &t);
 
 	if (rc <= 0)
 		return rc;
-	if (units_parse_size(v->value, out) < 0) {
+	if (units_parse_size(t, out) < 0) {
 		confmap_error(m, v, "'%s': %s", key, error_last());
-		return -1;
+		return done(t, -1);
 	}
-	return 1;
+	return done(t, 1);
 }
 
 int confmap_ratio(struct confmap *m, const char *key, int flags, double *out)
 {
 	const struct ynode *v;
-	int rc = scalar(m, key, flags, "a percentage like 10%", &v);
+	char *t;
+	int rc = scalar(m, key, flags, "a percentage like 10%", &v, &t);
 
 	if (rc <= 0)
 		return rc;
-	if (units_parse_ratio(v->value, out) < 0) {
+	if (units_parse_ratio(t, out) < 0) {
 		confmap_error(m, v, "'%s': %s", key, error_last());
-		return -1;
+		return done(t, -1);
 	}
-	return 1;
+	return done(t, 1);
 }
 
 int confmap_amount(struct confmap *m, const char *key, int flags,
 		   struct confmap_amount *out)
 {
 	const struct ynode *v;
+	char *t;
+	size_t len;
 	int rc = scalar(m, key, flags, "a size like 5GiB or a percentage "
-			"like 10%", &v);
+			"like 10%", &v, &t);
 
 	if (rc <= 0)
 		return rc;
-	if (v->len && v->value[v->len - 1] == '%') {
-		if (units_parse_ratio(v->value, &out->percent) < 0)
+	len = strlen(t);
+	if (len && t[len - 1] == '%') {
+		if (units_parse_ratio(t, &out->percent) < 0)
 			goto bad;
 		out->is_ratio = true;
-		return 1;
+		return done(t, 1);
 	}
-	if (units_parse_size(v->value, &out->bytes) < 0)
+	if (units_parse_size(t, &out->bytes) < 0)
 		goto bad;
 	out->is_ratio = false;
-	return 1;
+	return done(t, 1);
 bad:
 	confmap_error(m, v, "'%s': %s", key, error_last());
-	return -1;
+	return done(t, -1);
 }
 
 int confmap_enum(struct confmap *m, const char *key, int flags,
@@ -351,28 +369,30 @@ int confmap_enum(struct confmap *m, const char *key, int flags,
 {
 	const struct ynode *v;
 	const char *hint;
-	size_t n = 0;
-	char list[256] = "";
-	int rc = scalar(m, key, flags, "one of a set of words", &v);
+	char list[256] = "one of ";
+	size_t n;
+	char *t;
+	int rc;
 
-	if (rc <= 0)
-		return rc;
-	for (n = 0; choices[n]; n++) {
-		if (strcmp(choices[n], v->value) == 0) {
-			*out = (int)n;
-			return 1;
-		}
+	for (n = 0; choices[n]; n++)
 		snprintf(list + strlen(list), sizeof(list) - strlen(list),
 			 "%s%s", n ? ", " : "", choices[n]);
+	rc = scalar(m, key, flags, list, &v, &t);
+	if (rc <= 0)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(choices[i], t) == 0) {
+			*out = (int)i;
+			return done(t, 1);
+		}
 	}
-	hint = suggest_closest(v->value, choices, n);
+	hint = suggest_closest(t, choices, n);
 	if (hint)
-		confmap_error(m, v, "'%s' must be one of %s, not '%s' (did you "
-			      "mean '%s'?)", key, list, v->value, hint);
+		confmap_error(m, v, "'%s' must be %s, not '%s' (did you mean "
+			      "'%s'?)", key, list, t, hint);
 	else
-		confmap_error(m, v, "'%s' must be one of %s, not '%s'", key,
-			      list, v->value);
-	return -1;
+		confmap_error(m, v, "'%s' must be %s, not '%s'", key, list, t);
+	return done(t, -1);
 }
 
 int confmap_strlist(struct confmap *m, const char *key, int flags,
@@ -491,6 +511,9 @@ int confmap_finish(struct confmap *m)
 				      ytree_type_name(k));
 			continue;
 		}
+		/* "x-" keys are the operator's own (templates for aliases). */
+		if (strncmp(k->value, "x-", 2) == 0)
+			continue;
 		for (size_t j = 0; j < m->nknown && !known; j++)
 			known = strcmp(m->known[j], k->value) == 0;
 		if (!known) {

@@ -8,10 +8,12 @@
 #include "ytree.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <yaml.h>
 
 #include "util/mem.h"
@@ -75,7 +77,7 @@ static void anchor_set(struct builder *b, const char *name, struct ynode *n)
 	b->anchors[b->nanchors++].node = n;
 }
 
-static struct ynode *anchor_get(struct builder *b, const char *name)
+static const struct ynode *anchor_get(struct builder *b, const char *name)
 {
 	for (size_t i = b->nanchors; i-- > 0;)
 		if (strcmp(b->anchors[i].name, name) == 0)
@@ -218,9 +220,11 @@ static int on_event(struct builder *b, const yaml_event_t *ev)
 		n->len = ev->data.scalar.length;
 		n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
 		return attach(b, n, (const char *)ev->data.scalar.anchor, m);
-	case YAML_ALIAS_EVENT:
-		n = anchor_get(b, (const char *)ev->data.alias.anchor);
-		if (!n) {
+	case YAML_ALIAS_EVENT: {
+		const struct ynode *target;
+
+		target = anchor_get(b, (const char *)ev->data.alias.anchor);
+		if (!target) {
 			diags_add(b->d, b->display, (int)m->line + 1,
 				  (int)m->column + 1,
 				  "alias '*%s' names no anchor defined before "
@@ -228,7 +232,24 @@ static int on_event(struct builder *b, const yaml_event_t *ev)
 				  (const char *)ev->data.alias.anchor);
 			return -1;
 		}
+		/*
+		 * A shallow copy that shares the children but has its own
+		 * position, so "duplicate step" can point at the alias.
+		 */
+		n = node_new(b, target->type, m);
+		n->alias = true;
+		n->plain = target->plain;
+		n->len = target->len;
+		n->value = target->value ? xstrndup(target->value, target->len)
+					 : NULL;
+		if (target->n) {
+			n->kids = xmalloc(target->n * sizeof(*n->kids));
+			memcpy(n->kids, target->kids, target->n * sizeof(*n->kids));
+			n->n = n->cap = target->n;
+		}
+		n->weight = target->weight;
 		return attach(b, n, NULL, m);
+	}
 	case YAML_SEQUENCE_START_EVENT:
 	case YAML_MAPPING_START_EVENT:
 		if (b->depth == YTREE_MAX_DEPTH) {
@@ -299,10 +320,27 @@ static void syntax_error(struct builder *b, const yaml_parser_t *p,
 			  "text)", problem);
 		return;
 	}
-	if (p->context)
+	/*
+	 * An error at the end of the input ("found unexpected end of stream")
+	 * is about something opened earlier: point at where it was opened.
+	 */
+	if (p->context && m->index >= len) {
+		diags_add(b->d, b->display, (int)p->context_mark.line + 1,
+			  (int)p->context_mark.column + 1,
+			  "invalid YAML: %s (%s that starts here)", problem,
+			  p->context);
+		return;
+	}
+	if (m->index < len && text[m->index] == '\t')
+		diags_add(b->d, b->display, (int)m->line + 1, (int)m->column + 1,
+			  "invalid YAML: a tab character here; YAML indents "
+			  "with spaces");
+	else if (p->context)
 		diags_add(b->d, b->display, (int)m->line + 1,
-			  (int)m->column + 1, "invalid YAML: %s %s", p->context,
-			  problem);
+			  (int)m->column + 1, "invalid YAML: %s (%s that starts "
+			  "at line %d, column %d)", problem, p->context,
+			  (int)p->context_mark.line + 1,
+			  (int)p->context_mark.column + 1);
 	else
 		diags_add(b->d, b->display, (int)m->line + 1,
 			  (int)m->column + 1, "invalid YAML: %s", problem);
@@ -354,17 +392,24 @@ int ytree_load(const char *path, const char *display, struct ydoc *doc,
 	FILE *f;
 	char *buf;
 	size_t got;
-	int rc;
+	int rc, fd;
 
 	memset(doc, 0, sizeof(*doc));
-	f = fopen(path, "rb");
-	if (!f) {
+	/* O_NONBLOCK: opening a FIFO named like a config file must not hang. */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
 		diags_add(d, display, 1, 1, "cannot open: %s", strerror(errno));
 		return -1;
 	}
-	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		diags_add(d, display, 1, 1, "not a regular file");
-		fclose(f);
+		close(fd);
+		return -1;
+	}
+	f = fdopen(fd, "rb");
+	if (!f) {
+		diags_add(d, display, 1, 1, "cannot open: %s", strerror(errno));
+		close(fd);
 		return -1;
 	}
 	if (st.st_size > YTREE_MAX_FILE_BYTES) {

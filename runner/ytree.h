@@ -36,6 +36,7 @@ struct ynode {
 	char *value;		/* scalar text, NUL-terminated (else NULL) */
 	size_t len;		/* scalar length; may differ from strlen */
 	bool plain;		/* unquoted scalar: "~" and "" mean null */
+	bool alias;		/* a use of an anchor: line/col are the alias's */
 	/* Sequence items, or a mapping's keys and values interleaved. */
 	struct ynode **kids;
 	size_t n;		/* number of entries in kids */

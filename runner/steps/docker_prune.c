@@ -50,11 +50,15 @@ static void check_categories(struct confmap *m, struct strv *prune)
 				break;
 		if (!categories[c]) {
 			hint = suggest_closest(prune->v[i], categories, c);
-			confmap_error(m, at, "unknown prune category '%s'%s%s%s "
-				      "(containers, images, networks, "
-				      "build-cache, volumes)", prune->v[i],
-				      hint ? " (did you mean '" : "",
-				      hint ? hint : "", hint ? "'?)" : "");
+			if (hint)
+				confmap_error(m, at, "unknown prune category "
+					      "'%s' (did you mean '%s'?)",
+					      prune->v[i], hint);
+			else
+				confmap_error(m, at, "unknown prune category "
+					      "'%s' (use containers, images, "
+					      "networks, build-cache or volumes)",
+					      prune->v[i]);
 			continue;
 		}
 		for (size_t j = 0; j < i; j++)

@@ -22,7 +22,7 @@ static int validate_parse(struct confmap *m, void **settings)
 		confmap_error(m, n, "'checks' must list at least one check");
 		return -1;
 	}
-	if (config_parse_checks(m->ld, n, "'checks'", checks) < 0) {
+	if (config_parse_checks(m->ld, n, "checks", checks) < 0) {
 		m->errors++;
 		return -1;
 	}

@@ -22,9 +22,13 @@ struct diags {
 	size_t cap;
 };
 
+/* Control characters in file and message are stored escaped (\n, \x1b). */
 void diags_add(struct diags *d, const char *file, int line, int col,
 	       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-/* Sorts by file, line and column, keeping the order of equal positions. */
+/*
+ * Sorts by file, line and column, keeping the order of equal positions,
+ * and drops repeats of the same message at the same position.
+ */
 void diags_sort(struct diags *d);
 /* One "file:line:col: message" line each. */
 void diags_print(const struct diags *d, FILE *out);

@@ -31,8 +31,8 @@ static const struct unit duration_units[] = {
 
 static int bad_duration(const char *s, const char *why)
 {
-	return error_set("invalid duration '%s': %s (write it like 90s, 15m, "
-			 "2h or 1h30m)", s, why);
+	return error_set("invalid duration '%s': %s; write it like 90s, 15m, "
+			 "2h or 1h30m", s, why);
 }
 
 int units_parse_duration(const char *s, int64_t *ms)

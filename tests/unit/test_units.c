@@ -42,30 +42,24 @@ static void test_duration_parse(void **state)
 	duration_ok("366d", 366LL * 86400000);
 }
 
+#define HINT "; write it like 90s, 15m, 2h or 1h30m"
+
 static void test_duration_errors(void **state)
 {
 	(void)state;
-	duration_bad("", "invalid duration '': it is empty (write it like "
-		     "90s, 15m, 2h or 1h30m)");
-	duration_bad("90", "invalid duration '90': the unit is missing "
-		     "(write it like 90s, 15m, 2h or 1h30m)");
-	duration_bad("-5m", "invalid duration '-5m': it is negative (write "
-		     "it like 90s, 15m, 2h or 1h30m)");
-	duration_bad("soon", "invalid duration 'soon': expected a number "
-		     "(write it like 90s, 15m, 2h or 1h30m)");
+	duration_bad("", "invalid duration '': it is empty" HINT);
+	duration_bad("90", "invalid duration '90': the unit is missing" HINT);
+	duration_bad("-5m", "invalid duration '-5m': it is negative" HINT);
+	duration_bad("soon", "invalid duration 'soon': expected a number" HINT);
 	duration_bad("1.5h", "invalid duration '1.5h': use whole numbers, "
-		     "e.g. 1h30m instead of 1.5h (write it like 90s, 15m, 2h "
-		     "or 1h30m)");
+		     "e.g. 1h30m instead of 1.5h" HINT);
 	duration_bad("5y", "invalid duration '5y': unknown unit (use ms, s, "
-		     "m, h, d or w) (write it like 90s, 15m, 2h or 1h30m)");
+		     "m, h, d or w)" HINT);
 	duration_bad("30m1h", "invalid duration '30m1h': units must go from "
-		     "largest to smallest, each once (write it like 90s, 15m, "
-		     "2h or 1h30m)");
+		     "largest to smallest, each once" HINT);
 	duration_bad("1h1h", "invalid duration '1h1h': units must go from "
-		     "largest to smallest, each once (write it like 90s, 15m, "
-		     "2h or 1h30m)");
-	duration_bad("10m ", "invalid duration '10m ': expected a number "
-		     "(write it like 90s, 15m, 2h or 1h30m)");
+		     "largest to smallest, each once" HINT);
+	duration_bad("10m ", "invalid duration '10m ': expected a number" HINT);
 	/* Overflow must be an error, never a wrap to a short timeout. */
 	duration_bad("99999999999h", "duration '99999999999h' is too long "
 		     "(at most 366d)");

@@ -89,7 +89,7 @@ static void test_alias_and_merge(void **state)
 {
 	struct diags d = { 0 };
 	struct ydoc doc;
-	const struct ynode *steps, *s0, *s1;
+	const struct ynode *steps, *s0, *s1, *again;
 
 	(void)state;
 	assert_int_equal(load("defaults: &d {timeout: 5m, retries: 2}\n"
@@ -106,8 +106,12 @@ static void test_alias_and_merge(void **state)
 	assert_null(ytree_map_get(s0, "<<"));
 	/* The mapping's own key wins over the merged one. */
 	assert_string_equal(ytree_map_get(s1, "timeout")->value, "1m");
-	assert_ptr_equal(ytree_map_get(doc.root, "again"),
-			 ytree_map_get(doc.root, "list"));
+	/* An alias shares the items but has its own position. */
+	again = ytree_map_get(doc.root, "again");
+	assert_true(again->alias);
+	assert_int_equal(again->line, 6);
+	assert_int_equal(again->n, 2);
+	assert_ptr_equal(again->kids[1], ytree_map_get(doc.root, "list")->kids[1]);
 	ytree_free(&doc);
 	assert_int_equal(d.n, 0);
 }
@@ -160,8 +164,13 @@ static void test_syntax_errors(void **state)
 	(void)state;
 	expect_error("job: x\n  bad: [\n", 2, 6, "invalid YAML: mapping "
 		     "values are not allowed in this context");
-	expect_error("a: [1, 2\n", 2, 1, "invalid YAML: while parsing a "
-		     "flow sequence did not find expected ',' or ']'");
+	expect_error("a: [1, 2\n", 1, 4, "invalid YAML: did not find expected "
+		     "',' or ']' (while parsing a flow sequence that starts here)");
+	expect_error("a: \"open\nb: 2\n", 1, 4, "invalid YAML: found "
+		     "unexpected end of stream (while scanning a quoted scalar "
+		     "that starts here)");
+	expect_error("a:\n\t- x\n", 2, 1, "invalid YAML: a tab character "
+		     "here; YAML indents with spaces");
 	expect_error("a: 1\n---\nb: 2\n", 2, 1, "a second YAML document "
 		     "starts here; a config file holds exactly one");
 	expect_error("a: \"x\xff\"\n", 1, 6, "invalid YAML: invalid leading "
