@@ -395,6 +395,47 @@ int confmap_enum(struct confmap *m, const char *key, int flags,
 	return done(t, -1);
 }
 
+int confmap_intlist(struct confmap *m, const char *key, int flags, long min,
+		    long max, int *out, size_t max_n, size_t *n)
+{
+	int before = m->errors;
+	const struct ynode *v = confmap_node(m, key, flags);
+	const struct ynode *const *items;
+	size_t count;
+
+	if (!v)
+		return m->errors > before ? -1 : 0;
+	items = v->type == YTREE_SEQ ? (const struct ynode *const *)v->kids : &v;
+	count = v->type == YTREE_SEQ ? v->n : 1;
+	if (v->type == YTREE_MAP || count == 0 || count > max_n) {
+		confmap_error(m, v, "'%s' must be a number from %ld to %ld, or "
+			      "a list of 1 to %zu of them", key, min, max, max_n);
+		return -1;
+	}
+	for (size_t i = 0; i < count; i++) {
+		char *t = NULL, *end;
+		long val = 0;
+		bool ok = items[i]->type == YTREE_SCALAR &&
+			  confload_string(m->ld, items[i], &t) == 0;
+
+		if (ok) {
+			errno = 0;
+			val = strtol(t, &end, 10);
+			ok = end != t && !*end && !errno && val >= min &&
+			     val <= max;
+		}
+		free(t);
+		if (!ok) {
+			confmap_error(m, items[i], "'%s' items must be whole "
+				      "numbers from %ld to %ld", key, min, max);
+			return -1;
+		}
+		out[i] = (int)val;
+	}
+	*n = count;
+	return 1;
+}
+
 int confmap_strlist(struct confmap *m, const char *key, int flags,
 		    struct strv *out)
 {

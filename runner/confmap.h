@@ -84,6 +84,12 @@ int confmap_amount(struct confmap *m, const char *key, int flags,
 /* One of choices (a NULL-terminated list); *out is its index. */
 int confmap_enum(struct confmap *m, const char *key, int flags,
 		 const char *const *choices, int *out);
+/*
+ * Whole numbers from min to max, one or a list of 1 to max_n (exit codes,
+ * HTTP statuses); *n is how many were stored in out.
+ */
+int confmap_intlist(struct confmap *m, const char *key, int flags, long min,
+		    long max, int *out, size_t max_n, size_t *n);
 /* A list of strings; a single string counts as a list of one. */
 int confmap_strlist(struct confmap *m, const char *key, int flags,
 		    struct strv *out);

@@ -26,41 +26,6 @@ struct http_settings {
 	struct strv headers;		/* "Name=value" */
 };
 
-static int parse_status(struct confmap *m, struct http_settings *s)
-{
-	const struct ynode *n = confmap_node(m, "expect_status", 0);
-	const struct ynode *const *items;
-	size_t count;
-
-	s->expect_status[0] = 200;
-	s->nstatus = 1;
-	if (!n)
-		return 0;
-	items = n->type == YTREE_SEQ ? (const struct ynode *const *)n->kids : &n;
-	count = n->type == YTREE_SEQ ? n->n : 1;
-	if (n->type == YTREE_MAP || count == 0 || count > 16) {
-		confmap_error(m, n, "'expect_status' must be a status code or "
-			      "a list of 1 to 16 of them, e.g. [200, 204]");
-		return -1;
-	}
-	for (size_t i = 0; i < count; i++) {
-		char *end;
-		long v = 0;
-
-		if (items[i]->type == YTREE_SCALAR)
-			v = strtol(items[i]->value, &end, 10);
-		if (items[i]->type != YTREE_SCALAR || *end || v < 100 ||
-		    v > 599) {
-			confmap_error(m, items[i], "'expect_status' items must "
-				      "be HTTP status codes from 100 to 599");
-			return -1;
-		}
-		s->expect_status[i] = (int)v;
-	}
-	s->nstatus = count;
-	return 0;
-}
-
 static int http_parse(struct confmap *m, void **settings)
 {
 	struct http_settings *s = xcalloc(1, sizeof(*s));
@@ -80,7 +45,11 @@ static int http_parse(struct confmap *m, void **settings)
 		confmap_error(m, ytree_map_get(m->node, "method"),
 			      "'method' must be an HTTP method in capitals, "
 			      "e.g. GET or HEAD");
-	parse_status(m, s);
+	s->expect_status[0] = 200;
+	s->nstatus = 1;
+	confmap_intlist(m, "expect_status", 0, 100, 599, s->expect_status,
+			sizeof(s->expect_status) / sizeof(s->expect_status[0]),
+			&s->nstatus);
 	confmap_str(m, "body_match", 0, &s->body_match);
 	if (confmap_str(m, "body_regex", 0, &s->body_regex) > 0) {
 		regex_t re;

@@ -13,42 +13,6 @@
 #include "steps/step.h"
 #include "util/mem.h"
 
-static int parse_exit_codes(struct confmap *m, struct command_spec *spec)
-{
-	const struct ynode *n = confmap_node(m, "expect_exit", 0);
-	const struct ynode *const *items;
-	size_t count;
-
-	spec->expect_exit[0] = 0;
-	spec->nexpect = 1;
-	if (!n)
-		return 0;
-	items = n->type == YTREE_SEQ ? (const struct ynode *const *)n->kids : &n;
-	count = n->type == YTREE_SEQ ? n->n : 1;
-	if (n->type == YTREE_MAP || count == 0 ||
-	    count > sizeof(spec->expect_exit) / sizeof(spec->expect_exit[0])) {
-		confmap_error(m, n, "'expect_exit' must be an exit code or a "
-			      "list of 1 to 16 of them, e.g. [0, 1]");
-		return -1;
-	}
-	for (size_t i = 0; i < count; i++) {
-		const struct ynode *it = items[i];
-		char *end;
-		long v;
-
-		if (it->type != YTREE_SCALAR ||
-		    (v = strtol(it->value, &end, 10), end == it->value ||
-		     *end || v < 0 || v > 255)) {
-			confmap_error(m, it, "'expect_exit' items must be exit "
-				      "codes from 0 to 255");
-			return -1;
-		}
-		spec->expect_exit[i] = (int)v;
-	}
-	spec->nexpect = count;
-	return 0;
-}
-
 int command_spec_parse(struct confmap *m, struct command_spec *spec)
 {
 	int before = m->errors;
@@ -70,7 +34,11 @@ int command_spec_parse(struct confmap *m, struct command_spec *spec)
 		free(spec->cwd);
 		spec->cwd = abs;
 	}
-	parse_exit_codes(m, spec);
+	spec->expect_exit[0] = 0;
+	spec->nexpect = 1;
+	confmap_intlist(m, "expect_exit", 0, 0, 255, spec->expect_exit,
+			sizeof(spec->expect_exit) / sizeof(spec->expect_exit[0]),
+			&spec->nexpect);
 	return m->errors > before ? -1 : 0;
 }
 
