@@ -17,6 +17,7 @@
 #include "checks/check.h"
 #include "confmap.h"
 #include "steps/step.h"
+#include "util/error.h"
 #include "util/mem.h"
 #include "util/suggest.h"
 
@@ -224,7 +225,10 @@ static void load_window(struct confload *ld, const struct ynode *root)
 	w.timezone = xstrdup("UTC");
 	if (confmap_str(&m, "window", CONFMAP_REQUIRED, &w.name) > 0)
 		check_name(&m, "window", w.name);
-	confmap_str(&m, "start", CONFMAP_REQUIRED, &w.start);
+	if (confmap_str(&m, "start", CONFMAP_REQUIRED, &w.start) > 0 &&
+	    calendar_parse(w.start, &w.calendar) < 0)
+		confmap_error(&m, ytree_map_get(root, "start"), "%s",
+			      error_last());
 	if (confmap_str(&m, "timezone", 0, &w.timezone) > 0 &&
 	    !zone_exists(w.timezone))
 		confmap_error(&m, ytree_map_get(root, "timezone"),

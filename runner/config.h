@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "calendar.h"
 #include "util/diag.h"
 #include "util/strv.h"
 
@@ -41,6 +42,7 @@ struct config_date {
 struct config_window {
 	char *name;
 	char *start;			/* calendar spec, as written */
+	struct calendar calendar;	/* start, parsed */
 	char *timezone;			/* IANA name */
 	int64_t duration_ms;
 	int64_t cutoff_ms;		/* no step starts in the last cutoff */
