@@ -663,7 +663,10 @@ int calendar_parse(const char *spec, struct calendar *cal)
 	if (strlen(text) >= sizeof(buf))
 		return bad("it is longer than %zu characters", sizeof(buf) - 1);
 	strcpy(buf, text);
-	/* Five space-separated fields without ':' are cron; else systemd. */
+	/*
+	 * systemd specs have at most three parts ([WEEKDAYS] [DATE] [TIME]);
+	 * four or more without a ':' can only be meant as cron.
+	 */
 	{
 		int fields = 0;
 		bool in = false;
@@ -673,7 +676,7 @@ int calendar_parse(const char *spec, struct calendar *cal)
 				fields++;
 			in = !isspace((unsigned char)*p);
 		}
-		if (fields == 5 && !strchr(buf, ':'))
+		if (fields >= 4 && !strchr(buf, ':'))
 			rc = parse_cron(cal, buf);
 		else
 			rc = parse_systemd(cal, buf);
