@@ -249,9 +249,9 @@ static void test_errors(void **state)
 		     "day-of-week), not 4");
 	expect_error("60 2 * * *", "invalid calendar spec '60 2 * * *': "
 		     "minute 60 is out of range (0 to 59)");
-	expect_error("0 2 * * funday", "invalid calendar spec '0 2 * * "
-		     "funday': unknown day of week 'funday' (did you mean "
-		     "'Sun'?)");
+	expect_error("0 2 * * frii", "invalid calendar spec '0 2 * * "
+		     "frii': unknown day of week 'frii' (did you mean "
+		     "'Fri'?)");
 	expect_error("0 2 31 2 *", "invalid calendar spec '0 2 31 2 *': it "
 		     "never matches a real date (e.g. February 30, or a weekday "
 		     "that never falls on the given dates)");
