@@ -100,11 +100,15 @@ check: deps
 	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
-demo: deps all
+# deps first, then a fresh make: the library flags are read when make
+# starts, which on a new machine is before deps installed them.
+demo: deps
+	@$(MAKE) --no-print-directory all
 	@scripts/demo.sh $(BUILD)/upkeep
 
-bench: all
+bench:
 	@scripts/deps.sh bench
+	@$(MAKE) --no-print-directory all
 	@bench/run.sh $(BUILD)/upkeep
 
 install: all

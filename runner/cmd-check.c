@@ -3,6 +3,7 @@
  * file:line:col: message, or a summary of what was loaded. It reads files
  * only; it does not contact any server (pre-checks do that at run time).
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -12,40 +13,61 @@
 #include "util/diag.h"
 #include "util/units.h"
 
+/* Prints one line of the summary with secrets from ${VAR} redacted. */
+static void say(const struct config *cfg, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void say(const struct config *cfg, const char *fmt, ...)
+{
+	va_list ap;
+	char *line, *safe;
+
+	va_start(ap, fmt);
+	if (vasprintf(&line, fmt, ap) < 0)
+		line = NULL;
+	va_end(ap);
+	if (!line)
+		return;
+	safe = config_redact(cfg, line);
+	fputs(safe, stdout);
+	free(safe);
+	free(line);
+}
+
 static void print_summary(const struct config *cfg)
 {
-	char dur[32], cut[32];
+	char dur[32], cut[32], black[48];
 
-	printf("config ok: %s (%zu window%s, %zu job%s)\n", cfg->root,
-	       cfg->nwindows, cfg->nwindows == 1 ? "" : "s", cfg->njobs,
-	       cfg->njobs == 1 ? "" : "s");
+	say(cfg, "config ok: %s (%zu window%s, %zu job%s)\n", cfg->root,
+	    cfg->nwindows, cfg->nwindows == 1 ? "" : "s", cfg->njobs,
+	    cfg->njobs == 1 ? "" : "s");
 	for (size_t i = 0; i < cfg->nwindows; i++) {
 		const struct config_window *w = &cfg->windows[i];
 
 		units_format_duration(w->duration_ms, dur, sizeof(dur));
 		units_format_duration(w->cutoff_ms, cut, sizeof(cut));
-		printf("  window %-12s \"%s\" %s, open %s, cutoff %s", w->name,
-		       w->start, w->timezone, dur, cut);
-		if (w->nblackout)
-			printf(", %zu blackout date%s", w->nblackout,
-			       w->nblackout == 1 ? "" : "s");
-		printf("\n");
+		snprintf(black, sizeof(black), ", %zu blackout date%s",
+			 w->nblackout, w->nblackout == 1 ? "" : "s");
+		say(cfg, "  window %-12s \"%s\" %s, open %s, cutoff %s%s\n",
+		    w->name, w->start, w->timezone, dur, cut,
+		    w->nblackout ? black : "");
 	}
 	for (size_t i = 0; i < cfg->njobs; i++) {
 		const struct config_job *j = &cfg->jobs[i];
 		char *wins = strv_join(&j->windows, ", ");
 
-		printf("  job    %-12s windows: %s; %zu pre-check%s, %zu "
-		       "step%s, %zu validation check%s\n", j->name,
-		       j->windows.n ? wins : "none (manual only)",
-		       j->prechecks.n, j->prechecks.n == 1 ? "" : "s",
-		       j->nsteps, j->nsteps == 1 ? "" : "s", j->validate.n,
-		       j->validate.n == 1 ? "" : "s");
+		say(cfg, "  job    %-12s windows: %s; %zu pre-check%s, %zu "
+		    "step%s, %zu validation check%s\n", j->name,
+		    j->windows.n ? wins : "none (manual only)",
+		    j->prechecks.n, j->prechecks.n == 1 ? "" : "s",
+		    j->nsteps, j->nsteps == 1 ? "" : "s", j->validate.n,
+		    j->validate.n == 1 ? "" : "s");
 		for (size_t s = 0; s < j->nsteps; s++) {
 			units_format_duration(j->steps[s].timeout_ms, dur,
 					      sizeof(dur));
-			printf("           %zu. %-22s %-13s timeout %s\n", s + 1,
-			       j->steps[s].name, j->steps[s].kind->name, dur);
+			say(cfg, "           %zu. %-22s %-13s timeout %s\n",
+			    s + 1, j->steps[s].name, j->steps[s].kind->name,
+			    dur);
 		}
 		free(wins);
 	}
@@ -65,18 +87,15 @@ static int cmd_check_exec(struct cmd_ctx *ctx, int argc, char **argv)
 
 	optind = 0;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+" CMD_COMMON_SHORT "q", opts,
+	while ((opt = getopt_long(argc, argv, "+:" CMD_COMMON_SHORT "q", opts,
 				  NULL)) != -1) {
 		if (opt == 'q') {
 			quiet = 1;
 			continue;
 		}
-		rc = cmd_common_option(ctx, &cmd_check_entry, opt, &done);
+		rc = cmd_common_option(ctx, &cmd_check_entry, opt, argv, &done);
 		if (done)
 			return rc;
-		if (rc < 0)
-			return cmd_usage_error(&cmd_check_entry, "unknown "
-					       "option '%s'", argv[optind - 1]);
 	}
 	if (optind < argc)
 		return cmd_usage_error(&cmd_check_entry, "unexpected argument "
@@ -85,7 +104,8 @@ static int cmd_check_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	if (config_load(root, &cfg, &d) < 0) {
 		diags_print(&d, stderr);
 		fprintf(stderr, "upkeep check: %zu problem%s in config root "
-			"'%s'\n", d.n, d.n == 1 ? "" : "s", root);
+			"'%s'\n", diags_count(&d), diags_count(&d) == 1 ? "" :
+			"s", root);
 		rc = UPKEEP_EXIT_USAGE;
 	} else {
 		if (!quiet)

@@ -47,19 +47,27 @@ int cmd_usage_error(const struct cmd_entry *e, const char *fmt, ...)
 }
 
 int cmd_common_option(struct cmd_ctx *ctx, const struct cmd_entry *e, int opt,
-		      int *done)
+		      char **argv, int *done)
 {
+	*done = 1;
 	switch (opt) {
 	case 'c':
+		if (!*optarg)
+			return cmd_usage_error(e, "'--config' needs a directory, "
+					       "not an empty string");
 		free(ctx->config_dir);
 		ctx->config_dir = xstrdup(optarg);
+		*done = 0;
 		return 0;
 	case 'h':
 		cmd_print_help(e);
-		*done = 1;
 		return UPKEEP_EXIT_OK;
+	case ':':
+		return cmd_usage_error(e, "option '%s' needs a value",
+				       argv[optind - 1]);
 	default:
-		return -1;
+		return cmd_usage_error(e, "unknown option '%s'",
+				       argv[optind - 1]);
 	}
 }
 

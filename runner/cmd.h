@@ -1,7 +1,7 @@
 /*
  * The subcommand interface (tmux's cmd_entry): each subcommand is one
  * cmd-NAME.c file exporting `const struct cmd_entry cmd_NAME_entry`, and
- * main.c holds the explicit table. Also the exit codes every command uses.
+ * cmd.c holds the explicit table. Also the exit codes every command uses.
  */
 #ifndef UPKEEP_CMD_H
 #define UPKEEP_CMD_H
@@ -45,16 +45,18 @@ int cmd_usage_error(const struct cmd_entry *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /*
- * The options every command accepts, for its getopt_long table, and their
- * handling: returns -1 when opt is not one of them, else an exit code to
- * return at once (help printed) or 0 to go on.
+ * The options every command accepts, for its getopt_long table (whose
+ * optstring starts with "+:"), and the handling of what getopt_long
+ * returned that is not the command's own: the common options, a missing
+ * value (':') and an unknown option ('?'). Sets *done, with the exit code
+ * returned, when the command must stop (help printed, usage error).
  */
 #define CMD_COMMON_OPTIONS \
 	{ "config", required_argument, NULL, 'c' }, \
 	{ "help", no_argument, NULL, 'h' }
 #define CMD_COMMON_SHORT "c:h"
 int cmd_common_option(struct cmd_ctx *ctx, const struct cmd_entry *e, int opt,
-		      int *done);
+		      char **argv, int *done);
 
 extern const struct cmd_entry cmd_check_entry;
 extern const struct cmd_entry cmd_help_entry;

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <dirent.h>
+#include <git2.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,12 +41,20 @@ char *config_find_root(const char *dir)
 
 char *config_path(const struct config *cfg, const char *path)
 {
-	if (path[0] == '/' || strcmp(cfg->root, ".") == 0)
+	if (path[0] == '/')
 		return xstrdup(path);
-	return xasprintf("%s/%s", cfg->root, path);
+	return xasprintf("%s/%s", cfg->root_abs, path);
 }
 
-static void pos_set(struct config_pos *p, const struct confload *ld,
+/* How a file of the root is named in messages: as the operator wrote it. */
+static char *display_path(const struct config *cfg, const char *rel)
+{
+	if (strcmp(cfg->root, ".") == 0)
+		return xstrdup(rel);
+	return xasprintf("%s/%s", cfg->root, rel);
+}
+
+static void pos_set(struct config_pos *p, const struct confmap_file *ld,
 		    const struct ynode *n)
 {
 	p->file = xstrdup(ld->file);
@@ -70,6 +79,14 @@ static int check_name(struct confmap *m, const char *key, const char *name)
 			      "or digit, not '%s'", key, name);
 		return -1;
 	}
+	/* What git refuses in a ref component (git-check-ref-format(1)). */
+	if (strstr(name, "..") || name[len - 1] == '.' ||
+	    (len >= 5 && strcmp(name + len - 5, ".lock") == 0)) {
+		confmap_error(m, ytree_map_get(m->node, key),
+			      "'%s' must not contain '..' or end in '.' or "
+			      "'.lock' (it names git refs), not '%s'", key, name);
+		return -1;
+	}
 	return 0;
 }
 
@@ -89,25 +106,28 @@ struct seen {
 	size_t cap;
 };
 
-/* Reports name if it was seen before, else records it. */
+/*
+ * Reports name if it was seen before, else records it. A step or check is
+ * placed at its mapping (right even when the name came from an alias or a
+ * merged template); a job or window, which is a whole file, at its name.
+ */
 static void seen_check(struct seen *sn, struct confmap *m, const char *key,
-		       const char *what, const char *name)
+		       const char *what, const char *name, bool at_mapping)
 {
 	const struct ynode *at = ytree_map_get(m->node, key);
 	struct seen_item *it;
 
 	if (!name || !at)
 		return;
-	/* A repeat through an alias is where the alias is written. */
-	if (m->node->alias)
+	if (at_mapping)
 		at = m->node;
 	for (size_t i = 0; i < sn->n; i++) {
 		it = &sn->v[i];
 		if (strcmp(it->name, name) != 0)
 			continue;
 		if (strcmp(it->file, m->ld->file) == 0)
-			confmap_error(m, at, "duplicate %s '%s' (also at line "
-				      "%d)", what, name, it->line);
+			confmap_error(m, at, "duplicate %s '%s' (also at "
+				      "%d:%d)", what, name, it->line, it->col);
 		else
 			confmap_error(m, at, "duplicate %s '%s' (also defined "
 				      "at %s:%d:%d)", what, name, it->file,
@@ -122,6 +142,14 @@ static void seen_check(struct seen *sn, struct confmap *m, const char *key,
 	it->col = at->col;
 }
 
+static bool seen_has(const struct seen *sn, const char *name)
+{
+	for (size_t i = 0; sn && i < sn->n; i++)
+		if (strcmp(sn->v[i].name, name) == 0)
+			return true;
+	return false;
+}
+
 static void seen_free(struct seen *sn)
 {
 	for (size_t i = 0; i < sn->n; i++) {
@@ -134,26 +162,27 @@ static void seen_free(struct seen *sn)
 
 /* ---- settings (upkeep.yaml) -------------------------------------------- */
 
-static void settings_defaults(struct config_settings *s)
+static void settings_defaults(const struct config *cfg,
+			      struct config_settings *s)
 {
-	s->state_dir = xstrdup("state");
-	s->reports_dir = xstrdup("reports");
-	s->snapshot_dir = xstrdup("snapshots");
+	s->state_dir = config_path(cfg, "state");
+	s->reports_dir = config_path(cfg, "reports");
+	s->snapshot_dir = config_path(cfg, "snapshots");
 	s->step_timeout_ms = 30LL * 60 * 1000;
 	s->check_timeout_ms = 30LL * 1000;
 	s->kill_grace_ms = 10LL * 1000;
 	s->retry_delay_ms = 30LL * 1000;
 }
 
-static void load_settings(struct confload *ld, const struct ynode *root)
+static void load_settings(struct confmap_file *ld, const struct ynode *root)
 {
 	struct config_settings *s = &ld->cfg->settings;
 	struct confmap m;
 
 	confmap_init(&m, ld, root, "upkeep.yaml");
-	confmap_str(&m, "state_dir", 0, &s->state_dir);
-	confmap_str(&m, "reports_dir", 0, &s->reports_dir);
-	confmap_str(&m, "snapshot_dir", 0, &s->snapshot_dir);
+	confmap_path(&m, "state_dir", 0, &s->state_dir);
+	confmap_path(&m, "reports_dir", 0, &s->reports_dir);
+	confmap_path(&m, "snapshot_dir", 0, &s->snapshot_dir);
 	confmap_duration(&m, "step_timeout", 0, 1000, &s->step_timeout_ms);
 	confmap_duration(&m, "check_timeout", 0, 100, &s->check_timeout_ms);
 	confmap_duration(&m, "kill_grace", 0, 0, &s->kill_grace_ms);
@@ -214,7 +243,7 @@ static void window_free(struct config_window *w)
 	free(w->pos.file);
 }
 
-static void load_window(struct confload *ld, const struct ynode *root)
+static void load_window(struct confmap_file *ld, const struct ynode *root)
 {
 	struct config *cfg = ld->cfg;
 	struct config_window w = { 0 };
@@ -249,8 +278,7 @@ static void load_window(struct confload *ld, const struct ynode *root)
 		if (confmap_strlist(&m, "blackout", 0, &dates) > 0) {
 			w.blackout = xcalloc(dates.n, sizeof(*w.blackout));
 			for (size_t i = 0; i < dates.n; i++) {
-				const struct ynode *at = bl->type == YTREE_SEQ ?
-							 bl->kids[i] : bl;
+				const struct ynode *at = ytree_item(bl, i);
 
 				int rc = parse_date(dates.v[i],
 						    &w.blackout[i]);
@@ -269,7 +297,7 @@ static void load_window(struct confload *ld, const struct ynode *root)
 		}
 		strv_free(&dates);
 	}
-	seen_check(ld->seen, &m, "window", "window", w.name);
+	seen_check(ld->seen, &m, "window", "window", w.name, false);
 	if (confmap_finish(&m) == 0 && w.name) {
 		pos_set(&w.pos, ld, root);
 		cfg->windows = xrealloc(cfg->windows, (cfg->nwindows + 1) *
@@ -365,7 +393,7 @@ static int finish(struct confmap *m, const void *kind)
 	return confmap_finish(m);
 }
 
-int config_parse_checks(struct confload *ld, const struct ynode *list,
+int config_parse_checks(struct confmap_file *ld, const struct ynode *list,
 			const char *what, struct config_checks *out)
 {
 	const struct config_settings *s = &ld->cfg->settings;
@@ -403,7 +431,7 @@ int config_parse_checks(struct confload *ld, const struct ynode *list,
 		confmap_duration(&m, "retry_for", 0, 0, &c.retry_for_ms);
 		if (c.kind && c.kind->parse(&m, &c.settings) < 0 && !m.errors)
 			m.errors++;
-		seen_check(&names, &m, "name", "check name", c.name);
+		seen_check(&names, &m, "name", "check name", c.name, true);
 		if (finish(&m, c.kind) < 0) {
 			check_free(&c);
 			continue;
@@ -423,7 +451,7 @@ static void step_free(struct config_step *st)
 	free(st->pos.file);
 }
 
-static void load_steps(struct confload *ld, const struct ynode *list,
+static void load_steps(struct confmap_file *ld, const struct ynode *list,
 		       struct config_job *job)
 {
 	const struct config_settings *s = &ld->cfg->settings;
@@ -470,7 +498,7 @@ static void load_steps(struct confload *ld, const struct ynode *list,
 		confmap_bool(&m, "allow_overrun", 0, &st.allow_overrun);
 		if (st.kind && st.kind->parse(&m, &st.settings) < 0 && !m.errors)
 			m.errors++;
-		seen_check(&names, &m, "name", "step name", st.name);
+		seen_check(&names, &m, "name", "step name", st.name, true);
 		if (finish(&m, st.kind) < 0) {
 			step_free(&st);
 			continue;
@@ -499,7 +527,16 @@ static void job_free(struct config_job *j)
 	free(j->pos.file);
 }
 
-static void load_tracked(struct confload *ld, struct confmap *jm,
+/* git's own rules for a full ref name, from libgit2 (main() inits it). */
+static bool ref_name_ok(const char *name)
+{
+	int valid = 0;
+
+	return strncmp(name, "refs/", 5) == 0 &&
+	       git_reference_name_is_valid(&valid, name) == 0 && valid;
+}
+
+static void load_tracked(struct confmap_file *ld, struct confmap *jm,
 			 struct config_job *job)
 {
 	const struct ynode *n = confmap_node(jm, "tracked_config", 0);
@@ -517,46 +554,47 @@ static void load_tracked(struct confload *ld, struct confmap *jm,
 	confmap_init(&m, ld, n, "tracked_config");
 	t->stable_ref = xstrdup(CONFIG_DEFAULT_STABLE_REF);
 	t->apply_timeout_ms = 5LL * 60 * 1000;
-	if (confmap_str(&m, "repo", CONFMAP_REQUIRED, &t->repo) > 0) {
-		char *abs = config_path(ld->cfg, t->repo);
-
-		free(t->repo);
-		t->repo = abs;
-	}
+	/* Declared: rollback steps are judged against it even if it has
+	 * problems of its own, which are reported here. */
+	job->has_tracked = true;
+	confmap_path(&m, "repo", CONFMAP_REQUIRED, &t->repo);
 	if (confmap_str(&m, "stable_ref", 0, &t->stable_ref) > 0 &&
-	    (strncmp(t->stable_ref, "refs/", 5) != 0 ||
-	     strstr(t->stable_ref, "..") || strchr(t->stable_ref, ' ')))
+	    !ref_name_ok(t->stable_ref))
 		confmap_error(&m, ytree_map_get(n, "stable_ref"),
 			      "'stable_ref' must be a full ref name such as %s, "
 			      "not '%s'", CONFIG_DEFAULT_STABLE_REF,
 			      t->stable_ref);
 	confmap_argv(&m, "apply", 0, &t->apply);
 	confmap_duration(&m, "apply_timeout", 0, 1000, &t->apply_timeout_ms);
-	job->has_tracked = confmap_finish(&m) == 0;
-	if (!job->has_tracked)
+	if (confmap_finish(&m) < 0)
 		jm->errors++;
 }
 
-static void load_windows_ref(struct confload *ld, struct confmap *m,
+static void load_windows_ref(struct confmap_file *ld, struct confmap *m,
 			     struct config_job *job)
 {
-	const struct config *cfg = ld->cfg;
 	const struct ynode *n = confmap_node(m, "windows", 0);
 	const char **names;
 
 	if (!n || confmap_strlist(m, "windows", 0, &job->windows) <= 0)
 		return;
-	names = xcalloc(cfg->nwindows + 1, sizeof(*names));
-	for (size_t i = 0; i < cfg->nwindows; i++)
-		names[i] = cfg->windows[i].name;
+	/* Declared windows, valid or not: a broken window is reported in
+	 * its own file, not again as "not defined" in every job. */
+	names = xcalloc(ld->windows->n + 1, sizeof(*names));
+	for (size_t i = 0; i < ld->windows->n; i++)
+		names[i] = ld->windows->v[i].name;
 	for (size_t i = 0; i < job->windows.n; i++) {
 		const char *w = job->windows.v[i];
-		const struct ynode *at = n->type == YTREE_SEQ ? n->kids[i] : n;
+		const struct ynode *at = ytree_item(n, i);
 		const char *hint;
 
-		if (config_window_find(cfg, w))
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(job->windows.v[j], w) == 0)
+				confmap_error(m, at, "window '%s' is listed "
+					      "twice", w);
+		if (seen_has(ld->windows, w))
 			continue;
-		hint = suggest_closest(w, names, cfg->nwindows);
+		hint = suggest_closest(w, names, ld->windows->n);
 		if (hint)
 			confmap_error(m, at, "window '%s' is not defined (did "
 				      "you mean '%s'?)", w, hint);
@@ -567,7 +605,7 @@ static void load_windows_ref(struct confload *ld, struct confmap *m,
 	free(names);
 }
 
-static void load_job(struct confload *ld, const struct ynode *root)
+static void load_job(struct confmap_file *ld, const struct ynode *root)
 {
 	struct config *cfg = ld->cfg;
 	struct config_job job = { 0 };
@@ -594,7 +632,7 @@ static void load_job(struct confload *ld, const struct ynode *root)
 	n = confmap_node(&m, "validate", 0);
 	if (n && config_parse_checks(ld, n, "validate", &job.validate) < 0)
 		m.errors++;
-	seen_check(ld->seen, &m, "job", "job", job.name);
+	seen_check(ld->seen, &m, "job", "job", job.name, false);
 	if (confmap_finish(&m) == 0 && job.name) {
 		pos_set(&job.pos, ld, root);
 		cfg->jobs = xrealloc(cfg->jobs, (cfg->njobs + 1) *
@@ -647,21 +685,20 @@ static bool list_dir(const char *root, const char *sub, struct strv *out,
 	return true;
 }
 
-typedef void (*loader_fn)(struct confload *ld, const struct ynode *root);
-
-static void load_upkeep_yaml(struct confload *ld, const struct ynode *root);
+typedef void (*loader_fn)(struct confmap_file *ld, const struct ynode *root);
 
 static void load_file(struct config *cfg, struct diags *d, struct seen *seen,
-		      const char *rel, const char *expect, loader_fn fn)
+		      const struct seen *windows, const char *rel,
+		      const char *expect, loader_fn fn)
 {
-	char *display = config_path(cfg, rel);
-	struct confload ld = { .cfg = cfg, .diags = d, .file = display,
-			       .seen = seen };
+	char *display = display_path(cfg, rel);
+	struct confmap_file ld = { .cfg = cfg, .diags = d, .file = display,
+				   .seen = seen, .windows = windows };
 	struct ydoc doc;
 
 	if (ytree_load(display, display, &doc, d) == 0) {
 		/* An empty upkeep.yaml (all commented out) means defaults. */
-		if (!doc.root && fn == load_upkeep_yaml)
+		if (!doc.root && !expect)
 			;
 		else if (!doc.root)
 			diags_add(d, display, 1, 1, "file is empty (expected a "
@@ -677,22 +714,23 @@ static void load_file(struct config *cfg, struct diags *d, struct seen *seen,
 	free(display);
 }
 
-static void load_upkeep_yaml(struct confload *ld, const struct ynode *root)
-{
-	load_settings(ld, root);
-}
 
 int config_load(const char *root, struct config *cfg, struct diags *d)
 {
 	struct strv files = { 0 };
-	struct seen seen = { 0 };
+	struct seen windows = { 0 }, jobs = { 0 };
 	struct stat st;
-	char *path;
+	char *path, *abs;
 	bool have_sched, have_jobs;
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->root = xstrdup(root);
-	settings_defaults(&cfg->settings);
+	/* "conf/" and "conf" are one root; messages say "conf/jobs/x.yaml". */
+	for (size_t l = strlen(cfg->root); l > 1 && cfg->root[l - 1] == '/'; l--)
+		cfg->root[l - 1] = '\0';
+	abs = realpath(root, NULL);
+	cfg->root_abs = abs ? abs : xstrdup(cfg->root);
+	settings_defaults(cfg, &cfg->settings);
 	if (stat(root, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		diags_add(d, root, 0, 0, "config root is not a directory (use "
 			  "--config DIR or set UPKEEP_CONFIG)");
@@ -700,21 +738,22 @@ int config_load(const char *root, struct config *cfg, struct diags *d)
 	}
 	path = config_path(cfg, "upkeep.yaml");
 	if (stat(path, &st) == 0)
-		load_file(cfg, d, NULL, "upkeep.yaml", "state_dir",
-			  load_upkeep_yaml);
+		load_file(cfg, d, NULL, NULL, "upkeep.yaml", NULL,
+			  load_settings);
 	free(path);
 
 	have_sched = list_dir(root, "schedules", &files, d);
 	for (size_t i = 0; i < files.n; i++)
-		load_file(cfg, d, &seen, files.v[i], "window", load_window);
+		load_file(cfg, d, &windows, NULL, files.v[i], "window",
+			  load_window);
 	strv_free(&files);
-	seen_free(&seen);
 
 	have_jobs = list_dir(root, "jobs", &files, d);
 	for (size_t i = 0; i < files.n; i++)
-		load_file(cfg, d, &seen, files.v[i], "job", load_job);
+		load_file(cfg, d, &jobs, &windows, files.v[i], "job", load_job);
 	strv_free(&files);
-	seen_free(&seen);
+	seen_free(&windows);
+	seen_free(&jobs);
 
 	if (!have_sched && !have_jobs)
 		diags_add(d, root, 0, 0, "no config here: expected "
@@ -746,6 +785,7 @@ void config_free(struct config *cfg)
 	free(s->snapshot_dir);
 	strv_free(&cfg->secrets);
 	free(cfg->root);
+	free(cfg->root_abs);
 	memset(cfg, 0, sizeof(*cfg));
 }
 

@@ -104,7 +104,8 @@ struct config_job {
 };
 
 struct config {
-	char *root;			/* the config root directory */
+	char *root;			/* the config root, as given (messages) */
+	char *root_abs;			/* the same, absolute (resolving paths) */
 	struct config_settings settings;
 	struct config_window *windows;
 	size_t nwindows;
@@ -132,7 +133,10 @@ const struct config_window *config_window_find(const struct config *cfg,
 const struct config_job *config_job_find(const struct config *cfg,
 					 const char *name);
 
-/* Resolves a path from the config against the root (absolute stays). */
+/*
+ * Resolves a path from the config against the absolute root (an absolute
+ * path stays as it is).
+ */
 char *config_path(const struct config *cfg, const char *path);
 
 /*
@@ -142,9 +146,9 @@ char *config_path(const struct config *cfg, const char *path);
 char *config_redact(const struct config *cfg, const char *s);
 
 /* Reading checks and steps is shared with the kinds that nest them. */
-struct confload;
+struct confmap_file;
 struct ynode;
-int config_parse_checks(struct confload *ld, const struct ynode *list,
+int config_parse_checks(struct confmap_file *ld, const struct ynode *list,
 			const char *what, struct config_checks *out);
 void config_checks_free(struct config_checks *c);
 

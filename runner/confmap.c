@@ -19,7 +19,7 @@
 #include "util/suggest.h"
 #include "util/units.h"
 
-void confmap_init(struct confmap *m, struct confload *ld,
+void confmap_init(struct confmap *m, struct confmap_file *ld,
 		  const struct ynode *node, const char *what)
 {
 	memset(m, 0, sizeof(*m));
@@ -33,15 +33,10 @@ void confmap_error(struct confmap *m, const struct ynode *node,
 {
 	const struct ynode *at = node ? node : m->node;
 	va_list ap;
-	char *msg;
 
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
+	diags_addv(m->ld->diags, m->ld->file, at->line, at->col, fmt, ap);
 	va_end(ap);
-	diags_add(m->ld->diags, m->ld->file, at->line, at->col, "%s",
-		  msg ? msg : fmt);
-	free(msg);
 	m->errors++;
 }
 
@@ -74,7 +69,7 @@ const struct ynode *confmap_node(struct confmap *m, const char *key, int flags)
 	return v;
 }
 
-int confload_string(struct confload *ld, const struct ynode *n, char **out)
+int confmap_expand(struct confmap_file *ld, const struct ynode *n, char **out)
 {
 	const char *s = n->value, *p;
 	size_t cap = n->len + 1, len = 0;
@@ -130,7 +125,10 @@ int confload_string(struct confload *ld, const struct ynode *n, char **out)
 					  name, name);
 				goto fail;
 			}
-			if (*val && !strv_contains(&ld->cfg->secrets, val))
+			/* Shorter values are not secrets; redacting every
+			 * "e" would garble all output. */
+			if (strlen(val) >= 3 &&
+			    !strv_contains(&ld->cfg->secrets, val))
 				strv_push(&ld->cfg->secrets, val);
 			add = val;
 			addlen = strlen(val);
@@ -162,6 +160,7 @@ fail:
 static int scalar(struct confmap *m, const char *key, int flags,
 		  const char *expect, const struct ynode **node, char **text)
 {
+
 	int before = m->errors;
 	const struct ynode *v = confmap_node(m, key, flags);
 
@@ -172,7 +171,7 @@ static int scalar(struct confmap *m, const char *key, int flags,
 			      ytree_type_name(v));
 		return -1;
 	}
-	if (confload_string(m->ld, v, text) < 0) {
+	if (confmap_expand(m->ld, v, text) < 0) {
 		m->errors++;
 		return -1;
 	}
@@ -415,9 +414,12 @@ int confmap_intlist(struct confmap *m, const char *key, int flags, long min,
 	for (size_t i = 0; i < count; i++) {
 		char *t = NULL, *end;
 		long val = 0;
-		bool ok = items[i]->type == YTREE_SCALAR &&
-			  confload_string(m->ld, items[i], &t) == 0;
+		bool ok = items[i]->type == YTREE_SCALAR;
 
+		if (ok && confmap_expand(m->ld, items[i], &t) < 0) {
+			m->errors++;
+			return -1;
+		}
 		if (ok) {
 			errno = 0;
 			val = strtol(t, &end, 10);
@@ -465,7 +467,7 @@ int confmap_strlist(struct confmap *m, const char *key, int flags,
 			strv_free(&got);
 			return -1;
 		}
-		if (confload_string(m->ld, items[i], &s) < 0) {
+		if (confmap_expand(m->ld, items[i], &s) < 0) {
 			m->errors++;
 			strv_free(&got);
 			return -1;
@@ -482,6 +484,7 @@ int confmap_argv(struct confmap *m, const char *key, int flags,
 {
 	int before = m->errors;
 	const struct ynode *v = confmap_node(m, key, flags);
+	int rc;
 
 	if (!v)
 		return m->errors > before ? -1 : 0;
@@ -492,11 +495,54 @@ int confmap_argv(struct confmap *m, const char *key, int flags,
 			      key);
 		return -1;
 	}
-	return confmap_strlist(m, key, flags, out);
+	rc = confmap_strlist(m, key, flags, out);
+	if (rc > 0 && !*out->v[0]) {
+		confmap_error(m, v->kids[0], "'%s' names an empty program", key);
+		return -1;
+	}
+	return rc;
+}
+
+int confmap_path(struct confmap *m, const char *key, int flags, char **out)
+{
+	char *path = NULL, *abs;
+	int rc = confmap_str(m, key, flags, &path);
+
+	if (rc <= 0)
+		return rc;
+	if (!*path) {
+		confmap_error(m, ytree_map_get(m->node, key), "'%s' must not be "
+			      "empty", key);
+		free(path);
+		return -1;
+	}
+	abs = config_path(m->ld->cfg, path);
+	free(path);
+	free(*out);
+	*out = abs;
+	return 1;
+}
+
+static bool valid_name(enum confmap_names names, const char *s)
+{
+	static const char env_first[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					"abcdefghijklmnopqrstuvwxyz_";
+	static const char tchar[] = "!#$%&'*+-.^_`|~0123456789"
+				    "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				    "abcdefghijklmnopqrstuvwxyz";
+	size_t len = strlen(s);
+
+	if (len == 0)
+		return false;
+	if (names == CONFMAP_NAMES_HEADER)
+		return strspn(s, tchar) == len;
+	return strchr(env_first, s[0]) &&
+	       strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		      "0123456789_") == len;
 }
 
 int confmap_strmap(struct confmap *m, const char *key, int flags,
-		   struct strv *out)
+		   enum confmap_names names, struct strv *out)
 {
 	int before = m->errors;
 	const struct ynode *v = confmap_node(m, key, flags);
@@ -513,17 +559,29 @@ int confmap_strmap(struct confmap *m, const char *key, int flags,
 		const struct ynode *k = v->kids[i], *val = v->kids[i + 1];
 		char *s;
 
-		if (k->type != YTREE_SCALAR || !*k->value ||
-		    strchr(k->value, '=') || val->type != YTREE_SCALAR) {
+		if (k->type != YTREE_SCALAR || val->type != YTREE_SCALAR) {
 			confmap_error(m, k, "'%s' must map names to plain "
 				      "values", key);
-			strv_free(&got);
-			return -1;
+			goto fail;
 		}
-		if (confload_string(m->ld, val, &s) < 0) {
+		if (!valid_name(names, k->value)) {
+			confmap_error(m, k, "'%s' is not a valid %s", k->value,
+				      names == CONFMAP_NAMES_ENV ?
+				      "environment variable name (letters, "
+				      "digits and '_', not starting with a "
+				      "digit)" : "HTTP header name");
+			goto fail;
+		}
+		for (size_t j = 0; j < i; j += 2) {
+			if (strcmp(v->kids[j]->value, k->value) == 0) {
+				confmap_error(m, k, "'%s' is set twice in '%s'",
+					      k->value, key);
+				goto fail;
+			}
+		}
+		if (confmap_expand(m->ld, val, &s) < 0) {
 			m->errors++;
-			strv_free(&got);
-			return -1;
+			goto fail;
 		}
 		strv_push_owned(&got, xasprintf("%s=%s", k->value, s));
 		free(s);
@@ -531,6 +589,9 @@ int confmap_strmap(struct confmap *m, const char *key, int flags,
 	strv_free(out);
 	*out = got;
 	return 1;
+fail:
+	strv_free(&got);
+	return -1;
 }
 
 int confmap_finish(struct confmap *m)

@@ -24,12 +24,13 @@
 struct config;
 struct seen;
 
-/* Where a file's diagnostics go, and what the loader has learnt. */
-struct confload {
+/* One config file being read: where its diagnostics go, what is known. */
+struct confmap_file {
 	struct config *cfg;	/* secrets are collected here */
 	struct diags *diags;
 	const char *file;	/* display name of the file being read */
 	struct seen *seen;	/* names declared so far (config.c's) */
+	const struct seen *windows; /* window names declared (config.c's) */
 };
 
 #define CONFMAP_MAX_KEYS 48
@@ -37,7 +38,7 @@ struct confload {
 #define CONFMAP_MAX_ERRORS 20
 
 struct confmap {
-	struct confload *ld;
+	struct confmap_file *ld;
 	const struct ynode *node;	/* a YTREE_MAP */
 	const char *what;		/* "step 'vacuum'": for messages */
 	const char *known[CONFMAP_MAX_KEYS];
@@ -55,7 +56,7 @@ struct confmap_amount {
 /* A key of this mapping that must be present. */
 #define CONFMAP_REQUIRED 1
 
-void confmap_init(struct confmap *m, struct confload *ld,
+void confmap_init(struct confmap *m, struct confmap_file *ld,
 		  const struct ynode *node, const char *what);
 
 /* Adds a diagnostic at node's position (or the mapping's when NULL). */
@@ -96,9 +97,18 @@ int confmap_strlist(struct confmap *m, const char *key, int flags,
 /* A non-empty list of strings: an argv, never split by a shell. */
 int confmap_argv(struct confmap *m, const char *key, int flags,
 		 struct strv *out);
+/* A path; a relative one is resolved against the config root. */
+int confmap_path(struct confmap *m, const char *key, int flags, char **out);
+
+/* What the names of a confmap_strmap() must look like. */
+enum confmap_names {
+	CONFMAP_NAMES_ENV,	/* environment variables: [A-Za-z_][A-Za-z0-9_]* */
+	CONFMAP_NAMES_HEADER,	/* HTTP header field names (RFC 9110 tokens) */
+};
+
 /* A mapping of names to strings (environment, headers): "K=V" entries. */
 int confmap_strmap(struct confmap *m, const char *key, int flags,
-		   struct strv *out);
+		   enum confmap_names names, struct strv *out);
 
 /*
  * Reports unknown and duplicate keys. Returns 0, or -1 when this mapping
@@ -107,9 +117,11 @@ int confmap_strmap(struct confmap *m, const char *key, int flags,
 int confmap_finish(struct confmap *m);
 
 /*
- * Converts a scalar node to a string with ${VAR} interpolation, for values
- * that do not come through a getter (list items). Returns 0 or -1.
+ * Converts a scalar node to a string with ${VAR} interpolation. Values from
+ * the environment of 3 characters or more become secrets, redacted
+ * wherever they would appear in output. Returns 0, or -1 after a
+ * diagnostic.
  */
-int confload_string(struct confload *ld, const struct ynode *n, char **out);
+int confmap_expand(struct confmap_file *ld, const struct ynode *n, char **out);
 
 #endif

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <git2.h>
+
 #include "cmd.h"
 #include "util/mem.h"
 
@@ -19,6 +21,8 @@ int main(int argc, char **argv)
 	const struct cmd_entry *e;
 	int i, rc;
 
+	git_libgit2_init();
+
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];
 
@@ -30,7 +34,7 @@ int main(int argc, char **argv)
 			printf("upkeep %s\n", UPKEEP_VERSION);
 			goto out_ok;
 		} else if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) {
-			if (i + 1 == argc) {
+			if (i + 1 == argc || !argv[i + 1][0]) {
 				fprintf(stderr, "upkeep: '%s' needs a "
 					"directory\n", a);
 				rc = UPKEEP_EXIT_USAGE;
@@ -38,7 +42,7 @@ int main(int argc, char **argv)
 			}
 			free(ctx.config_dir);
 			ctx.config_dir = xstrdup(argv[++i]);
-		} else if (strncmp(a, "--config=", 9) == 0) {
+		} else if (strncmp(a, "--config=", 9) == 0 && a[9]) {
 			free(ctx.config_dir);
 			ctx.config_dir = xstrdup(a + 9);
 		} else if (strcmp(a, "--") == 0) {
@@ -67,5 +71,6 @@ out_ok:
 	rc = UPKEEP_EXIT_OK;
 out:
 	free(ctx.config_dir);
+	git_libgit2_shutdown();
 	return rc;
 }

@@ -63,18 +63,26 @@ static void kid_add(struct ynode *parent, struct ynode *kid)
 	parent->kids[parent->n++] = kid;
 }
 
-static void anchor_set(struct builder *b, const char *name, struct ynode *n)
+static int anchor_set(struct builder *b, const char *name, struct ynode *n)
 {
 	for (size_t i = 0; i < b->nanchors; i++) {
 		if (strcmp(b->anchors[i].name, name) == 0) {
 			b->anchors[i].node = n;	/* a redefinition wins */
-			return;
+			return 0;
 		}
+	}
+	/* Lookups are linear: a bound keeps hostile files cheap. */
+	if (b->nanchors == YTREE_MAX_ANCHORS) {
+		diags_add(b->d, b->display, n->line, n->col,
+			  "more than %d anchors in one file; refusing it",
+			  YTREE_MAX_ANCHORS);
+		return -1;
 	}
 	xgrow(&b->anchors, &b->capanchors, b->nanchors + 1,
 	      sizeof(*b->anchors));
 	b->anchors[b->nanchors].name = xstrdup(name);
 	b->anchors[b->nanchors++].node = n;
+	return 0;
 }
 
 static const struct ynode *anchor_get(struct builder *b, const char *name)
@@ -132,6 +140,15 @@ static int map_merge(struct builder *b, struct ynode *map)
 		for (size_t s = 0; s < nsrc; s++) {
 			const struct ynode *src = srcs[s];
 
+			if (src->type == YTREE_MAP &&
+			    src->n / 2 > YTREE_MAX_MERGE_KEYS) {
+				diags_add(b->d, b->display, old[i]->line,
+					  old[i]->col, "'<<' merges more than "
+					  "%d keys; refusing it",
+					  YTREE_MAX_MERGE_KEYS);
+				rc = -1;
+				continue;
+			}
 			if (src->type != YTREE_MAP) {
 				diags_add(b->d, b->display, old[i]->line,
 					  old[i]->col,
@@ -175,8 +192,8 @@ static void recompute_weight(struct ynode *n)
 static int attach(struct builder *b, struct ynode *n, const char *anchor,
 		  const yaml_mark_t *at)
 {
-	if (anchor)
-		anchor_set(b, anchor, n);
+	if (anchor && anchor_set(b, anchor, n) < 0)
+		return -1;
 	if (b->depth == 0) {
 		b->doc->root = n;
 		return 0;
@@ -188,8 +205,8 @@ static int attach(struct builder *b, struct ynode *n, const char *anchor,
 	    sat_add(parent->weight, n->weight) > YTREE_MAX_NODES) {
 		diags_add(b->d, b->display, (int)at->line + 1,
 			  (int)at->column + 1,
-			  "this document expands to more than %d nodes "
-			  "through aliases; refusing it (a 'billion laughs' "
+			  "this document has more than %d nodes, aliases "
+			  "expanded; refusing it (a 'billion laughs' "
 			  "document?)", YTREE_MAX_NODES);
 		return -1;
 	}
@@ -214,6 +231,13 @@ static int on_event(struct builder *b, const yaml_event_t *ev)
 		}
 		return 0;
 	case YAML_SCALAR_EVENT:
+		if (strlen((const char *)ev->data.scalar.value) !=
+		    ev->data.scalar.length) {
+			diags_add(b->d, b->display, (int)m->line + 1,
+				  (int)m->column + 1, "this value contains a "
+				  "NUL character");
+			return -1;
+		}
 		n = node_new(b, YTREE_SCALAR, m);
 		n->value = xstrndup((const char *)ev->data.scalar.value,
 				    ev->data.scalar.length);
@@ -233,20 +257,16 @@ static int on_event(struct builder *b, const yaml_event_t *ev)
 			return -1;
 		}
 		/*
-		 * A shallow copy that shares the children but has its own
-		 * position, so "duplicate step" can point at the alias.
+		 * A node of its own (so messages can point at the alias) that
+		 * shares the anchored node's text and children.
 		 */
 		n = node_new(b, target->type, m);
 		n->alias = true;
 		n->plain = target->plain;
 		n->len = target->len;
-		n->value = target->value ? xstrndup(target->value, target->len)
-					 : NULL;
-		if (target->n) {
-			n->kids = xmalloc(target->n * sizeof(*n->kids));
-			memcpy(n->kids, target->kids, target->n * sizeof(*n->kids));
-			n->n = n->cap = target->n;
-		}
+		n->value = target->value;
+		n->kids = target->kids;
+		n->n = n->cap = target->n;
 		n->weight = target->weight;
 		return attach(b, n, NULL, m);
 	}
@@ -438,8 +458,10 @@ int ytree_load(const char *path, const char *display, struct ydoc *doc,
 void ytree_free(struct ydoc *doc)
 {
 	for (size_t i = 0; i < doc->nall; i++) {
-		free(doc->all[i]->value);
-		free(doc->all[i]->kids);
+		if (!doc->all[i]->alias) {
+			free(doc->all[i]->value);
+			free(doc->all[i]->kids);
+		}
 		free(doc->all[i]);
 	}
 	free(doc->all);
@@ -465,6 +487,11 @@ const char *ytree_type_name(const struct ynode *n)
 	default:
 		return ytree_is_null(n) ? "empty" : "a value";
 	}
+}
+
+const struct ynode *ytree_item(const struct ynode *n, size_t i)
+{
+	return n->type == YTREE_SEQ && i < n->n ? n->kids[i] : n;
 }
 
 const struct ynode *ytree_map_get(const struct ynode *map, const char *key)

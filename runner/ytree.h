@@ -20,8 +20,11 @@
 #define YTREE_MAX_FILE_BYTES (1024 * 1024)
 /* Collections nested deeper than this are refused. */
 #define YTREE_MAX_DEPTH 64
-/* A document whose aliases expand to more nodes than this is refused. */
+/* A document with more nodes than this, aliases expanded, is refused. */
 #define YTREE_MAX_NODES 100000
+/* Anchors per document, and keys one '<<' merge may bring in. */
+#define YTREE_MAX_ANCHORS 1000
+#define YTREE_MAX_MERGE_KEYS 1000
 
 enum ytree_type {
 	YTREE_SCALAR,
@@ -36,7 +39,12 @@ struct ynode {
 	char *value;		/* scalar text, NUL-terminated (else NULL) */
 	size_t len;		/* scalar length; may differ from strlen */
 	bool plain;		/* unquoted scalar: "~" and "" mean null */
-	bool alias;		/* a use of an anchor: line/col are the alias's */
+	/*
+	 * A use of an anchor: line and col are the alias's, value and kids
+	 * belong to the anchored node (shared, not copied, so aliases cost
+	 * no memory beyond the node itself).
+	 */
+	bool alias;
 	/* Sequence items, or a mapping's keys and values interleaved. */
 	struct ynode **kids;
 	size_t n;		/* number of entries in kids */
@@ -66,6 +74,8 @@ void ytree_free(struct ydoc *doc);
 bool ytree_is_null(const struct ynode *n);
 /* "a mapping", "a list" or "a value": for error messages. */
 const char *ytree_type_name(const struct ynode *n);
+/* Item i of a list, or n itself for a single value read as a list. */
+const struct ynode *ytree_item(const struct ynode *n, size_t i);
 /* The value for key in a mapping (last one wins), or NULL. */
 const struct ynode *ytree_map_get(const struct ynode *map, const char *key);
 

@@ -12,9 +12,9 @@ libgit2-dev libpq-dev libcurl4-openssl-dev libyaml-dev libjansson-dev
 libcmocka-dev
 git tzdata ca-certificates
 postgresql postgresql-client
-podman crun catatonit
+podman crun catatonit uidmap slirp4netns fuse-overlayfs
 docker-registry
-perl curl python3 busybox-static procps
+perl curl python3 procps
 "
 # `scripts/deps.sh bench`: also what the benchmarks compare against.
 if [ "${1:-}" = bench ]; then

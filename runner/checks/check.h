@@ -17,7 +17,8 @@ struct check_kind {
 	/*
 	 * Required. Reads the kind's own keys from m (the check's mapping; the
 	 * common keys are already read) into a new settings object stored in
-	 * *settings. Returns 0, or -1 after at least one diagnostic.
+	 * *settings. Returns 0, or -1 after at least one diagnostic; either
+	 * way the loader releases *settings with free().
 	 */
 	int (*parse)(struct confmap *m, void **settings);
 	/* Required. Frees what parse stored; called with NULL too. */

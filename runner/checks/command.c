@@ -11,7 +11,7 @@
 #include "util/mem.h"
 
 struct command_check_settings {
-	struct command_spec spec;
+	struct step_command_spec spec;
 	char *output_match;		/* substring stdout must contain */
 };
 
@@ -21,7 +21,7 @@ static int command_check_parse(struct confmap *m, void **settings)
 	int before = m->errors;
 
 	*settings = s;
-	command_spec_parse(m, &s->spec);
+	step_command_parse_spec(m, &s->spec);
 	confmap_str(m, "output_match", 0, &s->output_match);
 	return m->errors > before ? -1 : 0;
 }
@@ -32,7 +32,7 @@ static void command_check_free(void *settings)
 
 	if (!s)
 		return;
-	command_spec_free(&s->spec);
+	step_command_free_spec(&s->spec);
 	free(s->output_match);
 	free(s);
 }

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 
 #include "checks/check.h"
-#include "config.h"
 #include "confmap.h"
 #include "util/mem.h"
 
@@ -24,12 +23,7 @@ static int disk_parse(struct confmap *m, void **settings)
 	*settings = s;
 	s->min_free.is_ratio = true;
 	s->min_free.percent = 10;
-	if (confmap_str(m, "path", CONFMAP_REQUIRED, &s->path) > 0) {
-		char *abs = config_path(m->ld->cfg, s->path);
-
-		free(s->path);
-		s->path = abs;
-	}
+	confmap_path(m, "path", CONFMAP_REQUIRED, &s->path);
 	confmap_amount(m, "min_free", 0, &s->min_free);
 	confmap_ratio(m, "min_free_inodes", 0, &s->min_free_inodes);
 	return m->errors > before ? -1 : 0;

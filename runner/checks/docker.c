@@ -25,7 +25,7 @@ static int docker_parse(struct confmap *m, void **settings)
 
 	*settings = s;
 	confmap_str(m, "container", CONFMAP_REQUIRED, &s->container);
-	confmap_str(m, "socket", 0, &s->socket);
+	confmap_path(m, "socket", 0, &s->socket);
 	confmap_enum(m, "state", 0, states, &s->state);
 	return m->errors > before ? -1 : 0;
 }

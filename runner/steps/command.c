@@ -1,6 +1,6 @@
 /*
  * The `command` step kind: runs one program (argv, or an explicit `shell:`
- * line) and judges it by its exit code. Also home of command_spec, shared
+ * line) and judges it by its exit code. Also home of step_command_spec, shared
  * with the command check so both read the same keys the same way.
  */
 #include "steps/command.h"
@@ -8,12 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
 #include "confmap.h"
 #include "steps/step.h"
 #include "util/mem.h"
 
-int command_spec_parse(struct confmap *m, struct command_spec *spec)
+int step_command_parse_spec(struct confmap *m, struct step_command_spec *spec)
 {
 	int before = m->errors;
 	int has_run = confmap_argv(m, "run", 0, &spec->argv);
@@ -27,13 +26,11 @@ int command_spec_parse(struct confmap *m, struct command_spec *spec)
 		confmap_error(m, NULL, "%s needs 'run: [program, args…]' (or "
 			      "'shell: \"command line\"' to use /bin/sh)",
 			      m->what);
-	confmap_strmap(m, "env", 0, &spec->env);
-	if (confmap_str(m, "cwd", 0, &spec->cwd) > 0) {
-		char *abs = config_path(m->ld->cfg, spec->cwd);
-
-		free(spec->cwd);
-		spec->cwd = abs;
-	}
+	if (has_shell > 0 && !*spec->shell)
+		confmap_error(m, ytree_map_get(m->node, "shell"),
+			      "'shell' must not be empty");
+	confmap_strmap(m, "env", 0, CONFMAP_NAMES_ENV, &spec->env);
+	confmap_path(m, "cwd", 0, &spec->cwd);
 	spec->expect_exit[0] = 0;
 	spec->nexpect = 1;
 	confmap_intlist(m, "expect_exit", 0, 0, 255, spec->expect_exit,
@@ -42,7 +39,7 @@ int command_spec_parse(struct confmap *m, struct command_spec *spec)
 	return m->errors > before ? -1 : 0;
 }
 
-void command_spec_free(struct command_spec *spec)
+void step_command_free_spec(struct step_command_spec *spec)
 {
 	strv_free(&spec->argv);
 	free(spec->shell);
@@ -52,17 +49,17 @@ void command_spec_free(struct command_spec *spec)
 
 static int command_parse(struct confmap *m, void **settings)
 {
-	struct command_spec *spec = xcalloc(1, sizeof(*spec));
+	struct step_command_spec *spec = xcalloc(1, sizeof(*spec));
 
 	*settings = spec;
-	return command_spec_parse(m, spec);
+	return step_command_parse_spec(m, spec);
 }
 
 static void command_free(void *settings)
 {
 	if (!settings)
 		return;
-	command_spec_free(settings);
+	step_command_free_spec(settings);
 	free(settings);
 }
 

@@ -12,7 +12,7 @@
 
 struct confmap;
 
-struct command_spec {
+struct step_command_spec {
 	struct strv argv;	/* `run: [prog, args…]`; empty with shell */
 	char *shell;		/* `shell: "cmd | cmd"`; NULL with argv */
 	struct strv env;	/* extra environment, "NAME=value" */
@@ -22,7 +22,7 @@ struct command_spec {
 };
 
 /* Reads run/shell/env/cwd/expect_exit from m. Returns 0 or -1. */
-int command_spec_parse(struct confmap *m, struct command_spec *spec);
-void command_spec_free(struct command_spec *spec);
+int step_command_parse_spec(struct confmap *m, struct step_command_spec *spec);
+void step_command_free_spec(struct step_command_spec *spec);
 
 #endif

@@ -41,7 +41,7 @@ static void check_categories(struct confmap *m, struct strv *prune)
 		return;
 	}
 	for (size_t i = 0; i < prune->n; i++) {
-		const struct ynode *at = n->type == YTREE_SEQ ? n->kids[i] : n;
+		const struct ynode *at = ytree_item(n, i);
 		const char *hint;
 		size_t c;
 
@@ -76,7 +76,7 @@ static int docker_prune_parse(struct confmap *m, void **settings)
 
 	*settings = s;
 	s->protect_label = xstrdup("upkeep.keep=true");
-	confmap_str(m, "socket", 0, &s->socket);
+	confmap_path(m, "socket", 0, &s->socket);
 	if (confmap_strlist(m, "prune", CONFMAP_REQUIRED, &s->prune) > 0)
 		check_categories(m, &s->prune);
 	confmap_enum(m, "images", 0, images, &s->images);

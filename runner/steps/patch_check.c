@@ -50,7 +50,7 @@ static int patch_check_parse(struct confmap *m, void **settings)
 		}
 	}
 	confmap_strlist(m, "insecure_registries", 0, &s->insecure_registries);
-	confmap_str(m, "socket", 0, &s->socket);
+	confmap_path(m, "socket", 0, &s->socket);
 	confmap_str(m, "postgres", 0, &s->postgres);
 	confmap_enum(m, "fail_on", 0, fail_on, &s->fail_on);
 	if (!s->apt && !s->images_running && s->images.n == 0 && !s->postgres)

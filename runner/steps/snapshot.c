@@ -31,7 +31,7 @@ static int snapshot_parse(struct confmap *m, void **settings)
 	s->dest = xstrdup(m->ld->cfg->settings.snapshot_dir);
 	confmap_strlist(m, "postgres", 0, &s->postgres);
 	confmap_strlist(m, "paths", 0, &s->paths);
-	confmap_str(m, "dest", 0, &s->dest);
+	confmap_path(m, "dest", 0, &s->dest);
 	confmap_int(m, "keep_last", 0, 1, 10000, &s->keep_last);
 	confmap_int(m, "keep_weekly", 0, 0, 10000, &s->keep_weekly);
 	confmap_bool(m, "metrics", 0, &s->metrics);

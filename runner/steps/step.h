@@ -26,8 +26,9 @@ struct step_kind {
 	 * Required. Reads the kind's own keys from m (the step's mapping; the
 	 * common keys are already read) into a new settings object stored in
 	 * *settings. Reports problems through the confmap getters or
-	 * confmap_error(). Returns 0, or -1 after at least one diagnostic
-	 * (*settings is then freed or NULL).
+	 * confmap_error(). Returns 0, or -1 after at least one diagnostic.
+	 * Either way *settings is set (possibly half-filled) and the loader
+	 * releases it with free().
 	 */
 	int (*parse)(struct confmap *m, void **settings);
 	/* Required. Frees what parse stored; called with NULL too. */

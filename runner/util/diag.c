@@ -35,28 +35,47 @@ static char *escape_controls(const char *s)
 	return out;
 }
 
-void diags_add(struct diags *d, const char *file, int line, int col,
-	       const char *fmt, ...)
+void diags_addv(struct diags *d, const char *file, int line, int col,
+		const char *fmt, va_list ap)
 {
 	struct diag *g;
-	va_list ap;
 	char *msg;
 
-	va_start(ap, fmt);
+	if (d->n == DIAGS_MAX) {
+		d->dropped++;
+		return;
+	}
 	if (vasprintf(&msg, fmt, ap) < 0)
 		msg = NULL;
-	va_end(ap);
 	xgrow(&d->v, &d->cap, d->n + 1, sizeof(*d->v));
 	g = &d->v[d->n++];
 	g->file = escape_controls(file);
 	g->line = line;
 	g->col = col;
 	g->msg = escape_controls(msg ? msg : fmt);
+	g->seq = d->n;
 	free(msg);
 }
 
-static int cmp(const struct diag *a, const struct diag *b)
+void diags_add(struct diags *d, const char *file, int line, int col,
+	       const char *fmt, ...)
 {
+	va_list ap;
+
+	va_start(ap, fmt);
+	diags_addv(d, file, line, col, fmt, ap);
+	va_end(ap);
+}
+
+size_t diags_count(const struct diags *d)
+{
+	return d->n + d->dropped;
+}
+
+/* By position; equal positions keep the order they were reported in. */
+static int cmp(const void *pa, const void *pb)
+{
+	const struct diag *a = pa, *b = pb;
 	int c = strcmp(a->file, b->file);
 
 	if (c)
@@ -65,7 +84,7 @@ static int cmp(const struct diag *a, const struct diag *b)
 		return a->line < b->line ? -1 : 1;
 	if (a->col != b->col)
 		return a->col < b->col ? -1 : 1;
-	return 0;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
 static void diag_free(struct diag *g)
@@ -78,24 +97,18 @@ void diags_sort(struct diags *d)
 {
 	size_t out = 0;
 
-	/* Insertion sort: stable, and lists are short. */
-	for (size_t i = 1; i < d->n; i++) {
-		struct diag t = d->v[i];
-		size_t j = i;
-
-		while (j > 0 && cmp(&d->v[j - 1], &t) > 0) {
-			d->v[j] = d->v[j - 1];
-			j--;
-		}
-		d->v[j] = t;
-	}
+	if (d->n)
+		qsort(d->v, d->n, sizeof(*d->v), cmp);
 	/*
 	 * Identical problems (a typo in a template merged into three steps)
 	 * are reported once.
 	 */
 	for (size_t i = 0; i < d->n; i++) {
-		if (out && cmp(&d->v[out - 1], &d->v[i]) == 0 &&
-		    strcmp(d->v[out - 1].msg, d->v[i].msg) == 0) {
+		const struct diag *prev = out ? &d->v[out - 1] : NULL;
+
+		if (prev && strcmp(prev->file, d->v[i].file) == 0 &&
+		    prev->line == d->v[i].line && prev->col == d->v[i].col &&
+		    strcmp(prev->msg, d->v[i].msg) == 0) {
 			diag_free(&d->v[i]);
 			continue;
 		}
@@ -115,6 +128,9 @@ void diags_print(const struct diags *d, FILE *out)
 		else
 			fprintf(out, "%s: %s\n", g->file, g->msg);
 	}
+	if (d->dropped)
+		fprintf(out, "… and %zu more problem%s not shown\n", d->dropped,
+			d->dropped == 1 ? "" : "s");
 }
 
 void diags_free(struct diags *d)
@@ -122,6 +138,5 @@ void diags_free(struct diags *d)
 	for (size_t i = 0; i < d->n; i++)
 		diag_free(&d->v[i]);
 	free(d->v);
-	d->v = NULL;
-	d->n = d->cap = 0;
+	memset(d, 0, sizeof(*d));
 }

@@ -6,7 +6,9 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/tap.sh"
 repo=$(cd "$here/../.." && pwd)
-UPKEEP=${UPKEEP:-$repo/build/upkeep}
+UPKEEP=$(realpath "${UPKEEP:-$repo/build/upkeep}")
+# The root is chosen from these: start from neither.
+unset UPKEEP_CONFIG
 tmp=$(mktemp -d)
 cleanup() { rm -rf "$tmp"; }
 tap_at_exit cleanup
@@ -54,6 +56,14 @@ run "$UPKEEP" check --bogus
 is "$rc" 2 "unknown command option: exit 2"
 like "$err" "^upkeep check: unknown option '--bogus'" "unknown command option named"
 
+run "$UPKEEP" check --config
+is "$rc" 2 "--config without a value: exit 2"
+like "$err" "^upkeep check: option '--config' needs a value" "missing value named"
+
+run "$UPKEEP" check --config=
+is "$rc" 2 "--config= (empty): exit 2"
+like "$err" "needs a directory, not an empty string" "empty --config refused"
+
 run "$UPKEEP" check extra
 is "$rc" 2 "stray argument: exit 2"
 like "$err" "unexpected argument 'extra'" "stray argument named"
@@ -71,8 +81,13 @@ run env UPKEEP_CONFIG="$repo" "$UPKEEP" check -q
 is "$rc" 0 "UPKEEP_CONFIG names the root"
 is "$out" "" "--quiet prints nothing on success"
 
-run sh -c "cd '$repo' && '$UPKEEP' check -q"
-is "$rc" 0 "the current directory is the default root"
+if [ -d /etc/upkeep ]; then
+	skip "the current directory is the default root" "/etc/upkeep exists on this host and comes first"
+else
+	run sh -c "cd '$tmp' && '$UPKEEP' check"
+	is "$rc" 2 "the current directory is the default root (an empty one here)"
+	like "$err" "^\\.: no config here" "the default root is named '.'"
+fi
 
 run "$UPKEEP" --config "$repo" check -q
 is "$rc" 0 "--config works before the command too"

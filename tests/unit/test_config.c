@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <git2.h>
+
 #include "config.h"
 #include "steps/step.h"
 #include "util/mem.h"
@@ -188,6 +190,7 @@ static void test_errors_are_all_reported(void **state)
 
 int main(void)
 {
+	int rc;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_shipped_config_loads),
 		cmocka_unit_test(test_defaults_from_upkeep_yaml),
@@ -196,5 +199,8 @@ int main(void)
 		cmocka_unit_test(test_errors_are_all_reported),
 	};
 
-	return cmocka_run_group_tests_name("config", tests, setup, teardown);
+	git_libgit2_init();
+	rc = cmocka_run_group_tests_name("config", tests, setup, teardown);
+	git_libgit2_shutdown();
+	return rc;
 }

@@ -128,8 +128,8 @@ static void test_billion_laughs(void **state)
 		     "g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]\n"
 		     "h: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g, *g]\n"
 		     "i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h, *h]\n", 5, 44,
-		     "this document expands to more than 100000 nodes through "
-		     "aliases; refusing it (a 'billion laughs' document?)");
+		     "this document has more than 100000 nodes, aliases "
+		     "expanded; refusing it (a 'billion laughs' document?)");
 }
 
 static void test_deep_nesting(void **state)
@@ -177,6 +177,49 @@ static void test_syntax_errors(void **state)
 		     "UTF-8 octet (config files must be UTF-8 text)");
 }
 
+/*
+ * 90,000 aliases of a 200 kB value: aliases share the anchored text, so
+ * this loads in a moment instead of copying 18 GB.
+ */
+static void test_aliases_share_text(void **state)
+{
+	size_t big = 200000, uses = 90000;
+	size_t len = big + uses * 4 + 64;
+	char *text = xmalloc(len), *p = text;
+	struct diags d = { 0 };
+	struct ydoc doc;
+
+	(void)state;
+	p += sprintf(p, "a: &b \"");
+	memset(p, 'x', big);
+	p += big;
+	p += sprintf(p, "\"\nc: [");
+	for (size_t i = 0; i < uses; i++)
+		p += sprintf(p, "%s*b", i ? "," : "");
+	sprintf(p, "]\n");
+	assert_int_equal(load(text, &doc, &d), 0);
+	assert_int_equal(ytree_map_get(doc.root, "c")->n, uses);
+	assert_ptr_equal(ytree_map_get(doc.root, "c")->kids[7]->value,
+			 ytree_map_get(doc.root, "a")->value);
+	ytree_free(&doc);
+	free(text);
+}
+
+static void test_too_many_anchors(void **state)
+{
+	char *text = xmalloc(1100 * 16 + 16), *p = text;
+
+	(void)state;
+	p += sprintf(p, "a: [");
+	for (int i = 0; i < 1100; i++)
+		p += sprintf(p, "%s&a%d 1", i ? "," : "", i);
+	sprintf(p, "]\n");
+	/* Reported at the 1001st anchor's node. */
+	expect_error(text, 1, (int)(strstr(text, ",&a1000 ") - text) + 2,
+		     "more than 1000 anchors in one file; refusing it");
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -188,6 +231,8 @@ int main(void)
 		cmocka_unit_test(test_deep_nesting),
 		cmocka_unit_test(test_bad_aliases),
 		cmocka_unit_test(test_syntax_errors),
+		cmocka_unit_test(test_aliases_share_text),
+		cmocka_unit_test(test_too_many_anchors),
 	};
 
 	return cmocka_run_group_tests_name("ytree", tests, NULL, NULL);
