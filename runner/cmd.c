@@ -15,6 +15,7 @@
 
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_check_entry,
+	&cmd_next_entry,
 	&cmd_help_entry,
 	NULL,
 };
@@ -74,7 +75,7 @@ int cmd_common_option(struct cmd_ctx *ctx, const struct cmd_entry *e, int opt,
 void cmd_print_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: upkeep [--config DIR] COMMAND [ARGS…]\n"
+		"usage: upkeep [--config DIR] [--now TIME] COMMAND [ARGS…]\n"
 		"       upkeep --help | --version\n"
 		"\n"
 		"upkeep runs declarative maintenance jobs (snapshots, Docker "
@@ -96,6 +97,8 @@ void cmd_print_usage(FILE *out)
 		"else\n"
 		"                    /etc/upkeep if it exists, else the current "
 		"directory)\n"
+		"      --now TIME    a fixed clock for every time decision, e.g.\n"
+		"                    '2026-11-29 02:00' (UTC); also $UPKEEP_NOW\n"
 		"  -h, --help        this text; 'upkeep help COMMAND' for one "
 		"command\n"
 		"  -V, --version     the version\n"

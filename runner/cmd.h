@@ -46,7 +46,7 @@ int cmd_usage_error(const struct cmd_entry *e, const char *fmt, ...)
 
 /*
  * The options every command accepts, for its getopt_long table (whose
- * optstring starts with "+:"), and the handling of what getopt_long
+ * optstring starts with ":"), and the handling of what getopt_long
  * returned that is not the command's own: the common options, a missing
  * value (':') and an unknown option ('?'). Sets *done, with the exit code
  * returned, when the command must stop (help printed, usage error).
@@ -59,6 +59,7 @@ int cmd_common_option(struct cmd_ctx *ctx, const struct cmd_entry *e, int opt,
 		      char **argv, int *done);
 
 extern const struct cmd_entry cmd_check_entry;
+extern const struct cmd_entry cmd_next_entry;
 extern const struct cmd_entry cmd_help_entry;
 
 #endif

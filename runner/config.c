@@ -21,9 +21,9 @@
 #include "util/error.h"
 #include "util/mem.h"
 #include "util/suggest.h"
+#include "util/tz.h"
 
 #define CONFIG_DEFAULT_STABLE_REF "refs/upkeep/last-stable"
-#define ZONEINFO_DIR "/usr/share/zoneinfo"
 
 char *config_find_root(const char *dir)
 {
@@ -192,28 +192,6 @@ static void load_settings(struct confmap_file *ld, const struct ynode *root)
 
 /* ---- windows (schedules/NAME.yaml) ------------------------------------- */
 
-static bool zone_exists(const char *zone)
-{
-	char path[512], magic[4];
-	FILE *f;
-	bool ok;
-
-	if (strcmp(zone, "UTC") == 0)
-		return true;
-	/* IANA names: no "..", no leading "/", a small alphabet. */
-	if (zone[0] == '/' || strstr(zone, "..") ||
-	    strspn(zone, "abcdefghijklmnopqrstuvwxyz"
-		   "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/_+-") != strlen(zone))
-		return false;
-	snprintf(path, sizeof(path), "%s/%s", ZONEINFO_DIR, zone);
-	f = fopen(path, "rb");
-	if (!f)
-		return false;
-	ok = fread(magic, 1, 4, f) == 4 && memcmp(magic, "TZif", 4) == 0;
-	fclose(f);
-	return ok;
-}
-
 static int parse_date(const char *s, struct config_date *d)
 {
 	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31,
@@ -259,11 +237,11 @@ static void load_window(struct confmap_file *ld, const struct ynode *root)
 		confmap_error(&m, ytree_map_get(root, "start"), "%s",
 			      error_last());
 	if (confmap_str(&m, "timezone", 0, &w.timezone) > 0 &&
-	    !zone_exists(w.timezone))
+	    !tz_valid(w.timezone))
 		confmap_error(&m, ytree_map_get(root, "timezone"),
 			      "unknown time zone '%s' (use an IANA name like "
 			      "UTC or Europe/Berlin, as found under %s)",
-			      w.timezone, ZONEINFO_DIR);
+			      w.timezone, TZ_ZONEINFO_DIR);
 	confmap_duration(&m, "duration", CONFMAP_REQUIRED, 60 * 1000,
 			 &w.duration_ms);
 	if (confmap_duration(&m, "cutoff", 0, 0, &w.cutoff_ms) > 0 &&

@@ -8,18 +8,34 @@
 
 #include <git2.h>
 
+#include "clock.h"
 #include "cmd.h"
+#include "util/error.h"
+#include "util/timefmt.h"
 #include "util/mem.h"
 
 #ifndef UPKEEP_VERSION
 #define UPKEEP_VERSION "unknown"
 #endif
 
+/* A fixed clock from --now or UPKEEP_NOW; see clock.h. */
+static int set_now(const char *from, const char *value)
+{
+	time_t t;
+
+	if (timefmt_parse(value, &t) < 0) {
+		fprintf(stderr, "upkeep: %s: %s\n", from, error_last());
+		return -1;
+	}
+	clock_fix(t);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct cmd_ctx ctx = { 0 };
 	const struct cmd_entry *e;
-	int i, rc;
+	int i, rc, now_given = 0;
 
 	git_libgit2_init();
 
@@ -45,6 +61,20 @@ int main(int argc, char **argv)
 		} else if (strncmp(a, "--config=", 9) == 0 && a[9]) {
 			free(ctx.config_dir);
 			ctx.config_dir = xstrdup(a + 9);
+		} else if (strcmp(a, "--now") == 0 ||
+			   strncmp(a, "--now=", 6) == 0) {
+			const char *v = a[5] == '=' ? a + 6 : argv[++i];
+
+			if (!v) {
+				fprintf(stderr, "upkeep: '--now' needs a time\n");
+				rc = UPKEEP_EXIT_USAGE;
+				goto out;
+			}
+			if (set_now("--now", v) < 0) {
+				rc = UPKEEP_EXIT_USAGE;
+				goto out;
+			}
+			now_given = 1;
 		} else if (strcmp(a, "--") == 0) {
 			i++;
 			break;
@@ -54,6 +84,11 @@ int main(int argc, char **argv)
 			rc = UPKEEP_EXIT_USAGE;
 			goto out;
 		}
+	}
+	if (!now_given && getenv("UPKEEP_NOW") && *getenv("UPKEEP_NOW") &&
+	    set_now("UPKEEP_NOW", getenv("UPKEEP_NOW")) < 0) {
+		rc = UPKEEP_EXIT_USAGE;
+		goto out;
 	}
 	if (i == argc) {
 		cmd_print_usage(stderr);

@@ -10,6 +10,14 @@
 #include <stdbool.h>
 #include <time.h>
 
+#define TZ_ZONEINFO_DIR "/usr/share/zoneinfo"
+
+/*
+ * True when zone is "UTC" or an IANA name with a TZif file under
+ * TZ_ZONEINFO_DIR (libc would silently treat an unknown name as UTC).
+ */
+bool tz_valid(const char *zone);
+
 struct tz_saved {
 	char *tz;	/* the previous TZ value, or NULL when it was unset */
 };

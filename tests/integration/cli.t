@@ -23,7 +23,7 @@ run() {
 
 run "$UPKEEP" --help
 is "$rc" 0 "--help exits 0"
-like "$out" 'usage: upkeep \[--config DIR\] COMMAND' "--help shows the usage line"
+like "$out" 'usage: upkeep \[--config DIR\] \[--now TIME\] COMMAND' "--help shows the usage line"
 like "$out" 'check +Validate the config root' "--help lists the check command"
 like "$out" 'Exit codes: 0 ok, 1 the run failed' "--help explains exit codes"
 

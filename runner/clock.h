@@ -1,0 +1,17 @@
+/*
+ * The one clock every time decision reads. Normally the system's; a fixed
+ * instant from --now or UPKEEP_NOW makes runs, `next` and the daemon
+ * reproducible, so tests never wait for Sunday. Not for measuring
+ * durations (use CLOCK_MONOTONIC for those).
+ */
+#ifndef UPKEEP_CLOCK_H
+#define UPKEEP_CLOCK_H
+
+#include <time.h>
+
+/* Fixes the clock at t (from --now or UPKEEP_NOW). */
+void clock_fix(time_t t);
+/* Now: the fixed instant, advanced by the real time since it was fixed. */
+time_t clock_now(void);
+
+#endif

@@ -1,0 +1,27 @@
+/*
+ * Instants as operators write and read them: parsing --now/--from values
+ * and formatting times for terminals, reports and JSON.
+ */
+#ifndef UPKEEP_UTIL_TIMEFMT_H
+#define UPKEEP_UTIL_TIMEFMT_H
+
+#include <stddef.h>
+#include <time.h>
+
+/*
+ * Accepts "2026-11-29 02:00[:SS]" and "2026-11-29T02:00[:SS]" followed by
+ * nothing or "Z"/"UTC" (UTC) or an offset "+01:00"; "@1764381600" (Unix
+ * seconds); "now". Returns 0, or -1 with error_set().
+ */
+int timefmt_parse(const char *s, time_t *t);
+
+/* "2026-11-29T02:00:00Z" (RFC 3339, UTC). */
+void timefmt_rfc3339(time_t t, char *buf, size_t len);
+/* "Sun 2026-11-29 02:00:00 CET" in zone (NULL: UTC). */
+void timefmt_local(time_t t, const char *zone, char *buf, size_t len);
+/* "2026-11-29T03:00:00+01:00" in zone. */
+void timefmt_rfc3339_local(time_t t, const char *zone, char *buf, size_t len);
+/* A span for humans: "6d 8h", "45m", "12s". */
+void timefmt_span(time_t seconds, char *buf, size_t len);
+
+#endif
