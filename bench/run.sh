@@ -3,6 +3,10 @@
 # run, side by side; the ratio is the figure (absolute times on these
 # machines are noise). Nothing here asserts: `make bench` prints numbers.
 #
+# next: the next 1000 openings of 10 windows, against systemd-analyze
+# calendar --iterations=1000 on the same specs (what a systemd-timer user
+# would run to see the same thing).
+#
 # config: validating a config root of 200 job files. The alternative an
 # operator reaches for is yamllint, which checks YAML syntax only; upkeep
 # check parses the same files and also checks every key, type, unit,
@@ -46,3 +50,18 @@ awk -v u="$u_ms" -v y="$y_ms" -v uk="$u_kib" -v yk="$y_kib" 'BEGIN {
 	if (u < 1) u = 1
 	printf "  ratio: upkeep is %.1fx faster, %.1fx less memory\n", y / u, yk / uk
 }'
+
+# ---- next: 10 windows x 1000 openings vs systemd-analyze -------------------
+specs=("Sun *-*-* 02:00" "Mon..Fri 22:30" "*-*-01 03:00" "Sat,Sun 06:00"
+       "*-*-* 01:00/4:00" "Wed *-*-1..7 04:00" "*-02~03 05:00" "quarterly"
+       "*-*-* 02:30" "Mon *-05~07/1 01:00")
+zoned=() spec_args=()
+for s in "${specs[@]}"; do zoned+=("$s Europe/Berlin"); spec_args+=(--spec "$s"); done
+nruns=${BENCH_NEXT_RUNS:-5}
+runs_saved=$runs; runs=$nruns
+u_ms=$(mean_ms "$upkeep" next "${spec_args[@]}" --timezone Europe/Berlin -n 1000 --from '2026-11-22 00:00')
+s_ms=$(mean_ms systemd-analyze calendar --iterations=1000 --base-time='2026-11-22 00:00 UTC' "${zoned[@]}")
+runs=$runs_saved
+printf '\nnext 1000 openings of 10 windows, Europe/Berlin (%d runs each)\n' "$nruns"
+printf '  %-28s %6s ms\n' "upkeep next --spec" "$u_ms" "systemd-analyze calendar" "$s_ms"
+awk -v u="$u_ms" -v s="$s_ms" 'BEGIN { if (u < 1) u = 1; printf "  ratio: upkeep is %.1fx faster\n", s / u }'

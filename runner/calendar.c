@@ -789,12 +789,11 @@ static bool civil_next_match(const struct calendar *cal, struct civil *c)
 int calendar_next(const struct calendar *cal, const char *zone, time_t after,
 		  time_t *next)
 {
-	struct tz_saved saved;
 	struct civil c;
 	bool found = false;
 	time_t t = 0;
 
-	tz_enter(zone, &saved);
+	tz_use(zone);
 	if (after < 0) {
 		c = (struct civil){ CALENDAR_YEAR_MIN, 1, 1, 0, 0, 0 };
 	} else {
@@ -813,7 +812,6 @@ int calendar_next(const struct calendar *cal, const char *zone, time_t after,
 		}
 		advance(&c, UNIT_SECOND);
 	}
-	tz_leave(&saved);
 	if (!found)
 		return error_set("no time after this matches (the spec's "
 				 "last match is in the past, or past %d)",

@@ -505,11 +505,25 @@ static void job_free(struct config_job *j)
 	free(j->pos.file);
 }
 
-/* git's own rules for a full ref name, from libgit2 (main() inits it). */
+static void git_shutdown(void)
+{
+	git_libgit2_shutdown();
+}
+
+/*
+ * git's own rules for a full ref name, from libgit2. The library is set up
+ * on first use: it costs megabytes that `upkeep check` rarely needs.
+ */
 static bool ref_name_ok(const char *name)
 {
+	static bool ready;
 	int valid = 0;
 
+	if (!ready) {
+		git_libgit2_init();
+		atexit(git_shutdown);
+		ready = true;
+	}
 	return strncmp(name, "refs/", 5) == 0 &&
 	       git_reference_name_is_valid(&valid, name) == 0 && valid;
 }

@@ -6,8 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <git2.h>
-
 #include "clock.h"
 #include "cmd.h"
 #include "util/error.h"
@@ -36,8 +34,6 @@ int main(int argc, char **argv)
 	struct cmd_ctx ctx = { 0 };
 	const struct cmd_entry *e;
 	int i, rc, now_given = 0;
-
-	git_libgit2_init();
 
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];
@@ -106,6 +102,5 @@ out_ok:
 	rc = UPKEEP_EXIT_OK;
 out:
 	free(ctx.config_dir);
-	git_libgit2_shutdown();
 	return rc;
 }

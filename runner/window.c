@@ -15,14 +15,12 @@
 
 static bool blacked_out(const struct config_window *w, time_t start)
 {
-	struct tz_saved saved;
 	struct tm tm;
 
 	if (!w->nblackout)
 		return false;
-	tz_enter(w->timezone, &saved);
+	tz_use(w->timezone);
 	localtime_r(&start, &tm);
-	tz_leave(&saved);
 	for (size_t i = 0; i < w->nblackout; i++)
 		if (w->blackout[i].year == tm.tm_year + 1900 &&
 		    w->blackout[i].month == tm.tm_mon + 1 &&

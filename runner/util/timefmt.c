@@ -69,25 +69,21 @@ void timefmt_rfc3339(time_t t, char *buf, size_t len)
 
 void timefmt_local(time_t t, const char *zone, char *buf, size_t len)
 {
-	struct tz_saved saved;
 	struct tm tm;
 
-	tz_enter(zone, &saved);
+	tz_use(zone);
 	localtime_r(&t, &tm);
 	strftime(buf, len, "%a %Y-%m-%d %H:%M:%S %Z", &tm);
-	tz_leave(&saved);
 }
 
 void timefmt_rfc3339_local(time_t t, const char *zone, char *buf, size_t len)
 {
-	struct tz_saved saved;
 	struct tm tm;
 	long off;
 	size_t n;
 
-	tz_enter(zone, &saved);
+	tz_use(zone);
 	localtime_r(&t, &tm);
-	tz_leave(&saved);
 	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
 	off = tm.tm_gmtoff;
 	snprintf(buf + n, len - n, "%c%02ld:%02ld", off < 0 ? '-' : '+',

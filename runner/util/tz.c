@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/mem.h"
 
 bool tz_valid(const char *zone)
 {
@@ -29,22 +28,13 @@ bool tz_valid(const char *zone)
 	return ok;
 }
 
-void tz_enter(const char *zone, struct tz_saved *saved)
+void tz_use(const char *zone)
 {
-	const char *old = getenv("TZ");
+	const char *want = zone && *zone ? zone : "UTC";
+	const char *cur = getenv("TZ");
 
-	saved->tz = old ? xstrdup(old) : NULL;
-	setenv("TZ", zone && *zone ? zone : "UTC", 1);
+	if (cur && strcmp(cur, want) == 0)
+		return;
+	setenv("TZ", want, 1);
 	tzset();
-}
-
-void tz_leave(struct tz_saved *saved)
-{
-	if (saved->tz)
-		setenv("TZ", saved->tz, 1);
-	else
-		unsetenv("TZ");
-	tzset();
-	free(saved->tz);
-	saved->tz = NULL;
 }

@@ -1,8 +1,7 @@
 /*
  * Time zones through the system tz database. libc's localtime() knows one
  * zone at a time (the TZ variable), so code that works in a window's zone
- * brackets that work with tz_enter()/tz_leave(). Single-threaded use only,
- * which is how upkeep runs.
+ * calls tz_use() first. Single-threaded use only, which is how upkeep runs.
  */
 #ifndef UPKEEP_UTIL_TZ_H
 #define UPKEEP_UTIL_TZ_H
@@ -18,13 +17,12 @@
  */
 bool tz_valid(const char *zone);
 
-struct tz_saved {
-	char *tz;	/* the previous TZ value, or NULL when it was unset */
-};
-
-/* Makes zone (an IANA name; NULL means UTC) the process's zone. */
-void tz_enter(const char *zone, struct tz_saved *saved);
-/* Restores the zone that was in force before tz_enter(). */
-void tz_leave(struct tz_saved *saved);
+/*
+ * Makes zone (an IANA name; NULL means UTC) the process's zone for
+ * localtime() and mktime(). upkeep never relies on a "current" zone (it
+ * always names the zone it works in), so this does not restore the old
+ * one, and it only re-reads the zone when it changes.
+ */
+void tz_use(const char *zone);
 
 #endif

@@ -14,8 +14,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <git2.h>
-
 #include "config.h"
 #include "steps/step.h"
 #include "util/mem.h"
@@ -199,8 +197,6 @@ int main(void)
 		cmocka_unit_test(test_errors_are_all_reported),
 	};
 
-	git_libgit2_init();
 	rc = cmocka_run_group_tests_name("config", tests, setup, teardown);
-	git_libgit2_shutdown();
 	return rc;
 }
