@@ -1,0 +1,322 @@
+/*
+ * Running one child process to completion; see proc.h for the contract
+ * and for how a whole process tree is found and killed. The parent polls
+ * the output pipe with a short timeout so it notices the deadline and the
+ * child's exit even while descendants keep the pipe open.
+ */
+#include "proc.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util/mem.h"
+
+/* How often the parent looks at the clock and the child while waiting. */
+#define PROC_POLL_MS 50
+/* How long SIGKILLed processes may take to disappear. */
+#define PROC_REAP_MS 2000
+/* Bound for one scan of /proc. */
+#define PROC_MAX_TREE 65536
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct pstat {
+	pid_t pid;
+	pid_t ppid;
+	char state;
+};
+
+/* Reads pid and parent of every process; returns how many. */
+static size_t scan_proc(struct pstat *v, size_t max)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	size_t n = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d)) && n < max) {
+		char path[300], buf[512], *p;
+		ssize_t len;
+		int fd;
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		len = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (len <= 0)
+			continue;
+		buf[len] = '\0';
+		/* "pid (comm) S ppid ...": comm may hold spaces and ')'. */
+		p = strrchr(buf, ')');
+		if (!p || sscanf(p + 1, " %c %d", &v[n].state, &v[n].ppid) != 2)
+			continue;
+		v[n].pid = (pid_t)atoi(e->d_name);
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+size_t proc_descendants(pid_t root, pid_t *out, size_t max)
+{
+	struct pstat *all = xmalloc(PROC_MAX_TREE * sizeof(*all));
+	size_t n = scan_proc(all, PROC_MAX_TREE), found = 0, done = 0;
+	pid_t *queue = xmalloc(PROC_MAX_TREE * sizeof(*queue));
+	size_t qlen = 0;
+
+	queue[qlen++] = root;
+	/* Breadth first; zombies are dead already and only need reaping. */
+	while (done < qlen) {
+		pid_t parent = queue[done++];
+
+		for (size_t i = 0; i < n; i++) {
+			if (all[i].ppid != parent || qlen == PROC_MAX_TREE)
+				continue;
+			queue[qlen++] = all[i].pid;
+			if (all[i].state != 'Z' && found < max)
+				out[found++] = all[i].pid;
+		}
+	}
+	free(queue);
+	free(all);
+	return found;
+}
+
+/* Reaps whatever children have ended (the step and re-parented ones). */
+static void reap_all(pid_t main_pid, int *main_status, bool *main_done)
+{
+	int status;
+	pid_t p;
+
+	while ((p = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (p == main_pid) {
+			*main_status = status;
+			*main_done = true;
+		}
+	}
+}
+
+static size_t signal_tree(int sig)
+{
+	pid_t *pids = xmalloc(PROC_MAX_TREE * sizeof(*pids));
+	size_t n = proc_descendants(getpid(), pids, PROC_MAX_TREE);
+
+	for (size_t i = 0; i < n; i++)
+		kill(pids[i], sig);
+	free(pids);
+	return n;
+}
+
+/*
+ * Freezes every descendant (repeating until a scan finds none that is not
+ * stopped yet, so nothing can fork past it), then kills them all and waits
+ * for them to be gone. Returns how many were killed.
+ */
+static size_t kill_tree(pid_t main_pid, int *main_status, bool *main_done)
+{
+	pid_t *pids = xmalloc(PROC_MAX_TREE * sizeof(*pids));
+	size_t n = 0, prev = (size_t)-1, killed;
+	int64_t until;
+
+	for (int round = 0; round < 100; round++) {
+		n = proc_descendants(getpid(), pids, PROC_MAX_TREE);
+		for (size_t i = 0; i < n; i++)
+			kill(pids[i], SIGSTOP);
+		if (n == prev)
+			break;
+		prev = n;
+	}
+	n = proc_descendants(getpid(), pids, PROC_MAX_TREE);
+	for (size_t i = 0; i < n; i++)
+		kill(pids[i], SIGKILL);
+	killed = n;
+	until = mono_ms() + PROC_REAP_MS;
+	do {
+		reap_all(main_pid, main_status, main_done);
+		n = proc_descendants(getpid(), pids, PROC_MAX_TREE);
+		for (size_t i = 0; i < n; i++)
+			kill(pids[i], SIGKILL);
+		if (n == 0)
+			break;
+		usleep(2000);
+	} while (mono_ms() < until);
+	reap_all(main_pid, main_status, main_done);
+	free(pids);
+	return killed;
+}
+
+static void keep_tail(struct proc_result *r, const char *data, size_t len)
+{
+	r->output_bytes += len;
+	if (len >= PROC_TAIL_BYTES) {
+		memcpy(r->tail, data + len - PROC_TAIL_BYTES, PROC_TAIL_BYTES);
+		r->tail_len = PROC_TAIL_BYTES;
+		return;
+	}
+	if (r->tail_len + len > PROC_TAIL_BYTES) {
+		size_t drop = r->tail_len + len - PROC_TAIL_BYTES;
+
+		memmove(r->tail, r->tail + drop, r->tail_len - drop);
+		r->tail_len -= drop;
+	}
+	memcpy(r->tail + r->tail_len, data, len);
+	r->tail_len += len;
+}
+
+/* In the child, between fork and exec: async-signal-safe calls only. */
+static void child(const struct proc_spec *spec, int out_fd, int err_fd)
+{
+	sigset_t none;
+	int devnull, e;
+
+	setpgid(0, 0);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (int s = 1; s < NSIG; s++)
+		signal(s, SIG_DFL);
+	devnull = open("/dev/null", O_RDONLY);
+	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out_fd, 1) < 0 ||
+	    dup2(out_fd, 2) < 0)
+		goto fail;
+	if (spec->cwd && chdir(spec->cwd) < 0)
+		goto fail;
+	for (size_t i = 0; spec->env && spec->env[i]; i++)
+		putenv(spec->env[i]);
+	execvp(spec->argv[0], spec->argv);
+fail:
+	e = errno;
+	if (write(err_fd, &e, sizeof(e)) < 0)
+		_exit(126);
+	_exit(127);
+}
+
+int proc_run(const struct proc_spec *spec, struct proc_result *r)
+{
+	int out[2], errp[2], status = 0, child_errno = 0;
+	bool done = false, terminating = false;
+	int64_t start, deadline, term_at = 0;
+	char buf[65536];
+	pid_t pid;
+	ssize_t n;
+
+	memset(r, 0, sizeof(*r));
+	r->exit_code = -1;
+	r->tail = xmalloc(PROC_TAIL_BYTES);
+	/* Orphaned descendants come to us, not to init: see proc.h. */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
+		snprintf(r->error, sizeof(r->error), "cannot create a pipe: %s",
+			 strerror(errno));
+		return -1;
+	}
+	start = mono_ms();
+	deadline = spec->timeout_ms > 0 ? start + spec->timeout_ms : INT64_MAX;
+	pid = fork();
+	if (pid < 0) {
+		snprintf(r->error, sizeof(r->error), "cannot fork: %s",
+			 strerror(errno));
+		close(out[0]);
+		close(out[1]);
+		close(errp[0]);
+		close(errp[1]);
+		return -1;
+	}
+	if (pid == 0)
+		child(spec, out[1], errp[1]);
+	close(out[1]);
+	close(errp[1]);
+	/* The error pipe closes on exec; data on it means exec failed. */
+	n = read(errp[0], &child_errno, sizeof(child_errno));
+	close(errp[0]);
+	if (n == sizeof(child_errno)) {
+		waitpid(pid, &status, 0);
+		close(out[0]);
+		snprintf(r->error, sizeof(r->error), "cannot run '%s': %s",
+			 spec->argv[0], strerror(child_errno));
+		return -1;
+	}
+	r->started = true;
+	fcntl(out[0], F_SETFL, O_NONBLOCK);
+	for (;;) {
+		struct pollfd pfd = { .fd = out[0], .events = POLLIN };
+		int64_t now = mono_ms();
+		int wait_ms = PROC_POLL_MS;
+
+		if (!terminating && deadline - now < wait_ms)
+			wait_ms = deadline > now ? (int)(deadline - now) : 0;
+		if (out[0] >= 0 && poll(&pfd, 1, wait_ms) > 0) {
+			n = read(out[0], buf, sizeof(buf));
+			if (n > 0) {
+				keep_tail(r, buf, (size_t)n);
+				if (spec->on_output)
+					spec->on_output(spec->arg, buf, (size_t)n);
+			} else if (n == 0) {
+				/* Closed output; the process may still run. */
+				close(out[0]);
+				out[0] = -1;
+			}
+		} else if (out[0] < 0) {
+			usleep((useconds_t)wait_ms * 1000);
+		}
+		reap_all(pid, &status, &done);
+		if (done)
+			break;
+		now = mono_ms();
+		if (!terminating && now >= deadline) {
+			r->timed_out = true;
+			terminating = true;
+			term_at = now;
+			signal_tree(SIGTERM);
+		} else if (terminating && now - term_at >= spec->kill_grace_ms) {
+			kill_tree(pid, &status, &done);
+			break;
+		}
+	}
+	/*
+	 * Whatever it left running dies first, so the pipe stops filling;
+	 * then what is still in the pipe is read.
+	 */
+	r->leftovers = (int)kill_tree(pid, &status, &done);
+	while (out[0] >= 0 && (n = read(out[0], buf, sizeof(buf))) > 0) {
+		keep_tail(r, buf, (size_t)n);
+		if (spec->on_output)
+			spec->on_output(spec->arg, buf, (size_t)n);
+	}
+	if (out[0] >= 0)
+		close(out[0]);
+	if (!done)
+		waitpid(pid, &status, 0);
+	r->duration_ms = mono_ms() - start;
+	if (WIFEXITED(status))
+		r->exit_code = WEXITSTATUS(status);
+	else if (WIFSIGNALED(status))
+		r->signal = WTERMSIG(status);
+	return 0;
+}
+
+void proc_result_free(struct proc_result *r)
+{
+	free(r->tail);
+	r->tail = NULL;
+}
