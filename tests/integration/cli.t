@@ -3,23 +3,7 @@
 # codes for usage errors, config-root discovery, and that the shipped
 # config passes `upkeep check`.
 set -uo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-. "$here/../lib/tap.sh"
-repo=$(cd "$here/../.." && pwd)
-UPKEEP=$(realpath "${UPKEEP:-$repo/build/upkeep}")
-# The root is chosen from these: start from neither.
-unset UPKEEP_CONFIG
-tmp=$(mktemp -d)
-cleanup() { rm -rf "$tmp"; }
-tap_at_exit cleanup
-
-# run ARGS...: sets $out, $err and $rc.
-run() {
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-	out=$(cat "$tmp/out")
-	err=$(cat "$tmp/err")
-}
+. "$(dirname "$0")/../lib/upkeep.sh"
 
 run "$UPKEEP" --help
 is "$rc" 0 "--help exits 0"

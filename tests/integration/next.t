@@ -3,23 +3,9 @@
 # (an independent implementation of the same calendar syntax), blackout
 # dates, the fixed clock (--now / UPKEEP_NOW) and bad input.
 set -uo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-. "$here/../lib/tap.sh"
-repo=$(cd "$here/../.." && pwd)
-UPKEEP=$(realpath "${UPKEEP:-$repo/build/upkeep}")
+. "$(dirname "$0")/../lib/upkeep.sh"
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
-unset UPKEEP_CONFIG UPKEEP_NOW
-tmp=$(mktemp -d)
-cleanup() { rm -rf "$tmp"; }
-tap_at_exit cleanup
-
-run() {
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-	out=$(cat "$tmp/out")
-	err=$(cat "$tmp/err")
-}
 
 if ! command -v systemd-analyze >/dev/null; then
 	if [ "${CI:-}" = true ]; then
