@@ -195,7 +195,9 @@ struct field {
 	int names_base;			/* the value of names[0] */
 	bool names_only;		/* numbers are not accepted */
 	const char *range_op;		/* ".." (systemd) or "-" (cron) */
-	bool star_step;			/* "*\/STEP" is allowed (cron) */
+	const char *range_op2;		/* a second spelling ("-" for weekdays) */
+	bool two_digit_years;		/* "12" means 2012, "99" 1999 */
+	bool cron;			/* cron syntax: "*\/STEP", lax repetitions */
 	bool downward;			/* "V/STEP" counts down (days from end) */
 };
 
@@ -256,6 +258,9 @@ static int read_value(const struct field *f, const char **p, int *out)
 			v = v * 10 + (s[n++] - '0');
 		if (isdigit((unsigned char)s[n]))
 			return bad("number too long at '%s'", s);
+		/* systemd reads two-digit years as 1970..2069. */
+		if (f->two_digit_years && n <= 2)
+			v += v >= 70 ? 1900 : 2000;
 		if (v < f->min || v > f->max)
 			return bad("%s %ld is out of range (%d to %d)", f->name,
 				   v, f->min, f->max);
@@ -333,7 +338,7 @@ static int parse_field(const struct field *f, const char *text, field_add add,
 			a = f->min;
 			b = f->max;
 			p++;
-			if (*p == '/' && !f->star_step)
+			if (*p == '/' && !f->cron)
 				return bad("'*/STEP' is cron syntax; write "
 					   "'START/STEP' such as '0/15' in '%s'",
 					   text);
@@ -341,8 +346,11 @@ static int parse_field(const struct field *f, const char *text, field_add add,
 			if (read_value(f, &p, &a) < 0)
 				return -1;
 			b = a;
-			if (strncmp(p, f->range_op, oplen) == 0) {
-				p += oplen;
+			if (strncmp(p, f->range_op, oplen) == 0 ||
+			    (f->range_op2 && strncmp(p, f->range_op2,
+						     strlen(f->range_op2)) == 0)) {
+				p += strncmp(p, f->range_op, oplen) == 0 ?
+				     oplen : strlen(f->range_op2);
 				if (read_value(f, &p, &b) < 0)
 					return -1;
 				range = true;
@@ -365,6 +373,13 @@ static int parse_field(const struct field *f, const char *text, field_add add,
 			p += n;
 			if (!range && !star)
 				b = f->downward ? f->min : f->max;
+			/* As systemd: "V/STEP" that never repeats is a
+			 * mistake ("0/90" minutes, "31/2" days). */
+			if (!f->cron && !range && !star &&
+			    (f->downward ? a - step < b : a + step > b))
+				return bad("the repetition in '%s' never "
+					   "repeats (the %s ends before the "
+					   "second value)", text, f->name);
 		}
 		if (f->downward && !range && !star)
 			for (int v = a; v >= b; v -= step)
@@ -400,17 +415,21 @@ static const struct {
 };
 
 static const struct field sd_year = { "year", CALENDAR_YEAR_MIN,
-				      CALENDAR_YEAR_MAX, .range_op = ".." };
+				      CALENDAR_YEAR_MAX, .range_op = "..",
+				      .two_digit_years = true };
 static const struct field sd_month = { "month", 1, 12, .range_op = ".." };
 static const struct field sd_day = { "day", 1, 31, .range_op = ".." };
-static const struct field sd_day_last = { "day", 1, 31, .range_op = "..",
-					  .downward = true };
+/* Days from the end: systemd allows up to the 28th last. */
+static const struct field sd_day_last = { "day from the end", 1, 28,
+					  .range_op = "..", .downward = true };
 static const struct field sd_hour = { "hour", 0, 23, .range_op = ".." };
 static const struct field sd_minute = { "minute", 0, 59, .range_op = ".." };
 static const struct field sd_second = { "second", 0, 59, .range_op = ".." };
-static const struct field sd_wday = { "weekday", 0, 6, wday_mon_short,
-				      wday_mon_long, 0, true, "..", false,
-				      false };
+static const struct field sd_wday = {
+	.name = "weekday", .min = 0, .max = 6, .names = wday_mon_short,
+	.names2 = wday_mon_long, .names_only = true, .range_op = "..",
+	.range_op2 = "-",
+};
 
 static void set_all(struct calendar *cal)
 {
@@ -486,9 +505,12 @@ static int parse_time(struct calendar *cal, char *text)
 	}
 	if (n < 2)
 		return bad("the time '%s' needs at least HOUR:MINUTE", text);
-	if (n == 3 && strchr(parts[2], '.'))
-		return bad("fractional seconds are not supported ('%s')",
-			   parts[2]);
+	for (const char *d = n == 3 ? strchr(parts[2], '.') : NULL; d;
+	     d = strchr(d + 2, '.')) {
+		if (d[1] != '.')
+			return bad("fractional seconds are not supported "
+				   "('%s')", parts[2]);
+	}
 	if (parse_field(&sd_hour, parts[0], add64, &set) < 0)
 		return -1;
 	cal->hour = (uint32_t)set;
@@ -520,6 +542,11 @@ static int parse_systemd(struct calendar *cal, char *spec)
 	set_all(cal);
 	if (i < ntok && isalpha((unsigned char)tok[i][0]) &&
 	    !strchr(tok[i], ':')) {
+		size_t l = strlen(tok[i]);
+
+		/* "Wed, 17:48" (systemd.time(7)): a trailing comma. */
+		if (l > 1 && tok[i][l - 1] == ',')
+			tok[i][l - 1] = '\0';
 		if (parse_field(&sd_wday, tok[i], add64, &set) < 0)
 			return -1;
 		/* Monday-based values to Sunday-based bits. */
@@ -570,15 +597,19 @@ static const struct {
 };
 
 static const struct field cron_minute = { "minute", 0, 59, .range_op = "-",
-					  .star_step = true };
+					  .cron = true };
 static const struct field cron_hour = { "hour", 0, 23, .range_op = "-",
-					.star_step = true };
+					.cron = true };
 static const struct field cron_mday = { "day of month", 1, 31,
-					.range_op = "-", .star_step = true };
-static const struct field cron_month = { "month", 1, 12, month_names, NULL, 1,
-					 false, "-", true, false };
-static const struct field cron_wday = { "day of week", 0, 7, wday_sun_short,
-					NULL, 0, false, "-", true, false };
+					.range_op = "-", .cron = true };
+static const struct field cron_month = {
+	.name = "month", .min = 1, .max = 12, .names = month_names,
+	.names_base = 1, .range_op = "-", .cron = true,
+};
+static const struct field cron_wday = {
+	.name = "day of week", .min = 0, .max = 7, .names = wday_sun_short,
+	.range_op = "-", .cron = true,
+};
 
 static int parse_cron(struct calendar *cal, char *spec)
 {
@@ -620,10 +651,12 @@ static int parse_cron(struct calendar *cal, char *spec)
 		set |= 1;	/* 7 is Sunday too */
 	cal->wday = (uint8_t)(set & 0x7f);
 	/*
-	 * Day of month and day of week: when both are restricted (neither
-	 * covers every value), a day matching either matches (cron(5)).
+	 * Day of month and day of week: when both are restricted, a day
+	 * matching either matches (cron(5)). A field is restricted unless it
+	 * is "*" itself (cron-parser's reading; Vixie cron also counts "*\/2"
+	 * as unrestricted, see the README).
 	 */
-	cal->mday_or_wday = cal->mday != 0xfffffffe && cal->wday != 0x7f;
+	cal->mday_or_wday = strcmp(f[2], "*") != 0 && strcmp(f[4], "*") != 0;
 	return 0;
 }
 
@@ -651,9 +684,20 @@ int calendar_parse(const char *spec, struct calendar *cal)
 	parsing = spec;
 	while (isspace((unsigned char)*text))
 		text++;
-	for (size_t i = 0; i < sizeof(shortcuts) / sizeof(shortcuts[0]); i++)
-		if (strcasecmp(text, shortcuts[i].name) == 0)
+	for (size_t i = 0; i < sizeof(shortcuts) / sizeof(shortcuts[0]); i++) {
+		size_t l = strlen(shortcuts[i].name);
+
+		if (strncasecmp(text, shortcuts[i].name, l) != 0)
+			continue;
+		if (!text[l]) {
 			text = shortcuts[i].spec;
+			break;
+		}
+		if (isspace((unsigned char)text[l]))
+			return bad("a time zone in the spec ('%s') is not "
+				   "supported; set the window's 'timezone:' "
+				   "instead", text + l + 1);
+	}
 	for (size_t i = 0; i < sizeof(cron_macros) / sizeof(cron_macros[0]); i++)
 		if (strcasecmp(text, cron_macros[i].name) == 0)
 			text = cron_macros[i].spec;

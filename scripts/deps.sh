@@ -15,11 +15,17 @@ postgresql postgresql-client
 podman crun catatonit uidmap slirp4netns fuse-overlayfs
 docker-registry
 perl curl python3 procps
+systemd
 "
 # `scripts/deps.sh bench`: also what the benchmarks compare against.
 if [ "${1:-}" = bench ]; then
 	PACKAGES="$PACKAGES yamllint time"
 fi
+
+# Node.js for the test oracle: only when there is none (this machine image
+# may carry its own build, which Debian's npm package would conflict with).
+command -v node >/dev/null 2>&1 || PACKAGES="$PACKAGES nodejs"
+command -v npm >/dev/null 2>&1 || PACKAGES="$PACKAGES npm"
 
 missing=""
 for p in $PACKAGES; do
@@ -29,8 +35,21 @@ for p in $PACKAGES; do
 	fi
 done
 
+# The test oracle's npm packages (cron-parser), pinned by package-lock.json,
+# installed into tests/oracle/node_modules when missing or out of date.
+oracle_deps() {
+	dir=tests/oracle
+	[ -f "$dir/package-lock.json" ] || return 0
+	want=$(node -p "require('./$dir/package-lock.json').packages['node_modules/cron-parser'].version")
+	got=$(node -p "require('./$dir/node_modules/cron-parser/package.json').version" 2>/dev/null || true)
+	[ "$want" = "$got" ] && return 0
+	echo "deps: installing the test oracle's npm packages ($dir)"
+	npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
+}
+
 if [ -z "$missing" ]; then
 	echo "deps: all $(echo $PACKAGES | wc -w) packages are installed"
+	oracle_deps
 	exit 0
 fi
 
@@ -47,3 +66,4 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -qq --no-install-recommends $missing
+oracle_deps

@@ -109,6 +109,20 @@ static void test_systemd_syntax(void **state)
 		    "2026-11-30 23:00:00 | 2026-12-31 23:00:00");
 	expect_next("*-02-29", "UTC", "2026-11-22 00:00:00",
 		    "2028-02-29 00:00:00 | 2032-02-29 00:00:00");
+	/* systemd.time(7) forms: two-digit years, "Wed," and "Mon-Fri". */
+	expect_next("27-01-01 00:00", "UTC", "2026-11-22 00:00:00",
+		    "2027-01-01 00:00:00");
+	expect_next("Wed, 17:48", "UTC", "2026-11-22 00:00:00",
+		    "2026-11-25 17:48:00");
+	expect_next("Mon-Fri 02:00", "UTC", "2026-11-27 03:00:00",
+		    "2026-11-30 02:00:00");
+	/* A seconds range is not a fraction. */
+	expect_next("*:15:05..09/2", "UTC", "2026-11-22 00:00:00",
+		    "2026-11-22 00:15:05 | 2026-11-22 00:15:07 | "
+		    "2026-11-22 00:15:09 | 2026-11-22 01:15:05");
+	/* A range with a step that never repeats is just its start. */
+	expect_next("*:45..46/3", "UTC", "2026-11-22 00:00:00",
+		    "2026-11-22 00:45:00 | 2026-11-22 01:45:00");
 }
 
 static void test_shortcuts(void **state)
@@ -259,6 +273,14 @@ static void test_errors(void **state)
 		     "macro (use @hourly, @daily, @weekly, @monthly or @yearly)");
 	expect_error("*-*-* 1:0/0", "invalid calendar spec '*-*-* 1:0/0': the "
 		     "repetition in '0/0' must be a number of at least 1");
+	expect_error("*:0/90", "invalid calendar spec '*:0/90': the repetition "
+		     "in '0/90' never repeats (the minute ends before the second "
+		     "value)");
+	expect_error("*-*~29", "invalid calendar spec '*-*~29': day from the "
+		     "end 29 is out of range (1 to 28)");
+	expect_error("daily Europe/Berlin", "invalid calendar spec 'daily "
+		     "Europe/Berlin': a time zone in the spec ('Europe/Berlin') "
+		     "is not supported; set the window's 'timezone:' instead");
 	expect_error("3000-01-01", "invalid calendar spec '3000-01-01': year "
 		     "3000 is out of range (1970 to 2199)");
 	expect_error("*-*-* 99999999999:00", "invalid calendar spec '*-*-* "
