@@ -3,14 +3,35 @@
  * and by the validate step. Each kind lives in one file of runner/checks/
  * and exports one `const struct check_kind check_kind_NAME`; checks.c lists
  * them. Checks are read-only by contract: a dry run runs them.
- *
- * At this stage a kind parses and validates its settings; the engine issue
- * adds the hook that runs a check.
  */
 #ifndef UPKEEP_CHECKS_CHECK_H
 #define UPKEEP_CHECKS_CHECK_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 struct confmap;
+struct config;
+
+/* What a check is given when it runs. */
+struct check_ctx {
+	const struct config *cfg;	/* paths, settings */
+	int64_t timeout_ms;		/* one attempt may take at most this */
+	int64_t kill_grace_ms;		/* for checks that run a process */
+};
+
+/* One attempt's outcome. */
+struct check_result {
+	bool passed;
+	/*
+	 * What was seen, one line, for the report: "HTTP 200 in 12 ms",
+	 * "/var/lib: 41% free (needs 10%)", "exit 1: connection refused".
+	 * Never a secret: the engine redacts it too, but kinds should not
+	 * put passwords here in the first place.
+	 */
+	char message[512];
+	int64_t duration_ms;
+};
 
 struct check_kind {
 	const char *name;		/* the `kind:` value */
@@ -23,6 +44,15 @@ struct check_kind {
 	int (*parse)(struct confmap *m, void **settings);
 	/* Required. Frees what parse stored; called with NULL too. */
 	void (*free)(void *settings);
+	/*
+	 * Runs one attempt (the engine retries for retry_for). Must finish
+	 * within ctx->timeout_ms and change nothing. Sets res->passed and
+	 * res->message. Returns 0 when the check ran (passed or not), -1 when
+	 * it could not run at all (res->message says why; counts as failed).
+	 * NULL while the kind's issue is open: the engine reports that.
+	 */
+	int (*run)(const void *settings, const struct check_ctx *ctx,
+		   struct check_result *res);
 };
 
 extern const struct check_kind *const check_kinds[];
