@@ -14,8 +14,12 @@
 #include "util/suggest.h"
 
 const struct cmd_entry *const cmd_table[] = {
-	&cmd_check_entry,
+	&cmd_run_entry,
+	&cmd_plan_entry,
 	&cmd_next_entry,
+	&cmd_report_entry,
+	&cmd_history_entry,
+	&cmd_check_entry,
 	&cmd_help_entry,
 	NULL,
 };

@@ -59,6 +59,10 @@ int cmd_common_option(struct cmd_ctx *ctx, const struct cmd_entry *e, int opt,
 		      char **argv, int *done);
 
 extern const struct cmd_entry cmd_check_entry;
+extern const struct cmd_entry cmd_run_entry;
+extern const struct cmd_entry cmd_plan_entry;
+extern const struct cmd_entry cmd_report_entry;
+extern const struct cmd_entry cmd_history_entry;
 extern const struct cmd_entry cmd_next_entry;
 extern const struct cmd_entry cmd_help_entry;
 

@@ -78,6 +78,31 @@ static size_t scan_proc(struct pstat *v, size_t max)
 	return n;
 }
 
+unsigned long long proc_start_ticks(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ticks = 0;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	/* Fields after the comm: state is 3, starttime is 22. */
+	for (int field = 3; p && field <= 22; field++)
+		p = strchr(p + 1, ' ');
+	if (p)
+		ticks = strtoull(p + 1, NULL, 10);
+	return ticks;
+}
+
 size_t proc_descendants(pid_t root, pid_t *out, size_t max)
 {
 	struct pstat *all = xmalloc(PROC_MAX_TREE * sizeof(*all));
@@ -257,6 +282,8 @@ int proc_run(const struct proc_spec *spec, struct proc_result *r)
 		return -1;
 	}
 	r->started = true;
+	if (spec->on_start)
+		spec->on_start(spec->arg, pid);
 	fcntl(out[0], F_SETFL, O_NONBLOCK);
 	for (;;) {
 		struct pollfd pfd = { .fd = out[0], .events = POLLIN };

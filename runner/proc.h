@@ -30,6 +30,8 @@ struct proc_spec {
 	const char *cwd;		/* NULL: upkeep's own */
 	int64_t timeout_ms;		/* 0: none */
 	int64_t kill_grace_ms;		/* SIGTERM to SIGKILL */
+	/* Optional: told the child's pid once it is started. */
+	void (*on_start)(void *arg, pid_t pid);
 	/* Optional: called with each chunk of output as it arrives. */
 	void (*on_output)(void *arg, const char *data, size_t len);
 	void *arg;
@@ -55,6 +57,13 @@ struct proc_result {
  */
 int proc_run(const struct proc_spec *spec, struct proc_result *result);
 void proc_result_free(struct proc_result *result);
+
+/*
+ * The start time of pid in clock ticks since boot (/proc/PID/stat field
+ * 22), or 0 when it does not exist: with the pid it names one process
+ * even after pids are reused.
+ */
+unsigned long long proc_start_ticks(pid_t pid);
 
 /*
  * Every live process descended from pid (re-parented ones included, once

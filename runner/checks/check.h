@@ -7,6 +7,7 @@
 #ifndef UPKEEP_CHECKS_CHECK_H
 #define UPKEEP_CHECKS_CHECK_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -54,6 +55,18 @@ struct check_kind {
 	int (*run)(const void *settings, const struct check_ctx *ctx,
 		   struct check_result *res);
 };
+
+struct config_checks;
+
+/*
+ * Runs every check of list (each retried until it passes or its retry_for
+ * runs out) and returns true when all passed. *out gets a JSON array with
+ * one object per check (name, kind, passed, message, attempts,
+ * duration_ms). on_result, if set, is told of each check as it ends.
+ */
+bool checks_run_list(const struct config *cfg,
+		     const struct config_checks *list, json_t **out,
+		     void (*on_result)(const json_t *check));
 
 extern const struct check_kind *const check_kinds[];
 const struct check_kind *check_kind_find(const char *name);

@@ -1,14 +1,22 @@
 /*
  * The `command` check kind: runs a program like the command step does and
- * passes on an expected exit code and, optionally, output. This file reads
- * and checks its settings; the engine issue makes it run.
+ * passes on an expected exit code and, optionally, output. The program is
+ * trusted to be read-only (the check contract); proc_run() holds it to the
+ * timeout and leaves nothing of it running.
  */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 
 #include "checks/check.h"
 #include "confmap.h"
+#include "proc.h"
 #include "steps/command.h"
 #include "util/mem.h"
+#include "util/units.h"
 
 struct command_check_settings {
 	struct step_command_spec spec;
@@ -37,8 +45,148 @@ static void command_check_free(void *settings)
 	free(s);
 }
 
+/* How much of the output's last line a message quotes. */
+#define COMMAND_CHECK_LINE_MAX 120
+
+/*
+ * The last non-blank line of out, control characters made spaces, cut at
+ * COMMAND_CHECK_LINE_MAX bytes on a UTF-8 character boundary ("…" marks the
+ * cut). "" when there is none.
+ */
+static void last_line(const char *out, size_t len, char *buf, size_t size)
+{
+	size_t start, n, j = 0;
+
+	while (len > 0 && (out[len - 1] == '\n' || out[len - 1] == '\r' ||
+			   out[len - 1] == ' ' || out[len - 1] == '\t'))
+		len--;
+	for (start = len; start > 0 && out[start - 1] != '\n'; start--)
+		;
+	n = len - start;
+	if (n > COMMAND_CHECK_LINE_MAX) {
+		n = COMMAND_CHECK_LINE_MAX;
+		while (n > 0 && ((unsigned char)out[start + n] & 0xc0) == 0x80)
+			n--;
+	}
+	for (size_t i = 0; i < n && j + 1 < size; i++) {
+		unsigned char c = (unsigned char)out[start + i];
+
+		buf[j++] = c < 0x20 || c == 0x7f ? ' ' : (char)c;
+	}
+	buf[j] = '\0';
+	if (n < len - start && j + 4 < size)
+		strcpy(buf + j, "…");
+}
+
+/* ": last line" for a message, or "" without output. */
+static void output_suffix(const struct proc_result *r, char *buf, size_t size)
+{
+	char line[COMMAND_CHECK_LINE_MAX + 8];
+
+	last_line(r->tail, r->tail_len, line, sizeof(line));
+	snprintf(buf, size, "%s%s", *line ? ": " : ", no output", line);
+}
+
+/* "0", "0 or 3", "0, 1 or 3": the expected exit codes. */
+static void format_expected(const struct step_command_spec *spec, char *buf,
+			    size_t size)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < spec->nexpect && used < size; i++) {
+		const char *sep = i == 0 ? "" :
+				  i + 1 == spec->nexpect ? " or " : ", ";
+		int n = snprintf(buf + used, size - used, "%s%d", sep,
+				 spec->expect_exit[i]);
+
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+}
+
+static int command_check_run(const void *settings,
+			     const struct check_ctx *ctx,
+			     struct check_result *res)
+{
+	const struct command_check_settings *s = settings;
+	char *shell_argv[] = { "/bin/sh", "-c", s->spec.shell, NULL };
+	struct proc_spec ps = {
+		.argv = s->spec.shell ? shell_argv : s->spec.argv.v,
+		.env = s->spec.env.v,
+		.cwd = s->spec.cwd,
+		.timeout_ms = ctx->timeout_ms,
+		.kill_grace_ms = ctx->kill_grace_ms,
+	};
+	char limit[32], expected[96], tail[COMMAND_CHECK_LINE_MAX + 32];
+	char leftovers[64] = "";
+	struct proc_result r;
+	bool exit_ok = false;
+	struct stat st;
+
+	res->passed = false;
+	res->duration_ms = 0;
+	/* proc_run() would blame the program for a missing directory. */
+	if (s->spec.cwd) {
+		const char *why = NULL;
+
+		if (stat(s->spec.cwd, &st) != 0)
+			why = strerror(errno);
+		else if (!S_ISDIR(st.st_mode))
+			why = "not a directory";
+		if (why) {
+			snprintf(res->message, sizeof(res->message),
+				 "cannot use cwd '%s': %s", s->spec.cwd, why);
+			return -1;
+		}
+	}
+	if (proc_run(&ps, &r) != 0) {
+		snprintf(res->message, sizeof(res->message), "%s", r.error);
+		proc_result_free(&r);
+		return -1;
+	}
+	res->duration_ms = r.duration_ms;
+	output_suffix(&r, tail, sizeof(tail));
+	if (r.leftovers > 0)
+		snprintf(leftovers, sizeof(leftovers),
+			 " (%d leftover process%s killed)", r.leftovers,
+			 r.leftovers == 1 ? "" : "es");
+	for (size_t i = 0; i < s->spec.nexpect; i++)
+		exit_ok |= r.exit_code == s->spec.expect_exit[i];
+	format_expected(&s->spec, expected, sizeof(expected));
+	if (r.timed_out) {
+		units_format_duration(ctx->timeout_ms, limit, sizeof(limit));
+		snprintf(res->message, sizeof(res->message),
+			 "timed out after %s%s", limit, tail);
+	} else if (r.signal) {
+		snprintf(res->message, sizeof(res->message),
+			 "killed by signal %d (%s)%s", r.signal,
+			 strsignal(r.signal), tail);
+	} else if (!exit_ok) {
+		snprintf(res->message, sizeof(res->message),
+			 "exit %d (expected %s)%s", r.exit_code, expected,
+			 tail);
+	} else if (s->output_match &&
+		   !memmem(r.tail, r.tail_len, s->output_match,
+			   strlen(s->output_match))) {
+		snprintf(res->message, sizeof(res->message),
+			 "output does not contain '%s' (exit %d in %lld ms)%s",
+			 s->output_match, r.exit_code,
+			 (long long)r.duration_ms, tail);
+	} else {
+		res->passed = true;
+		snprintf(res->message, sizeof(res->message),
+			 "exit %d in %lld ms%s", r.exit_code,
+			 (long long)r.duration_ms, leftovers);
+	}
+	proc_result_free(&r);
+	return 0;
+}
+
 const struct check_kind check_kind_command = {
 	.name = "command",
 	.parse = command_check_parse,
 	.free = command_check_free,
+	.run = command_check_run,
 };

@@ -1,10 +1,15 @@
 /*
- * The `http` check kind: a request with libcurl (TCP or a unix socket),
- * judged by status, body and latency. This file reads and checks its
- * settings; the engine issue makes it run.
+ * The `http` check kind: one request with libcurl (TCP or a unix socket),
+ * judged by status, body and latency. This file is libcurl's adapter for
+ * checks: its errors are worded here, once, and no URL leaves it with the
+ * user:password it may carry. Redirects are not followed (a 302 is what
+ * the endpoint said), and only the first HTTP_BODY_MAX bytes of a body are
+ * read, so a huge or endless answer cannot hold the check.
  */
+#include <curl/curl.h>
 #include <regex.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -12,6 +17,7 @@
 #include "checks/check.h"
 #include "confmap.h"
 #include "util/mem.h"
+#include "util/units.h"
 
 struct http_settings {
 	char *url;
@@ -143,8 +149,358 @@ static void http_free(void *settings)
 	free(s);
 }
 
+/* The most of a body that is kept for body_match and body_regex. */
+#define HTTP_BODY_MAX (1024 * 1024)
+
+struct http_body {
+	char *buf;			/* NUL-terminated */
+	size_t len, cap;
+	bool capped;			/* more came than HTTP_BODY_MAX */
+};
+
+static size_t http_body_write(char *data, size_t size, size_t nmemb,
+			      void *arg)
+{
+	struct http_body *b = arg;
+	size_t len = size * nmemb, room = HTTP_BODY_MAX - b->len;
+
+	if (len > room) {
+		b->capped = true;
+		len = room;
+	}
+	xgrow(&b->buf, &b->cap, b->len + len + 1, 1);
+	memcpy(b->buf + b->len, data, len);
+	b->len += len;
+	b->buf[b->len] = '\0';
+	/* Returning less than given stops the transfer (CURLE_WRITE_ERROR). */
+	return b->capped ? 0 : size * nmemb;
+}
+
+/*
+ * url without the "user:password@" it may have, into buf: messages show
+ * where a check went, never its credentials.
+ */
+static void http_safe_url(const char *url, char *buf, size_t size)
+{
+	const char *auth = strstr(url, "://");
+	size_t alen;
+	const char *at = NULL;
+
+	if (!auth) {
+		snprintf(buf, size, "%s", url);
+		return;
+	}
+	auth += 3;
+	alen = strcspn(auth, "/?#");
+	for (const char *p = auth; p < auth + alen; p++)
+		if (*p == '@')
+			at = p;
+	if (!at)
+		snprintf(buf, size, "%s", url);
+	else
+		snprintf(buf, size, "%.*s%s", (int)(auth - url), url, at + 1);
+}
+
+/*
+ * The password of url's userinfo, as written (NULL when there is none, or
+ * when it is too short to search for without garbling a message).
+ */
+static char *http_url_password(const char *url)
+{
+	const char *auth = strstr(url, "://"), *colon, *at = NULL;
+	size_t alen;
+
+	if (!auth)
+		return NULL;
+	auth += 3;
+	alen = strcspn(auth, "/?#");
+	for (const char *p = auth; p < auth + alen; p++)
+		if (*p == '@')
+			at = p;
+	if (!at)
+		return NULL;
+	colon = memchr(auth, ':', (size_t)(at - auth));
+	if (!colon || at - colon - 1 < 3)
+		return NULL;
+	return xstrndup(colon + 1, (size_t)(at - colon - 1));
+}
+
+/* Replaces every occurrence of secret in s (in place) with "<redacted>". */
+static void http_scrub(char *s, size_t size, const char *secret)
+{
+	static const char mark[] = "<redacted>";
+	size_t slen = strlen(secret), mlen = sizeof(mark) - 1;
+	char *p = s;
+
+	while ((p = strstr(p, secret))) {
+		size_t rest = strlen(p + slen);
+
+		if ((size_t)(p - s) + mlen + rest + 1 > size)
+			rest = size - 1 - mlen - (size_t)(p - s);
+		memmove(p + mlen, p + slen, rest);
+		p[mlen + rest] = '\0';
+		memcpy(p, mark, mlen);
+		p += mlen;
+	}
+}
+
+/* "12 ms" under a second, "2.31 s" from there. */
+static void http_format_ms(int64_t ms, char *buf, size_t size)
+{
+	if (ms < 1000)
+		snprintf(buf, size, "%lld ms", (long long)ms);
+	else
+		snprintf(buf, size, "%.2f s", (double)ms / 1000);
+}
+
+/* A budget as written: "100 ms", "2 s", "1.5 s". */
+static void http_format_budget(int64_t ms, char *buf, size_t size)
+{
+	if (ms < 1000)
+		snprintf(buf, size, "%lld ms", (long long)ms);
+	else
+		snprintf(buf, size, "%g s", (double)ms / 1000);
+}
+
+/* "200", "200, 204": the expected statuses. */
+static void http_format_expected(const struct http_settings *s, char *buf,
+				 size_t size)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < s->nstatus && used < size; i++) {
+		int n = snprintf(buf + used, size - used, "%s%d",
+				 i ? ", " : "", s->expect_status[i]);
+
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+}
+
+/*
+ * The start of the body's first non-blank line, for a message about a body
+ * that did not match: ", body 'down'" (or ", empty body").
+ */
+static void http_body_hint(const struct http_body *b, char *buf, size_t size)
+{
+	const char *p = b->buf ? b->buf : "";
+	const char *end = p + b->len;
+	char line[64];
+	size_t n = 0;
+
+	while (p < end && (*p == '\n' || *p == '\r' || *p == ' ' ||
+			   *p == '\t'))
+		p++;
+	if (p == end) {
+		snprintf(buf, size, ", empty body");
+		return;
+	}
+	while (p + n < end && p[n] != '\n' && n < 60)
+		n++;
+	while (n > 0 && ((unsigned char)p[n] & 0xc0) == 0x80 && p + n < end)
+		n--;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		line[i] = c < 0x20 || c == 0x7f ? ' ' : (char)c;
+	}
+	line[n] = '\0';
+	snprintf(buf, size, ", body '%s%s'%s", line,
+		 p + n < end && p[n] != '\n' ? "…" : "",
+		 b->capped ? " (only the first 1 MiB was read)" : "");
+}
+
+static bool http_body_matches_regex(const char *pattern,
+				    const struct http_body *b)
+{
+	regmatch_t m = { .rm_so = 0, .rm_eo = (regoff_t)b->len };
+	regex_t re;
+	bool found;
+
+	/*
+	 * REG_NEWLINE: ^ and $ match at each line, as in grep -E, so "^ok$"
+	 * matches the body "ok\n". REG_STARTEND: a NUL in the body is data.
+	 */
+	if (regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB | REG_NEWLINE))
+		return false;	/* validated by http_parse() */
+	found = regexec(&re, b->buf ? b->buf : "", 1, &m, REG_STARTEND) == 0;
+	regfree(&re);
+	return found;
+}
+
+/* curl_global_init() once, on first use: most runs make no request. */
+static int http_global_init(void)
+{
+	static bool done;
+	static CURLcode rc;
+
+	if (!done) {
+		rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+		done = true;
+	}
+	return rc == CURLE_OK ? 0 : -1;
+}
+
+static int http_run(const void *settings, const struct check_ctx *ctx,
+		    struct check_result *res)
+{
+	const struct http_settings *s = settings;
+	char errbuf[CURL_ERROR_SIZE] = "", url[256], took[32], budget[32];
+	char limit[32], expected[96], hint[128];
+	struct curl_slist *headers = NULL;
+	struct http_body body = { 0 };
+	char *password = http_url_password(s->url);
+	curl_off_t total_us = 0;
+	bool status_ok = false;
+	long status = 0, os_errno = 0;
+	CURL *c = NULL;
+	CURLcode cc;
+	int rc = -1;
+
+	res->passed = false;
+	res->duration_ms = 0;
+	res->message[0] = '\0';
+	http_safe_url(s->url, url, sizeof(url));
+	if (http_global_init() != 0 || !(c = curl_easy_init())) {
+		snprintf(res->message, sizeof(res->message),
+			 "cannot set up libcurl");
+		goto out;
+	}
+	for (size_t i = 0; i < s->headers.n; i++) {
+		const char *kv = s->headers.v[i], *eq = strchr(kv, '=');
+		char *line;
+		struct curl_slist *next;
+
+		if (!eq)
+			continue;
+		/* "Name;" is how libcurl sends a header with no value. */
+		line = eq[1] ? xasprintf("%.*s: %s", (int)(eq - kv), kv,
+					 eq + 1)
+			     : xasprintf("%.*s;", (int)(eq - kv), kv);
+		next = curl_slist_append(headers, line);
+		free(line);
+		if (!next) {
+			snprintf(res->message, sizeof(res->message),
+				 "cannot set up libcurl: out of memory");
+			goto out;
+		}
+		headers = next;
+	}
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(c, CURLOPT_URL, s->url);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "upkeep/" UPKEEP_VERSION);
+	if (ctx->timeout_ms > 0) {
+		curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)ctx->timeout_ms);
+		curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+				 (long)ctx->timeout_ms);
+	}
+	if (strcmp(s->method, "HEAD") == 0)
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	else if (strcmp(s->method, "GET") != 0)
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, s->method);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, s->tls_verify ? 1L : 0L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, s->tls_verify ? 2L : 0L);
+	if (s->unix_socket &&
+	    curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, s->unix_socket)) {
+		snprintf(res->message, sizeof(res->message),
+			 "cannot use unix socket '%s': this libcurl was built "
+			 "without unix socket support", s->unix_socket);
+		goto out;
+	}
+	if (headers)
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, http_body_write);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
+
+	cc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_TOTAL_TIME_T, &total_us);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_getinfo(c, CURLINFO_OS_ERRNO, &os_errno);
+	res->duration_ms = (int64_t)(total_us / 1000);
+	http_format_ms(res->duration_ms, took, sizeof(took));
+	units_format_duration(ctx->timeout_ms, limit, sizeof(limit));
+	rc = 0;
+	switch (cc) {
+	case CURLE_OK:
+		break;
+	case CURLE_WRITE_ERROR:
+		if (body.capped)
+			break;	/* we stopped reading: enough was seen */
+		/* fall through */
+	default:
+		if (cc == CURLE_UNSUPPORTED_PROTOCOL ||
+		    cc == CURLE_URL_MALFORMAT || cc == CURLE_FAILED_INIT ||
+		    cc == CURLE_NOT_BUILT_IN || cc == CURLE_OUT_OF_MEMORY ||
+		    cc == CURLE_UNKNOWN_OPTION)
+			rc = -1;	/* not the server's doing */
+		snprintf(res->message, sizeof(res->message), "%s %s: %s",
+			 s->method, url, *errbuf ? errbuf
+						 : curl_easy_strerror(cc));
+		goto out;
+	case CURLE_COULDNT_CONNECT:
+		snprintf(res->message, sizeof(res->message),
+			 "cannot connect to %s: %s", url,
+			 os_errno ? strerror((int)os_errno)
+				  : *errbuf ? errbuf : curl_easy_strerror(cc));
+		goto out;
+	case CURLE_OPERATION_TIMEDOUT:
+		if (status)
+			snprintf(res->message, sizeof(res->message),
+				 "HTTP %ld, but the response did not end "
+				 "within %s: %s", status, limit, url);
+		else
+			snprintf(res->message, sizeof(res->message),
+				 "no answer within %s from %s", limit, url);
+		goto out;
+	}
+
+	for (size_t i = 0; i < s->nstatus; i++)
+		status_ok |= status == s->expect_status[i];
+	http_format_expected(s, expected, sizeof(expected));
+	http_body_hint(&body, hint, sizeof(hint));
+	http_format_budget(s->max_latency_ms, budget, sizeof(budget));
+	if (!status_ok)
+		snprintf(res->message, sizeof(res->message),
+			 "HTTP %ld (expected %s) in %s", status, expected,
+			 took);
+	else if (s->body_match &&
+		 !(body.buf && memmem(body.buf, body.len, s->body_match,
+				      strlen(s->body_match))))
+		snprintf(res->message, sizeof(res->message),
+			 "body does not contain '%s' (HTTP %ld in %s%s)",
+			 s->body_match, status, took, hint);
+	else if (s->body_regex &&
+		 !http_body_matches_regex(s->body_regex, &body))
+		snprintf(res->message, sizeof(res->message),
+			 "body does not match '%s' (HTTP %ld in %s%s)",
+			 s->body_regex, status, took, hint);
+	else if (s->max_latency_ms && res->duration_ms > s->max_latency_ms)
+		snprintf(res->message, sizeof(res->message),
+			 "HTTP %ld in %s (budget %s)", status, took, budget);
+	else {
+		res->passed = true;
+		snprintf(res->message, sizeof(res->message), "HTTP %ld in %s",
+			 status, took);
+	}
+out:
+	if (password)
+		http_scrub(res->message, sizeof(res->message), password);
+	free(password);
+	free(body.buf);
+	curl_slist_free_all(headers);
+	if (c)
+		curl_easy_cleanup(c);
+	return rc;
+}
+
 const struct check_kind check_kind_http = {
 	.name = "http",
 	.parse = http_parse,
 	.free = http_free,
+	.run = http_run,
 };

@@ -5,12 +5,14 @@
  */
 #include "steps/command.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "confmap.h"
 #include "steps/step.h"
 #include "util/mem.h"
+#include "util/units.h"
 
 int step_command_parse_spec(struct confmap *m, struct step_command_spec *spec)
 {
@@ -47,6 +49,135 @@ void step_command_free_spec(struct step_command_spec *spec)
 	free(spec->cwd);
 }
 
+int step_command_exec(const struct step_command_spec *spec,
+		      int64_t timeout_ms, int64_t kill_grace_ms,
+		      void (*on_output)(void *arg, const char *data, size_t len),
+		      void (*on_start)(void *arg, pid_t pid), void *arg,
+		      struct proc_result *res)
+{
+	char *sh[] = { "/bin/sh", "-c", spec->shell, NULL };
+	struct proc_spec ps = {
+		.argv = spec->shell ? sh : spec->argv.v,
+		.env = spec->env.v,
+		.cwd = spec->cwd,
+		.timeout_ms = timeout_ms,
+		.kill_grace_ms = kill_grace_ms,
+		.on_output = on_output,
+		.on_start = on_start,
+		.arg = arg,
+	};
+
+	return proc_run(&ps, res);
+}
+
+bool step_command_expected(const struct step_command_spec *spec, int code)
+{
+	for (size_t i = 0; i < spec->nexpect; i++)
+		if (spec->expect_exit[i] == code)
+			return true;
+	return false;
+}
+
+char *step_command_describe(const struct step_command_spec *spec)
+{
+	struct strv quoted = { 0 };
+	char *out;
+
+	if (spec->shell)
+		return xasprintf("sh -c %s", spec->shell);
+	/* Shell-style quoting, for reading only: nothing is run from it. */
+	for (size_t i = 0; i < spec->argv.n; i++) {
+		const char *a = spec->argv.v[i];
+
+		if (*a && strspn(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOP"
+			       "QRSTUVWXYZ0123456789-_./=:,@%+") == strlen(a))
+			strv_push(&quoted, a);
+		else
+			strv_push_owned(&quoted, xasprintf("'%s'", a));
+	}
+	out = strv_join(&quoted, " ");
+	strv_free(&quoted);
+	return out;
+}
+
+static void last_line(const char *out, size_t len, char *buf, size_t size)
+{
+	size_t end = len, start;
+
+	while (end > 0 && (out[end - 1] == '\n' || out[end - 1] == '\r'))
+		end--;
+	start = end;
+	while (start > 0 && out[start - 1] != '\n')
+		start--;
+	if (end - start > size - 1)
+		start = end - (size - 1);
+	memcpy(buf, out + start, end - start);
+	buf[end - start] = '\0';
+	for (char *p = buf; *p; p++)
+		if ((unsigned char)*p < 0x20)
+			*p = ' ';
+}
+
+static int command_plan(const void *settings, const struct step_ctx *ctx,
+			struct step_plan *plan)
+{
+	const struct step_command_spec *spec = settings;
+	char *cmd = step_command_describe(spec);
+
+	(void)ctx;
+	strv_push_owned(&plan->lines, xasprintf("would run: %s", cmd));
+	if (spec->cwd)
+		strv_push_owned(&plan->lines, xasprintf("in: %s", spec->cwd));
+	plan->details = json_pack("{s:s}", "command", cmd);
+	free(cmd);
+	return 0;
+}
+
+static int command_run(const void *settings, const struct step_ctx *ctx,
+		       struct step_result *res)
+{
+	const struct step_command_spec *spec = settings;
+	struct proc_result pr;
+	char line[160], dur[32];
+
+	if (step_command_exec(spec, ctx->timeout_ms, ctx->kill_grace_ms,
+			      ctx->on_output, ctx->on_start, ctx->arg,
+			      &pr) < 0) {
+		res->status = STEP_FAILED;
+		snprintf(res->summary, sizeof(res->summary), "%s", pr.error);
+		proc_result_free(&pr);
+		return 0;
+	}
+	units_format_elapsed(pr.duration_ms, dur, sizeof(dur));
+	last_line(pr.tail, pr.tail_len, line, sizeof(line));
+	if (pr.timed_out) {
+		res->status = STEP_TIMED_OUT;
+		snprintf(res->summary, sizeof(res->summary), "stopped after %s "
+			 "(its time ran out)", dur);
+	} else if (pr.exit_code >= 0 && step_command_expected(spec,
+							     pr.exit_code)) {
+		res->status = STEP_OK;
+		snprintf(res->summary, sizeof(res->summary), "exit %d in %s",
+			 pr.exit_code, dur);
+	} else {
+		res->status = STEP_FAILED;
+		if (pr.exit_code >= 0)
+			snprintf(res->summary, sizeof(res->summary), "exit %d "
+				 "(expected %d)%s%s", pr.exit_code,
+				 spec->expect_exit[0], *line ? ": " : "", line);
+		else
+			snprintf(res->summary, sizeof(res->summary), "killed by "
+				 "signal %d", pr.signal);
+	}
+	res->details = json_pack("{s:i, s:i, s:I, s:i}", "exit_code",
+				 pr.exit_code, "signal", pr.signal,
+				 "output_bytes", (json_int_t)pr.output_bytes,
+				 "leftover_processes", pr.leftovers);
+	res->output = pr.tail;
+	res->output_len = pr.tail_len;
+	return 0;
+}
+
 static int command_parse(struct confmap *m, void **settings)
 {
 	struct step_command_spec *spec = xcalloc(1, sizeof(*spec));
@@ -68,4 +199,6 @@ const struct step_kind step_kind_command = {
 	.flags = STEP_MUTATES,
 	.parse = command_parse,
 	.free = command_free,
+	.plan = command_plan,
+	.run = command_run,
 };

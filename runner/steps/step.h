@@ -2,16 +2,60 @@
  * The step kind interface. Each kind lives in one file of runner/steps/ and
  * exports one `const struct step_kind step_kind_NAME`; steps.c lists them.
  * The config loader and the engine know kinds only through this table.
- *
- * At this stage a kind parses and validates its settings; the engine issue
- * adds the plan and run hooks to this struct.
  */
 #ifndef UPKEEP_STEPS_STEP_H
 #define UPKEEP_STEPS_STEP_H
 
+#include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include "util/strv.h"
 
 struct confmap;
+struct config;
+struct config_job;
+struct config_step;
+
+/* What a step is given when it plans or runs. */
+struct step_ctx {
+	const struct config *cfg;
+	const struct config_job *job;
+	const struct config_step *step;
+	/*
+	 * The time this attempt may take: the step's timeout, shortened to
+	 * the window's end unless the step may overrun.
+	 */
+	int64_t timeout_ms;
+	int64_t kill_grace_ms;
+	/* Called with the step's output as it arrives (for the log). */
+	void (*on_output)(void *arg, const char *data, size_t len);
+	/* Told the pid of a process the step starts (for the journal). */
+	void (*on_start)(void *arg, int pid);
+	void *arg;
+};
+
+enum step_status {
+	STEP_OK,
+	STEP_FAILED,
+	STEP_TIMED_OUT,
+};
+
+/* What one attempt of a step did. */
+struct step_result {
+	enum step_status status;
+	char summary[512];		/* one line for the report */
+	json_t *details;		/* kind-specific record fields, or NULL */
+	char *output;			/* output tail (owned), or NULL */
+	size_t output_len;
+};
+
+/* What a step would do (a dry run). */
+struct step_plan {
+	struct strv lines;		/* human lines: argv, tables, bytes… */
+	json_t *details;		/* the same for the record, or NULL */
+};
 
 enum step_flags {
 	STEP_MUTATES = 1 << 0,		/* changes something: never in a dry run */
@@ -33,7 +77,25 @@ struct step_kind {
 	int (*parse)(struct confmap *m, void **settings);
 	/* Required. Frees what parse stored; called with NULL too. */
 	void (*free)(void *settings);
+	/*
+	 * Says what a run would do, changing nothing (no process started for
+	 * a mutating kind, no statement that writes). Fills plan; returns 0,
+	 * or -1 with plan->lines[0] saying why it cannot tell. NULL while the
+	 * kind's issue is open: the engine reports that.
+	 */
+	int (*plan)(const void *settings, const struct step_ctx *ctx,
+		    struct step_plan *plan);
+	/*
+	 * Runs one attempt within ctx->timeout_ms (the engine retries).
+	 * Fills res; returns 0. NULL while the kind's issue is open: the
+	 * engine fails the step saying so.
+	 */
+	int (*run)(const void *settings, const struct step_ctx *ctx,
+		   struct step_result *res);
 };
+
+void step_result_free(struct step_result *res);
+void step_plan_free(struct step_plan *plan);
 
 /* The table of kinds, NULL-terminated, and lookup by name. */
 extern const struct step_kind *const step_kinds[];

@@ -4,6 +4,7 @@
  */
 #include "steps/step.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 const struct step_kind *const step_kinds[] = {
@@ -31,4 +32,19 @@ const char *const *step_kind_names(void)
 	for (size_t i = 0; step_kinds[i]; i++)
 		names[i] = step_kinds[i]->name;
 	return names;
+}
+
+void step_result_free(struct step_result *res)
+{
+	json_decref(res->details);
+	free(res->output);
+	res->details = NULL;
+	res->output = NULL;
+}
+
+void step_plan_free(struct step_plan *plan)
+{
+	strv_free(&plan->lines);
+	json_decref(plan->details);
+	plan->details = NULL;
 }

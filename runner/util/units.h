@@ -21,6 +21,9 @@ int units_parse_duration(const char *s, int64_t *ms);
 /* Shortest exact form: 5400000 -> "1h30m", 0 -> "0s", 1500 -> "1s500ms". */
 void units_format_duration(int64_t ms, char *buf, size_t len);
 
+/* Elapsed time for people: "6 ms", "1.2 s", "4m05s", "1h02m". */
+void units_format_elapsed(int64_t ms, char *buf, size_t len);
+
 /*
  * A byte count: a number (decimals allowed) and B, kB/KB, MB, GB, TB
  * (powers of 1000) or KiB, MiB, GiB, TiB (powers of 1024).

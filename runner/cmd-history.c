@@ -1,0 +1,138 @@
+/*
+ * `upkeep history [--job J] [--since 30d] [--json]`: the runs on record,
+ * newest last, one line each.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "cmd.h"
+#include "config.h"
+#include "engine.h"
+#include "record.h"
+#include "util/error.h"
+#include "util/mem.h"
+#include "util/timefmt.h"
+#include "util/units.h"
+
+static int cmd_history_exec(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		CMD_COMMON_OPTIONS,
+		{ "job", required_argument, NULL, 'J' },
+		{ "since", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct diags d = { 0 };
+	struct config cfg;
+	const char *job = NULL;
+	int64_t since_ms = 0;
+	int opt, rc = UPKEEP_EXIT_OK, done = 0, json = 0;
+	char *root, cutoff[32];
+	json_t *all, *out = json_array(), *r;
+	size_t i;
+
+	optind = 0;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":" CMD_COMMON_SHORT, opts,
+				  NULL)) != -1) {
+		switch (opt) {
+		case 'J':
+			job = optarg;
+			break;
+		case 's':
+			if (units_parse_duration(optarg, &since_ms) < 0) {
+				json_decref(out);
+				return cmd_usage_error(&cmd_history_entry,
+						       "--since: %s", error_last());
+			}
+			break;
+		case 'j':
+			json = 1;
+			break;
+		default:
+			rc = cmd_common_option(ctx, &cmd_history_entry, opt,
+					       argv, &done);
+			if (done) {
+				json_decref(out);
+				return rc;
+			}
+		}
+	}
+	if (optind < argc) {
+		json_decref(out);
+		return cmd_usage_error(&cmd_history_entry, "unexpected argument "
+				       "'%s'", argv[optind]);
+	}
+	root = config_find_root(ctx->config_dir);
+	if (config_load(root, &cfg, &d) < 0) {
+		diags_print(&d, stderr);
+		rc = UPKEEP_EXIT_USAGE;
+		goto out;
+	}
+	engine_recover_if_idle(&cfg);
+	timefmt_rfc3339(since_ms ? clock_now() - since_ms / 1000 : 0, cutoff,
+			sizeof(cutoff));
+	all = record_list(&cfg);
+	json_array_foreach(all, i, r) {
+		const char *started = json_string_value(json_object_get(r,
+							"started"));
+		const char *j = json_string_value(json_object_get(r, "job"));
+
+		if ((job && (!j || strcmp(j, job))) ||
+		    (since_ms && (!started || strcmp(started, cutoff) < 0)))
+			continue;
+		json_array_append(out, r);
+	}
+	json_decref(all);
+	if (json) {
+		char *text = json_dumps(out, JSON_INDENT(2) | JSON_SORT_KEYS);
+
+		printf("%s\n", text);
+		free(text);
+	} else if (!json_array_size(out)) {
+		printf("no runs on record%s\n", job || since_ms ?
+		       " that match" : "");
+	} else {
+		printf("%-22s %-12s %-17s %-9s %s\n", "STARTED", "JOB",
+		       "STATUS", "DURATION", "RUN");
+		json_array_foreach(out, i, r) {
+			char dur[32] = "–";
+			json_t *ms = json_object_get(r, "duration_ms");
+
+			if (json_is_integer(ms))
+				units_format_duration(json_integer_value(ms) /
+						      1000 * 1000, dur,
+						      sizeof(dur));
+			printf("%-22s %-12s %-17s %-9s %s\n",
+			       json_string_value(json_object_get(r, "started")),
+			       json_string_value(json_object_get(r, "job")),
+			       json_string_value(json_object_get(r, "status")),
+			       dur,
+			       json_string_value(json_object_get(r, "run_id")));
+		}
+	}
+out:
+	json_decref(out);
+	config_free(&cfg);
+	diags_free(&d);
+	free(root);
+	return rc;
+}
+
+const struct cmd_entry cmd_history_entry = {
+	.name = "history",
+	.args = "[--job JOB] [--since 30d] [--json]",
+	.summary = "List the runs on record",
+	.help =
+	"Lists the recorded runs, oldest first: when, job, status, duration\n"
+	"and run id (for 'upkeep report RUN-ID').\n"
+	"\n"
+	"Options:\n"
+	"      --job JOB    only this job's runs\n"
+	"      --since D    only runs that started in the last D (e.g. 30d)\n"
+	"      --json       the run records as a JSON array\n",
+	.exec = cmd_history_exec,
+};

@@ -1,0 +1,628 @@
+/*
+ * The run engine; see engine.h. The run record (a jansson object) is built
+ * as the run goes, written to the journal at every change so a crash
+ * leaves a record of what was in flight, and saved with its report at the
+ * end. Times in the record are UTC RFC 3339; durations are milliseconds.
+ */
+#include "engine.h"
+
+#include <dirent.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "checks/check.h"
+#include "clock.h"
+#include "cmd.h"
+#include "config.h"
+#include "lock.h"
+#include "log.h"
+#include "proc.h"
+#include "record.h"
+#include "report.h"
+#include "steps/step.h"
+#include "util/error.h"
+#include "util/mem.h"
+#include "util/timefmt.h"
+#include "util/units.h"
+#include "window.h"
+
+#ifndef UPKEEP_VERSION
+#define UPKEEP_VERSION "unknown"
+#endif
+
+/* Everything one run carries around. */
+struct run {
+	const struct config *cfg;
+	const struct config_job *job;
+	const struct engine_opts *opts;
+	json_t *rec;			/* the run record being built */
+	char run_id[96];
+	bool in_window;			/* occ is the open occurrence */
+	struct window_occ occ;
+	const char *window;		/* its name */
+	const char *step;		/* the step running, for the log */
+	json_t *step_rec;		/* its record entry */
+};
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static json_t *jtime(time_t t)
+{
+	char buf[32];
+
+	timefmt_rfc3339(t, buf, sizeof(buf));
+	return json_string(buf);
+}
+
+static void journal(struct run *r)
+{
+	if (!r->opts->dry_run && record_journal_write(r->cfg, r->rec) < 0)
+		log_msg(LOG_WARN, NULL, "%s", error_last());
+}
+
+/* ---- the window ---------------------------------------------------------- */
+
+/*
+ * Finds the open occurrence of one of the job's windows. Returns 0 when
+ * the run may go on (in a window, or --ignore-window), else prints why
+ * not and returns the exit code.
+ */
+static int find_window(struct run *r)
+{
+	const struct config_job *job = r->job;
+	time_t now = clock_now(), best = 0;
+	const char *best_name = NULL;
+	char when[64], in[32];
+
+	for (size_t i = 0; i < job->windows.n; i++) {
+		const struct config_window *w =
+			config_window_find(r->cfg, job->windows.v[i]);
+		struct window_occ occ;
+
+		if (w && window_open_at(w, now, &occ)) {
+			r->in_window = true;
+			r->occ = occ;
+			r->window = w->name;
+			return 0;
+		}
+		if (w && window_next(w, now, &occ) == 0 &&
+		    (!best_name || occ.start < best)) {
+			best = occ.start;
+			best_name = w->name;
+		}
+	}
+	if (r->opts->ignore_window || r->opts->dry_run)
+		return 0;
+	if (!best_name) {
+		fprintf(stderr, "upkeep: job '%s' has no window that opens "
+			"again; use --ignore-window to run it now\n", job->name);
+		return UPKEEP_EXIT_NOTHING;
+	}
+	timefmt_local(best, config_window_find(r->cfg, best_name)->timezone,
+		      when, sizeof(when));
+	timefmt_span(best - now, in, sizeof(in));
+	fprintf(stderr, "upkeep: job '%s' runs in window '%s'; next opening "
+		"%s (in %s); use --ignore-window to run outside it\n",
+		job->name, best_name, when, in);
+	return UPKEEP_EXIT_NOTHING;
+}
+
+/*
+ * Whether a step may start now and for how long: 0 and *timeout_ms, or -1
+ * with why in reason (the step is deferred).
+ */
+static int step_budget(struct run *r, const struct config_step *st,
+		       int64_t *timeout_ms, char *reason, size_t len)
+{
+	time_t now = clock_now();
+	char need[32], left[32];
+
+	*timeout_ms = st->timeout_ms;
+	if (!r->in_window || r->opts->ignore_window)
+		return 0;
+	if (now >= r->occ.cutoff) {
+		snprintf(reason, len, "the window's cutoff has passed (no step "
+			 "starts in its last minutes)");
+		return -1;
+	}
+	if (st->allow_overrun)
+		return 0;
+	if (now + st->timeout_ms / 1000 > r->occ.end) {
+		units_format_duration(st->timeout_ms, need, sizeof(need));
+		timefmt_span(r->occ.end - now, left, sizeof(left));
+		snprintf(reason, len, "needs up to %s; window '%s' closes in %s",
+			 need, r->window, left);
+		return -1;
+	}
+	/* At the window's end a running step is stopped like a timeout. */
+	if ((r->occ.end - now) * 1000 < *timeout_ms)
+		*timeout_ms = (r->occ.end - now) * 1000;
+	return 0;
+}
+
+/* ---- checks -------------------------------------------------------------- */
+
+static void log_check(const json_t *c)
+{
+	bool ok = json_is_true(json_object_get(c, "passed"));
+
+	log_msg(ok ? LOG_INFO : LOG_WARN, NULL, "check '%s' %s: %s",
+		json_string_value(json_object_get(c, "name")),
+		ok ? "passed" : "failed",
+		json_string_value(json_object_get(c, "message")));
+}
+
+/* ---- steps --------------------------------------------------------------- */
+
+static void on_output(void *arg, const char *data, size_t len)
+{
+	struct run *r = arg;
+
+	log_output(r->step, data, len);
+}
+
+static void on_start(void *arg, int pid)
+{
+	struct run *r = arg;
+
+	json_object_set_new(r->rec, "in_flight", json_pack(
+		"{s:s, s:I, s:I}", "step", r->step, "pid", (json_int_t)pid,
+		"pid_start", (json_int_t)proc_start_ticks(pid)));
+	journal(r);
+}
+
+static const char *status_name(enum step_status s)
+{
+	return s == STEP_OK ? "ok" : s == STEP_TIMED_OUT ? "timed-out" :
+	       "failed";
+}
+
+/*
+ * Runs one step with its retries. Returns true when it ended ok; fills its
+ * record entry. A step kind without a run hook fails, saying so.
+ */
+static bool run_step(struct run *r, const struct config_step *st, json_t *e)
+{
+	struct step_result res;
+	int64_t start = mono_ms(), timeout_ms;
+	char reason[256], dur[32], tmo[32];
+	long attempt = 0;
+
+	json_object_set_new(e, "started", jtime(clock_now()));
+	for (;;) {
+		struct step_ctx ctx = {
+			.cfg = r->cfg, .job = r->job, .step = st,
+			.kill_grace_ms = r->cfg->settings.kill_grace_ms,
+			.on_output = on_output, .on_start = on_start,
+			.arg = r,
+		};
+
+		if (step_budget(r, st, &timeout_ms, reason, sizeof(reason)) < 0) {
+			json_object_set_new(e, "status", json_string(
+				attempt ? "failed" : "deferred"));
+			json_object_set_new(e, "summary", json_string(reason));
+			log_msg(LOG_WARN, st->name, "%s: %s", attempt ?
+				"not retried" : "deferred", reason);
+			return false;
+		}
+		ctx.timeout_ms = timeout_ms;
+		attempt++;
+		units_format_duration(timeout_ms, tmo, sizeof(tmo));
+		log_msg(LOG_INFO, st->name, "started%s (timeout %s)",
+			attempt > 1 ? " again" : "", tmo);
+		memset(&res, 0, sizeof(res));
+		if (!st->kind->run) {
+			res.status = STEP_FAILED;
+			snprintf(res.summary, sizeof(res.summary), "the '%s' step "
+				 "kind cannot run in this version yet",
+				 st->kind->name);
+		} else {
+			st->kind->run(st->settings, &ctx, &res);
+		}
+		json_object_del(r->rec, "in_flight");
+		json_object_set_new(e, "status",
+				    json_string(status_name(res.status)));
+		json_object_set_new(e, "summary", json_string(res.summary));
+		json_object_set_new(e, "attempts", json_integer(attempt));
+		json_object_set_new(e, "timeout_ms", json_integer(timeout_ms));
+		if (res.details)
+			json_object_set(e, "details", res.details);
+		if (res.output)
+			json_object_set_new(e, "output_tail",
+					    json_stringn_nocheck(res.output,
+								 res.output_len));
+		step_result_free(&res);
+		journal(r);
+		if (res.status == STEP_OK || attempt > st->retries)
+			break;
+		units_format_duration(st->retry_delay_ms, dur, sizeof(dur));
+		log_msg(LOG_WARN, st->name, "%s; retrying in %s (attempt %ld of "
+			"%ld)", res.summary, dur, attempt + 1, st->retries + 1);
+		usleep((useconds_t)(st->retry_delay_ms * 1000));
+	}
+	units_format_elapsed(mono_ms() - start, dur, sizeof(dur));
+	json_object_set_new(e, "duration_ms", json_integer(mono_ms() - start));
+	log_msg(res.status == STEP_OK ? LOG_INFO : LOG_ERROR, st->name,
+		"%s in %s: %s", status_name(res.status), dur,
+		json_string_value(json_object_get(e, "summary")));
+	return res.status == STEP_OK;
+}
+
+/* ---- plan ---------------------------------------------------------------- */
+
+static int plan_job(struct run *r)
+{
+	const struct config_job *job = r->job;
+	int64_t total = 0, left_ms = -1;
+	time_t now = clock_now();
+	char buf[64], left[32];
+	json_t *pre;
+	bool ok;
+
+	printf("plan for job '%s'%s%s\n\n", job->name,
+	       job->description ? ": " : "",
+	       job->description ? job->description : "");
+	if (r->in_window) {
+		timefmt_local(r->occ.end, config_window_find(r->cfg,
+			      r->window)->timezone, buf, sizeof(buf));
+		left_ms = (int64_t)(r->occ.cutoff - now) * 1000;
+		timefmt_span(r->occ.cutoff - now, left, sizeof(left));
+		printf("window: '%s' is open until %s; %s left before its "
+		       "cutoff\n", r->window, buf, left);
+	} else {
+		printf("window: none of the job's windows is open now (a real "
+		       "run would need --ignore-window)\n");
+	}
+	printf("\npre-checks (read-only, they run now):\n");
+	ok = checks_run_list(r->cfg, &job->prechecks, &pre, NULL);
+	for (size_t i = 0; i < json_array_size(pre); i++) {
+		json_t *c = json_array_get(pre, i);
+
+		printf("  %-6s %-28s %s\n", json_is_true(json_object_get(c,
+		       "passed")) ? "ok" : "FAILED",
+		       json_string_value(json_object_get(c, "name")),
+		       json_string_value(json_object_get(c, "message")));
+	}
+	if (!job->prechecks.n)
+		printf("  (none)\n");
+	json_decref(pre);
+	printf("\nsteps:\n");
+	for (size_t i = 0; i < job->nsteps; i++) {
+		const struct config_step *st = &job->steps[i];
+		struct step_ctx ctx = { .cfg = r->cfg, .job = job, .step = st,
+					.timeout_ms = st->timeout_ms };
+		struct step_plan plan = { 0 };
+		char tmo[32];
+		bool deferred;
+
+		total += st->timeout_ms;
+		deferred = left_ms >= 0 && total > left_ms && !st->allow_overrun;
+		units_format_duration(st->timeout_ms, tmo, sizeof(tmo));
+		printf("  %zu. %s (%s, up to %s)%s\n", i + 1, st->name,
+		       st->kind->name, tmo, deferred ? " — would be deferred: "
+		       "no room left in the window" : "");
+		if (!st->kind->plan)
+			strv_push_owned(&plan.lines, xasprintf("the '%s' step "
+					"kind cannot plan in this version yet",
+					st->kind->name));
+		else if (st->kind->plan(st->settings, &ctx, &plan) < 0 &&
+			 !plan.lines.n)
+			strv_push(&plan.lines, "cannot tell what it would do");
+		for (size_t k = 0; k < plan.lines.n; k++) {
+			char *safe = config_redact(r->cfg, plan.lines.v[k]);
+
+			printf("       %s\n", safe);
+			free(safe);
+		}
+		step_plan_free(&plan);
+	}
+	units_format_duration(total, buf, sizeof(buf));
+	printf("\nthe plan needs up to %s", buf);
+	if (left_ms >= 0)
+		printf(" (%s before the cutoff)", left);
+	printf("\nvalidation afterwards: %zu check%s\n", job->validate.n,
+	       job->validate.n == 1 ? "" : "s");
+	printf("\nnothing was changed (dry run)\n");
+	return ok ? UPKEEP_EXIT_OK : UPKEEP_EXIT_NOTHING;
+}
+
+/* ---- the run ------------------------------------------------------------- */
+
+static void make_run_id(struct run *r)
+{
+	struct tm tm;
+	time_t now = clock_now();
+
+	gmtime_r(&now, &tm);
+	snprintf(r->run_id, sizeof(r->run_id),
+		 "%04d%02d%02dT%02d%02d%02dZ-%s-%04x", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 r->job->name, (unsigned)(getpid() ^ mono_ms()) & 0xffff);
+}
+
+static json_t *new_record(struct run *r)
+{
+	char host[256] = "";
+	json_t *rec;
+
+	gethostname(host, sizeof(host) - 1);
+	rec = json_pack("{s:i, s:s, s:s, s:s, s:o, s:s, s:s, s:I, s:b}",
+			"schema", RECORD_SCHEMA, "run_id", r->run_id,
+			"job", r->job->name, "status", "running",
+			"started", jtime(clock_now()), "host", host,
+			"upkeep_version", UPKEEP_VERSION,
+			"pid", (json_int_t)getpid(),
+			"ignore_window", r->opts->ignore_window);
+	if (r->job->description)
+		json_object_set_new(rec, "description",
+				    json_string(r->job->description));
+	if (r->in_window)
+		json_object_set_new(rec, "window", json_pack(
+			"{s:s, s:o, s:o, s:o}", "name", r->window,
+			"start", jtime(r->occ.start), "cutoff",
+			jtime(r->occ.cutoff), "end", jtime(r->occ.end)));
+	return rec;
+}
+
+static void next_window(struct run *r)
+{
+	const struct config_window *best = NULL;
+	struct window_occ occ, best_occ = { 0 };
+
+	for (size_t i = 0; i < r->job->windows.n; i++) {
+		const struct config_window *w =
+			config_window_find(r->cfg, r->job->windows.v[i]);
+
+		if (w && window_next(w, clock_now(), &occ) == 0 &&
+		    (!best || occ.start < best_occ.start)) {
+			best = w;
+			best_occ = occ;
+		}
+	}
+	if (best)
+		json_object_set_new(r->rec, "next_window", json_pack(
+			"{s:s, s:o, s:o}", "name", best->name, "start",
+			jtime(best_occ.start), "end", jtime(best_occ.end)));
+}
+
+/* Saves record and report; prints where they are. */
+static int finish(struct run *r, const char *status, int64_t start)
+{
+	char *md;
+	int rc = 0;
+
+	json_object_set_new(r->rec, "status", json_string(status));
+	json_object_set_new(r->rec, "finished", jtime(clock_now()));
+	json_object_set_new(r->rec, "duration_ms",
+			    json_integer(mono_ms() - start));
+	next_window(r);
+	if (record_save(r->cfg, r->rec) < 0 || report_save(r->cfg, r->rec) < 0) {
+		log_msg(LOG_ERROR, NULL, "%s (the journal keeps the run)",
+			error_last());
+		return -1;
+	}
+	record_journal_remove(r->cfg, r->rec);
+	md = record_path(r->cfg, r->rec, "md");
+	log_msg(LOG_RESULT, NULL, "%s; report: %s", status, md);
+	free(md);
+	return rc;
+}
+
+static int execute(struct run *r)
+{
+	const struct config_job *job = r->job;
+	int64_t start = mono_ms();
+	json_t *checks, *steps = json_array();
+	bool ok = true, rollback = false;
+	const char *status;
+	size_t nfailed = 0;
+
+	r->rec = new_record(r);
+	log_context(r->cfg, r->run_id, job->name);
+	if (r->in_window)
+		log_msg(LOG_INFO, NULL, "run %s in window '%s'", r->run_id,
+			r->window);
+	else
+		log_msg(LOG_WARN, NULL, "run %s outside its windows "
+			"(--ignore-window)", r->run_id);
+	journal(r);
+
+	if (!checks_run_list(r->cfg, &job->prechecks, &checks, log_check)) {
+		json_object_set_new(r->rec, "prechecks", checks);
+		for (size_t i = 0; i < job->nsteps; i++)
+			json_array_append_new(steps, json_pack(
+				"{s:s, s:s, s:s, s:s}", "name",
+				job->steps[i].name, "kind",
+				job->steps[i].kind->name, "status", "skipped",
+				"summary", "a pre-check failed"));
+		json_object_set_new(r->rec, "steps", steps);
+		finish(r, "skipped-precheck", start);
+		return UPKEEP_EXIT_NOTHING;
+	}
+	json_object_set_new(r->rec, "prechecks", checks);
+	json_object_set(r->rec, "steps", steps);
+
+	for (size_t i = 0; i < job->nsteps; i++) {
+		const struct config_step *st = &job->steps[i];
+		json_t *e = json_pack("{s:s, s:s, s:s, s:s}", "name", st->name,
+				      "kind", st->kind->name, "status",
+				      ok ? "running" : "skipped", "on_failure",
+				      st->on_failure == CONFIG_ON_FAILURE_ABORT ?
+				      "abort" : st->on_failure ==
+				      CONFIG_ON_FAILURE_CONTINUE ? "continue" :
+				      "rollback");
+
+		json_array_append_new(steps, e);
+		if (!ok) {
+			json_object_set_new(e, "summary", json_string(
+				"an earlier step failed and aborted the run"));
+			continue;
+		}
+		r->step = st->name;
+		if (run_step(r, st, e))
+			continue;
+		if (!strcmp(json_string_value(json_object_get(e, "status")),
+			    "deferred"))
+			continue;
+		nfailed++;
+		if (st->on_failure == CONFIG_ON_FAILURE_ABORT) {
+			ok = false;
+		} else if (st->on_failure == CONFIG_ON_FAILURE_ROLLBACK) {
+			rollback = true;
+			ok = false;
+		}
+	}
+	r->step = NULL;
+	json_decref(steps);
+
+	/* Validation runs after a failure too: it tells what state the
+	 * system is in, which the report and a rollback need. */
+	if (!checks_run_list(r->cfg, &job->validate, &checks, log_check)) {
+		rollback = true;
+		nfailed++;
+	}
+	json_object_set_new(r->rec, "validation", checks);
+	if (rollback)
+		/* The rollback issue restores the tracked config here. */
+		json_object_set_new(r->rec, "rollback", json_pack(
+			"{s:b, s:s}", "requested", 1, "note", job->has_tracked ?
+			"rollback requested; restoring the tracked config is "
+			"not in this version yet" : "rollback requested, no "
+			"tracked config"));
+	status = nfailed ? "failed" : "succeeded";
+	if (finish(r, status, start) < 0)
+		return UPKEEP_EXIT_FAILED;
+	return nfailed ? UPKEEP_EXIT_FAILED : UPKEEP_EXIT_OK;
+}
+
+int engine_run(const struct config *cfg, const struct config_job *job,
+	       const struct engine_opts *opts)
+{
+	struct run r = { .cfg = cfg, .job = job, .opts = opts };
+	int rc, fd;
+
+	rc = find_window(&r);
+	if (rc)
+		return rc;
+	make_run_id(&r);
+	if (opts->dry_run)
+		return plan_job(&r);
+	fd = lock_take(cfg, job->name, r.run_id, opts->wait);
+	if (fd < 0) {
+		fprintf(stderr, "upkeep: %s\n", error_last());
+		return fd == -2 ? UPKEEP_EXIT_NOTHING : UPKEEP_EXIT_FAILED;
+	}
+	engine_recover(cfg);
+	rc = execute(&r);
+	json_decref(r.rec);
+	lock_release(fd);
+	return rc;
+}
+
+/* ---- recovery ------------------------------------------------------------ */
+
+/* Kills the in-flight step's process group if it is still the same one. */
+static void kill_leftovers(const json_t *in_flight)
+{
+	pid_t pid = (pid_t)json_integer_value(json_object_get(in_flight, "pid"));
+	unsigned long long started = (unsigned long long)json_integer_value(
+		json_object_get(in_flight, "pid_start"));
+
+	if (pid <= 1 || !started || proc_start_ticks(pid) != started)
+		return;
+	kill(-pid, SIGKILL);
+	kill(pid, SIGKILL);
+}
+
+int engine_recover_if_idle(const struct config *cfg)
+{
+	char *dir = xasprintf("%s/journal", cfg->settings.state_dir);
+	struct stat st;
+	int fd, n;
+
+	n = stat(dir, &st);
+	free(dir);
+	if (n < 0)
+		return 0;	/* no journal: nothing to recover, touch nothing */
+	fd = lock_take(cfg, "(recovery)", "-", false);
+	if (fd < 0)
+		return 0;	/* a run is going on: its journal is live */
+	n = engine_recover(cfg);
+	lock_release(fd);
+	return n;
+}
+
+int engine_recover(const struct config *cfg)
+{
+	char *dir = xasprintf("%s/journal", cfg->settings.state_dir);
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int closed = 0;
+
+	while (d && (e = readdir(d))) {
+		size_t l = strlen(e->d_name);
+		char *path;
+		json_t *rec, *in_flight, *steps, *s;
+		json_error_t jerr;
+		size_t i;
+
+		if (l < 6 || strcmp(e->d_name + l - 5, ".json") != 0)
+			continue;
+		path = xasprintf("%s/%s", dir, e->d_name);
+		rec = json_load_file(path, 0, &jerr);
+		if (!rec) {
+			fprintf(stderr, "upkeep: warning: cannot read the journal "
+				"'%s': %s; leaving it\n", path, jerr.text);
+			free(path);
+			continue;
+		}
+		in_flight = json_object_get(rec, "in_flight");
+		if (in_flight)
+			kill_leftovers(in_flight);
+		steps = json_object_get(rec, "steps");
+		json_array_foreach(steps, i, s) {
+			const char *st = json_string_value(json_object_get(s,
+							   "status"));
+
+			if (st && strcmp(st, "running") == 0) {
+				json_object_set_new(s, "status",
+						    json_string("interrupted"));
+				json_object_set_new(s, "summary", json_string(
+					"upkeep stopped while this step ran"));
+			}
+		}
+		json_object_set_new(rec, "status", json_string("interrupted"));
+		json_object_set_new(rec, "interrupted_step", in_flight ?
+			json_incref(json_object_get(in_flight, "step")) :
+			json_null());
+		json_object_set_new(rec, "finished", jtime(clock_now()));
+		if (record_save(cfg, rec) == 0 && report_save(cfg, rec) == 0) {
+			unlink(path);
+			closed++;
+			fprintf(stderr, "upkeep: closed run %s as interrupted "
+				"(it stopped%s%s)\n",
+				json_string_value(json_object_get(rec, "run_id")),
+				in_flight ? " during step " : "",
+				in_flight ? json_string_value(json_object_get(
+					in_flight, "step")) : "");
+		}
+		json_decref(rec);
+		free(path);
+	}
+	if (d)
+		closedir(d);
+	free(dir);
+	return closed;
+}

@@ -1,0 +1,40 @@
+/*
+ * One run of a job, from "the window is open" to "the report is written":
+ * host lock, journal, pre-checks, steps in child processes within the
+ * window, validation, the run record and report, unlock (DESIGN.md, "A
+ * run"). Also the dry run (plan) and the recovery of runs that died. The
+ * engine knows step and check kinds only through their tables.
+ */
+#ifndef UPKEEP_ENGINE_H
+#define UPKEEP_ENGINE_H
+
+#include <stdbool.h>
+
+struct config;
+struct config_job;
+
+struct engine_opts {
+	bool dry_run;		/* plan: change nothing, write nothing */
+	bool ignore_window;	/* run outside the job's windows */
+	bool wait;		/* wait for the host lock instead of exit 3 */
+};
+
+/*
+ * Runs (or plans) job now. Prints the outcome; returns the exit code:
+ * 0 succeeded or a clean plan, 1 failed or rolled back, 3 nothing ran
+ * (outside a window, lock held, pre-check failed).
+ */
+int engine_run(const struct config *cfg, const struct config_job *job,
+	       const struct engine_opts *opts);
+
+/*
+ * Closes the runs whose journal is still there (their upkeep died) as
+ * "interrupted", naming the step in flight, killing its leftover processes
+ * when they can be identified, writing their record and report. Call with
+ * the host lock held. Returns how many it closed.
+ */
+int engine_recover(const struct config *cfg);
+/* The same when no run holds the lock; does nothing while one runs. */
+int engine_recover_if_idle(const struct config *cfg);
+
+#endif

@@ -1,0 +1,114 @@
+/* The run log; see log.h. Lines go to stderr; stdout is for results. */
+#include "log.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "config.h"
+#include "util/mem.h"
+#include "util/timefmt.h"
+
+static enum log_format format = LOG_TEXT;
+static int verbosity = 0;
+static const struct config *cfg;
+static const char *run_id;
+static const char *job;
+/* A partial output line waiting for its newline. */
+static char pending[4096];
+static size_t npending;
+
+void log_setup(enum log_format f, int v)
+{
+	format = f;
+	if (v == LOG_DEFAULT_VERBOSITY)
+		v = isatty(STDERR_FILENO) ? 0 : -1;
+	verbosity = v;
+}
+
+void log_context(const struct config *c, const char *run, const char *j)
+{
+	cfg = c;
+	run_id = run;
+	job = j;
+	npending = 0;
+}
+
+static bool shown(enum log_level level)
+{
+	int need = level == LOG_DEBUG ? 1 : level == LOG_INFO ? 0 : -1;
+
+	return level == LOG_RESULT || verbosity >= need;
+}
+
+static void emit(enum log_level level, const char *step, const char *msg)
+{
+	static const char *const names[] = { "debug", "info", "warning",
+					     "error", "result" };
+	char *safe = cfg ? config_redact(cfg, msg) : xstrdup(msg);
+	char ts[32];
+
+	timefmt_rfc3339(clock_now(), ts, sizeof(ts));
+	if (format == LOG_JSON) {
+		json_t *o = json_pack("{s:s, s:s, s:s}", "ts", ts, "level",
+				      names[level], "msg", safe);
+		char *line;
+
+		if (run_id)
+			json_object_set_new(o, "run", json_string(run_id));
+		if (job)
+			json_object_set_new(o, "job", json_string(job));
+		if (step)
+			json_object_set_new(o, "step", json_string(step));
+		line = json_dumps(o, JSON_COMPACT);
+		fprintf(stderr, "%s\n", line);
+		free(line);
+		json_decref(o);
+	} else {
+		const char *tag = level == LOG_WARN ? "warning: " :
+				  level == LOG_ERROR ? "error: " : "";
+
+		ts[10] = ' ';
+		fprintf(stderr, "%.19s %s%s%s%s%s%s\n", ts, job ? job : "",
+			step ? "/" : "", step ? step : "", job ? ": " : "", tag,
+			safe);
+	}
+	free(safe);
+}
+
+void log_msg(enum log_level level, const char *step, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	if (!shown(level))
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	if (msg)
+		emit(level, step, msg);
+	free(msg);
+}
+
+void log_output(const char *step, const char *data, size_t len)
+{
+	if (!shown(LOG_DEBUG))
+		return;
+	for (size_t i = 0; i < len; i++) {
+		if (data[i] == '\n' || npending == sizeof(pending) - 1) {
+			pending[npending] = '\0';
+			emit(LOG_DEBUG, step, pending);
+			npending = 0;
+			if (data[i] == '\n')
+				continue;
+		}
+		pending[npending++] = data[i];
+	}
+}

@@ -1,0 +1,38 @@
+/*
+ * The run log: human lines on a terminal, JSON lines with --log-format
+ * json, quiet by default when nobody is watching (cron, a timer): then
+ * only warnings, errors and the final line. Everything logged passes
+ * through the config's redaction first. Not the report (see report.h).
+ */
+#ifndef UPKEEP_LOG_H
+#define UPKEEP_LOG_H
+
+#include <stddef.h>
+
+struct config;
+
+enum log_format { LOG_TEXT, LOG_JSON };
+
+enum log_level {
+	LOG_DEBUG,	/* step output lines */
+	LOG_INFO,	/* steps starting and ending */
+	LOG_WARN,
+	LOG_ERROR,
+	LOG_RESULT,	/* the final line of a run: always shown */
+};
+
+/*
+ * verbosity: -1 quiet (warnings and up), 0 normal (info and up), 1 also
+ * step output. LOG_DEFAULT_VERBOSITY picks 0 on a terminal, -1 elsewhere.
+ */
+#define LOG_DEFAULT_VERBOSITY (-2)
+void log_setup(enum log_format format, int verbosity);
+/* What the following lines are about; cfg supplies the redaction. */
+void log_context(const struct config *cfg, const char *run_id,
+		 const char *job);
+void log_msg(enum log_level level, const char *step, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* A chunk of a step's output: logged line by line at LOG_DEBUG. */
+void log_output(const char *step, const char *data, size_t len);
+
+#endif

@@ -1,0 +1,53 @@
+/*
+ * Run records: the JSON file that is the source of truth about a run
+ * (reports/runs/YYYY/<run-id>.json), the journal a run keeps while it is in
+ * progress (state/journal/<run-id>.json), and the one way every file of
+ * upkeep is written: atomically (temp file, fsync, rename, fsync of the
+ * directory), so a crash or a full disk never leaves half a file.
+ * Rendering records as Markdown is report.c's job.
+ */
+#ifndef UPKEEP_RECORD_H
+#define UPKEEP_RECORD_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <time.h>
+
+struct config;
+
+/* The version of the record format, in every record as "schema". */
+#define RECORD_SCHEMA 1
+
+/*
+ * Writes data to path atomically, creating missing directories. Returns 0,
+ * or -1 with error_set() naming the path and the reason; on failure the
+ * old file (if any) is untouched and no temp file is left.
+ */
+int record_write_file(const char *path, const char *data, size_t len);
+
+/*
+ * Copies rec with every string passed through the config's redaction,
+ * so no secret from ${VAR} reaches a file.
+ */
+json_t *record_redact(const struct config *cfg, const json_t *rec);
+
+/* Writes the run record (redacted) to its place. 0 or -1 (error_set). */
+int record_save(const struct config *cfg, const json_t *rec);
+/* Where a run's files go: reports_dir/runs/YYYY/<run-id>.<ext>. */
+char *record_path(const struct config *cfg, const json_t *rec,
+		  const char *ext);
+
+/* The journal of a run in progress: written at every change. */
+int record_journal_write(const struct config *cfg, const json_t *rec);
+int record_journal_remove(const struct config *cfg, const json_t *rec);
+
+/*
+ * Every run record under reports_dir, oldest first (by "started"), as a
+ * JSON array (new reference). Unreadable files are skipped with a warning
+ * on stderr.
+ */
+json_t *record_list(const struct config *cfg);
+/* The record of run_id, or of the newest run for "latest"; NULL if none. */
+json_t *record_find(const struct config *cfg, const char *run_id);
+
+#endif
