@@ -67,7 +67,7 @@ static int cmd_history_exec(struct cmd_ctx *ctx, int argc, char **argv)
 				       "'%s'", argv[optind]);
 	}
 	root = config_find_root(ctx->config_dir);
-	if (config_load(root, &cfg, &d) < 0) {
+	if (config_load_flags(root, CONFIG_LOAD_ANY_ENV, &cfg, &d) < 0) {
 		diags_print(&d, stderr);
 		rc = UPKEEP_EXIT_USAGE;
 		goto out;

@@ -139,7 +139,7 @@ static int next_windows(struct cmd_ctx *ctx, const struct next_opts *o,
 	char *root = config_find_root(ctx->config_dir);
 	int rc = UPKEEP_EXIT_OK;
 
-	if (config_load(root, &cfg, &d) < 0) {
+	if (config_load_flags(root, CONFIG_LOAD_ANY_ENV, &cfg, &d) < 0) {
 		diags_print(&d, stderr);
 		fprintf(stderr, "upkeep next: the config has problems; see "
 			"'upkeep check'\n");

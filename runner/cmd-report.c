@@ -41,7 +41,7 @@ static int cmd_report_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		return cmd_usage_error(&cmd_report_entry, "one run at a time");
 	which = optind < argc ? argv[optind] : "latest";
 	root = config_find_root(ctx->config_dir);
-	if (config_load(root, &cfg, &d) < 0) {
+	if (config_load_flags(root, CONFIG_LOAD_ANY_ENV, &cfg, &d) < 0) {
 		diags_print(&d, stderr);
 		rc = UPKEEP_EXIT_USAGE;
 		goto out;

@@ -709,6 +709,12 @@ static void load_file(struct config *cfg, struct diags *d, struct seen *seen,
 
 int config_load(const char *root, struct config *cfg, struct diags *d)
 {
+	return config_load_flags(root, 0, cfg, d);
+}
+
+int config_load_flags(const char *root, int flags, struct config *cfg,
+		      struct diags *d)
+{
 	struct strv files = { 0 };
 	struct seen windows = { 0 }, jobs = { 0 };
 	struct stat st;
@@ -716,6 +722,7 @@ int config_load(const char *root, struct config *cfg, struct diags *d)
 	bool have_sched, have_jobs;
 
 	memset(cfg, 0, sizeof(*cfg));
+	cfg->load_flags = flags;
 	cfg->root = xstrdup(root);
 	/* "conf/" and "conf" are one root; messages say "conf/jobs/x.yaml". */
 	for (size_t l = strlen(cfg->root); l > 1 && cfg->root[l - 1] == '/'; l--)

@@ -113,6 +113,7 @@ struct config {
 	size_t njobs;
 	/* Values that came from ${VAR}: redacted from reports and logs. */
 	struct strv secrets;
+	int load_flags;			/* CONFIG_LOAD_* it was loaded with */
 };
 
 /*
@@ -126,6 +127,19 @@ char *config_find_root(const char *dir);
  * when d holds at least one; cfg is usable only on 0.
  */
 int config_load(const char *root, struct config *cfg, struct diags *d);
+
+/* Flags of config_load_flags(). */
+enum {
+	/*
+	 * An unset ${VAR} expands to "" instead of being an error: for the
+	 * commands that only read records and schedules (report, history,
+	 * next), which must work without the run's secrets in the
+	 * environment.
+	 */
+	CONFIG_LOAD_ANY_ENV = 1 << 0,
+};
+int config_load_flags(const char *root, int flags, struct config *cfg,
+		      struct diags *d);
 void config_free(struct config *cfg);
 
 const struct config_window *config_window_find(const struct config *cfg,

@@ -118,6 +118,8 @@ int confmap_expand(struct confmap_file *ld, const struct ynode *n, char **out)
 				goto fail;
 			}
 			val = getenv(name);
+			if (!val && (ld->cfg->load_flags & CONFIG_LOAD_ANY_ENV))
+				val = "";
 			if (!val) {
 				diags_add(ld->diags, ld->file, n->line, n->col,
 					  "environment variable '%s' is not "

@@ -184,20 +184,31 @@ int record_journal_remove(const struct config *cfg, const json_t *rec)
 	return rc;
 }
 
+struct listed {
+	json_t *rec;
+	struct timespec mtime;	/* breaks ties: runs under one fixed clock */
+};
+
 static int by_started(const void *a, const void *b)
 {
-	const char *x = json_string_value(json_object_get(*(json_t *const *)a,
-							  "started"));
-	const char *y = json_string_value(json_object_get(*(json_t *const *)b,
-							  "started"));
+	const struct listed *p = a, *q = b;
+	const char *x = json_string_value(json_object_get(p->rec, "started"));
+	const char *y = json_string_value(json_object_get(q->rec, "started"));
+	int c = strcmp(x ? x : "", y ? y : "");
 
-	return strcmp(x ? x : "", y ? y : "");
+	if (c)
+		return c;
+	if (p->mtime.tv_sec != q->mtime.tv_sec)
+		return p->mtime.tv_sec < q->mtime.tv_sec ? -1 : 1;
+	return (p->mtime.tv_nsec > q->mtime.tv_nsec) -
+	       (p->mtime.tv_nsec < q->mtime.tv_nsec);
 }
 
 json_t *record_list(const struct config *cfg)
 {
 	char *runs = xasprintf("%s/runs", cfg->settings.reports_dir);
-	json_t **v = NULL, *out = json_array();
+	struct listed *v = NULL;
+	json_t *out = json_array();
 	size_t n = 0, cap = 0;
 	DIR *years = opendir(runs);
 	struct dirent *y, *f;
@@ -226,8 +237,14 @@ json_t *record_list(const struct config *cfg)
 					jerr.text);
 				json_decref(rec);
 			} else {
+				struct stat st;
+
 				xgrow(&v, &cap, n + 1, sizeof(*v));
-				v[n++] = rec;
+				v[n].rec = rec;
+				memset(&v[n].mtime, 0, sizeof(v[n].mtime));
+				if (stat(path, &st) == 0)
+					v[n].mtime = st.st_mtim;
+				n++;
 			}
 			free(path);
 		}
@@ -240,7 +257,7 @@ json_t *record_list(const struct config *cfg)
 	if (n)
 		qsort(v, n, sizeof(*v), by_started);
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(out, v[i]);
+		json_array_append_new(out, v[i].rec);
 	free(v);
 	free(runs);
 	return out;

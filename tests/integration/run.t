@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# `upkeep run` and `upkeep plan` end to end with command steps: windows,
+# pre-checks, failure policies, deferral at the cutoff, the host lock,
+# crash recovery, redaction, and that a plan changes nothing. Outcomes are
+# read from the run records with python3's json, from the file system and
+# from /proc, not from upkeep's own summary.
+set -uo pipefail
+. "$(dirname "$0")/../lib/upkeep.sh"
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
+
+cfg=$tmp/cfg
+mkdir -p "$cfg/schedules" "$cfg/jobs"
+cat >"$cfg/schedules/sunday.yaml" <<'YAML'
+window: sunday
+start: "Sun *-*-* 02:00"
+duration: 2h
+cutoff: 15m
+YAML
+U() { "$UPKEEP" --config "$cfg" "$@"; }
+# field [JOB] EXPR: prints EXPR of r, the newest record (of JOB).
+field() {
+	local job=
+	[ $# -eq 2 ] && { job=$1; shift; }
+	U history ${job:+--job "$job"} --json |
+		"$PY" -c "import json,sys; r=json.load(sys.stdin)[-1]; print(eval(sys.argv[1]))" "$1"
+}
+
+# ---- outside the window --------------------------------------------------
+cat >"$cfg/jobs/a.yaml" <<YAML
+job: a
+windows: [sunday]
+prechecks:
+  - { name: marker absent, kind: command, run: [sh, -c, "test ! -e $tmp/block"] }
+steps:
+  - { name: one, kind: command, run: [touch, "$tmp/one"], timeout: 10s }
+  - { name: two, kind: command, run: [sh, -c, "echo out; exit 2"], timeout: 10s, on_failure: continue }
+  - { name: three, kind: command, run: [touch, "$tmp/three"], timeout: 10s }
+  - { name: four, kind: command, run: ["false"], timeout: 10s }
+  - { name: five, kind: command, run: [touch, "$tmp/five"], timeout: 10s }
+validate:
+  - { name: one exists, kind: command, run: [test, -e, "$tmp/one"] }
+YAML
+run U --now '2026-11-22 01:00' run a
+is "$rc" 3 "outside the window: exit 3"
+like "$err" "job 'a' runs in window 'sunday'; next opening Sun 2026-11-22 02:00:00 UTC \\(in 1h 0m\\); use --ignore-window" "names the next opening"
+ok "nothing ran outside the window" test ! -e "$tmp/one"
+
+# ---- a run with continue and abort ---------------------------------------
+run U --now '2026-11-22 02:00' run a
+is "$rc" 1 "a failed step: exit 1"
+is "$(field 'r["status"]')" "failed" "record: failed"
+is "$(field '[s["status"] for s in r["steps"]]')" "['ok', 'failed', 'ok', 'failed', 'skipped']" "continue went on, abort stopped"
+is "$(field 'r["steps"][1]["output_tail"]')" "out" "output captured in the record"
+is "$(field 'r["window"]["name"], r["window"]["cutoff"]')" "('sunday', '2026-11-22T03:45:00Z')" "record names the window"
+is "$(field 'r["validation"][0]["passed"]')" "True" "validation ran"
+ok "step one ran" test -e "$tmp/one"
+ok "step three ran (after a continue)" test -e "$tmp/three"
+ok "step five did not run (after an abort)" test ! -e "$tmp/five"
+md=$(ls "$cfg"/reports/runs/2026/*.md | head -1)
+ok "a Markdown report next to the record" grep -q '^| 4 | four | command | \*\*failed\*\*' "$md"
+
+# ---- a failed pre-check changes nothing -----------------------------------
+rm -f "$tmp/one" "$tmp/three"
+touch "$tmp/block"
+run U --now '2026-11-22 02:10' run a
+is "$rc" 3 "pre-check failed: exit 3"
+is "$(field 'r["status"], sorted(set(s["status"] for s in r["steps"]))')" "('skipped-precheck', ['skipped'])" "record: skipped-precheck, all steps skipped"
+ok "no step ran" test ! -e "$tmp/one"
+rm -f "$tmp/block"
+
+# ---- --ignore-window, and deferral at the cutoff --------------------------
+cat >"$cfg/jobs/b.yaml" <<YAML
+job: b
+windows: [sunday]
+steps:
+  - { name: quick, kind: command, run: ["true"], timeout: 1m }
+  - { name: long, kind: command, run: [touch, "$tmp/long"], timeout: 30m }
+  - { name: overrun, kind: command, run: ["true"], timeout: 30m, allow_overrun: true }
+YAML
+run U --now '2026-11-22 03:40' run b
+is "$rc" 0 "deferred steps do not fail the run"
+is "$(field '[s["status"] for s in r["steps"]]')" "['ok', 'deferred', 'ok']" "a step that would cross the window's end is deferred; allow_overrun runs"
+like "$(field 'r["steps"][1]["summary"]')" "needs up to 30m; window 'sunday' closes in 20m" "deferral explained"
+ok "the deferred step did not run" test ! -e "$tmp/long"
+run U --now '2026-11-22 03:50' run b
+is "$(field '[s["status"] for s in r["steps"]]')" "['deferred', 'deferred', 'deferred']" "past the cutoff nothing starts"
+run U --now '2026-11-23 12:00' run b --ignore-window
+is "$rc" 0 "--ignore-window runs outside the window"
+is "$(field 'r["ignore_window"], "window" in r')" "(True, False)" "the record says it ran outside"
+
+# ---- plan changes nothing --------------------------------------------------
+mkdir -p "$tmp/data"; echo keep >"$tmp/data/file"
+cat >"$cfg/jobs/c.yaml" <<YAML
+job: c
+windows: [sunday]
+steps:
+  - { name: wipe, kind: command, run: [rm, -rf, "$tmp/data"] }
+  - { name: write, kind: command, shell: "echo x > $tmp/data/new" }
+YAML
+before=$(find "$cfg" "$tmp/data" -printf '%p %s %T@\n' | sort | md5sum)
+run U --now '2026-11-22 02:00' plan c
+is "$rc" 0 "plan exits 0"
+like "$out" "would run: rm -rf $tmp/data" "plan shows the argv"
+like "$out" "nothing was changed \\(dry run\\)" "plan says it changed nothing"
+after=$(find "$cfg" "$tmp/data" -printf '%p %s %T@\n' | sort | md5sum)
+is "$after" "$before" "plan changed no file (config, reports, state, data)"
+
+# ---- the host lock ----------------------------------------------------------
+cat >"$cfg/jobs/d.yaml" <<YAML
+job: d
+windows: [sunday]
+steps:
+  - { name: hold, kind: command, run: [sh, -c, "echo \$\$\$\$ > $tmp/d.pid; sleep 30"], timeout: 1m }
+YAML
+"$UPKEEP" --config "$cfg" --now '2026-11-22 02:00' run d >/dev/null 2>&1 &
+holder=$!
+for _ in $(seq 100); do [ -s "$tmp/d.pid" ] && break; sleep 0.05; done
+run U --now '2026-11-22 02:00' run a
+is "$rc" 3 "a second run while the lock is held: exit 3"
+like "$err" "another run holds the lock \\(pid $holder, job d, run " "names the holder"
+
+# ---- crash recovery --------------------------------------------------------
+step_pid=$(cat "$tmp/d.pid")
+kill -9 "$holder"; wait "$holder" 2>/dev/null
+ok "the step outlived the killed upkeep (for now)" test -e "/proc/$step_pid"
+run U history --job d
+like "$out" "interrupted" "the next upkeep closes the run as interrupted"
+is "$(field d 'r["status"], r["interrupted_step"]')" "('interrupted', 'hold')" "record names the step in flight"
+sleep 0.2
+ok "the interrupted step's process was killed" sh -c "! grep -qs '^State:.*[RS]' /proc/$step_pid/status"
+ok "no journal left" sh -c "! ls $cfg/state/journal/*.json 2>/dev/null | grep -q ."
+
+# ---- secrets stay out of records and reports ------------------------------
+cat >"$cfg/jobs/e.yaml" <<YAML
+job: e
+windows: [sunday]
+steps:
+  - { name: leak, kind: command, run: [sh, -c, "echo token=\$TOKEN"], env: { TOKEN: "\${UPKEEP_TEST_SECRET}" } }
+YAML
+UPKEEP_TEST_SECRET=s3cr3t-v4lue run U --now '2026-11-22 02:00' run e -v
+is "$rc" 0 "the secret job ran"
+like "$(field e 'r["steps"][0]["output_tail"]')" "token=<redacted>" "output redacted in the record"
+ok "the secret is in no file" sh -c "! grep -rq s3cr3t-v4lue $cfg"
+unlike "$err" "s3cr3t-v4lue" "nor in the log"
+
+# ---- bad input --------------------------------------------------------------
+run U run nosuch
+is "$rc" 2 "unknown job: exit 2"
+run U run a --log-format xml
+is "$rc" 2 "bad --log-format: exit 2"
+run U report nosuch-run
+is "$rc" 2 "unknown run: exit 2"
+
+done_testing
