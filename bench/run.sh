@@ -65,3 +65,31 @@ runs=$runs_saved
 printf '\nnext 1000 openings of 10 windows, Europe/Berlin (%d runs each)\n' "$nruns"
 printf '  %-28s %6s ms\n' "upkeep next --spec" "$u_ms" "systemd-analyze calendar" "$s_ms"
 awk -v u="$u_ms" -v s="$s_ms" 'BEGIN { if (u < 1) u = 1; printf "  ratio: upkeep is %.1fx faster\n", s / u }'
+
+# ---- run: 100 `true` command steps vs a bash script running them -----------
+mkdir -p "$tmp/eng/schedules" "$tmp/eng/jobs"
+printf 'window: w\nstart: daily\nduration: 1h\n' >"$tmp/eng/schedules/w.yaml"
+{
+	echo "job: hundred"
+	echo "windows: [w]"
+	echo "steps:"
+	for i in $(seq 1 100); do
+		echo "  - { name: s$i, kind: command, run: [\"true\"], timeout: 10s }"
+	done
+} >"$tmp/eng/jobs/hundred.yaml"
+{
+	echo '#!/bin/bash'
+	echo 'set -e'
+	for i in $(seq 1 100); do echo "timeout 10 true"; done
+} >"$tmp/eng/hundred.sh"
+chmod +x "$tmp/eng/hundred.sh"
+runs_saved=$runs; runs=${BENCH_RUN_RUNS:-5}
+u_ms=$(mean_ms "$upkeep" --config "$tmp/eng" --now '2026-11-22 00:00' run hundred -q)
+b_ms=$(mean_ms "$tmp/eng/hundred.sh")
+u_kib=$(peak_kib "$upkeep" --config "$tmp/eng" --now '2026-11-22 00:00' run hundred -q)
+runs=$runs_saved
+printf '\nrun: a job of 100 `true` command steps (record and report written) vs a\n'
+printf 'bash script running `timeout 10 true` 100 times (%d runs each)\n' "${BENCH_RUN_RUNS:-5}"
+printf '  %-28s %6s ms  %5s ms/step  %6s KiB peak\n' "upkeep run" "$u_ms" "$(awk -v u="$u_ms" 'BEGIN{printf "%.2f", u/100}')" "$u_kib"
+printf '  %-28s %6s ms  %5s ms/step\n' "bash + timeout" "$b_ms" "$(awk -v b="$b_ms" 'BEGIN{printf "%.2f", b/100}')"
+awk -v u="$u_ms" -v b="$b_ms" 'BEGIN { if (b < 1) b = 1; printf "  ratio: upkeep takes %.2fx the time of the script\n", u / b }'

@@ -18,6 +18,14 @@ void clock_fix(time_t t)
 	clock_gettime(CLOCK_MONOTONIC, &fixed_mono);
 }
 
+int64_t clock_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 time_t clock_now(void)
 {
 	struct timespec now;

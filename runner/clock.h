@@ -7,11 +7,14 @@
 #ifndef UPKEEP_CLOCK_H
 #define UPKEEP_CLOCK_H
 
+#include <stdint.h>
 #include <time.h>
 
 /* Fixes the clock at t (from --now or UPKEEP_NOW). */
 void clock_fix(time_t t);
 /* Now: the fixed instant, advanced by the real time since it was fixed. */
 time_t clock_now(void);
+/* Milliseconds of CLOCK_MONOTONIC: for durations and deadlines. */
+int64_t clock_mono_ms(void);
 
 #endif

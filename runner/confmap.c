@@ -585,6 +585,12 @@ int confmap_strmap(struct confmap *m, const char *key, int flags,
 			m->errors++;
 			goto fail;
 		}
+		if (strpbrk(s, "\r\n")) {
+			confmap_error(m, val, "'%s' in '%s' must be one line",
+				      k->value, key);
+			free(s);
+			goto fail;
+		}
 		strv_push_owned(&got, xasprintf("%s=%s", k->value, s));
 		free(s);
 	}

@@ -50,14 +50,6 @@ struct run {
 	json_t *step_rec;		/* its record entry */
 };
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static json_t *jtime(time_t t)
 {
 	char buf[32];
@@ -196,7 +188,7 @@ static const char *status_name(enum step_status s)
 static bool run_step(struct run *r, const struct config_step *st, json_t *e)
 {
 	struct step_result res;
-	int64_t start = mono_ms(), timeout_ms;
+	int64_t start = clock_mono_ms(), timeout_ms;
 	char reason[256], dur[32], tmo[32];
 	long attempt = 0;
 
@@ -252,8 +244,8 @@ static bool run_step(struct run *r, const struct config_step *st, json_t *e)
 			"%ld)", res.summary, dur, attempt + 1, st->retries + 1);
 		usleep((useconds_t)(st->retry_delay_ms * 1000));
 	}
-	units_format_elapsed(mono_ms() - start, dur, sizeof(dur));
-	json_object_set_new(e, "duration_ms", json_integer(mono_ms() - start));
+	units_format_elapsed(clock_mono_ms() - start, dur, sizeof(dur));
+	json_object_set_new(e, "duration_ms", json_integer(clock_mono_ms() - start));
 	log_msg(res.status == STEP_OK ? LOG_INFO : LOG_ERROR, st->name,
 		"%s in %s: %s", status_name(res.status), dur,
 		json_string_value(json_object_get(e, "summary")));
@@ -349,7 +341,7 @@ static void make_run_id(struct run *r)
 	snprintf(r->run_id, sizeof(r->run_id),
 		 "%04d%02d%02dT%02d%02d%02dZ-%s-%04x", tm.tm_year + 1900,
 		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 r->job->name, (unsigned)(getpid() ^ mono_ms()) & 0xffff);
+		 r->job->name, (unsigned)(getpid() ^ clock_mono_ms()) & 0xffff);
 }
 
 static json_t *new_record(struct run *r)
@@ -406,7 +398,7 @@ static int finish(struct run *r, const char *status, int64_t start)
 	json_object_set_new(r->rec, "status", json_string(status));
 	json_object_set_new(r->rec, "finished", jtime(clock_now()));
 	json_object_set_new(r->rec, "duration_ms",
-			    json_integer(mono_ms() - start));
+			    json_integer(clock_mono_ms() - start));
 	next_window(r);
 	if (record_save(r->cfg, r->rec) < 0 || report_save(r->cfg, r->rec) < 0) {
 		log_msg(LOG_ERROR, NULL, "%s (the journal keeps the run)",
@@ -423,7 +415,7 @@ static int finish(struct run *r, const char *status, int64_t start)
 static int execute(struct run *r)
 {
 	const struct config_job *job = r->job;
-	int64_t start = mono_ms();
+	int64_t start = clock_mono_ms();
 	json_t *checks, *steps = json_array();
 	bool ok = true, rollback = false;
 	const char *status;

@@ -2,6 +2,7 @@
  * upkeep's entry point: global options and dispatch to a subcommand of the
  * table in cmd.c. What a command does lives in its cmd-NAME.c.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,9 @@ int main(int argc, char **argv)
 	struct cmd_ctx ctx = { 0 };
 	const struct cmd_entry *e;
 	int i, rc, now_given = 0;
+
+	/* A closed pipe is an error to report, not a reason to die. */
+	signal(SIGPIPE, SIG_IGN);
 
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];

@@ -4,6 +4,7 @@
  * the output pipe with a short timeout so it notices the deadline and the
  * child's exit even while descendants keep the pipe open.
  */
+#include "clock.h"
 #include "proc.h"
 
 #include <dirent.h>
@@ -27,14 +28,6 @@
 #define PROC_REAP_MS 2000
 /* Bound for one scan of /proc. */
 #define PROC_MAX_TREE 65536
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 struct pstat {
 	pid_t pid;
@@ -164,6 +157,12 @@ static size_t kill_tree(pid_t main_pid, int *main_status, bool *main_done)
 	size_t n = 0, prev = (size_t)-1, killed;
 	int64_t until;
 
+	/* The common case: nothing left. One scan, no signals. */
+	if (proc_descendants(getpid(), pids, PROC_MAX_TREE) == 0) {
+		reap_all(main_pid, main_status, main_done);
+		free(pids);
+		return 0;
+	}
 	for (int round = 0; round < 100; round++) {
 		n = proc_descendants(getpid(), pids, PROC_MAX_TREE);
 		for (size_t i = 0; i < n; i++)
@@ -176,7 +175,7 @@ static size_t kill_tree(pid_t main_pid, int *main_status, bool *main_done)
 	for (size_t i = 0; i < n; i++)
 		kill(pids[i], SIGKILL);
 	killed = n;
-	until = mono_ms() + PROC_REAP_MS;
+	until = clock_mono_ms() + PROC_REAP_MS;
 	do {
 		reap_all(main_pid, main_status, main_done);
 		n = proc_descendants(getpid(), pids, PROC_MAX_TREE);
@@ -185,7 +184,7 @@ static size_t kill_tree(pid_t main_pid, int *main_status, bool *main_done)
 		if (n == 0)
 			break;
 		usleep(2000);
-	} while (mono_ms() < until);
+	} while (clock_mono_ms() < until);
 	reap_all(main_pid, main_status, main_done);
 	free(pids);
 	return killed;
@@ -255,7 +254,7 @@ int proc_run(const struct proc_spec *spec, struct proc_result *r)
 			 strerror(errno));
 		return -1;
 	}
-	start = mono_ms();
+	start = clock_mono_ms();
 	deadline = spec->timeout_ms > 0 ? start + spec->timeout_ms : INT64_MAX;
 	pid = fork();
 	if (pid < 0) {
@@ -287,7 +286,7 @@ int proc_run(const struct proc_spec *spec, struct proc_result *r)
 	fcntl(out[0], F_SETFL, O_NONBLOCK);
 	for (;;) {
 		struct pollfd pfd = { .fd = out[0], .events = POLLIN };
-		int64_t now = mono_ms();
+		int64_t now = clock_mono_ms();
 		int wait_ms = PROC_POLL_MS;
 
 		if (!terminating && deadline - now < wait_ms)
@@ -304,12 +303,13 @@ int proc_run(const struct proc_spec *spec, struct proc_result *r)
 				out[0] = -1;
 			}
 		} else if (out[0] < 0) {
-			usleep((useconds_t)wait_ms * 1000);
+			/* Output closed: poll the child's exit more finely. */
+			usleep((useconds_t)(wait_ms < 2 ? wait_ms : 2) * 1000);
 		}
 		reap_all(pid, &status, &done);
 		if (done)
 			break;
-		now = mono_ms();
+		now = clock_mono_ms();
 		if (!terminating && now >= deadline) {
 			r->timed_out = true;
 			terminating = true;
@@ -334,7 +334,7 @@ int proc_run(const struct proc_spec *spec, struct proc_result *r)
 		close(out[0]);
 	if (!done)
 		waitpid(pid, &status, 0);
-	r->duration_ms = mono_ms() - start;
+	r->duration_ms = clock_mono_ms() - start;
 	if (WIFEXITED(status))
 		r->exit_code = WEXITSTATUS(status);
 	else if (WIFSIGNALED(status))

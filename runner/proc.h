@@ -12,6 +12,10 @@
  * appears, so a fork loop cannot outrun it) and killed with SIGKILL.
  * Descendants still running when the main process exits on its own are
  * killed the same way and counted as leftovers.
+ *
+ * proc_run() treats every descendant of upkeep as the child's: it runs one
+ * process tree at a time, as the engine does (steps and checks run one
+ * after another).
  */
 #ifndef UPKEEP_PROC_H
 #define UPKEEP_PROC_H

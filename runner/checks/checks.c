@@ -1,4 +1,5 @@
 /* The explicit table of check kinds; see check.h. */
+#include "clock.h"
 #include "checks/check.h"
 
 #include <stdio.h>
@@ -36,14 +37,6 @@ const char *const *check_kind_names(void)
 	return names;
 }
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* One check, retried for retry_for with a growing pause (1 s, 2 s … 5 s). */
 static json_t *run_one(const struct config *cfg, const struct config_check *c)
 {
@@ -53,7 +46,7 @@ static json_t *run_one(const struct config *cfg, const struct config_check *c)
 		.kill_grace_ms = cfg->settings.kill_grace_ms,
 	};
 	struct check_result res;
-	int64_t start = mono_ms(), pause = 1000;
+	int64_t start = clock_mono_ms(), pause = 1000;
 	int attempts = 0;
 
 	for (;;) {
@@ -67,7 +60,7 @@ static json_t *run_one(const struct config *cfg, const struct config_check *c)
 		}
 		if (c->kind->run(c->settings, &ctx, &res) < 0)
 			res.passed = false;
-		if (res.passed || mono_ms() - start + pause > c->retry_for_ms)
+		if (res.passed || clock_mono_ms() - start + pause > c->retry_for_ms)
 			break;
 		usleep((useconds_t)pause * 1000);
 		pause = pause < 5000 ? pause * 2 : 5000;
@@ -75,7 +68,7 @@ static json_t *run_one(const struct config *cfg, const struct config_check *c)
 	return json_pack("{s:s, s:s, s:b, s:s, s:i, s:I}", "name", c->name,
 			 "kind", c->kind->name, "passed", res.passed, "message",
 			 res.message, "attempts", attempts, "duration_ms",
-			 (json_int_t)(mono_ms() - start));
+			 (json_int_t)(clock_mono_ms() - start));
 }
 
 bool checks_run_list(const struct config *cfg,

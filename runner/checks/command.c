@@ -1,11 +1,10 @@
 /*
  * The `command` check kind: runs a program like the command step does and
  * passes on an expected exit code and, optionally, output. The program is
- * trusted to be read-only (the check contract); proc_run() holds it to the
- * timeout and leaves nothing of it running.
+ * trusted to be read-only (the check contract); step_command_exec() (so
+ * proc_run()) holds it to the timeout and leaves nothing of it running.
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +19,8 @@
 
 struct command_check_settings {
 	struct step_command_spec spec;
-	char *output_match;		/* substring stdout must contain */
+	char *output_match;		/* substring the output (stdout and
+				   stderr, last 64 KiB) must contain */
 };
 
 static int command_check_parse(struct confmap *m, void **settings)
@@ -49,9 +49,9 @@ static void command_check_free(void *settings)
 #define COMMAND_CHECK_LINE_MAX 120
 
 /*
- * The last non-blank line of out, control characters made spaces, cut at
- * COMMAND_CHECK_LINE_MAX bytes on a UTF-8 character boundary ("…" marks the
- * cut). "" when there is none.
+ * The last non-blank line of out, trimmed, control characters made spaces,
+ * cut at COMMAND_CHECK_LINE_MAX bytes on a UTF-8 character boundary ("…"
+ * marks the cut). "" when there is none.
  */
 static void last_line(const char *out, size_t len, char *buf, size_t size)
 {
@@ -62,6 +62,8 @@ static void last_line(const char *out, size_t len, char *buf, size_t size)
 		len--;
 	for (start = len; start > 0 && out[start - 1] != '\n'; start--)
 		;
+	while (start < len && (out[start] == ' ' || out[start] == '\t'))
+		start++;
 	n = len - start;
 	if (n > COMMAND_CHECK_LINE_MAX) {
 		n = COMMAND_CHECK_LINE_MAX;
@@ -78,13 +80,18 @@ static void last_line(const char *out, size_t len, char *buf, size_t size)
 		strcpy(buf + j, "…");
 }
 
-/* ": last line" for a message, or "" without output. */
-static void output_suffix(const struct proc_result *r, char *buf, size_t size)
+/*
+ * ": last line" for a message; without output, ", no output" when
+ * quiet says so, else "".
+ */
+static void output_suffix(const struct proc_result *r, bool quiet, char *buf,
+			  size_t size)
 {
 	char line[COMMAND_CHECK_LINE_MAX + 8];
 
 	last_line(r->tail, r->tail_len, line, sizeof(line));
-	snprintf(buf, size, "%s%s", *line ? ": " : ", no output", line);
+	snprintf(buf, size, "%s%s", *line ? ": " : quiet ? ", no output" : "",
+		 line);
 }
 
 /* "0", "0 or 3", "0, 1 or 3": the expected exit codes. */
@@ -111,18 +118,9 @@ static int command_check_run(const void *settings,
 			     struct check_result *res)
 {
 	const struct command_check_settings *s = settings;
-	char *shell_argv[] = { "/bin/sh", "-c", s->spec.shell, NULL };
-	struct proc_spec ps = {
-		.argv = s->spec.shell ? shell_argv : s->spec.argv.v,
-		.env = s->spec.env.v,
-		.cwd = s->spec.cwd,
-		.timeout_ms = ctx->timeout_ms,
-		.kill_grace_ms = ctx->kill_grace_ms,
-	};
 	char limit[32], expected[96], tail[COMMAND_CHECK_LINE_MAX + 32];
 	char leftovers[64] = "";
 	struct proc_result r;
-	bool exit_ok = false;
 	struct stat st;
 
 	res->passed = false;
@@ -141,19 +139,19 @@ static int command_check_run(const void *settings,
 			return -1;
 		}
 	}
-	if (proc_run(&ps, &r) != 0) {
+	if (step_command_exec(&s->spec, ctx->timeout_ms, ctx->kill_grace_ms,
+			      NULL, NULL, NULL, &r) != 0) {
 		snprintf(res->message, sizeof(res->message), "%s", r.error);
 		proc_result_free(&r);
 		return -1;
 	}
 	res->duration_ms = r.duration_ms;
-	output_suffix(&r, tail, sizeof(tail));
+	/* "no output" explains a wrong exit code, not a timeout. */
+	output_suffix(&r, !r.timed_out && !r.signal, tail, sizeof(tail));
 	if (r.leftovers > 0)
 		snprintf(leftovers, sizeof(leftovers),
 			 " (%d leftover process%s killed)", r.leftovers,
 			 r.leftovers == 1 ? "" : "es");
-	for (size_t i = 0; i < s->spec.nexpect; i++)
-		exit_ok |= r.exit_code == s->spec.expect_exit[i];
 	format_expected(&s->spec, expected, sizeof(expected));
 	if (r.timed_out) {
 		units_format_duration(ctx->timeout_ms, limit, sizeof(limit));
@@ -163,7 +161,7 @@ static int command_check_run(const void *settings,
 		snprintf(res->message, sizeof(res->message),
 			 "killed by signal %d (%s)%s", r.signal,
 			 strsignal(r.signal), tail);
-	} else if (!exit_ok) {
+	} else if (!step_command_expected(&s->spec, r.exit_code)) {
 		snprintf(res->message, sizeof(res->message),
 			 "exit %d (expected %s)%s", r.exit_code, expected,
 			 tail);
@@ -180,6 +178,10 @@ static int command_check_run(const void *settings,
 			 "exit %d in %lld ms%s", r.exit_code,
 			 (long long)r.duration_ms, leftovers);
 	}
+	/* output_match may hold a newline; the message is one line. */
+	for (char *q = res->message; *q; q++)
+		if (*q == '\n' || *q == '\r' || *q == '\t')
+			*q = ' ';
 	proc_result_free(&r);
 	return 0;
 }

@@ -225,23 +225,27 @@ static char *http_url_password(const char *url)
 	return xstrndup(colon + 1, (size_t)(at - colon - 1));
 }
 
-/* Replaces every occurrence of secret in s (in place) with "<redacted>". */
-static void http_scrub(char *s, size_t size, const char *secret)
+/*
+ * Replaces every occurrence of secret in res->message with "<redacted>",
+ * and makes the message one line whatever the config's strings held.
+ */
+static void http_tidy_message(struct check_result *res, const char *secret)
 {
-	static const char mark[] = "<redacted>";
-	size_t slen = strlen(secret), mlen = sizeof(mark) - 1;
-	char *p = s;
+	char out[sizeof(res->message)];
+	const char *p = res->message, *hit;
+	size_t used = 0;
 
-	while ((p = strstr(p, secret))) {
-		size_t rest = strlen(p + slen);
-
-		if ((size_t)(p - s) + mlen + rest + 1 > size)
-			rest = size - 1 - mlen - (size_t)(p - s);
-		memmove(p + mlen, p + slen, rest);
-		p[mlen + rest] = '\0';
-		memcpy(p, mark, mlen);
-		p += mlen;
+	while (secret && (hit = strstr(p, secret)) && used < sizeof(out)) {
+		used += (size_t)snprintf(out + used, sizeof(out) - used,
+					 "%.*s<redacted>", (int)(hit - p), p);
+		p = hit + strlen(secret);
 	}
+	if (used < sizeof(out))
+		snprintf(out + used, sizeof(out) - used, "%s", p);
+	for (char *q = out; *q; q++)
+		if (*q == '\n' || *q == '\r' || *q == '\t')
+			*q = ' ';
+	memcpy(res->message, out, sizeof(out));
 }
 
 /* "12 ms" under a second, "2.31 s" from there. */
@@ -262,7 +266,7 @@ static void http_format_budget(int64_t ms, char *buf, size_t size)
 		snprintf(buf, size, "%g s", (double)ms / 1000);
 }
 
-/* "200", "200, 204": the expected statuses. */
+/* "200", "200 or 204", "200, 201 or 204": the expected statuses. */
 static void http_format_expected(const struct http_settings *s, char *buf,
 				 size_t size)
 {
@@ -270,8 +274,10 @@ static void http_format_expected(const struct http_settings *s, char *buf,
 
 	buf[0] = '\0';
 	for (size_t i = 0; i < s->nstatus && used < size; i++) {
-		int n = snprintf(buf + used, size - used, "%s%d",
-				 i ? ", " : "", s->expect_status[i]);
+		const char *sep = i == 0 ? "" :
+				  i + 1 == s->nstatus ? " or " : ", ";
+		int n = snprintf(buf + used, size - used, "%s%d", sep,
+				 s->expect_status[i]);
 
 		if (n < 0)
 			break;
@@ -299,7 +305,7 @@ static void http_body_hint(const struct http_body *b, char *buf, size_t size)
 	}
 	while (p + n < end && p[n] != '\n' && n < 60)
 		n++;
-	while (n > 0 && ((unsigned char)p[n] & 0xc0) == 0x80 && p + n < end)
+	while (n > 0 && p + n < end && ((unsigned char)p[n] & 0xc0) == 0x80)
 		n--;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)p[i];
@@ -375,6 +381,13 @@ static int http_run(const void *settings, const struct check_ctx *ctx,
 
 		if (!eq)
 			continue;
+		/* A line break would start a header of the value's choosing. */
+		if (strpbrk(eq + 1, "\r\n")) {
+			snprintf(res->message, sizeof(res->message),
+				 "header '%.*s' has a line break in its value",
+				 (int)(eq - kv), kv);
+			goto out;
+		}
 		/* "Name;" is how libcurl sends a header with no value. */
 		line = eq[1] ? xasprintf("%.*s: %s", (int)(eq - kv), kv,
 					 eq + 1)
@@ -469,8 +482,8 @@ static int http_run(const void *settings, const struct check_ctx *ctx,
 			 "HTTP %ld (expected %s) in %s", status, expected,
 			 took);
 	else if (s->body_match &&
-		 !(body.buf && memmem(body.buf, body.len, s->body_match,
-				      strlen(s->body_match))))
+		 !memmem(body.buf ? body.buf : "", body.len, s->body_match,
+			 strlen(s->body_match)))
 		snprintf(res->message, sizeof(res->message),
 			 "body does not contain '%s' (HTTP %ld in %s%s)",
 			 s->body_match, status, took, hint);
@@ -488,8 +501,7 @@ static int http_run(const void *settings, const struct check_ctx *ctx,
 			 status, took);
 	}
 out:
-	if (password)
-		http_scrub(res->message, sizeof(res->message), password);
+	http_tidy_message(res, password);
 	free(password);
 	free(body.buf);
 	curl_slist_free_all(headers);

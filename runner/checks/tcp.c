@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "checks/check.h"
 #include "confmap.h"
 #include "util/mem.h"
@@ -48,14 +49,6 @@ static void tcp_free(void *settings)
 	free(s);
 }
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* A name lookup in flight; heap-allocated, see tcp_resolve(). */
 struct tcp_lookup {
 	struct gaicb cb;
@@ -80,10 +73,10 @@ static int tcp_resolve(const char *host, long port, int64_t deadline,
 
 	l->hints.ai_family = AF_UNSPEC;
 	l->hints.ai_socktype = SOCK_STREAM;
-	l->hints.ai_flags = AI_NUMERICSERV;
 	l->host = xstrdup(host);
 	snprintf(l->service, sizeof(l->service), "%ld", port);
-	l->hints.ai_flags |= AI_NUMERICHOST;
+	/* An address needs no resolver: settle it here, at once. */
+	l->hints.ai_flags = AI_NUMERICSERV | AI_NUMERICHOST;
 	rc = getaddrinfo(l->host, l->service, &l->hints, out);
 	if (rc != EAI_NONAME)
 		goto out;
@@ -95,7 +88,7 @@ static int tcp_resolve(const char *host, long port, int64_t deadline,
 	if (rc)
 		goto out;
 	while ((rc = gai_error(&l->cb)) == EAI_INPROGRESS) {
-		int64_t left = deadline - mono_ms();
+		int64_t left = deadline - clock_mono_ms();
 		struct timespec ts;
 
 		if (left <= 0) {
@@ -141,7 +134,7 @@ static int tcp_connect(const struct addrinfo *ai, int64_t deadline)
 		goto out;
 	}
 	for (;;) {
-		int64_t left = deadline - mono_ms();
+		int64_t left = deadline - clock_mono_ms();
 		int n;
 
 		if (left <= 0) {
@@ -166,7 +159,8 @@ out:
 /* "127.0.0.1:5432", "[::1]:5432". */
 static void tcp_format_addr(const struct addrinfo *ai, char *buf, size_t len)
 {
-	char host[80], serv[8];	/* numeric: an IPv6 address and a scope */
+	/* Numeric: at most an IPv6 address and its scope. */
+	char host[80], serv[8];
 
 	if (getnameinfo(ai->ai_addr, ai->ai_addrlen, host, sizeof(host), serv,
 			sizeof(serv), NI_NUMERICHOST | NI_NUMERICSERV) != 0)
@@ -181,7 +175,7 @@ static int tcp_run(const void *settings, const struct check_ctx *ctx,
 		   struct check_result *res)
 {
 	const struct tcp_settings *s = settings;
-	int64_t start = mono_ms(), deadline;
+	int64_t start = clock_mono_ms(), deadline;
 	struct addrinfo *list = NULL;
 	const struct addrinfo *ai;
 	char addr[96], limit[32];
@@ -194,7 +188,7 @@ static int tcp_run(const void *settings, const struct check_ctx *ctx,
 	units_format_duration(ctx->timeout_ms, limit, sizeof(limit));
 	rc = tcp_resolve(s->host, s->port, deadline, &list);
 	if (rc) {
-		res->duration_ms = mono_ms() - start;
+		res->duration_ms = clock_mono_ms() - start;
 		if (rc == EAI_AGAIN)
 			snprintf(res->message, sizeof(res->message),
 				 "cannot resolve '%s' within %s", s->host,
@@ -209,7 +203,7 @@ static int tcp_run(const void *settings, const struct check_ctx *ctx,
 	for (ai = list; ai; ai = ai->ai_next)
 		naddrs++;
 	for (ai = list; ai; ai = ai->ai_next) {
-		int64_t now = mono_ms(), share;
+		int64_t now = clock_mono_ms(), share;
 
 		if (now >= deadline) {
 			err = ETIMEDOUT;
@@ -222,7 +216,7 @@ static int tcp_run(const void *settings, const struct check_ctx *ctx,
 		if (err == 0)
 			break;
 	}
-	res->duration_ms = mono_ms() - start;
+	res->duration_ms = clock_mono_ms() - start;
 	if (err == 0 && ai) {
 		tcp_format_addr(ai, addr, sizeof(addr));
 		res->passed = true;
@@ -235,7 +229,7 @@ static int tcp_run(const void *settings, const struct check_ctx *ctx,
 		if (tried > 1)
 			snprintf(tries, sizeof(tries), " (tried %zu addresses)",
 				 tried);
-		if (err == ETIMEDOUT && mono_ms() >= deadline)
+		if (err == ETIMEDOUT && clock_mono_ms() >= deadline)
 			snprintf(res->message, sizeof(res->message),
 				 "cannot connect to %s:%ld: no answer within "
 				 "%s%s", s->host, s->port, limit, tries);
