@@ -22,12 +22,14 @@ static int run_or_plan(const struct cmd_entry *entry, struct cmd_ctx *ctx,
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "ignore-window", no_argument, NULL, 'i' },
 		{ "wait", no_argument, NULL, 'w' },
+		{ "due", no_argument, NULL, 'd' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "log-format", required_argument, NULL, 'l' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct engine_opts eo = { .dry_run = dry_run };
+	bool due = false;
 	enum log_format format = LOG_TEXT;
 	int verbosity = LOG_DEFAULT_VERBOSITY, opt, rc = 0, done = 0;
 	struct diags d = { 0 };
@@ -49,6 +51,9 @@ static int run_or_plan(const struct cmd_entry *entry, struct cmd_ctx *ctx,
 		case 'w':
 			eo.wait = true;
 			break;
+		case 'd':
+			due = true;
+			break;
 		case 'v':
 			verbosity = verbosity < 0 ? 1 : verbosity + 1;
 			break;
@@ -69,7 +74,13 @@ static int run_or_plan(const struct cmd_entry *entry, struct cmd_ctx *ctx,
 				return rc;
 		}
 	}
-	if (optind + 1 != argc)
+	if (due && optind != argc)
+		return cmd_usage_error(entry, "--due runs the jobs that are due; "
+				       "give no job name with it");
+	if (due && eo.ignore_window)
+		return cmd_usage_error(entry, "--due and --ignore-window do not "
+				       "go together");
+	if (!due && optind + 1 != argc)
 		return cmd_usage_error(entry, optind == argc ? "which job? "
 				       "(see 'upkeep check' for the list)" :
 				       "one job at a time");
@@ -80,6 +91,10 @@ static int run_or_plan(const struct cmd_entry *entry, struct cmd_ctx *ctx,
 		fprintf(stderr, "upkeep %s: the config has problems; see "
 			"'upkeep check'\n", entry->name);
 		rc = UPKEEP_EXIT_USAGE;
+		goto out;
+	}
+	if (due) {
+		rc = engine_run_due(&cfg, &eo);
 		goto out;
 	}
 	job = config_job_find(&cfg, argv[optind]);
@@ -126,7 +141,8 @@ static int cmd_plan_exec(struct cmd_ctx *ctx, int argc, char **argv)
 
 const struct cmd_entry cmd_run_entry = {
 	.name = "run",
-	.args = "JOB [--ignore-window] [--wait] [--dry-run] [-v|-q]",
+	.args = "JOB [--ignore-window] [--wait] [--dry-run] [-v|-q]\n"
+		"       upkeep run --due [--wait] [-v|-q]",
 	.summary = "Run a job now, inside one of its windows",
 	.help =
 	"Runs the job: takes the host lock, runs its pre-checks (all must\n"
@@ -136,6 +152,11 @@ const struct cmd_entry cmd_run_entry = {
 	"A step that would not end before the window closes is deferred.\n"
 	"Outside the job's windows it refuses and names the next opening.\n"
 	"\n"
+	"With --due it runs every job whose window is open now and that has\n"
+	"not run in this opening of it yet: a systemd timer or a cron line\n"
+	"every few minutes is all the scheduling it needs. Nothing due is not\n"
+	"an error (exit 0).\n"
+	"\n"
 	RUN_OPTIONS
 	"      --dry-run        the same as 'upkeep plan JOB'\n"
 	"\n"
@@ -144,7 +165,8 @@ const struct cmd_entry cmd_run_entry = {
 	"\n"
 	"Examples:\n"
 	"  upkeep run weekly\n"
-	"  upkeep --now '2026-11-29 02:00' run weekly -v\n",
+	"  upkeep --now '2026-11-29 02:00' run weekly -v\n"
+	"  */5 * * * * root upkeep run --due     (an /etc/cron.d line)\n",
 	.exec = cmd_run_exec,
 };
 

@@ -523,6 +523,86 @@ int engine_run(const struct config *cfg, const struct config_job *job,
 	return rc;
 }
 
+/* ---- run --due ----------------------------------------------------------- */
+
+static bool same_occurrence(const json_t *rec, const char *job,
+			    const char *start)
+{
+	const char *j = json_string_value(json_object_get(rec, "job"));
+	const char *s = json_string_value(json_object_get(
+		json_object_get(rec, "window"), "start"));
+
+	return j && s && strcmp(j, job) == 0 && strcmp(s, start) == 0;
+}
+
+/* Whether job has a record or a live journal for the occurrence at start. */
+static bool ran_in(const struct config *cfg, const char *job, time_t start)
+{
+	char when[32], *dir;
+	json_t *all, *rec;
+	bool found = false;
+	struct dirent *e;
+	size_t i;
+	DIR *d;
+
+	timefmt_rfc3339(start, when, sizeof(when));
+	all = record_list(cfg);
+	json_array_foreach(all, i, rec)
+		found = found || same_occurrence(rec, job, when);
+	json_decref(all);
+	dir = xasprintf("%s/journal", cfg->settings.state_dir);
+	d = opendir(dir);
+	while (!found && d && (e = readdir(d))) {
+		char *path = xasprintf("%s/%s", dir, e->d_name);
+
+		rec = e->d_name[0] != '.' ? json_load_file(path, 0, NULL) : NULL;
+		found = rec && same_occurrence(rec, job, when);
+		json_decref(rec);
+		free(path);
+	}
+	if (d)
+		closedir(d);
+	free(dir);
+	return found;
+}
+
+int engine_run_due(const struct config *cfg, const struct engine_opts *opts)
+{
+	int worst = UPKEEP_EXIT_OK, due = 0;
+	time_t now = clock_now();
+
+	for (size_t j = 0; j < cfg->njobs; j++) {
+		const struct config_job *job = &cfg->jobs[j];
+		struct engine_opts o = *opts;
+		struct window_occ occ;
+		bool open = false;
+		int rc;
+
+		for (size_t k = 0; k < job->windows.n && !open; k++) {
+			const struct config_window *w =
+				config_window_find(cfg, job->windows.v[k]);
+
+			open = w && window_open_at(w, now, &occ);
+		}
+		if (!open)
+			continue;
+		if (ran_in(cfg, job->name, occ.start)) {
+			log_msg(LOG_INFO, NULL, "job '%s' already ran in this "
+				"window", job->name);
+			continue;
+		}
+		due++;
+		o.ignore_window = false;
+		rc = engine_run(cfg, job, &o);
+		if (rc == UPKEEP_EXIT_FAILED ||
+		    (rc == UPKEEP_EXIT_NOTHING && worst == UPKEEP_EXIT_OK))
+			worst = rc;
+	}
+	if (!due)
+		log_msg(LOG_INFO, NULL, "nothing is due");
+	return worst;
+}
+
 /* ---- recovery ------------------------------------------------------------ */
 
 /* Kills the in-flight step's process group if it is still the same one. */

@@ -28,6 +28,14 @@ int engine_run(const struct config *cfg, const struct config_job *job,
 	       const struct engine_opts *opts);
 
 /*
+ * `run --due`: runs, one after another, every job whose window is open now
+ * and that has no run (finished or in progress) in this occurrence of it.
+ * Returns 0 when every due job succeeded or nothing was due, 1 when a run
+ * failed, 3 when a due job could not run (lock held, pre-check failed).
+ */
+int engine_run_due(const struct config *cfg, const struct engine_opts *opts);
+
+/*
  * Closes the runs whose journal is still there (their upkeep died) as
  * "interrupted", naming the step in flight, killing its leftover processes
  * when they can be identified, writing their record and report. Call with

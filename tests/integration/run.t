@@ -144,6 +144,31 @@ like "$(field e 'r["steps"][0]["output_tail"]')" "token=<redacted>" "output reda
 ok "the secret is in no file" sh -c "! grep -rq s3cr3t-v4lue $cfg"
 unlike "$err" "s3cr3t-v4lue" "nor in the log"
 
+# ---- run --due: once per window occurrence ---------------------------------
+due=$tmp/due
+mkdir -p "$due/schedules" "$due/jobs"
+cp "$cfg/schedules/sunday.yaml" "$due/schedules/"
+printf 'window: nightly\nstart: "Mon..Sat 02:00"\nduration: 1h\n' >"$due/schedules/nightly.yaml"
+printf 'job: x\nwindows: [sunday]\nsteps:\n  - { name: s, kind: command, run: ["true"] }\n' >"$due/jobs/x.yaml"
+printf 'job: y\nwindows: [nightly]\nsteps:\n  - { name: s, kind: command, run: ["true"] }\n' >"$due/jobs/y.yaml"
+D() { "$UPKEEP" --config "$due" "$@"; }
+count() { D history --json | "$PY" -c "import json,sys; print(len(json.load(sys.stdin)))"; }
+run D --now '2026-11-22 01:00' run --due
+is "$rc" 0 "nothing due: exit 0"
+is "$(count)" 0 "nothing due: no run"
+run D --now '2026-11-22 02:05' run --due
+is "$rc" 0 "the due job ran"
+is "$(D history --json | "$PY" -c 'import json,sys; print([r["job"] for r in json.load(sys.stdin)])')" "['x']" "only the job whose window is open"
+run D --now '2026-11-22 03:30' run --due -v
+is "$(count)" 1 "a second --due in the same opening runs nothing"
+like "$err" "job 'x' already ran in this window" "and says why"
+run D --now '2026-11-23 02:10' run --due
+is "$(D history --json | "$PY" -c 'import json,sys; print([r["job"] for r in json.load(sys.stdin)])')" "['x', 'y']" "Monday: the nightly job"
+run D --now '2026-11-29 02:01' run --due
+is "$(count)" 3 "the next Sunday runs x again"
+run D run --due x
+is "$rc" 2 "--due with a job name is a usage error"
+
 # ---- bad input --------------------------------------------------------------
 run U run nosuch
 is "$rc" 2 "unknown job: exit 2"
