@@ -94,25 +94,6 @@ static void output_suffix(const struct proc_result *r, bool quiet, char *buf,
 		 line);
 }
 
-/* "0", "0 or 3", "0, 1 or 3": the expected exit codes. */
-static void format_expected(const struct step_command_spec *spec, char *buf,
-			    size_t size)
-{
-	size_t used = 0;
-
-	buf[0] = '\0';
-	for (size_t i = 0; i < spec->nexpect && used < size; i++) {
-		const char *sep = i == 0 ? "" :
-				  i + 1 == spec->nexpect ? " or " : ", ";
-		int n = snprintf(buf + used, size - used, "%s%d", sep,
-				 spec->expect_exit[i]);
-
-		if (n < 0)
-			break;
-		used += (size_t)n;
-	}
-}
-
 static int command_check_run(const void *settings,
 			     const struct check_ctx *ctx,
 			     struct check_result *res)
@@ -152,7 +133,8 @@ static int command_check_run(const void *settings,
 		snprintf(leftovers, sizeof(leftovers),
 			 " (%d leftover process%s killed)", r.leftovers,
 			 r.leftovers == 1 ? "" : "es");
-	format_expected(&s->spec, expected, sizeof(expected));
+	units_format_list(s->spec.expect_exit, s->spec.nexpect, expected,
+			  sizeof(expected));
 	if (r.timed_out) {
 		units_format_duration(ctx->timeout_ms, limit, sizeof(limit));
 		snprintf(res->message, sizeof(res->message),

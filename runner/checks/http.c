@@ -266,25 +266,6 @@ static void http_format_budget(int64_t ms, char *buf, size_t size)
 		snprintf(buf, size, "%g s", (double)ms / 1000);
 }
 
-/* "200", "200 or 204", "200, 201 or 204": the expected statuses. */
-static void http_format_expected(const struct http_settings *s, char *buf,
-				 size_t size)
-{
-	size_t used = 0;
-
-	buf[0] = '\0';
-	for (size_t i = 0; i < s->nstatus && used < size; i++) {
-		const char *sep = i == 0 ? "" :
-				  i + 1 == s->nstatus ? " or " : ", ";
-		int n = snprintf(buf + used, size - used, "%s%d", sep,
-				 s->expect_status[i]);
-
-		if (n < 0)
-			break;
-		used += (size_t)n;
-	}
-}
-
 /*
  * The start of the body's first non-blank line, for a message about a body
  * that did not match: ", body 'down'" (or ", empty body").
@@ -474,7 +455,8 @@ static int http_run(const void *settings, const struct check_ctx *ctx,
 
 	for (size_t i = 0; i < s->nstatus; i++)
 		status_ok |= status == s->expect_status[i];
-	http_format_expected(s, expected, sizeof(expected));
+	units_format_list(s->expect_status, s->nstatus, expected,
+			  sizeof(expected));
 	http_body_hint(&body, hint, sizeof(hint));
 	http_format_budget(s->max_latency_ms, budget, sizeof(budget));
 	if (!status_ok)

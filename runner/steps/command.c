@@ -161,10 +161,14 @@ static int command_run(const void *settings, const struct step_ctx *ctx,
 			 pr.exit_code, dur);
 	} else {
 		res->status = STEP_FAILED;
+		char expected[96];
+
+		units_format_list(spec->expect_exit, spec->nexpect, expected,
+				  sizeof(expected));
 		if (pr.exit_code >= 0)
 			snprintf(res->summary, sizeof(res->summary), "exit %d "
-				 "(expected %d)%s%s", pr.exit_code,
-				 spec->expect_exit[0], *line ? ": " : "", line);
+				 "(expected %s)%s%s", pr.exit_code, expected,
+				 *line ? ": " : "", line);
 		else
 			snprintf(res->summary, sizeof(res->summary), "killed by "
 				 "signal %d", pr.signal);

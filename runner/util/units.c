@@ -132,6 +132,22 @@ void units_format_elapsed(int64_t ms, char *buf, size_t len)
 			 (long long)(ms / 60000 % 60));
 }
 
+void units_format_list(const int *v, size_t n, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	if (len)
+		buf[0] = '\0';
+	for (size_t i = 0; i < n && used < len; i++) {
+		const char *sep = i == 0 ? "" : i + 1 == n ? " or " : ", ";
+		int k = snprintf(buf + used, len - used, "%s%d", sep, v[i]);
+
+		if (k < 0)
+			break;
+		used += (size_t)k;
+	}
+}
+
 struct size_unit {
 	const char *name;
 	double mult;

@@ -24,6 +24,9 @@ void units_format_duration(int64_t ms, char *buf, size_t len);
 /* Elapsed time for people: "6 ms", "1.2 s", "4m05s", "1h02m". */
 void units_format_elapsed(int64_t ms, char *buf, size_t len);
 
+/* A list of numbers for messages: "0", "0 or 3", "200, 201 or 204". */
+void units_format_list(const int *v, size_t n, char *buf, size_t len);
+
 /*
  * A byte count: a number (decimals allowed) and B, kB/KB, MB, GB, TB
  * (powers of 1000) or KiB, MiB, GiB, TiB (powers of 1024).
