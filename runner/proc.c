@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,8 @@
 #include <unistd.h>
 
 #include "util/mem.h"
+
+static size_t proc_descendants_scan(pid_t root, pid_t *out, size_t max);
 
 /* How often the parent looks at the clock and the child while waiting. */
 #define PROC_POLL_MS 50
@@ -96,7 +99,95 @@ unsigned long long proc_start_ticks(pid_t pid)
 	return ticks;
 }
 
+/*
+ * Appends the children of every thread of pid (/proc/PID/task/TID/children)
+ * to queue. Returns -1 when the kernel does not provide those files.
+ */
+static int children_of(pid_t pid, pid_t *queue, size_t *qlen)
+{
+	char path[64];
+	struct dirent *t;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%ld/task", (long)pid);
+	d = opendir(path);
+	if (!d)
+		return 0;	/* gone meanwhile */
+	while ((t = readdir(d))) {
+		char file[300], buf[4096], *p, *end;
+		ssize_t n;
+		int fd;
+
+		if (t->d_name[0] == '.')
+			continue;
+		snprintf(file, sizeof(file), "/proc/%ld/task/%s/children",
+			 (long)pid, t->d_name);
+		fd = open(file, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			if (errno == ENOENT && pid == getpid()) {
+				closedir(d);
+				return -1;
+			}
+			continue;
+		}
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		buf[n > 0 ? n : 0] = '\0';
+		for (p = buf; *p && *qlen < PROC_MAX_TREE; p = end) {
+			long c = strtol(p, &end, 10);
+
+			if (end == p)
+				break;
+			queue[(*qlen)++] = (pid_t)c;
+		}
+	}
+	closedir(d);
+	return 0;
+}
+
+/* True when pid is a zombie (dead, waiting to be reaped). */
+static bool zombie(pid_t pid)
+{
+	char path[64], buf[512], *p, state = 0;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return true;	/* gone */
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	p = strrchr(buf, ')');
+	if (p)
+		sscanf(p + 1, " %c", &state);
+	return state == 'Z' || state == 'X';
+}
+
 size_t proc_descendants(pid_t root, pid_t *out, size_t max)
+{
+	pid_t *queue = xmalloc(PROC_MAX_TREE * sizeof(*queue));
+	size_t qlen = 0, done = 0, found = 0;
+
+	/* Fast path: walk the tree through the kernel's children lists. */
+	if (children_of(root, queue, &qlen) == 0) {
+		while (done < qlen) {
+			pid_t p = queue[done++];
+
+			if (!zombie(p) && found < max)
+				out[found++] = p;
+			children_of(p, queue, &qlen);
+		}
+		free(queue);
+		return found;
+	}
+	free(queue);
+	return proc_descendants_scan(root, out, max);
+}
+
+/* Slow path: the parent of every process in /proc (PID/stat). */
+static size_t proc_descendants_scan(pid_t root, pid_t *out, size_t max)
 {
 	struct pstat *all = xmalloc(PROC_MAX_TREE * sizeof(*all));
 	size_t n = scan_proc(all, PROC_MAX_TREE), found = 0, done = 0;
