@@ -93,3 +93,30 @@ printf 'bash script running `timeout 10 true` 100 times (%d runs each)\n' "${BEN
 printf '  %-28s %6s ms  %5s ms/step  %6s KiB peak\n' "upkeep run" "$u_ms" "$(awk -v u="$u_ms" 'BEGIN{printf "%.2f", u/100}')" "$u_kib"
 printf '  %-28s %6s ms  %5s ms/step\n' "bash + timeout" "$b_ms" "$(awk -v b="$b_ms" 'BEGIN{printf "%.2f", b/100}')"
 awk -v u="$u_ms" -v b="$b_ms" 'BEGIN { if (b < 1) b = 1; printf "  ratio: upkeep takes %.2fx the time of the script\n", u / b }'
+
+# ---- kill latency: timeout expiry -> last descendant gone ------------------
+mkdir -p "$tmp/kill/schedules" "$tmp/kill/jobs"
+printf 'window: w\nstart: daily\nduration: 1h\n' >"$tmp/kill/schedules/w.yaml"
+printf 'kill_grace: 0s\n' >"$tmp/kill/upkeep.yaml"
+cat >"$tmp/kill/jobs/runaway.yaml" <<'YAML'
+job: runaway
+windows: [w]
+steps:
+  - name: tree
+    kind: command
+    shell: "trap '' TERM; for i in 1 2 3 4 5 6 7 8 9 10; do (trap '' TERM; setsid sleep 600 &); sleep 600 & done; wait"
+    timeout: 1s
+YAML
+trials=${BENCH_KILL_TRIALS:-20}
+for _ in $(seq 1 "$trials"); do
+	"$upkeep" --config "$tmp/kill" --now '2026-11-22 00:00' run runaway -q >/dev/null 2>&1 || true
+	"$upkeep" --config "$tmp/kill" report --json |
+		python3 -c 'import json,sys; s=json.load(sys.stdin)["steps"][0]; print(s["duration_ms"] - s["timeout_ms"])'
+done | sort -n >"$tmp/kill/lat"
+left=$(pgrep -c -f 'sleep 600' || true)
+printf '\nkill latency: a step of 20 processes (half setsid, all ignoring SIGTERM),\n'
+printf 'timeout 1s, kill_grace 0s, %d trials: timeout expiry -> last descendant gone\n' "$trials"
+awk '{ v[NR] = $1 }
+     function at(q,  i) { i = int(q * NR + 0.999); return v[i < 1 ? 1 : i] }
+     END { printf "  p50 %d ms, p99 %d ms, max %d ms\n", at(0.5), at(0.99), v[NR] }' "$tmp/kill/lat"
+printf '  processes left afterwards: %s\n' "$left"

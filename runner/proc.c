@@ -380,8 +380,12 @@ int proc_run(const struct proc_spec *spec, struct proc_result *r)
 		int64_t now = clock_mono_ms();
 		int wait_ms = PROC_POLL_MS;
 
+		/* Wake at the deadline, or when the grace period ends. */
 		if (!terminating && deadline - now < wait_ms)
 			wait_ms = deadline > now ? (int)(deadline - now) : 0;
+		if (terminating && term_at + spec->kill_grace_ms - now < wait_ms)
+			wait_ms = term_at + spec->kill_grace_ms > now ?
+				  (int)(term_at + spec->kill_grace_ms - now) : 0;
 		if (out[0] >= 0 && poll(&pfd, 1, wait_ms) > 0) {
 			n = read(out[0], buf, sizeof(buf));
 			if (n > 0) {
