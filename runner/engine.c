@@ -566,10 +566,125 @@ static bool ran_in(const struct config *cfg, const char *job, time_t start)
 	return found;
 }
 
+/* The start of job's newest record, or 0. */
+static time_t last_start(const struct config *cfg, const char *job)
+{
+	json_t *all = record_list(cfg), *rec;
+	time_t best = 0, t;
+	size_t i;
+
+	json_array_foreach(all, i, rec) {
+		const char *j = json_string_value(json_object_get(rec, "job"));
+		const char *s = json_string_value(json_object_get(rec,
+							"started"));
+
+		if (j && s && strcmp(j, job) == 0 && timefmt_parse(s, &t) == 0 &&
+		    t > best)
+			best = t;
+	}
+	json_decref(all);
+	return best;
+}
+
+/* When upkeep first saw job (state_dir/seen/JOB); now, if never. */
+static time_t first_seen(const struct config *cfg, const char *job)
+{
+	char *path = xasprintf("%s/seen/%s", cfg->settings.state_dir, job);
+	char buf[32];
+	time_t t = 0;
+	FILE *f = fopen(path, "r");
+
+	if (f) {
+		if (fgets(buf, sizeof(buf), f))
+			t = (time_t)strtoll(buf, NULL, 10);
+		fclose(f);
+	}
+	if (t <= 0) {
+		t = clock_now();
+		snprintf(buf, sizeof(buf), "%lld\n", (long long)t);
+		if (record_write_file(path, buf, strlen(buf)) < 0)
+			log_msg(LOG_WARN, NULL, "%s", error_last());
+	}
+	free(path);
+	return t;
+}
+
+/* Most missed occurrences recorded per job and window in one pass. */
+#define ENGINE_MAX_MISSED 100
+
+int engine_record_missed(const struct config *cfg)
+{
+	time_t now = clock_now();
+	int recorded = 0;
+
+	for (size_t j = 0; j < cfg->njobs; j++) {
+		const struct config_job *job = &cfg->jobs[j];
+		time_t since = last_start(cfg, job->name);
+
+		if (!since)
+			since = first_seen(cfg, job->name);
+		for (size_t k = 0; k < job->windows.n; k++) {
+			const struct config_window *w =
+				config_window_find(cfg, job->windows.v[k]);
+			struct window_occ occ;
+			time_t t = since;
+
+			for (int n = 0; w && n < ENGINE_MAX_MISSED &&
+			     window_next(w, t, &occ) == 0 && occ.end <= now;
+			     n++, t = occ.start) {
+				char id[128], when[32];
+				json_t *rec;
+				struct tm tm;
+
+				if (ran_in(cfg, job->name, occ.start))
+					continue;
+				gmtime_r(&occ.start, &tm);
+				strftime(when, sizeof(when), "%Y%m%dT%H%M%SZ", &tm);
+				snprintf(id, sizeof(id), "%s-%s-missed", when,
+					 job->name);
+				rec = json_pack("{s:i, s:s, s:s, s:s, s:o, s:o, "
+						"s:I, s:{s:s, s:o, s:o, s:o}, "
+						"s:s, s:[], s:[], s:[]}",
+						"schema", RECORD_SCHEMA,
+						"run_id", id, "job", job->name,
+						"status", "missed",
+						"started", jtime(occ.start),
+						"finished", jtime(occ.end),
+						"duration_ms", (json_int_t)0,
+						"window", "name", w->name,
+						"start", jtime(occ.start),
+						"cutoff", jtime(occ.cutoff),
+						"end", jtime(occ.end),
+						"reason", "the window closed with no "
+						"run of this job (upkeep was not "
+						"running, the host was down, or "
+						"another run held the lock)",
+						"prechecks", "steps", "validation");
+				if (record_save(cfg, rec) == 0 &&
+				    report_save(cfg, rec) == 0) {
+					recorded++;
+					log_msg(LOG_WARN, NULL, "job '%s' missed "
+						"window '%s' of %s", job->name,
+						w->name, json_string_value(
+						json_object_get(rec, "started")));
+				} else {
+					log_msg(LOG_ERROR, NULL, "%s",
+						error_last());
+				}
+				json_decref(rec);
+			}
+		}
+	}
+	return recorded;
+}
+
 int engine_run_due(const struct config *cfg, const struct engine_opts *opts)
 {
 	int worst = UPKEEP_EXIT_OK, due = 0;
 	time_t now = clock_now();
+
+	if (!opts->dry_run)
+		engine_record_missed(cfg);
 
 	for (size_t j = 0; j < cfg->njobs; j++) {
 		const struct config_job *job = &cfg->jobs[j];

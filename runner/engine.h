@@ -36,6 +36,15 @@ int engine_run(const struct config *cfg, const struct config_job *job,
 int engine_run_due(const struct config *cfg, const struct engine_opts *opts);
 
 /*
+ * Records a `missed` run for every window occurrence of every job that
+ * closed with no run of the job in it (upkeep not running, host down, the
+ * lock held all along; blackout dates are not openings, so never missed).
+ * Looks back to the job's latest run, or to when upkeep first saw the job
+ * (state_dir/seen/JOB). Idempotent. Returns how many it recorded.
+ */
+int engine_record_missed(const struct config *cfg);
+
+/*
  * Closes the runs whose journal is still there (their upkeep died) as
  * "interrupted", naming the step in flight, killing its leftover processes
  * when they can be identified, writing their record and report. Call with

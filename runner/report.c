@@ -139,6 +139,11 @@ char *report_markdown(const json_t *rec)
 	else
 		fprintf(f, "| window | none: run outside the job's windows "
 			"(--ignore-window) |\n");
+	if (*str(rec, "reason")) {
+		fputs("| reason | ", f);
+		cell(f, str(rec, "reason"));
+		fputs(" |\n", f);
+	}
 	if (*str(rec, "interrupted_step"))
 		fprintf(f, "| interrupted | during step '%s' |\n",
 			str(rec, "interrupted_step"));

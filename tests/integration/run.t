@@ -165,9 +165,23 @@ like "$err" "job 'x' already ran in this window" "and says why"
 run D --now '2026-11-23 02:10' run --due
 is "$(D history --json | "$PY" -c 'import json,sys; print([r["job"] for r in json.load(sys.stdin)])')" "['x', 'y']" "Monday: the nightly job"
 run D --now '2026-11-29 02:01' run --due
-is "$(count)" 3 "the next Sunday runs x again"
+is "$(D history --job x --json | "$PY" -c 'import json,sys; print([r["status"] for r in json.load(sys.stdin)])')" "['succeeded', 'succeeded']" "the next Sunday runs x again"
+is "$(D history --job y --json | "$PY" -c 'import json,sys; print([r["status"] for r in json.load(sys.stdin)].count("missed"))')" "5" "y's nightly windows Tuesday to Saturday were missed"
 run D run --due x
 is "$rc" 2 "--due with a job name is a usage error"
+
+# ---- missed windows: one record per closed occurrence, once ----------------
+statuses() { D history --job x --json | "$PY" -c 'import json,sys; print([(r["started"][:10], r["status"]) for r in json.load(sys.stdin)])'; }
+run D --now '2026-12-13 05:00' run --due
+is "$rc" 0 "nothing due after the window closed"
+is "$(statuses)" "[('2026-11-22', 'succeeded'), ('2026-11-29', 'succeeded'), ('2026-12-06', 'missed'), ('2026-12-13', 'missed')]" "each Sunday with no run is one missed record"
+run D --now '2026-12-13 05:10' run --due
+run D --now '2026-12-13 05:20' run --due
+is "$(statuses | tr -cd ',' | wc -c)" "7" "asking again records nothing twice"
+printf 'window: sunday\nstart: "Sun *-*-* 02:00"\nduration: 2h\ncutoff: 15m\nblackout: [2026-12-27]\n' >"$due/schedules/sunday.yaml"
+run D --now '2027-01-04 00:00' run --due
+is "$(statuses | grep -o "('2026-12-2[07]', '[a-z]*')" | tr '\n' ' ')" "('2026-12-20', 'missed') " "a blackout date is not a missed window"
+like "$(D report --json "$(D history --job x --json | "$PY" -c 'import json,sys; print(json.load(sys.stdin)[-1]["run_id"])')" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["reason"])')" "closed with no run of this job" "the missed record says why"
 
 # ---- bad input --------------------------------------------------------------
 run U run nosuch
