@@ -14,6 +14,12 @@
 void clock_fix(time_t t);
 /* Now: the fixed instant, advanced by the real time since it was fixed. */
 time_t clock_now(void);
+/*
+ * How to sleep until clock_now() reaches t: an absolute deadline on
+ * CLOCK_REALTIME for the real clock (the kernel wakes sleepers when the
+ * clock is set or the host resumes), on CLOCK_MONOTONIC for a fixed one.
+ */
+void clock_deadline(time_t t, clockid_t *id, struct timespec *abs);
 /* Milliseconds of CLOCK_MONOTONIC: for durations and deadlines. */
 int64_t clock_mono_ms(void);
 

@@ -16,6 +16,7 @@
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_run_entry,
 	&cmd_plan_entry,
+	&cmd_daemon_entry,
 	&cmd_next_entry,
 	&cmd_report_entry,
 	&cmd_history_entry,

@@ -60,6 +60,7 @@ int cmd_common_option(struct cmd_ctx *ctx, const struct cmd_entry *e, int opt,
 
 extern const struct cmd_entry cmd_check_entry;
 extern const struct cmd_entry cmd_run_entry;
+extern const struct cmd_entry cmd_daemon_entry;
 extern const struct cmd_entry cmd_plan_entry;
 extern const struct cmd_entry cmd_report_entry;
 extern const struct cmd_entry cmd_history_entry;

@@ -36,6 +36,8 @@
 #define UPKEEP_VERSION "unknown"
 #endif
 
+volatile sig_atomic_t engine_stop;
+
 /* Everything one run carries around. */
 struct run {
 	const struct config *cfg;
@@ -417,7 +419,7 @@ static int execute(struct run *r)
 	const struct config_job *job = r->job;
 	int64_t start = clock_mono_ms();
 	json_t *checks, *steps = json_array();
-	bool ok = true, rollback = false;
+	bool ok = true, rollback = false, stopped = false;
 	const char *status;
 	size_t nfailed = 0;
 
@@ -457,8 +459,16 @@ static int execute(struct run *r)
 				      "rollback");
 
 		json_array_append_new(steps, e);
+		if (ok && engine_stop) {
+			log_msg(LOG_WARN, NULL, "asked to stop: no further step "
+				"starts");
+			stopped = true;
+			ok = false;
+			json_object_set_new(e, "status", json_string("skipped"));
+		}
 		if (!ok) {
-			json_object_set_new(e, "summary", json_string(
+			json_object_set_new(e, "summary", json_string(stopped ?
+				"upkeep was asked to stop before this step" :
 				"an earlier step failed and aborted the run"));
 			continue;
 		}
@@ -493,10 +503,10 @@ static int execute(struct run *r)
 			"rollback requested; restoring the tracked config is "
 			"not in this version yet" : "rollback requested, no "
 			"tracked config"));
-	status = nfailed ? "failed" : "succeeded";
+	status = stopped ? "interrupted" : nfailed ? "failed" : "succeeded";
 	if (finish(r, status, start) < 0)
 		return UPKEEP_EXIT_FAILED;
-	return nfailed ? UPKEEP_EXIT_FAILED : UPKEEP_EXIT_OK;
+	return nfailed || stopped ? UPKEEP_EXIT_FAILED : UPKEEP_EXIT_OK;
 }
 
 int engine_run(const struct config *cfg, const struct config_job *job,
@@ -686,7 +696,7 @@ int engine_run_due(const struct config *cfg, const struct engine_opts *opts)
 	if (!opts->dry_run)
 		engine_record_missed(cfg);
 
-	for (size_t j = 0; j < cfg->njobs; j++) {
+	for (size_t j = 0; j < cfg->njobs && !engine_stop; j++) {
 		const struct config_job *job = &cfg->jobs[j];
 		struct engine_opts o = *opts;
 		struct window_occ occ;
@@ -714,7 +724,7 @@ int engine_run_due(const struct config *cfg, const struct engine_opts *opts)
 			worst = rc;
 	}
 	if (!due)
-		log_msg(LOG_INFO, NULL, "nothing is due");
+		log_msg(LOG_DEBUG, NULL, "nothing is due");
 	return worst;
 }
 

@@ -8,6 +8,7 @@
 #ifndef UPKEEP_ENGINE_H
 #define UPKEEP_ENGINE_H
 
+#include <signal.h>
 #include <stdbool.h>
 
 struct config;
@@ -18,6 +19,13 @@ struct engine_opts {
 	bool ignore_window;	/* run outside the job's windows */
 	bool wait;		/* wait for the host lock instead of exit 3 */
 };
+
+/*
+ * Set (from a signal handler) to stop a run after the step in progress:
+ * no further step starts, the rest are recorded as skipped, the run ends
+ * `interrupted` with its record and report written.
+ */
+extern volatile sig_atomic_t engine_stop;
 
 /*
  * Runs (or plans) job now. Prints the outcome; returns the exit code:

@@ -1,0 +1,152 @@
+/*
+ * The scheduler loop; see daemon.h.
+ *
+ * How it keeps time. Every decision reads clock_now() (the wall clock, or
+ * the fixed clock of --now, which then runs on from that instant). Between
+ * openings the daemon sleeps with an absolute CLOCK_REALTIME deadline
+ * (clock_nanosleep TIMER_ABSTIME; CLOCK_MONOTONIC under a fixed clock): when someone sets the clock, or the host
+ * suspends and resumes past the deadline, the kernel wakes it, so it never
+ * oversleeps a window; and since an early wake-up only makes it look again,
+ * it never fires early either. While no window is near it does not wake at
+ * all: no polling. What is due is decided by engine_run_due(): a job runs
+ * at most once per window occurrence, a window that opened while the daemon
+ * was stopped still runs in the time it has left, and one that closed
+ * unrun is recorded as missed. DST is calendar.c's business: openings are
+ * instants by the time they reach this loop.
+ */
+#include "daemon.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "clock.h"
+#include "cmd.h"
+#include "config.h"
+#include "engine.h"
+#include "log.h"
+#include "util/timefmt.h"
+#include "window.h"
+
+static volatile sig_atomic_t reload;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		reload = 1;
+	else
+		engine_stop = 1;
+}
+
+static int load(const char *root, struct config *cfg)
+{
+	struct diags d = { 0 };
+	int rc = config_load(root, cfg, &d);
+
+	if (rc < 0) {
+		diags_print(&d, stderr);
+		config_free(cfg);
+	}
+	diags_free(&d);
+	return rc;
+}
+
+/* The earliest opening of any window after now; 0 when none opens again. */
+static time_t next_opening(const struct config *cfg, const char **name)
+{
+	time_t best = 0, now = clock_now();
+
+	for (size_t i = 0; i < cfg->nwindows; i++) {
+		struct window_occ occ;
+
+		if (window_next(&cfg->windows[i], now, &occ) == 0 &&
+		    (!best || occ.start < best)) {
+			best = occ.start;
+			*name = cfg->windows[i].name;
+		}
+	}
+	return best;
+}
+
+/* Sleeps until clock_now() reaches target (0: until a signal). */
+static void sleep_until(time_t target)
+{
+	struct timespec abs;
+	clockid_t id;
+
+	if (!target) {
+		pause();
+		return;
+	}
+	clock_deadline(target, &id, &abs);
+	while (!reload && !engine_stop &&
+	       clock_nanosleep(id, TIMER_ABSTIME, &abs, NULL) == EINTR)
+		;
+}
+
+int daemon_run(const char *root, const struct engine_opts *opts)
+{
+	struct sigaction sa;
+	struct config cfg;
+	char when[64];
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: a signal must end the sleep at once. */
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	if (load(root, &cfg) < 0) {
+		fprintf(stderr, "upkeep daemon: the config has problems; see "
+			"'upkeep check'\n");
+		return UPKEEP_EXIT_USAGE;
+	}
+	log_context(&cfg, NULL, NULL);
+	log_msg(LOG_INFO, NULL, "daemon started (config %s, %zu window%s, "
+		"%zu job%s)", cfg.root, cfg.nwindows, cfg.nwindows == 1 ? "" :
+		"s", cfg.njobs, cfg.njobs == 1 ? "" : "s");
+	while (!engine_stop) {
+		const char *name = NULL;
+		time_t next;
+
+		if (reload) {
+			struct config fresh;
+
+			reload = 0;
+			if (load(root, &fresh) == 0) {
+				config_free(&cfg);
+				cfg = fresh;
+				log_context(&cfg, NULL, NULL);
+				log_msg(LOG_INFO, NULL, "config reloaded (%zu "
+					"window%s, %zu job%s)", cfg.nwindows,
+					cfg.nwindows == 1 ? "" : "s", cfg.njobs,
+					cfg.njobs == 1 ? "" : "s");
+			} else {
+				log_msg(LOG_ERROR, NULL, "config reload failed; "
+					"keeping the config that was loaded");
+			}
+		}
+		engine_run_due(&cfg, opts);
+		log_context(&cfg, NULL, NULL);
+		if (engine_stop || reload)
+			continue;
+		next = next_opening(&cfg, &name);
+		if (next) {
+			timefmt_local(next, config_window_find(&cfg,
+				      name)->timezone, when, sizeof(when));
+			log_msg(LOG_INFO, NULL, "sleeping until window '%s' "
+				"opens: %s", name, when);
+		} else {
+			log_msg(LOG_WARN, NULL, "no window opens again; waiting "
+				"for SIGHUP (reload) or SIGTERM");
+		}
+		sleep_until(next);
+	}
+	log_msg(LOG_INFO, NULL, "daemon stopped");
+	config_free(&cfg);
+	return UPKEEP_EXIT_OK;
+}
