@@ -120,3 +120,46 @@ awk '{ v[NR] = $1 }
      function at(q,  i) { i = int(q * NR + 0.999); return v[i < 1 ? 1 : i] }
      END { printf "  p50 %d ms, p99 %d ms, max %d ms\n", at(0.5), at(0.99), v[NR] }' "$tmp/kill/lat"
 printf '  processes left afterwards: %s\n' "$left"
+
+# ---- daemon: wake-up latency, idle RSS and idle CPU -------------------------
+# A window that opens 2 s ahead (real clock), a step that stamps the time it
+# started: opening -> first step started, over N trials.
+mkdir -p "$tmp/dmn/schedules" "$tmp/dmn/jobs"
+cat >"$tmp/dmn/jobs/stamp.yaml" <<YAML
+job: stamp
+windows: [soon]
+steps:
+  - { name: stamp, kind: command, shell: "date +%s.%N > $tmp/dmn/stamp", timeout: 10s }
+YAML
+trials=${BENCH_WAKE_TRIALS:-20}
+: >"$tmp/dmn/lat"
+for _ in $(seq 1 "$trials"); do
+	open=$(( $(date +%s) + 2 ))
+	printf 'window: soon\nstart: "%s"\nduration: 1m\n' \
+		"$(date -u -d "@$open" '+%Y-%m-%d %H:%M:%S')" >"$tmp/dmn/schedules/soon.yaml"
+	rm -f "$tmp/dmn/stamp"
+	"$upkeep" --config "$tmp/dmn" daemon 2>/dev/null &
+	pid=$!
+	for _ in $(seq 100); do [ -s "$tmp/dmn/stamp" ] && break; sleep 0.05; done
+	kill -TERM "$pid"; wait "$pid" 2>/dev/null
+	[ -s "$tmp/dmn/stamp" ] && awk -v o="$open" '{ printf "%d\n", ($1 - o) * 1000 }' "$tmp/dmn/stamp" >>"$tmp/dmn/lat"
+done
+sort -n -o "$tmp/dmn/lat" "$tmp/dmn/lat"
+printf '\ndaemon wake-up latency: window opening -> first step started, real clock, %d trials\n' "$trials"
+awk '{ v[NR] = $1 }
+     function at(q,  i) { i = int(q * NR + 0.999); return v[i < 1 ? 1 : i] }
+     END { if (!NR) { print "  no trial completed"; exit }
+	   printf "  p50 %d ms, p99 %d ms (systemd timers: AccuracySec 1 min by default; cron: 1 min)\n", at(0.5), at(0.99) }' "$tmp/dmn/lat"
+# Idle: a window a week away.
+printf 'window: soon\nstart: "Mon *-*-* 03:00"\nduration: 1h\n' >"$tmp/dmn/schedules/soon.yaml"
+"$upkeep" --config "$tmp/dmn" --now '2026-11-24 00:00' daemon 2>/dev/null &
+pid=$!
+sleep 1
+t0=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
+sleep "${BENCH_IDLE_SECONDS:-5}"
+t1=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
+rss=$(awk '/VmRSS/ { print $2 }' "/proc/$pid/status")
+kill -TERM "$pid"; wait "$pid" 2>/dev/null
+cron_rss=$( (cron -f >/dev/null 2>&1 & c=$!; sleep 0.5; awk '/VmRSS/ { print $2 }' "/proc/$c/status"; kill "$c") 2>/dev/null || true)
+printf 'daemon idle: %s KiB RSS%s; CPU over %ss idle: %s ticks\n' "$rss" \
+	"${cron_rss:+ (Debian cron: $cron_rss KiB)}" "${BENCH_IDLE_SECONDS:-5}" "$((t1 - t0))"
