@@ -3,10 +3,11 @@
  *
  * How it keeps time. Every decision reads clock_now() (the wall clock, or
  * the fixed clock of --now, which then runs on from that instant). Between
- * openings the daemon sleeps with an absolute CLOCK_REALTIME deadline
- * (clock_nanosleep TIMER_ABSTIME; CLOCK_MONOTONIC under a fixed clock): when someone sets the clock, or the host
- * suspends and resumes past the deadline, the kernel wakes it, so it never
- * oversleeps a window; and since an early wake-up only makes it look again,
+ * openings the daemon sleeps on an absolute CLOCK_REALTIME timerfd
+ * (CLOCK_MONOTONIC under a fixed clock) that the kernel cancels when
+ * someone sets the clock and fires on resume when the host slept past the
+ * deadline, so it never oversleeps a window; and since an early wake-up
+ * only makes it look again,
  * it never fires early either. While no window is near it does not wake at
  * all: no polling. What is due is decided by engine_run_due(): a job runs
  * at most once per window occurrence, a window that opened while the daemon
@@ -17,11 +18,14 @@
 #include "daemon.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/timerfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "cmd.h"
@@ -71,26 +75,49 @@ static time_t next_opening(const struct config *cfg, const char **name)
 	return best;
 }
 
-/* Sleeps until clock_now() reaches target (0: until a signal). */
+/*
+ * Sleeps until clock_now() reaches target (0: until a signal). Called
+ * with SIGHUP/SIGTERM/SIGINT blocked: ppoll() unblocks them atomically,
+ * so a signal that arrived just before is not lost. The timerfd is
+ * absolute and, on the real clock, cancelled when someone sets the clock:
+ * either way the loop wakes and looks again.
+ */
 static void sleep_until(time_t target)
 {
-	struct timespec abs;
+	struct itimerspec its = { 0 };
+	struct pollfd p = { .fd = -1, .events = POLLIN };
+	sigset_t none;
 	clockid_t id;
 
-	if (!target) {
-		pause();
-		return;
+	sigemptyset(&none);
+	if (target) {
+		clock_deadline(target, &id, &its.it_value);
+		p.fd = timerfd_create(id, TFD_CLOEXEC);
+		if (p.fd >= 0 &&
+		    timerfd_settime(p.fd, TFD_TIMER_ABSTIME |
+				    (id == CLOCK_REALTIME ?
+				     TFD_TIMER_CANCEL_ON_SET : 0),
+				    &its, NULL) < 0) {
+			close(p.fd);
+			p.fd = -1;
+		}
 	}
-	clock_deadline(target, &id, &abs);
-	while (!reload && !engine_stop &&
-	       clock_nanosleep(id, TIMER_ABSTIME, &abs, NULL) == EINTR)
-		;
+	while (!reload && !engine_stop) {
+		int n = ppoll(p.fd >= 0 ? &p : NULL, p.fd >= 0 ? 1 : 0, NULL,
+			      &none);
+
+		if (n > 0 || (n < 0 && errno != EINTR))
+			break;
+	}
+	if (p.fd >= 0)
+		close(p.fd);
 }
 
 int daemon_run(const char *root, const struct engine_opts *opts)
 {
 	struct sigaction sa;
 	struct config cfg;
+	sigset_t sigs;
 	char when[64];
 
 	memset(&sa, 0, sizeof(sa));
@@ -100,6 +127,11 @@ int daemon_run(const char *root, const struct engine_opts *opts)
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigprocmask(SIG_BLOCK, &sigs, NULL);
 	if (load(root, &cfg) < 0) {
 		fprintf(stderr, "upkeep daemon: the config has problems; see "
 			"'upkeep check'\n");
@@ -130,7 +162,11 @@ int daemon_run(const char *root, const struct engine_opts *opts)
 					"keeping the config that was loaded");
 			}
 		}
+		/* Signals reach a run (SIGTERM stops it after the step in
+		 * progress); between runs they wait for sleep_until(). */
+		sigprocmask(SIG_UNBLOCK, &sigs, NULL);
 		engine_run_due(&cfg, opts);
+		sigprocmask(SIG_BLOCK, &sigs, NULL);
 		log_context(&cfg, NULL, NULL);
 		if (engine_stop || reload)
 			continue;
