@@ -28,6 +28,7 @@
 #include "steps/step.h"
 #include "util/error.h"
 #include "util/mem.h"
+#include "util/text.h"
 #include "util/timefmt.h"
 #include "util/units.h"
 #include "window.h"
@@ -233,10 +234,12 @@ static bool run_step(struct run *r, const struct config_step *st, json_t *e)
 		json_object_set_new(e, "timeout_ms", json_integer(timeout_ms));
 		if (res.details)
 			json_object_set(e, "details", res.details);
-		if (res.output)
-			json_object_set_new(e, "output_tail",
-					    json_stringn_nocheck(res.output,
-								 res.output_len));
+		if (res.output) {
+			char *text = text_sanitize(res.output, res.output_len);
+
+			json_object_set_new(e, "output_tail", json_string(text));
+			free(text);
+		}
 		step_result_free(&res);
 		journal(r);
 		if (res.status == STEP_OK || attempt > st->retries)

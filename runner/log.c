@@ -12,6 +12,7 @@
 #include "clock.h"
 #include "config.h"
 #include "util/mem.h"
+#include "util/text.h"
 #include "util/timefmt.h"
 
 static enum log_format format = LOG_TEXT;
@@ -103,8 +104,10 @@ void log_output(const char *step, const char *data, size_t len)
 		return;
 	for (size_t i = 0; i < len; i++) {
 		if (data[i] == '\n' || npending == sizeof(pending) - 1) {
-			pending[npending] = '\0';
-			emit(LOG_DEBUG, step, pending);
+			char *text = text_sanitize(pending, npending);
+
+			emit(LOG_DEBUG, step, text);
+			free(text);
 			npending = 0;
 			if (data[i] == '\n')
 				continue;

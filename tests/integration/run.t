@@ -183,6 +183,31 @@ run D --now '2027-01-04 00:00' run --due
 is "$(statuses | grep -o "('2026-12-2[07]', '[a-z]*')" | tr '\n' ' ')" "('2026-12-20', 'missed') " "a blackout date is not a missed window"
 like "$(D report --json "$(D history --job x --json | "$PY" -c 'import json,sys; print(json.load(sys.stdin)[-1]["run_id"])')" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["reason"])')" "closed with no run of this job" "the missed record says why"
 
+# ---- hostile output and JSON logs -------------------------------------------
+rm -f "$cfg/jobs/e.yaml"	# it needs UPKEEP_TEST_SECRET set
+cat >"$cfg/jobs/f.yaml" <<'YAML'
+job: f
+windows: [sunday]
+steps:
+  - { name: gigabyte, kind: command, shell: "head -c 1073741824 /dev/zero; printf 'end\\001\\377'", timeout: 5m }
+  - { name: closes, kind: command, shell: "exec >&- 2>&-; sleep 0.2" }
+YAML
+run U --now '2026-11-22 02:00' run f -q
+[ "$rc" = 0 ] || diag "$err"
+is "$rc" 0 "a step printing 1 GiB of binary output and one closing its stdout both end ok"
+is "$(field f '(r["steps"][0]["details"]["output_bytes"], len(r["steps"][0]["output_tail"]), r["steps"][0]["output_tail"][-5:] == "end\ufffd\ufffd")')" "(1073741829, 65536, True)" "all bytes counted, the 64 KiB tail kept as text (NUL and bad bytes as U+FFFD)"
+run U --now '2026-11-22 02:00' run b --log-format json -v
+ok "every log line is a JSON object with ts, level, msg" "$PY" -c '
+import json, sys
+n = 0
+for line in open(sys.argv[1]):
+    o = json.loads(line)
+    assert {"ts", "level", "msg"} <= o.keys(), o
+    n += 1
+assert n >= 5, n
+' "$tmp/err"
+like "$(grep -c '"step": *"quick"' "$tmp/err")" "^[1-9]" "log lines name their step"
+
 # ---- bad input --------------------------------------------------------------
 run U run nosuch
 is "$rc" 2 "unknown job: exit 2"
