@@ -25,12 +25,11 @@ static int cmd_history_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct diags d = { 0 };
 	struct config cfg;
 	const char *job = NULL;
 	int64_t since_ms = 0;
 	int opt, rc = UPKEEP_EXIT_OK, done = 0, json = 0;
-	char *root, cutoff[32];
+	char cutoff[32];
 	json_t *all, *out = json_array(), *r;
 	size_t i;
 
@@ -66,9 +65,8 @@ static int cmd_history_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		return cmd_usage_error(&cmd_history_entry, "unexpected argument "
 				       "'%s'", argv[optind]);
 	}
-	root = config_find_root(ctx->config_dir);
-	if (config_load_flags(root, CONFIG_LOAD_ANY_ENV, &cfg, &d) < 0) {
-		diags_print(&d, stderr);
+	if (cmd_load_config(ctx, &cmd_history_entry, CONFIG_LOAD_ANY_ENV,
+			    &cfg) < 0) {
 		rc = UPKEEP_EXIT_USAGE;
 		goto out;
 	}
@@ -117,8 +115,6 @@ static int cmd_history_exec(struct cmd_ctx *ctx, int argc, char **argv)
 out:
 	json_decref(out);
 	config_free(&cfg);
-	diags_free(&d);
-	free(root);
 	return rc;
 }
 

@@ -132,17 +132,13 @@ static void print_json(const struct config *cfg, const struct opening *v,
 static int next_windows(struct cmd_ctx *ctx, const struct next_opts *o,
 			int argc, char **argv)
 {
-	struct diags d = { 0 };
 	struct config cfg;
 	struct opening *v = NULL;
 	size_t n = 0, cap = 0;
-	char *root = config_find_root(ctx->config_dir);
 	int rc = UPKEEP_EXIT_OK;
 
-	if (config_load_flags(root, CONFIG_LOAD_ANY_ENV, &cfg, &d) < 0) {
-		diags_print(&d, stderr);
-		fprintf(stderr, "upkeep next: the config has problems; see "
-			"'upkeep check'\n");
+	if (cmd_load_config(ctx, &cmd_next_entry, CONFIG_LOAD_ANY_ENV,
+			    &cfg) < 0) {
 		rc = UPKEEP_EXIT_USAGE;
 		goto out;
 	}
@@ -198,8 +194,6 @@ static int next_windows(struct cmd_ctx *ctx, const struct next_opts *o,
 out:
 	free(v);
 	config_free(&cfg);
-	diags_free(&d);
-	free(root);
 	return rc;
 }
 

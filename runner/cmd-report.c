@@ -18,11 +18,10 @@ static int cmd_report_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct diags d = { 0 };
 	struct config cfg;
 	int opt, rc = UPKEEP_EXIT_OK, done = 0, json = 0;
 	const char *which;
-	char *root, *text;
+	char *text;
 	json_t *rec;
 
 	optind = 0;
@@ -40,9 +39,8 @@ static int cmd_report_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	if (argc - optind > 1)
 		return cmd_usage_error(&cmd_report_entry, "one run at a time");
 	which = optind < argc ? argv[optind] : "latest";
-	root = config_find_root(ctx->config_dir);
-	if (config_load_flags(root, CONFIG_LOAD_ANY_ENV, &cfg, &d) < 0) {
-		diags_print(&d, stderr);
+	if (cmd_load_config(ctx, &cmd_report_entry, CONFIG_LOAD_ANY_ENV,
+			    &cfg) < 0) {
 		rc = UPKEEP_EXIT_USAGE;
 		goto out;
 	}
@@ -64,8 +62,6 @@ static int cmd_report_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	json_decref(rec);
 out:
 	config_free(&cfg);
-	diags_free(&d);
-	free(root);
 	return rc;
 }
 

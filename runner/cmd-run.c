@@ -32,10 +32,8 @@ static int run_or_plan(const struct cmd_entry *entry, struct cmd_ctx *ctx,
 	bool due = false;
 	enum log_format format = LOG_TEXT;
 	int verbosity = LOG_DEFAULT_VERBOSITY, opt, rc = 0, done = 0;
-	struct diags d = { 0 };
 	const struct config_job *job;
 	struct config cfg;
-	char *root;
 
 	optind = 0;
 	opterr = 0;
@@ -85,11 +83,7 @@ static int run_or_plan(const struct cmd_entry *entry, struct cmd_ctx *ctx,
 				       "(see 'upkeep check' for the list)" :
 				       "one job at a time");
 	log_setup(format, verbosity);
-	root = config_find_root(ctx->config_dir);
-	if (config_load(root, &cfg, &d) < 0) {
-		diags_print(&d, stderr);
-		fprintf(stderr, "upkeep %s: the config has problems; see "
-			"'upkeep check'\n", entry->name);
+	if (cmd_load_config(ctx, entry, 0, &cfg) < 0) {
 		rc = UPKEEP_EXIT_USAGE;
 		goto out;
 	}
@@ -114,8 +108,6 @@ static int run_or_plan(const struct cmd_entry *entry, struct cmd_ctx *ctx,
 	rc = engine_run(&cfg, job, &eo);
 out:
 	config_free(&cfg);
-	diags_free(&d);
-	free(root);
 	return rc;
 }
 

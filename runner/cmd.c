@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "config.h"
 #include "util/mem.h"
 #include "util/suggest.h"
 
@@ -50,6 +51,24 @@ int cmd_usage_error(const struct cmd_entry *e, const char *fmt, ...)
 	fprintf(stderr, "\nusage: upkeep %s %s\n(see 'upkeep help %s')\n",
 		e->name, e->args, e->name);
 	return UPKEEP_EXIT_USAGE;
+}
+
+int cmd_load_config(const struct cmd_ctx *ctx, const struct cmd_entry *e,
+		    int flags, struct config *cfg)
+{
+	char *root = config_find_root(ctx->config_dir);
+	struct diags d = { 0 };
+	int rc = config_load_flags(root, flags, cfg, &d);
+
+	if (rc < 0) {
+		diags_print(&d, stderr);
+		fprintf(stderr, "upkeep %s: the config in '%s' has problems; see "
+			"'upkeep check'\n", e->name, root);
+		config_free(cfg);
+	}
+	diags_free(&d);
+	free(root);
+	return rc;
 }
 
 int cmd_common_option(struct cmd_ctx *ctx, const struct cmd_entry *e, int opt,

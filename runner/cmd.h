@@ -58,6 +58,15 @@ int cmd_usage_error(const struct cmd_entry *e, const char *fmt, ...)
 int cmd_common_option(struct cmd_ctx *ctx, const struct cmd_entry *e, int opt,
 		      char **argv, int *done);
 
+struct config;
+/*
+ * Loads the config root chosen by ctx (see config_find_root) with
+ * config_load_flags(flags). On problems prints them, says to run
+ * `upkeep check`, and returns -1 (cfg is then empty but may be freed).
+ */
+int cmd_load_config(const struct cmd_ctx *ctx, const struct cmd_entry *e,
+		    int flags, struct config *cfg);
+
 extern const struct cmd_entry cmd_check_entry;
 extern const struct cmd_entry cmd_run_entry;
 extern const struct cmd_entry cmd_daemon_entry;

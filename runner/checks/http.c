@@ -177,24 +177,33 @@ static size_t http_body_write(char *data, size_t size, size_t nmemb,
 }
 
 /*
+ * Where url's userinfo ("user:password@") is: *auth at its start, the
+ * return value at its '@'; NULL when there is none.
+ */
+static const char *http_userinfo(const char *url, const char **auth)
+{
+	const char *at = NULL;
+	size_t alen;
+
+	*auth = strstr(url, "://");
+	if (!*auth)
+		return NULL;
+	*auth += 3;
+	alen = strcspn(*auth, "/?#");
+	for (const char *p = *auth; p < *auth + alen; p++)
+		if (*p == '@')
+			at = p;
+	return at;
+}
+
+/*
  * url without the "user:password@" it may have, into buf: messages show
  * where a check went, never its credentials.
  */
 static void http_safe_url(const char *url, char *buf, size_t size)
 {
-	const char *auth = strstr(url, "://");
-	size_t alen;
-	const char *at = NULL;
+	const char *auth, *at = http_userinfo(url, &auth);
 
-	if (!auth) {
-		snprintf(buf, size, "%s", url);
-		return;
-	}
-	auth += 3;
-	alen = strcspn(auth, "/?#");
-	for (const char *p = auth; p < auth + alen; p++)
-		if (*p == '@')
-			at = p;
 	if (!at)
 		snprintf(buf, size, "%s", url);
 	else
@@ -207,16 +216,8 @@ static void http_safe_url(const char *url, char *buf, size_t size)
  */
 static char *http_url_password(const char *url)
 {
-	const char *auth = strstr(url, "://"), *colon, *at = NULL;
-	size_t alen;
+	const char *auth, *at = http_userinfo(url, &auth), *colon;
 
-	if (!auth)
-		return NULL;
-	auth += 3;
-	alen = strcspn(auth, "/?#");
-	for (const char *p = auth; p < auth + alen; p++)
-		if (*p == '@')
-			at = p;
 	if (!at)
 		return NULL;
 	colon = memchr(auth, ':', (size_t)(at - auth));

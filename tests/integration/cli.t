@@ -86,4 +86,14 @@ run "$UPKEEP" check --config "$tmp/empty"
 is "$rc" 2 "root without schedules/ or jobs/: exit 2"
 like "$err" "no config here: expected schedules/\*.yaml and jobs/\*.yaml" "empty root explained"
 
+# Every command that reads the config stops on a broken one, the same way.
+mkdir -p "$tmp/broken/jobs"
+printf 'job: x\n' >"$tmp/broken/jobs/x.yaml"
+for cmd in "run x" "plan x" "next" "history" "report"; do
+	run "$UPKEEP" --config "$tmp/broken" $cmd
+	is "$rc:$(printf '%s' "$err" | tail -1)" \
+	   "2:upkeep ${cmd%% *}: the config in '$tmp/broken' has problems; see 'upkeep check'" \
+	   "$cmd on a broken config: exit 2, names the file and the way out"
+done
+
 done_testing

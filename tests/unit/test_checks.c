@@ -38,46 +38,19 @@
 #include "config.h"
 #include "util/mem.h"
 
-static char root[64];
-
-static void put(const char *rel, const char *text)
-{
-	char *path = xasprintf("%s/%s", root, rel);
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-	free(path);
-}
+#include "config_root.h"
 
 static int root_setup(void **state)
 {
-	char *dir;
-
 	(void)state;
-	snprintf(root, sizeof(root), "/tmp/upkeep-checks-XXXXXX");
-	if (!mkdtemp(root))
-		return -1;
-	dir = xasprintf("%s/schedules", root);
-	mkdir(dir, 0755);
-	free(dir);
-	dir = xasprintf("%s/jobs", root);
-	mkdir(dir, 0755);
-	free(dir);
-	put("schedules/w.yaml", "window: w\nstart: daily\nduration: 1h\n");
-	return 0;
+	return config_root_make("w.yaml", "window: w\nstart: daily\n"
+				"duration: 1h\n");
 }
 
 static int root_teardown(void **state)
 {
-	char *cmd = xasprintf("rm -rf '%s'", root);
-	int rc;
-
 	(void)state;
-	rc = system(cmd);
-	free(cmd);
-	return rc == 0 ? 0 : -1;
+	return config_root_remove();
 }
 
 static struct config cfg;

@@ -18,47 +18,19 @@
 #include "steps/step.h"
 #include "util/mem.h"
 
-static char root[64];
-
-static void put(const char *rel, const char *text)
-{
-	char *path = xasprintf("%s/%s", root, rel);
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-	free(path);
-}
+#include "config_root.h"
 
 static int setup(void **state)
 {
-	char *dir;
-
 	(void)state;
-	snprintf(root, sizeof(root), "/tmp/upkeep-unit-XXXXXX");
-	if (!mkdtemp(root))
-		return -1;
-	dir = xasprintf("%s/schedules", root);
-	mkdir(dir, 0755);
-	free(dir);
-	dir = xasprintf("%s/jobs", root);
-	mkdir(dir, 0755);
-	free(dir);
-	put("schedules/sunday.yaml", "window: sunday\nstart: \"Sun *-*-* 02:00\"\n"
-	    "duration: 2h\ncutoff: 15m\n");
-	return 0;
+	return config_root_make("sunday.yaml", "window: sunday\nstart: "
+				"\"Sun *-*-* 02:00\"\nduration: 2h\ncutoff: 15m\n");
 }
 
 static int teardown(void **state)
 {
-	char *cmd = xasprintf("rm -rf '%s'", root);
-	int rc;
-
 	(void)state;
-	rc = system(cmd);
-	free(cmd);
-	return rc == 0 ? 0 : -1;
+	return config_root_remove();
 }
 
 /* Loads the root, failing the test with the diagnostics if any. */
