@@ -36,8 +36,7 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DUPKEEP_VERSION='"$(VERSION)"' \
 	     -Irunner $(WARN) $(PKG_CFLAGS) $(SANFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
 
-SRCS      = $(sort $(wildcard runner/*.c runner/util/*.c runner/steps/*.c \
-		runner/checks/*.c))
+SRCS      = $(sort $(wildcard runner/*.c runner/*/*.c))
 OBJS      = $(SRCS:%.c=$(BUILD)/%.o)
 LIB_OBJS  = $(filter-out $(BUILD)/runner/main.o,$(OBJS))
 UNIT_SRCS = $(sort $(wildcard tests/unit/test_*.c))

@@ -46,6 +46,8 @@ struct run {
 	const struct engine_opts *opts;
 	json_t *rec;			/* the run record being built */
 	char run_id[96];
+	time_t started;			/* clock_now() at the start */
+	char *config_commit;		/* tracked-config snapshot, or NULL */
 	bool in_window;			/* occ is the open occurrence */
 	struct window_occ occ;
 	const char *window;		/* its name */
@@ -199,6 +201,8 @@ static bool run_step(struct run *r, const struct config_step *st, json_t *e)
 	for (;;) {
 		struct step_ctx ctx = {
 			.cfg = r->cfg, .job = r->job, .step = st,
+			.run_id = r->run_id, .run_started = r->started,
+			.config_commit = r->config_commit,
 			.kill_grace_ms = r->cfg->settings.kill_grace_ms,
 			.on_output = on_output, .on_start = on_start,
 			.arg = r,
@@ -299,6 +303,7 @@ static int plan_job(struct run *r)
 	for (size_t i = 0; i < job->nsteps; i++) {
 		const struct config_step *st = &job->steps[i];
 		struct step_ctx ctx = { .cfg = r->cfg, .job = job, .step = st,
+					.run_started = clock_now(),
 					.timeout_ms = st->timeout_ms };
 		struct step_plan plan = { 0 };
 		char tmo[32];
@@ -342,6 +347,7 @@ static void make_run_id(struct run *r)
 	struct tm tm;
 	time_t now = clock_now();
 
+	r->started = now;
 	gmtime_r(&now, &tm);
 	snprintf(r->run_id, sizeof(r->run_id),
 		 "%04d%02d%02dT%02d%02d%02dZ-%s-%04x", tm.tm_year + 1900,

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "util/strv.h"
 
@@ -23,6 +24,13 @@ struct step_ctx {
 	const struct config *cfg;
 	const struct config_job *job;
 	const struct config_step *step;
+	const char *run_id;		/* NULL in a dry run */
+	time_t run_started;		/* when the run began (clock_now) */
+	/*
+	 * The job's tracked-config snapshot commit (hex) for this run, or
+	 * NULL when the job tracks no config (filled by the rollback code).
+	 */
+	const char *config_commit;
 	/*
 	 * The time this attempt may take: the step's timeout, shortened to
 	 * the window's end unless the step may overrun.
