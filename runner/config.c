@@ -546,6 +546,7 @@ static void load_tracked(struct confmap_file *ld, struct confmap *jm,
 	confmap_init(&m, ld, n, "tracked_config");
 	t->stable_ref = xstrdup(CONFIG_DEFAULT_STABLE_REF);
 	t->apply_timeout_ms = 5LL * 60 * 1000;
+	t->keep_runs = 52;
 	/* Declared: rollback steps are judged against it even if it has
 	 * problems of its own, which are reported here. */
 	job->has_tracked = true;
@@ -558,6 +559,7 @@ static void load_tracked(struct confmap_file *ld, struct confmap *jm,
 			      t->stable_ref);
 	confmap_argv(&m, "apply", 0, &t->apply);
 	confmap_duration(&m, "apply_timeout", 0, 1000, &t->apply_timeout_ms);
+	confmap_int(&m, "keep_runs", 0, 1, 1000000, &t->keep_runs);
 	if (confmap_finish(&m) < 0)
 		jm->errors++;
 }

@@ -88,6 +88,7 @@ struct config_tracked {
 	char *stable_ref;
 	struct strv apply;		/* argv run after a rollback */
 	int64_t apply_timeout_ms;
+	long keep_runs;			/* run snapshot refs kept */
 };
 
 struct config_job {

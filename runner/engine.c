@@ -24,6 +24,7 @@
 #include "log.h"
 #include "proc.h"
 #include "record.h"
+#include "rollback.h"
 #include "report.h"
 #include "steps/step.h"
 #include "util/error.h"
@@ -288,6 +289,10 @@ static int plan_job(struct run *r)
 	}
 	printf("\npre-checks (read-only, they run now):\n");
 	ok = checks_run_list(r->cfg, &job->prechecks, &pre, NULL);
+	if (job->has_tracked) {
+		printf("\n");
+		ok = tracked_plan(job, stdout) && ok;
+	}
 	for (size_t i = 0; i < json_array_size(pre); i++) {
 		json_t *c = json_array_get(pre, i);
 
@@ -423,14 +428,78 @@ static int finish(struct run *r, const char *status, int64_t start)
 	return rc;
 }
 
+/* The name of the first failed check in a list of results. */
+static const char *first_failed(const json_t *checks)
+{
+	size_t i;
+	json_t *c;
+
+	json_array_foreach(checks, i, c)
+		if (!json_is_true(json_object_get(c, "passed")))
+			return json_string_value(json_object_get(c, "name"));
+	return "?";
+}
+
+/* Whether every step ended ok (none deferred, skipped or failed). */
+static bool all_steps_ok(const json_t *rec)
+{
+	size_t i;
+	json_t *s;
+
+	json_array_foreach(json_object_get(rec, "steps"), i, s)
+		if (strcmp(json_string_value(json_object_get(s, "status")),
+			   "ok") != 0)
+			return false;
+	return true;
+}
+
+/*
+ * Restores last-stable, runs apply, validates again. The intent is in the
+ * journal before the first file changes, so a crash mid-way is finished
+ * by the next upkeep. Returns the run's status.
+ */
+static const char *roll_back(struct run *r, struct tracked *tr,
+			     const char *why)
+{
+	json_t *rb = json_pack("{s:b, s:s, s:s}", "requested", 1, "reason",
+			       why, "phase", "restoring");
+	json_t *checks;
+	bool ok;
+
+	json_object_set_new(r->rec, "rollback", rb);
+	log_msg(LOG_WARN, NULL, "rolling back the tracked config: %s", why);
+	if (tracked_target(tr, rb) < 0) {
+		json_object_set_new(rb, "error", json_string(error_last()));
+		json_object_set_new(rb, "phase", json_string("failed"));
+		log_msg(LOG_ERROR, NULL, "rollback impossible: %s", error_last());
+		return "rollback-failed";
+	}
+	journal(r);
+	r->step = "rollback";
+	ok = tracked_restore(tr, r->cfg, r->job, why, clock_now(), rb) == 0;
+	r->step = NULL;
+	json_object_set_new(rb, "phase", json_string(ok ? "restored" :
+						     "failed"));
+	journal(r);
+	if (!ok) {
+		log_msg(LOG_ERROR, NULL, "rollback failed: %s", error_last());
+		return "rollback-failed";
+	}
+	ok = checks_run_list(r->cfg, &r->job->validate, &checks, log_check);
+	json_object_set_new(rb, "validation", checks);
+	return ok ? "rolled-back" : "rollback-failed";
+}
+
 static int execute(struct run *r)
 {
 	const struct config_job *job = r->job;
 	int64_t start = clock_mono_ms();
 	json_t *checks, *steps = json_array();
-	bool ok = true, rollback = false, stopped = false;
+	bool ok = true, rollback = false, stopped = false, pre_ok, all_ok;
 	const char *status;
 	size_t nfailed = 0;
+	struct tracked tr = { 0 };
+	char why[300] = "";
 
 	r->rec = new_record(r);
 	log_context(r->cfg, r->run_id, job->name);
@@ -442,7 +511,22 @@ static int execute(struct run *r)
 			"(--ignore-window)", r->run_id);
 	journal(r);
 
-	if (!checks_run_list(r->cfg, &job->prechecks, &checks, log_check)) {
+	pre_ok = checks_run_list(r->cfg, &job->prechecks, &checks, log_check);
+	/* The tracked config is snapshotted before anything changes; a
+	 * config that cannot be tracked (or rolled back) stops the run like
+	 * a failed pre-check. */
+	if (pre_ok && job->has_tracked &&
+	    tracked_begin(&tr, job, r->run_id, r->started, r->rec) < 0) {
+		json_t *c = json_pack("{s:s, s:s, s:b, s:s}", "name",
+				      "tracked config", "kind", "git", "passed",
+				      0, "message", error_last());
+
+		log_check(c);
+		json_array_append_new(checks, c);
+		pre_ok = false;
+	}
+	if (!pre_ok) {
+		tracked_end(&tr);
 		json_object_set_new(r->rec, "prechecks", checks);
 		for (size_t i = 0; i < job->nsteps; i++)
 			json_array_append_new(steps, json_pack(
@@ -455,6 +539,7 @@ static int execute(struct run *r)
 		return UPKEEP_EXIT_NOTHING;
 	}
 	json_object_set_new(r->rec, "prechecks", checks);
+	r->config_commit = tr.open ? tr.snap.config : NULL;
 	json_object_set(r->rec, "steps", steps);
 
 	for (size_t i = 0; i < job->nsteps; i++) {
@@ -491,6 +576,7 @@ static int execute(struct run *r)
 		if (st->on_failure == CONFIG_ON_FAILURE_ABORT) {
 			ok = false;
 		} else if (st->on_failure == CONFIG_ON_FAILURE_ROLLBACK) {
+			snprintf(why, sizeof(why), "step '%s' failed", st->name);
 			rollback = true;
 			ok = false;
 		}
@@ -501,18 +587,25 @@ static int execute(struct run *r)
 	/* Validation runs after a failure too: it tells what state the
 	 * system is in, which the report and a rollback need. */
 	if (!checks_run_list(r->cfg, &job->validate, &checks, log_check)) {
+		if (!rollback)
+			snprintf(why, sizeof(why), "validation failed (%s)",
+				 first_failed(checks));
 		rollback = true;
 		nfailed++;
 	}
 	json_object_set_new(r->rec, "validation", checks);
-	if (rollback)
-		/* The rollback issue restores the tracked config here. */
-		json_object_set_new(r->rec, "rollback", json_pack(
-			"{s:b, s:s}", "requested", 1, "note", job->has_tracked ?
-			"rollback requested; restoring the tracked config is "
-			"not in this version yet" : "rollback requested, no "
-			"tracked config"));
+	all_ok = !nfailed && !stopped && all_steps_ok(r->rec);
 	status = stopped ? "interrupted" : nfailed ? "failed" : "succeeded";
+	if (rollback && tr.open)
+		status = roll_back(r, &tr, why);
+	else if (rollback)
+		json_object_set_new(r->rec, "rollback", json_pack(
+			"{s:b, s:s, s:s}", "requested", 1, "reason", why,
+			"note", "rollback requested, no tracked config"));
+	else if (all_ok && tr.open)
+		tracked_promote(&tr, job, r->rec);
+	tracked_end(&tr);
+	r->config_commit = NULL;
 	if (finish(r, status, start) < 0)
 		return UPKEEP_EXIT_FAILED;
 	return nfailed || stopped ? UPKEEP_EXIT_FAILED : UPKEEP_EXIT_OK;
@@ -797,6 +890,7 @@ int engine_recover(const struct config *cfg)
 		in_flight = json_object_get(rec, "in_flight");
 		if (in_flight)
 			kill_leftovers(in_flight);
+		tracked_recover(cfg, rec);
 		steps = json_object_get(rec, "steps");
 		json_array_foreach(steps, i, s) {
 			const char *st = json_string_value(json_object_get(s,

@@ -1,0 +1,75 @@
+/*
+ * What a run does with its job's tracked config (stable.c does the git):
+ * snapshot it at the start, promote it after a good run, restore
+ * last-stable and run `apply` when the run asks for rollback, and finish a
+ * rollback that a crash interrupted. Everything it does is recorded in the
+ * run record: "tracked_config" and "rollback" (docs/run-record.md).
+ */
+#ifndef UPKEEP_ROLLBACK_H
+#define UPKEEP_ROLLBACK_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "stable.h"
+
+struct config;
+struct config_job;
+
+struct tracked {
+	struct stable s;
+	bool open;
+	struct stable_snap snap;
+	char ref[256];		/* refs/upkeep/runs/<run-id> */
+};
+
+/*
+ * Opens the job's tracked config and snapshots it; sets rec's
+ * "tracked_config". -1 (error_set) when the config cannot be tracked: the
+ * run must not change anything then.
+ */
+int tracked_begin(struct tracked *tr, const struct config_job *job,
+		  const char *run_id, time_t when, json_t *rec);
+
+/* Moves last-stable to the run's config commit and prunes old run refs;
+ * records "promoted" (or the error) under rec's "tracked_config". */
+void tracked_promote(struct tracked *tr, const struct config_job *job,
+		     json_t *rec);
+
+/*
+ * Chooses the rollback target (last-stable, or on a first run the run's
+ * own start snapshot) into rb ("target", "target_is") before anything is
+ * touched, so the journal can hold the intent. -1 (error_set) when
+ * last-stable is unusable.
+ */
+int tracked_target(struct tracked *tr, json_t *rb);
+
+/*
+ * Restores the work tree to rb's target as a commit on the current branch
+ * and runs the job's apply argv; fills rb ("from", "commit", "files",
+ * "apply"). Returns 0 when both worked, else -1 with rb's "error" set.
+ */
+int tracked_restore(struct tracked *tr, const struct config *cfg,
+		    const struct config_job *job, const char *why, time_t when,
+		    json_t *rb);
+
+void tracked_end(struct tracked *tr);
+
+/*
+ * For a dry run: prints what the run would do with the job's tracked
+ * config (reading only). Returns false when it could not be used (a real
+ * run would stop before any step).
+ */
+bool tracked_plan(const struct config_job *job, FILE *out);
+
+/*
+ * For recovery: when rec (a journal) died during a rollback, restores and
+ * applies again so the work tree is never left half-restored. Returns 1
+ * when it finished one, 0 when there was none, -1 when it failed (said on
+ * stderr and in the record).
+ */
+int tracked_recover(const struct config *cfg, json_t *rec);
+
+#endif
