@@ -21,6 +21,8 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_next_entry,
 	&cmd_report_entry,
 	&cmd_history_entry,
+	&cmd_status_entry,
+	&cmd_rollback_entry,
 	&cmd_check_entry,
 	&cmd_help_entry,
 	NULL,
@@ -110,7 +112,7 @@ void cmd_print_usage(FILE *out)
 		"\n"
 		"Commands:\n");
 	for (size_t i = 0; cmd_table[i]; i++)
-		fprintf(out, "  %-8s %s\n", cmd_table[i]->name,
+		fprintf(out, "  %-9s %s\n", cmd_table[i]->name,
 			cmd_table[i]->summary);
 	fprintf(out,
 		"\n"

@@ -80,14 +80,14 @@ static void journal(struct run *r)
 static int find_window(struct run *r)
 {
 	const struct config_job *job = r->job;
-	time_t now = clock_now(), best = 0;
-	const char *best_name = NULL;
+	time_t now = clock_now();
 	char when[64], in[32];
+	const struct config_window *next;
+	struct window_occ occ;
 
 	for (size_t i = 0; i < job->windows.n; i++) {
 		const struct config_window *w =
 			config_window_find(r->cfg, job->windows.v[i]);
-		struct window_occ occ;
 
 		if (w && window_open_at(w, now, &occ)) {
 			r->in_window = true;
@@ -95,25 +95,20 @@ static int find_window(struct run *r)
 			r->window = w->name;
 			return 0;
 		}
-		if (w && window_next(w, now, &occ) == 0 &&
-		    (!best_name || occ.start < best)) {
-			best = occ.start;
-			best_name = w->name;
-		}
 	}
 	if (r->opts->ignore_window || r->opts->dry_run)
 		return 0;
-	if (!best_name) {
+	next = engine_next_window(r->cfg, job, now, &occ);
+	if (!next) {
 		fprintf(stderr, "upkeep: job '%s' has no window that opens "
 			"again; use --ignore-window to run it now\n", job->name);
 		return UPKEEP_EXIT_NOTHING;
 	}
-	timefmt_local(best, config_window_find(r->cfg, best_name)->timezone,
-		      when, sizeof(when));
-	timefmt_span(best - now, in, sizeof(in));
+	timefmt_local(occ.start, next->timezone, when, sizeof(when));
+	timefmt_span(occ.start - now, in, sizeof(in));
 	fprintf(stderr, "upkeep: job '%s' runs in window '%s'; next opening "
 		"%s (in %s); use --ignore-window to run outside it\n",
-		job->name, best_name, when, in);
+		job->name, next->name, when, in);
 	return UPKEEP_EXIT_NOTHING;
 }
 
@@ -384,21 +379,33 @@ static json_t *new_record(struct run *r)
 	return rec;
 }
 
-static void next_window(struct run *r)
+const struct config_window *engine_next_window(const struct config *cfg,
+					       const struct config_job *job,
+					       time_t after,
+					       struct window_occ *occ)
 {
 	const struct config_window *best = NULL;
-	struct window_occ occ, best_occ = { 0 };
+	struct window_occ o;
 
-	for (size_t i = 0; i < r->job->windows.n; i++) {
+	for (size_t i = 0; i < job->windows.n; i++) {
 		const struct config_window *w =
-			config_window_find(r->cfg, r->job->windows.v[i]);
+			config_window_find(cfg, job->windows.v[i]);
 
-		if (w && window_next(w, clock_now(), &occ) == 0 &&
-		    (!best || occ.start < best_occ.start)) {
+		if (w && window_next(w, after, &o) == 0 &&
+		    (!best || o.start < occ->start)) {
 			best = w;
-			best_occ = occ;
+			*occ = o;
 		}
 	}
+	return best;
+}
+
+static void next_window(struct run *r)
+{
+	struct window_occ best_occ;
+	const struct config_window *best = engine_next_window(r->cfg, r->job,
+		clock_now(), &best_occ);
+
 	if (best)
 		json_object_set_new(r->rec, "next_window", json_pack(
 			"{s:s, s:o, s:o}", "name", best->name, "start",
@@ -459,7 +466,7 @@ static bool all_steps_ok(const json_t *rec)
  * by the next upkeep. Returns the run's status.
  */
 static const char *roll_back(struct run *r, struct tracked *tr,
-			     const char *why)
+			     const char *why, const char *to)
 {
 	json_t *rb = json_pack("{s:b, s:s, s:s}", "requested", 1, "reason",
 			       why, "phase", "restoring");
@@ -468,7 +475,7 @@ static const char *roll_back(struct run *r, struct tracked *tr,
 
 	json_object_set_new(r->rec, "rollback", rb);
 	log_msg(LOG_WARN, NULL, "rolling back the tracked config: %s", why);
-	if (tracked_target(tr, rb) < 0) {
+	if (tracked_target(tr, to, rb) < 0) {
 		json_object_set_new(rb, "error", json_string(error_last()));
 		json_object_set_new(rb, "phase", json_string("failed"));
 		log_msg(LOG_ERROR, NULL, "rollback impossible: %s", error_last());
@@ -597,7 +604,7 @@ static int execute(struct run *r)
 	all_ok = !nfailed && !stopped && all_steps_ok(r->rec);
 	status = stopped ? "interrupted" : nfailed ? "failed" : "succeeded";
 	if (rollback && tr.open)
-		status = roll_back(r, &tr, why);
+		status = roll_back(r, &tr, why, NULL);
 	else if (rollback)
 		json_object_set_new(r->rec, "rollback", json_pack(
 			"{s:b, s:s, s:s}", "requested", 1, "reason", why,
@@ -630,6 +637,73 @@ int engine_run(const struct config *cfg, const struct config_job *job,
 	}
 	engine_recover(cfg);
 	rc = execute(&r);
+	json_decref(r.rec);
+	lock_release(fd);
+	return rc;
+}
+
+int engine_rollback(const struct config *cfg, const struct config_job *job,
+		    const struct engine_opts *opts, const char *to)
+{
+	struct run r = { .cfg = cfg, .job = job, .opts = opts };
+	struct tracked tr = { 0 };
+	int64_t start = clock_mono_ms();
+	const char *status;
+	char why[300];
+	int fd, rc;
+
+	if (!job->has_tracked) {
+		fprintf(stderr, "upkeep: job '%s' has no tracked_config; there "
+			"is nothing to roll back\n", job->name);
+		return UPKEEP_EXIT_USAGE;
+	}
+	to = to ? to : job->tracked.stable_ref;
+	if (!opts->dry_run) {
+		/* Nowhere to go is a usage problem, not a run to record. */
+		struct stable s;
+		stable_id id;
+		int bad = stable_open(&job->tracked, &s) < 0 ||
+			  stable_resolve(&s, to, id) < 0;
+
+		if (s.repo)
+			stable_close(&s);
+		if (bad) {
+			fprintf(stderr, "upkeep: %s\n", error_last());
+			return UPKEEP_EXIT_FAILED;
+		}
+	}
+	if (opts->dry_run) {
+		if (!tracked_preview(job, to, stdout)) {
+			fprintf(stderr, "upkeep: %s\n", error_last());
+			return UPKEEP_EXIT_FAILED;
+		}
+		return UPKEEP_EXIT_OK;
+	}
+	make_run_id(&r);
+	fd = lock_take(cfg, job->name, r.run_id, opts->wait);
+	if (fd < 0) {
+		fprintf(stderr, "upkeep: %s\n", error_last());
+		return fd == -2 ? UPKEEP_EXIT_NOTHING : UPKEEP_EXIT_FAILED;
+	}
+	engine_recover(cfg);
+	r.rec = new_record(&r);
+	json_object_set_new(r.rec, "trigger", json_string("manual rollback"));
+	json_object_set_new(r.rec, "steps", json_array());
+	log_context(cfg, r.run_id, job->name);
+	journal(&r);
+	snprintf(why, sizeof(why), "a manual rollback to %s", to);
+	if (tracked_begin(&tr, job, r.run_id, r.started, r.rec) < 0) {
+		log_msg(LOG_ERROR, NULL, "%s", error_last());
+		json_object_set_new(r.rec, "rollback", json_pack(
+			"{s:b, s:s, s:s, s:s}", "requested", 1, "reason", why,
+			"phase", "failed", "error", error_last()));
+		status = "rollback-failed";
+	} else {
+		status = roll_back(&r, &tr, why, to);
+	}
+	tracked_end(&tr);
+	rc = finish(&r, status, start) == 0 && !strcmp(status, "rolled-back") ?
+	     UPKEEP_EXIT_OK : UPKEEP_EXIT_FAILED;
 	json_decref(r.rec);
 	lock_release(fd);
 	return rc;

@@ -11,8 +11,13 @@
 #include <signal.h>
 #include <stdbool.h>
 
+#include <time.h>
+
+#include "window.h"
+
 struct config;
 struct config_job;
+struct config_window;
 
 struct engine_opts {
 	bool dry_run;		/* plan: change nothing, write nothing */
@@ -34,6 +39,25 @@ extern volatile sig_atomic_t engine_stop;
  */
 int engine_run(const struct config *cfg, const struct config_job *job,
 	       const struct engine_opts *opts);
+
+/*
+ * The job's window that opens first strictly after `after`, with that
+ * occurrence in *occ; NULL when none of its windows opens again.
+ */
+const struct config_window *engine_next_window(const struct config *cfg,
+					       const struct config_job *job,
+					       time_t after,
+					       struct window_occ *occ);
+
+/*
+ * `upkeep rollback JOB [--to REF]`: restores the job's tracked config to
+ * REF (default: last-stable) under the host lock, runs apply and the
+ * job's validation, and records it as a run (status rolled-back or
+ * rollback-failed). With opts->dry_run lists the files it would restore,
+ * changing nothing. Returns the exit code.
+ */
+int engine_rollback(const struct config *cfg, const struct config_job *job,
+		    const struct engine_opts *opts, const char *to);
 
 /*
  * `run --due`: runs, one after another, every job whose window is open now

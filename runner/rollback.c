@@ -69,17 +69,20 @@ void tracked_promote(struct tracked *tr, const struct config_job *job,
 		json_object_set_new(tc, "run_refs_pruned", json_integer(pruned));
 }
 
-int tracked_target(struct tracked *tr, json_t *rb)
+int tracked_target(struct tracked *tr, const char *to, json_t *rb)
 {
-	stable_id stable;
-	int have = stable_current(&tr->s, stable);
+	stable_id target;
+	int have = 0;
 
-	if (have < 0)
+	if (to ? stable_resolve(&tr->s, to, target) < 0 :
+	    (have = stable_current(&tr->s, target)) < 0)
 		return -1;
-	json_object_set_new(rb, "target", json_string(have ? stable :
+	json_object_set_new(rb, "target", json_string(to || have ? target :
 						      tr->snap.commit));
-	json_object_set_new(rb, "target_is", json_string(have ? "last-stable" :
-		"the run's start snapshot (no last-stable yet)"));
+	json_object_set_new(rb, "target_is", to ? json_string(strcmp(to,
+		tr->s.t->stable_ref) ? to : "last-stable") :
+		json_string(have ? "last-stable" : "the run's start snapshot "
+			    "(no last-stable yet)"));
 	json_object_set_new(rb, "repo", json_string(tr->s.t->repo));
 	json_object_set_new(rb, "from", json_string(tr->snap.head));
 	return 0;
@@ -177,6 +180,56 @@ void tracked_end(struct tracked *tr)
 	tr->open = false;
 }
 
+/* "  restored   conf/app.yaml" lines, at most max of them. */
+static void print_files(FILE *out, const json_t *files, size_t max)
+{
+	size_t i;
+	json_t *f;
+
+	json_array_foreach(files, i, f) {
+		if (i == max) {
+			fprintf(out, "  … and %zu more\n",
+				json_array_size(files) - max);
+			break;
+		}
+		fprintf(out, "  %-10s %s\n", json_string_value(json_object_get(
+			f, "change")), json_string_value(json_object_get(f,
+			"path")));
+	}
+}
+
+bool tracked_preview(const struct config_job *job, const char *to, FILE *out)
+{
+	struct stable s;
+	stable_id target;
+	json_t *files = NULL;
+	char sh[8];
+
+	if (stable_open(&job->tracked, &s) < 0)
+		return false;
+	if (stable_resolve(&s, to, target) < 0 ||
+	    stable_changes(&s, target, &files) < 0) {
+		stable_close(&s);
+		return false;
+	}
+	fprintf(out, "rollback of %s to %s (%s) would change %zu file%s:\n",
+		job->tracked.repo, stable_short(target, sh), to,
+		json_array_size(files), json_array_size(files) == 1 ? "" : "s");
+	print_files(out, files, (size_t)-1);
+	if (job->tracked.apply.n) {
+		char *cmd = strv_join(&job->tracked.apply, " ");
+
+		fprintf(out, "then apply would run: %s\n", cmd);
+		free(cmd);
+	}
+	fprintf(out, "then the job's %zu validation check%s\nnothing was "
+		"changed (dry run)\n", job->validate.n,
+		job->validate.n == 1 ? "" : "s");
+	json_decref(files);
+	stable_close(&s);
+	return true;
+}
+
 bool tracked_plan(const struct config_job *job, FILE *out)
 {
 	struct stable s;
@@ -185,8 +238,6 @@ bool tracked_plan(const struct config_job *job, FILE *out)
 	json_t *files = NULL;
 	char a[8], b[8];
 	int have;
-	size_t i;
-	json_t *f;
 
 	if (stable_open(&job->tracked, &s) < 0) {
 		fprintf(out, "tracked config: cannot be used: %s\n(a real run "
@@ -221,16 +272,7 @@ bool tracked_plan(const struct config_job *job, FILE *out)
 	else
 		fprintf(out, "no last-stable yet (a rollback would return to "
 			"the run's start snapshot)\n");
-	json_array_foreach(files, i, f) {
-		if (i == 20) {
-			fprintf(out, "  … and %zu more\n",
-				json_array_size(files) - 20);
-			break;
-		}
-		fprintf(out, "  %-10s %s\n", json_string_value(json_object_get(
-			f, "change")), json_string_value(json_object_get(f,
-			"path")));
-	}
+	print_files(out, files, 20);
 	fprintf(out, "  a run snapshots it first; if every step and check "
 		"passes, last-stable moves to it;\n  if a step asks for "
 		"rollback or validation fails, the files return to %s\n",

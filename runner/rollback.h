@@ -39,12 +39,12 @@ void tracked_promote(struct tracked *tr, const struct config_job *job,
 		     json_t *rec);
 
 /*
- * Chooses the rollback target (last-stable, or on a first run the run's
- * own start snapshot) into rb ("target", "target_is") before anything is
+ * Chooses the rollback target (to when not NULL, else last-stable, or on
+ * a first run the run's own start snapshot) into rb ("target", "target_is") before anything is
  * touched, so the journal can hold the intent. -1 (error_set) when
  * last-stable is unusable.
  */
-int tracked_target(struct tracked *tr, json_t *rb);
+int tracked_target(struct tracked *tr, const char *to, json_t *rb);
 
 /*
  * Restores the work tree to rb's target as a commit on the current branch
@@ -63,6 +63,13 @@ void tracked_end(struct tracked *tr);
  * run would stop before any step).
  */
 bool tracked_plan(const struct config_job *job, FILE *out);
+
+/*
+ * For `upkeep rollback --dry-run`: prints the files a rollback to `to`
+ * (a ref, commit…) would change, reading only. false (error_set) when
+ * it cannot tell.
+ */
+bool tracked_preview(const struct config_job *job, const char *to, FILE *out);
 
 /*
  * For recovery: when rec (a journal) died during a rollback, restores and

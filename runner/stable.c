@@ -268,9 +268,15 @@ int stable_promote(struct stable *s, const char *commit, stable_id old)
 
 int stable_resolve(struct stable *s, const char *ref, stable_id id)
 {
-	git_object *obj;
+	git_object *obj = NULL;
 
-	if (git_revparse_single(&obj, s->repo, ref) < 0)
+	if (git_revparse_single(&obj, s->repo, ref) < 0 &&
+	    strcmp(ref, s->t->stable_ref) == 0)
+		return error_set("tracked config '%s' has no last-stable config "
+				 "yet (%s does not exist: no run has succeeded "
+				 "since it was tracked); name the commit to "
+				 "return to with --to REF", s->t->repo, ref);
+	if (!obj)
 		return error_set("tracked config '%s': no commit '%s' there "
 				 "(git log --oneline shows what there is)",
 				 s->t->repo, ref);
@@ -374,6 +380,17 @@ out:
 	git_tree_free(tree);
 	git_commit_free(c);
 	return rc;
+}
+
+int stable_compare(struct stable *s, const char *from, const char *to,
+		   json_t **files)
+{
+	git_oid a, b;
+
+	*files = NULL;
+	if (target_tree(s, from, &a) < 0 || target_tree(s, to, &b) < 0)
+		return -1;
+	return tree_changes(s, &a, &b, files);
 }
 
 /* A test-only pause inside the checkout, to kill upkeep mid-rollback. */

@@ -69,6 +69,10 @@ int stable_resolve(struct stable *s, const char *ref, stable_id id);
  */
 int stable_changes(struct stable *s, const char *target, json_t **files);
 
+/* The same between two commits: what going from `from` to `to` changes. */
+int stable_compare(struct stable *s, const char *from, const char *to,
+		   json_t **files);
+
 /*
  * Restores the work tree to target's tree: changed files restored, added
  * ones removed, ignored files and .git untouched, modes and symlinks too.

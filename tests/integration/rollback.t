@@ -199,6 +199,44 @@ is "$(G for-each-ref refs/upkeep/runs | wc -l)" 2 "keep_runs: 2 leaves the 2 new
 ok "the last-stable commit is still there" G cat-file -e "$(G rev-parse refs/upkeep/last-stable)^{commit}"
 job
 
+# ---- upkeep status and upkeep rollback by hand --------------------------------
+stable=$(G rev-parse refs/upkeep/last-stable)
+printf 'healthy=yes\n# by hand\n' >"$app/app.conf"
+G commit -qam "by hand"
+handmade=$(G rev-parse HEAD)
+printf 'dirty\n' >"$app/conf.d/dirty.conf"
+run U --now '2026-11-22 03:20' status
+is "$rc" 0 "status exits 0" || diag "$err"
+like "$out" "HEAD +${handmade:0:7}" "status shows HEAD"
+like "$out" "last-stable +${stable:0:7}" "status shows last-stable"
+like "$out" "differ from it +1 file"$'\n'" +app.conf" "status lists the file that differs from last-stable"
+like "$out" "uncommitted +1 file"$'\n'" +conf.d/dirty.conf" "status lists the uncommitted file"
+is "$(U status --json | "$PY" -c 'import json,sys; j=json.load(sys.stdin)[0]; print(j["tracked_config"]["last_stable"], j["last_run"]["status"])')" "$stable succeeded" "status --json"
+run U --now '2026-11-22 03:20' rollback deploy --dry-run
+is "$rc" 0 "rollback --dry-run exits 0" || diag "$err"
+like "$out" "would change 2 files:"$'\n'" +restored +app.conf"$'\n'" +removed +conf.d/dirty.conf" "the dry run lists what would change"
+is "$(G rev-parse HEAD)" "$handmade" "the dry run moved nothing"
+ok "the dry run removed nothing" test -e "$app/conf.d/dirty.conf"
+rm -f "$tmp/applied"
+run U --now '2026-11-22 03:21' rollback deploy
+is "$rc" 0 "rollback by hand exits 0" || diag "$out$err"
+is "$(G rev-parse 'HEAD^{tree}')" "$(G rev-parse "$stable^{tree}")" "by hand: the tree is last-stable's"
+is "$(G status --porcelain)" "" "by hand: the work tree is clean"
+is "$(field 'r["status"], r["trigger"]')" "('rolled-back', 'manual rollback')" "by hand: recorded as a manual rollback"
+is "$(cat "$tmp/applied")" "applied" "by hand: apply ran"
+run U --now '2026-11-22 03:22' rollback deploy --to "$handmade"
+is "$(G rev-parse 'HEAD^{tree}')" "$(G rev-parse "$handmade^{tree}")" "--to COMMIT: the tree is that commit's"
+like "$(G log -1 --format=%s)" "after run .*: a manual rollback to $handmade" "--to: the commit says why"
+run U rollback deploy --to no-such-ref --dry-run
+is "$rc" 1 "--to a missing ref fails"
+like "$err" "no commit 'no-such-ref' there" "... and says so"
+G update-ref -d refs/upkeep/last-stable
+run U --now '2026-11-22 03:23' rollback deploy
+is "$rc" 1 "no last-stable and no --to: exit 1"
+like "$err" "has no last-stable config yet .*--to REF" "... says to name a commit"
+is "$(field 'r["started"]')" "2026-11-22T03:22:00Z" "... and records no run"
+G update-ref refs/upkeep/last-stable "$stable"
+
 # ---- refusals ----------------------------------------------------------------
 refuse() { # NAME REPO-PATH PATTERN
 	sed -i "s|^  repo: .*|  repo: $2|" "$cfg/jobs/deploy.yaml"
