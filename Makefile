@@ -41,6 +41,7 @@ OBJS      = $(SRCS:%.c=$(BUILD)/%.o)
 LIB_OBJS  = $(filter-out $(BUILD)/runner/main.o,$(OBJS))
 UNIT_SRCS = $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+BENCH_BINS = $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 
 .PHONY: all deps check test unit integration demo bench install clean \
 	pkgcheck
@@ -70,6 +71,12 @@ $(BUILD)/%.o: %.c | pkgcheck
 	@mkdir -p $(dir $@)
 	$(say) "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+# Small programs that drive one part alone, for bench/*.sh.
+$(BUILD)/bench/%: bench/%.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(say) "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJS) $(ALL_LDFLAGS) $(PKG_LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
@@ -107,7 +114,7 @@ demo: deps
 
 bench:
 	@scripts/deps.sh bench
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(BENCH_BINS)
 	@bench/run.sh $(BUILD)/upkeep
 
 install: all

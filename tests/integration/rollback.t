@@ -85,6 +85,7 @@ is "$(index_sum)" "$idx" "the index file is untouched"
 printf 'healthy=yes\n# tuned\n' >"$app/app.conf"
 printf 'new\n' >"$app/conf.d/new.conf"
 printf 'SECRET=2\n' >"$app/.env"
+rm "$app/conf.d/deep/d.conf"
 before_status=$(G status --porcelain)
 idx=$(index_sum)
 run U --now '2026-11-22 02:10' run deploy
@@ -94,12 +95,15 @@ snap=$(G rev-parse "refs/upkeep/runs/$run2")
 is "$(G show "$snap:conf.d/new.conf")" "new" "the untracked file is in the snapshot"
 is "$(G show "$snap:app.conf" | tail -1)" "# tuned" "the uncommitted edit is in the snapshot"
 fails "the ignored .env is not in the snapshot" G cat-file -e "$snap:.env"
+fails "the uncommitted deletion is in the snapshot" G cat-file -e "$snap:conf.d/deep/d.conf"
 is "$(G rev-parse refs/upkeep/last-stable)" "$snap" "last-stable = the snapshot commit (the tree was dirty)"
 is "$(G status --porcelain)" "$before_status" "the work tree's changes are left as they were"
 is "$(index_sum)" "$idx" "the index file is untouched"
 is "$(G rev-parse HEAD)" "$first" "HEAD did not move"
 G add -A && G commit -qm "tuning"
 stable=$snap
+git -C "$app" checkout -q "$first" -- conf.d/deep/d.conf && G add -A && G commit -qm "d.conf back" && G update-ref refs/upkeep/last-stable HEAD
+stable=$(G rev-parse HEAD)
 
 # ---- a breaking change: validation fails, rollback restores --------------
 printf 'healthy=no\n' >"$app/app.conf"
