@@ -64,10 +64,18 @@ static json_t *jtime(time_t t)
 	return json_string(buf);
 }
 
+/* The run's state to the journal; durable unless it only matters while
+ * the machine stays up (the pid of the step in flight). */
+static void journal_write(struct run *r, bool durable)
+{
+	if (!r->opts->dry_run &&
+	    record_journal_write(r->cfg, r->rec, durable) < 0)
+		log_msg(LOG_WARN, NULL, "%s", error_last());
+}
+
 static void journal(struct run *r)
 {
-	if (!r->opts->dry_run && record_journal_write(r->cfg, r->rec) < 0)
-		log_msg(LOG_WARN, NULL, "%s", error_last());
+	journal_write(r, true);
 }
 
 /* ---- the window ---------------------------------------------------------- */
@@ -173,7 +181,7 @@ static void on_start(void *arg, int pid)
 	json_object_set_new(r->rec, "in_flight", json_pack(
 		"{s:s, s:I, s:I}", "step", r->step, "pid", (json_int_t)pid,
 		"pid_start", (json_int_t)proc_start_ticks(pid)));
-	journal(r);
+	journal_write(r, false);
 }
 
 static const char *status_name(enum step_status s)
@@ -724,31 +732,20 @@ static bool same_occurrence(const json_t *rec, const char *job,
 /* Whether job has a record or a live journal for the occurrence at start. */
 static bool ran_in(const struct config *cfg, const char *job, time_t start)
 {
-	char when[32], *dir;
+	char when[32];
 	json_t *all, *rec;
 	bool found = false;
-	struct dirent *e;
 	size_t i;
-	DIR *d;
 
 	timefmt_rfc3339(start, when, sizeof(when));
 	all = record_list(cfg);
 	json_array_foreach(all, i, rec)
 		found = found || same_occurrence(rec, job, when);
 	json_decref(all);
-	dir = xasprintf("%s/journal", cfg->settings.state_dir);
-	d = opendir(dir);
-	while (!found && d && (e = readdir(d))) {
-		char *path = xasprintf("%s/%s", dir, e->d_name);
-
-		rec = e->d_name[0] != '.' ? json_load_file(path, 0, NULL) : NULL;
-		found = rec && same_occurrence(rec, job, when);
-		json_decref(rec);
-		free(path);
-	}
-	if (d)
-		closedir(d);
-	free(dir);
+	all = record_journal_list(cfg);
+	json_array_foreach(all, i, rec)
+		found = found || same_occurrence(rec, job, when);
+	json_decref(all);
 	return found;
 }
 
@@ -939,29 +936,14 @@ int engine_recover_if_idle(const struct config *cfg)
 
 int engine_recover(const struct config *cfg)
 {
-	char *dir = xasprintf("%s/journal", cfg->settings.state_dir);
-	DIR *d = opendir(dir);
-	struct dirent *e;
+	json_t *all = record_journal_list(cfg), *rec;
 	int closed = 0;
+	size_t k;
 
-	while (d && (e = readdir(d))) {
-		size_t l = strlen(e->d_name);
-		char *path;
-		json_t *rec, *in_flight, *steps, *s;
-		json_error_t jerr;
+	json_array_foreach(all, k, rec) {
+		json_t *in_flight = json_object_get(rec, "in_flight"), *steps, *s;
 		size_t i;
 
-		if (l < 6 || strcmp(e->d_name + l - 5, ".json") != 0)
-			continue;
-		path = xasprintf("%s/%s", dir, e->d_name);
-		rec = json_load_file(path, 0, &jerr);
-		if (!rec) {
-			fprintf(stderr, "upkeep: warning: cannot read the journal "
-				"'%s': %s; leaving it\n", path, jerr.text);
-			free(path);
-			continue;
-		}
-		in_flight = json_object_get(rec, "in_flight");
 		if (in_flight)
 			kill_leftovers(in_flight);
 		tracked_recover(cfg, rec);
@@ -982,8 +964,8 @@ int engine_recover(const struct config *cfg)
 			json_incref(json_object_get(in_flight, "step")) :
 			json_null());
 		json_object_set_new(rec, "finished", jtime(clock_now()));
-		if (record_save(cfg, rec) == 0 && report_save(cfg, rec) == 0) {
-			unlink(path);
+		if (record_save(cfg, rec) == 0 && report_save(cfg, rec) == 0 &&
+		    record_journal_remove(cfg, rec) == 0) {
 			closed++;
 			fprintf(stderr, "upkeep: closed run %s as interrupted "
 				"(it stopped%s%s)\n",
@@ -991,12 +973,13 @@ int engine_recover(const struct config *cfg)
 				in_flight ? " during step " : "",
 				in_flight ? json_string_value(json_object_get(
 					in_flight, "step")) : "");
+		} else {
+			fprintf(stderr, "upkeep: warning: cannot close run %s: "
+				"%s; its journal stays\n",
+				json_string_value(json_object_get(rec, "run_id")),
+				error_last());
 		}
-		json_decref(rec);
-		free(path);
 	}
-	if (d)
-		closedir(d);
-	free(dir);
+	json_decref(all);
 	return closed;
 }

@@ -46,10 +46,23 @@ static int make_parents(const char *path)
 	return rc;
 }
 
+/* fsync of the directory holding path: makes a new entry in it durable. */
+static void sync_dir(const char *path)
+{
+	char *dir = xstrdup(path);
+	int dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	free(dir);
+}
+
 int record_write_file(const char *path, const char *data, size_t len)
 {
-	char *tmp = xasprintf("%s.tmpXXXXXX", path), *dir;
-	int fd, dfd, err = 0;
+	char *tmp = xasprintf("%s.tmpXXXXXX", path);
+	int fd, err = 0;
 	size_t done = 0;
 
 	if (make_parents(path) < 0) {
@@ -86,13 +99,7 @@ int record_write_file(const char *path, const char *data, size_t len)
 	}
 	free(tmp);
 	/* The rename is durable only once the directory is on disk too. */
-	dir = xstrdup(path);
-	dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-	free(dir);
+	sync_dir(path);
 	return 0;
 }
 
@@ -139,9 +146,11 @@ static int save_json(const struct config *cfg, const json_t *rec,
 		     const char *path)
 {
 	json_t *safe = record_redact(cfg, rec);
-	char *text = json_dumps(safe, JSON_INDENT(2) | JSON_SORT_KEYS);
+	char *text;
 	int rc;
 
+	json_object_del(safe, "journal_seq");
+	text = json_dumps(safe, JSON_INDENT(2) | JSON_SORT_KEYS);
 	json_decref(safe);
 	if (!text)
 		return error_set("cannot encode the run record for '%s'", path);
@@ -159,29 +168,120 @@ int record_save(const struct config *cfg, const json_t *rec)
 	return rc;
 }
 
-static char *journal_path(const struct config *cfg, const json_t *rec)
+/*
+ * The journal is two files per run, <run-id>.0.json and <run-id>.1.json,
+ * overwritten in turn, each holding "journal_seq". A write never creates
+ * a file after the first two (a new inode and a rename are most of the
+ * cost of a small write), and a crash in the middle of one spoils only
+ * that one: readers take the newest complete file.
+ */
+static char *journal_path(const struct config *cfg, const char *run_id,
+			  int half)
 {
-	return xasprintf("%s/journal/%s.json", cfg->settings.state_dir,
-			 json_string_value(json_object_get(rec, "run_id")));
+	return xasprintf("%s/journal/%s.%d.json", cfg->settings.state_dir,
+			 run_id, half);
 }
 
-int record_journal_write(const struct config *cfg, const json_t *rec)
+int record_journal_write(const struct config *cfg, json_t *rec, bool durable)
 {
-	char *path = journal_path(cfg, rec);
-	int rc = save_json(cfg, rec, path);
+	const char *id = json_string_value(json_object_get(rec, "run_id"));
+	json_int_t seq = json_integer_value(json_object_get(rec,
+					    "journal_seq")) + 1;
+	char *path, *text;
+	json_t *safe;
+	int fd, err = 0;
+	size_t len, done = 0;
 
+	json_object_set_new(rec, "journal_seq", json_integer(seq));
+	path = journal_path(cfg, id, (int)(seq % 2));
+	safe = record_redact(cfg, rec);
+	text = json_dumps(safe, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(safe);
+	if (seq <= 2 && make_parents(path) < 0) {
+		free(text);
+		free(path);
+		return -1;
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || !text)
+		err = fd < 0 ? errno : ENOMEM;
+	for (len = text ? strlen(text) : 0; !err && done < len;) {
+		ssize_t n = write(fd, text + done, len - done);
+
+		if (n < 0 && errno != EINTR)
+			err = errno;
+		else if (n > 0)
+			done += (size_t)n;
+	}
+	if (!err && durable && fdatasync(fd) < 0)
+		err = errno;
+	if (fd >= 0 && close(fd) < 0 && !err)
+		err = errno;
+	/* The directory entry of each half must be durable once. */
+	if (!err && durable && seq <= 2)
+		sync_dir(path);
+	free(text);
+	if (err)
+		error_set("cannot write the journal '%s': %s", path,
+			  strerror(err));
 	free(path);
-	return rc;
+	return err ? -1 : 0;
 }
 
 int record_journal_remove(const struct config *cfg, const json_t *rec)
 {
-	char *path = journal_path(cfg, rec);
-	int rc = unlink(path) < 0 && errno != ENOENT ?
-		 error_set("cannot remove '%s': %s", path, strerror(errno)) : 0;
+	const char *id = json_string_value(json_object_get(rec, "run_id"));
+	int rc = 0;
 
-	free(path);
+	for (int half = 0; half < 2; half++) {
+		char *path = journal_path(cfg, id, half);
+
+		if (unlink(path) < 0 && errno != ENOENT && rc == 0)
+			rc = error_set("cannot remove '%s': %s", path,
+				       strerror(errno));
+		free(path);
+	}
 	return rc;
+}
+
+json_t *record_journal_list(const struct config *cfg)
+{
+	char *dir = xasprintf("%s/journal", cfg->settings.state_dir);
+	json_t *byid = json_object(), *out = json_array(), *rec;
+	const char *id;
+	struct dirent *e;
+	DIR *d = opendir(dir);
+
+	while (d && (e = readdir(d))) {
+		size_t l = strlen(e->d_name);
+		char *path;
+		json_t *old;
+
+		if (l < 8 || (strcmp(e->d_name + l - 7, ".0.json") &&
+			      strcmp(e->d_name + l - 7, ".1.json")))
+			continue;
+		path = xasprintf("%s/%s", dir, e->d_name);
+		rec = json_load_file(path, 0, NULL);
+		free(path);
+		if (!json_is_string(json_object_get(rec, "run_id"))) {
+			json_decref(rec);	/* the half a crash cut short */
+			continue;
+		}
+		id = json_string_value(json_object_get(rec, "run_id"));
+		old = json_object_get(byid, id);
+		if (!old || json_integer_value(json_object_get(old,
+		    "journal_seq")) < json_integer_value(json_object_get(rec,
+		    "journal_seq")))
+			json_object_set(byid, id, rec);
+		json_decref(rec);
+	}
+	if (d)
+		closedir(d);
+	json_object_foreach(byid, id, rec)
+		json_array_append(out, rec);
+	json_decref(byid);
+	free(dir);
+	return out;
 }
 
 struct listed {

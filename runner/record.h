@@ -1,7 +1,7 @@
 /*
  * Run records: the JSON file that is the source of truth about a run
  * (reports/runs/YYYY/<run-id>.json), the journal a run keeps while it is in
- * progress (state/journal/<run-id>.json), and the one way every file of
+ * progress (state/journal/<run-id>.[01].json), and the one way every file of
  * upkeep is written: atomically (temp file, fsync, rename, fsync of the
  * directory), so a crash or a full disk never leaves half a file.
  * Rendering records as Markdown is report.c's job.
@@ -10,6 +10,7 @@
 #define UPKEEP_RECORD_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -37,9 +38,16 @@ int record_save(const struct config *cfg, const json_t *rec);
 char *record_path(const struct config *cfg, const json_t *rec,
 		  const char *ext);
 
-/* The journal of a run in progress: written at every change. */
-int record_journal_write(const struct config *cfg, const json_t *rec);
+/*
+ * The journal of a run in progress (state_dir/journal/<run-id>.[01].json),
+ * written at every change; bumps rec's "journal_seq". durable: on disk
+ * before it returns (fdatasync), else only safe against upkeep dying
+ * (enough for what matters only while the machine is up, such as pids).
+ */
+int record_journal_write(const struct config *cfg, json_t *rec, bool durable);
 int record_journal_remove(const struct config *cfg, const json_t *rec);
+/* The newest complete journal of every run that has one (new array). */
+json_t *record_journal_list(const struct config *cfg);
 
 /*
  * Every run record under reports_dir, oldest first (by "started"), as a
