@@ -644,7 +644,9 @@ int engine_run(const struct config *cfg, const struct config_job *job,
 		return fd == -2 ? UPKEEP_EXIT_NOTHING : UPKEEP_EXIT_FAILED;
 	}
 	engine_recover(cfg);
+	proc_set_run_id(r.run_id);
 	rc = execute(&r);
+	proc_set_run_id(NULL);
 	json_decref(r.rec);
 	lock_release(fd);
 	return rc;
@@ -694,6 +696,7 @@ int engine_rollback(const struct config *cfg, const struct config_job *job,
 		return fd == -2 ? UPKEEP_EXIT_NOTHING : UPKEEP_EXIT_FAILED;
 	}
 	engine_recover(cfg);
+	proc_set_run_id(r.run_id);
 	r.rec = new_record(&r);
 	json_object_set_new(r.rec, "trigger", json_string("manual rollback"));
 	json_object_set_new(r.rec, "steps", json_array());
@@ -712,6 +715,7 @@ int engine_rollback(const struct config *cfg, const struct config_job *job,
 	tracked_end(&tr);
 	rc = finish(&r, status, start) == 0 && !strcmp(status, "rolled-back") ?
 	     UPKEEP_EXIT_OK : UPKEEP_EXIT_FAILED;
+	proc_set_run_id(NULL);
 	json_decref(r.rec);
 	lock_release(fd);
 	return rc;
@@ -946,6 +950,7 @@ int engine_recover(const struct config *cfg)
 
 		if (in_flight)
 			kill_leftovers(in_flight);
+		proc_kill_run(json_string_value(json_object_get(rec, "run_id")));
 		tracked_recover(cfg, rec);
 		steps = json_object_get(rec, "steps");
 		json_array_foreach(steps, i, s) {

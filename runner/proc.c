@@ -299,6 +299,86 @@ static void keep_tail(struct proc_result *r, const char *data, size_t len)
 	r->tail_len += len;
 }
 
+/* "UPKEEP_RUN_ID=<run-id>" while a run goes on, given to every child. */
+static char run_tag[160];
+
+void proc_set_run_id(const char *run_id)
+{
+	if (run_id)
+		snprintf(run_tag, sizeof(run_tag), "UPKEEP_RUN_ID=%s", run_id);
+	else
+		run_tag[0] = '\0';
+}
+
+/* Whether pid's environment (as it was at exec) holds the entry want. */
+static bool has_env(const char *pid, const char *want)
+{
+	char path[300], buf[65536];
+	size_t wlen = strlen(want);
+	ssize_t len;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%s/environ", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	for (ssize_t i = 0; len > 0 && i < len; i += (ssize_t)strlen(buf + i) + 1) {
+		buf[len] = '\0';
+		if ((size_t)(len - i) >= wlen && strcmp(buf + i, want) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Signals every process tagged with want; returns how many. */
+static size_t signal_tagged(const char *want, int sig)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	size_t n = 0;
+
+	while (d && (e = readdir(d))) {
+		pid_t pid = (pid_t)atoi(e->d_name);
+
+		if (pid <= 1 || pid == getpid() || !has_env(e->d_name, want) ||
+		    zombie(pid))
+			continue;
+		if (kill(pid, sig) == 0)
+			n++;
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+size_t proc_kill_run(const char *run_id)
+{
+	char want[160];
+	size_t total = 0, n;
+	int64_t until = clock_mono_ms() + PROC_REAP_MS;
+
+	snprintf(want, sizeof(want), "UPKEEP_RUN_ID=%s", run_id);
+	/* Freeze first, until no new process appears, so a forking one
+	 * cannot outrun the kill. */
+	for (size_t seen = signal_tagged(want, SIGSTOP);
+	     seen && clock_mono_ms() < until;) {
+		size_t again = signal_tagged(want, SIGSTOP);
+
+		if (again <= seen)
+			break;
+		seen = again;
+	}
+	do {
+		n = signal_tagged(want, SIGKILL);
+		total += n;
+		if (n)
+			usleep(10 * 1000);
+	} while (n && clock_mono_ms() < until);
+	return total;
+}
+
 /* In the child, between fork and exec: async-signal-safe calls only. */
 static void child(const struct proc_spec *spec, int out_fd, int err_fd)
 {
@@ -318,6 +398,8 @@ static void child(const struct proc_spec *spec, int out_fd, int err_fd)
 		goto fail;
 	for (size_t i = 0; spec->env && spec->env[i]; i++)
 		putenv(spec->env[i]);
+	if (run_tag[0])
+		putenv(run_tag);
 	execvp(spec->argv[0], spec->argv);
 fail:
 	e = errno;

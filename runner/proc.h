@@ -63,6 +63,19 @@ int proc_run(const struct proc_spec *spec, struct proc_result *result);
 void proc_result_free(struct proc_result *result);
 
 /*
+ * While run_id is set (NULL clears it), every child gets UPKEEP_RUN_ID=
+ * run_id in its environment, inherited by all it starts. That tag is how
+ * the next upkeep finds what a run killed with SIGKILL left behind, even
+ * processes that left the process group and were re-parented to init.
+ */
+void proc_set_run_id(const char *run_id);
+/*
+ * Stops and kills every process whose environment carries run_id's tag
+ * (not upkeep itself). Returns how many it killed.
+ */
+size_t proc_kill_run(const char *run_id);
+
+/*
  * The start time of pid in clock ticks since boot (/proc/PID/stat field
  * 22), or 0 when it does not exist: with the pid it names one process
  * even after pids are reused.
