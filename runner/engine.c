@@ -232,7 +232,9 @@ static bool run_step(struct run *r, const struct config_step *st, json_t *e)
 				 "kind cannot run in this version yet",
 				 st->kind->name);
 		} else {
+			log_progress_begin(st->name, timeout_ms);
 			st->kind->run(st->settings, &ctx, &res);
+			log_progress_end();
 		}
 		json_object_del(r->rec, "in_flight");
 		json_object_set_new(e, "status",

@@ -2,6 +2,7 @@
 #include "log.h"
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "util/mem.h"
 #include "util/text.h"
 #include "util/timefmt.h"
+#include "util/units.h"
 
 static enum log_format format = LOG_TEXT;
 static int verbosity = 0;
@@ -23,6 +25,83 @@ static const char *job;
 /* A partial output line waiting for its newline. */
 static char pending[4096];
 static size_t npending;
+
+/*
+ * The progress line of the running step on a terminal, redrawn every
+ * second by a thread: "  ▸ vacuum  2m 10s of 45m". Log lines clear it
+ * first (under out_lock); it comes back at the next tick.
+ */
+static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	bool running;		/* the thread exists */
+	bool stop;
+	bool drawn;		/* the line is on the screen now */
+	pthread_t thread;
+	pthread_cond_t wake;
+	char step[128];
+	int64_t start_ms, timeout_ms;
+} progress = { .wake = PTHREAD_COND_INITIALIZER };
+
+/* Call with out_lock held. */
+static void progress_clear(void)
+{
+	if (progress.drawn) {
+		fputs("\r\033[K", stderr);
+		progress.drawn = false;
+	}
+}
+
+static void *progress_loop(void *arg)
+{
+	struct timespec at;
+
+	(void)arg;
+	pthread_mutex_lock(&out_lock);
+	while (!progress.stop) {
+		char done[32], limit[32];
+
+		clock_gettime(CLOCK_REALTIME, &at);
+		at.tv_sec += 1;
+		pthread_cond_timedwait(&progress.wake, &out_lock, &at);
+		if (progress.stop)
+			break;
+		units_format_elapsed(clock_mono_ms() - progress.start_ms, done,
+				     sizeof(done));
+		units_format_duration(progress.timeout_ms, limit, sizeof(limit));
+		fprintf(stderr, "\r\033[K  ▸ %s  %s of %s", progress.step, done,
+			limit);
+		fflush(stderr);
+		progress.drawn = true;
+	}
+	progress_clear();
+	pthread_mutex_unlock(&out_lock);
+	return NULL;
+}
+
+void log_progress_begin(const char *step, int64_t timeout_ms)
+{
+	if (format != LOG_TEXT || verbosity < 0 || progress.running ||
+	    !isatty(STDERR_FILENO))
+		return;
+	snprintf(progress.step, sizeof(progress.step), "%s", step);
+	progress.start_ms = clock_mono_ms();
+	progress.timeout_ms = timeout_ms;
+	progress.stop = false;
+	progress.running = pthread_create(&progress.thread, NULL,
+					  progress_loop, NULL) == 0;
+}
+
+void log_progress_end(void)
+{
+	if (!progress.running)
+		return;
+	pthread_mutex_lock(&out_lock);
+	progress.stop = true;
+	pthread_cond_signal(&progress.wake);
+	pthread_mutex_unlock(&out_lock);
+	pthread_join(progress.thread, NULL);
+	progress.running = false;
+}
 
 void log_setup(enum log_format f, int v)
 {
@@ -55,6 +134,8 @@ static void emit(enum log_level level, const char *step, const char *msg)
 	char ts[32];
 
 	timefmt_rfc3339(clock_now(), ts, sizeof(ts));
+	pthread_mutex_lock(&out_lock);
+	progress_clear();
 	if (format == LOG_JSON) {
 		json_t *o = json_pack("{s:s, s:s, s:s}", "ts", ts, "level",
 				      names[level], "msg", safe);
@@ -79,6 +160,7 @@ static void emit(enum log_level level, const char *step, const char *msg)
 			step ? "/" : "", step ? step : "", job ? ": " : "", tag,
 			safe);
 	}
+	pthread_mutex_unlock(&out_lock);
 	free(safe);
 }
 

@@ -8,6 +8,7 @@
 #define UPKEEP_LOG_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct config;
 
@@ -34,5 +35,13 @@ void log_msg(enum log_level level, const char *step, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* A chunk of a step's output: logged line by line at LOG_DEBUG. */
 void log_output(const char *step, const char *data, size_t len);
+
+/*
+ * On a terminal with text logs (not when quiet), a progress line for the
+ * running step — elapsed vs timeout, redrawn every second — from begin to
+ * end. Elsewhere both do nothing.
+ */
+void log_progress_begin(const char *step, int64_t timeout_ms);
+void log_progress_end(void);
 
 #endif

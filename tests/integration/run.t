@@ -216,4 +216,20 @@ is "$rc" 2 "bad --log-format: exit 2"
 run U report nosuch-run
 is "$rc" 2 "unknown run: exit 2"
 
+# ---- the progress line: on a terminal only --------------------------------
+cat >"$cfg/jobs/slow.yaml" <<'YAML'
+job: slow
+windows: [sunday]
+steps:
+  - { name: wait a bit, kind: command, run: [sh, -c, "sleep 2.5"], timeout: 1m }
+YAML
+# script(1) gives upkeep a pseudo-terminal, as an operator's shell would.
+tty_out=$(script -qec "$UPKEEP --config $cfg --now '2026-11-22 02:00' run slow" /dev/null | tr '\r' '\n')
+like "$tty_out" "▸ wait a bit  2.0 s of 1m" "on a terminal: a progress line with elapsed vs timeout"
+like "$tty_out" $'\e\\[K[0-9-]+ [0-9:]+ slow/wait a bit: ok' "the progress line is cleared before the next log line"
+run U --now '2026-11-22 02:00' run slow
+unlike "$err" "▸" "not on a terminal: no progress line"
+tty_out=$(script -qec "$UPKEEP --config $cfg --now '2026-11-22 02:00' run slow -q" /dev/null)
+unlike "$tty_out" "▸" "quiet (-q) on a terminal: no progress line"
+
 done_testing
