@@ -43,7 +43,8 @@ UNIT_SRCS = $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_BINS = $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 
-.PHONY: all deps check test unit integration demo bench install clean \
+.PHONY: all deps check test unit integration demo demo-clean bench install \
+	clean \
 	pkgcheck
 
 all: $(BUILD)/upkeep
@@ -111,6 +112,10 @@ check: deps
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@scripts/demo.sh $(BUILD)/upkeep
+
+# The demo's config root and reports (./demo); its servers stop by themselves.
+demo-clean:
+	rm -rf demo
 
 bench:
 	@scripts/deps.sh bench

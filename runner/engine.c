@@ -294,10 +294,6 @@ static int plan_job(struct run *r)
 	}
 	printf("\npre-checks (read-only, they run now):\n");
 	ok = checks_run_list(r->cfg, &job->prechecks, &pre, NULL);
-	if (job->has_tracked) {
-		printf("\n");
-		ok = tracked_plan(job, stdout) && ok;
-	}
 	for (size_t i = 0; i < json_array_size(pre); i++) {
 		json_t *c = json_array_get(pre, i);
 
@@ -309,6 +305,10 @@ static int plan_job(struct run *r)
 	if (!job->prechecks.n)
 		printf("  (none)\n");
 	json_decref(pre);
+	if (job->has_tracked) {
+		printf("\n");
+		ok = tracked_plan(job, stdout) && ok;
+	}
 	printf("\nsteps:\n");
 	for (size_t i = 0; i < job->nsteps; i++) {
 		const struct config_step *st = &job->steps[i];
