@@ -628,6 +628,25 @@ static int execute(struct run *r)
 	return nfailed || stopped ? UPKEEP_EXIT_FAILED : UPKEEP_EXIT_OK;
 }
 
+/*
+ * Takes the host lock for r, closes the runs that died before, and tags
+ * the children to come with r's id. Returns the lock's fd, or -1 after
+ * saying why, with the exit code in *rc.
+ */
+static int begin(struct run *r, int *rc)
+{
+	int fd = lock_take(r->cfg, r->job->name, r->run_id, r->opts->wait);
+
+	if (fd < 0) {
+		fprintf(stderr, "upkeep: %s\n", error_last());
+		*rc = fd == -2 ? UPKEEP_EXIT_NOTHING : UPKEEP_EXIT_FAILED;
+		return -1;
+	}
+	engine_recover(r->cfg);
+	proc_set_run_id(r->run_id);
+	return fd;
+}
+
 int engine_run(const struct config *cfg, const struct config_job *job,
 	       const struct engine_opts *opts)
 {
@@ -640,13 +659,9 @@ int engine_run(const struct config *cfg, const struct config_job *job,
 	make_run_id(&r);
 	if (opts->dry_run)
 		return plan_job(&r);
-	fd = lock_take(cfg, job->name, r.run_id, opts->wait);
-	if (fd < 0) {
-		fprintf(stderr, "upkeep: %s\n", error_last());
-		return fd == -2 ? UPKEEP_EXIT_NOTHING : UPKEEP_EXIT_FAILED;
-	}
-	engine_recover(cfg);
-	proc_set_run_id(r.run_id);
+	fd = begin(&r, &rc);
+	if (fd < 0)
+		return rc;
 	rc = execute(&r);
 	proc_set_run_id(NULL);
 	json_decref(r.rec);
@@ -692,13 +707,9 @@ int engine_rollback(const struct config *cfg, const struct config_job *job,
 		return UPKEEP_EXIT_OK;
 	}
 	make_run_id(&r);
-	fd = lock_take(cfg, job->name, r.run_id, opts->wait);
-	if (fd < 0) {
-		fprintf(stderr, "upkeep: %s\n", error_last());
-		return fd == -2 ? UPKEEP_EXIT_NOTHING : UPKEEP_EXIT_FAILED;
-	}
-	engine_recover(cfg);
-	proc_set_run_id(r.run_id);
+	fd = begin(&r, &rc);
+	if (fd < 0)
+		return rc;
 	r.rec = new_record(&r);
 	json_object_set_new(r.rec, "trigger", json_string("manual rollback"));
 	json_object_set_new(r.rec, "steps", json_array());
