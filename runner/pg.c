@@ -140,3 +140,8 @@ char *pg_ident(PGconn *conn, const char *name)
 	PQfreemem(q);
 	return out;
 }
+
+char *pg_message(const char *msg)
+{
+	return one_line(msg);
+}

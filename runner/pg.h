@@ -45,4 +45,10 @@ PGresult *pg_exec(PGconn *conn, const char *what, const char *sql);
 /* name quoted as an SQL identifier by libpq (PQescapeIdentifier); free it. */
 char *pg_ident(PGconn *conn, const char *name);
 
+/*
+ * A libpq or server message as one line (trailing newline dropped, inner
+ * newlines and tabs made spaces), for reports. Free the result.
+ */
+char *pg_message(const char *msg);
+
 #endif

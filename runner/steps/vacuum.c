@@ -1,37 +1,28 @@
 /*
  * The `vacuum` step kind: VACUUM / ANALYZE per table over libpq, tables
- * chosen by patterns and autovacuum's thresholds. This file reads and
- * checks its settings; the vacuum issue makes it run.
+ * chosen by patterns and autovacuum's thresholds, largest first over
+ * `jobs` connections, never past the step's deadline. This file reads the
+ * settings, walks the databases, and turns what happened into the plan,
+ * the summary and the record's details (docs/steps/vacuum.md). Which
+ * tables and why: vacuum_select.c; running the statements: vacuum_exec.c.
  */
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
+#include "clock.h"
+#include "config.h"
 #include "confmap.h"
+#include "log.h"
+#include "pg.h"
 #include "steps/step.h"
+#include "steps/vacuum_exec.h"
+#include "steps/vacuum_select.h"
+#include "util/error.h"
 #include "util/mem.h"
-
-enum vacuum_mode { VACUUM_MODE_VACUUM_ANALYZE, VACUUM_MODE_VACUUM,
-		   VACUUM_MODE_ANALYZE };
-enum vacuum_select { VACUUM_SELECT_NEEDED, VACUUM_SELECT_ALL };
-
-struct vacuum_settings {
-	char *dsn;			/* NULL: libpq's environment */
-	struct strv databases;		/* empty: the dsn's; "all": every one */
-	struct strv tables;		/* schema.table globs to include */
-	struct strv exclude;		/* schema.table globs to leave out */
-	int mode;			/* enum vacuum_mode */
-	int select;			/* enum vacuum_select */
-	bool full;			/* VACUUM FULL: exclusive locks */
-	long threshold;			/* autovacuum_vacuum_threshold */
-	double scale_factor;		/* autovacuum_vacuum_scale_factor */
-	long analyze_threshold;
-	double analyze_scale_factor;
-	long min_xid_age;		/* 0: no wraparound selection */
-	long jobs;			/* parallel connections */
-	bool skip_locked;
-	int64_t lock_timeout_ms;
-	int64_t table_timeout_ms;	/* 0: only the step's timeout */
-};
+#include "util/units.h"
 
 static int vacuum_parse(struct confmap *m, void **settings)
 {
@@ -86,9 +77,675 @@ static void vacuum_free(void *settings)
 	free(s);
 }
 
+/* A plan's rough speed: bytes one connection gets through per second. */
+#define VACUUM_PLAN_RATE (64LL << 20)
+/* Plan lines per database; the record has them all. */
+#define VACUUM_PLAN_LINES 100
+
+static const char *const mode_names[] = { "vacuum-analyze", "vacuum",
+					  "analyze" };
+
+/* One database of the step: its tables and how it went. */
+struct vacuum_db {
+	char *name;			/* NULL until known (the dsn's own) */
+	struct vacuum_table_list all;	/* every user table, largest first */
+	struct vacuum_table **sel;	/* the selected ones, in order */
+	size_t nsel;
+	char *error;			/* could not work on it at all */
+	bool reached;
+	double ratio_before, ratio_after; /* dead / (dead + live); <0: unknown */
+	int peak_busy;
+};
+
+struct vacuum_job {
+	const struct vacuum_settings *s;
+	struct vacuum_db *db;
+	size_t ndb;
+	char *error;			/* listing the databases failed */
+	PGconn *progress;		/* for the TTY progress line, or NULL */
+	const char *progress_db;
+};
+
+static void job_free(struct vacuum_job *j)
+{
+	for (size_t i = 0; i < j->ndb; i++) {
+		free(j->db[i].name);
+		vacuum_table_list_free(&j->db[i].all);
+		free(j->db[i].sel);
+		free(j->db[i].error);
+	}
+	free(j->db);
+	free(j->error);
+}
+
+/* A name as SQL would need it: bare when it can be, quoted otherwise. */
+static char *show_ident(PGconn *conn, const char *name)
+{
+	size_t n = strlen(name);
+	bool bare = n && strchr("abcdefghijklmnopqrstuvwxyz_", name[0]) &&
+		    strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_$") == n;
+	char *q;
+
+	if (bare || !conn || !(q = pg_ident(conn, name)))
+		return xstrdup(name);
+	return q;
+}
+
+static char *show_table(PGconn *conn, const struct vacuum_table *t)
+{
+	char *a = show_ident(conn, t->schema), *b = show_ident(conn, t->name);
+	char *out = xasprintf("%s.%s", a, b);
+
+	free(a);
+	free(b);
+	return out;
+}
+
+static double dead_ratio(const struct vacuum_table_list *l, bool after)
+{
+	double dead = 0, live = 0;
+
+	for (size_t i = 0; i < l->n; i++) {
+		const struct vacuum_stats *st = after ? &l->v[i].after
+						      : &l->v[i].before;
+
+		if (!st->known)
+			return -1;
+		dead += (double)st->dead;
+		live += (double)st->live;
+	}
+	return dead + live > 0 ? dead / (dead + live) : 0;
+}
+
+/*
+ * Which databases: the dsn's own (one entry, name filled in on connect),
+ * every connectable one for "all", or the listed ones. 0, or -1 with
+ * j->error set.
+ */
+static int list_databases(struct vacuum_job *j, int64_t timeout_ms)
+{
+	const struct vacuum_settings *s = j->s;
+	struct strv names = { 0 };
+	PGconn *conn;
+
+	if (!s->databases.n) {
+		j->db = xcalloc(1, sizeof(*j->db));
+		j->ndb = 1;
+		return 0;
+	}
+	if (!strv_contains(&s->databases, "all")) {
+		j->db = xcalloc(s->databases.n, sizeof(*j->db));
+		for (size_t i = 0; i < s->databases.n; i++)
+			j->db[j->ndb++].name = xstrdup(s->databases.v[i]);
+		return 0;
+	}
+	conn = pg_open(s->dsn, NULL, timeout_ms);
+	if (!conn || pg_databases(conn, &names) < 0) {
+		j->error = xasprintf("%s; check the dsn and that the server "
+				     "is up", error_last());
+		if (conn)
+			PQfinish(conn);
+		return -1;
+	}
+	PQfinish(conn);
+	j->db = xcalloc(names.n ? names.n : 1, sizeof(*j->db));
+	for (size_t i = 0; i < names.n; i++)
+		j->db[j->ndb++].name = xstrdup(names.v[i]);
+	strv_free(&names);
+	return 0;
+}
+
+/*
+ * Connects to db, reads its tables and decides which to process. Returns
+ * the connection (the caller closes it), or NULL with db->error set.
+ */
+static PGconn *select_tables(struct vacuum_job *j, struct vacuum_db *db,
+			     int64_t timeout_ms)
+{
+	PGconn *conn = pg_open(j->s->dsn, db->name, timeout_ms);
+	PGresult *res;
+	char sql[64];
+
+	db->reached = true;
+	db->ratio_before = db->ratio_after = -1;
+	if (!conn) {
+		db->error = xasprintf("%s; check the dsn, the password and "
+				      "that the database exists",
+				      error_last());
+		return NULL;
+	}
+	if (!db->name)
+		db->name = xstrdup(PQdb(conn));
+	snprintf(sql, sizeof(sql), "SET statement_timeout = %lld",
+		 (long long)(timeout_ms > 1 ? timeout_ms : 1));
+	res = pg_exec(conn, "cannot set a timeout", sql);
+	PQclear(res);
+	if (!res || vacuum_select_fetch(conn, &db->all) < 0) {
+		db->error = xasprintf("database '%s': %s", db->name,
+				      error_last());
+		PQfinish(conn);
+		return NULL;
+	}
+	vacuum_table_sort(&db->all);
+	db->ratio_before = dead_ratio(&db->all, false);
+	db->sel = xcalloc(db->all.n ? db->all.n : 1, sizeof(*db->sel));
+	for (size_t i = 0; i < db->all.n; i++) {
+		struct vacuum_table *t = &db->all.v[i];
+
+		if (!vacuum_wanted(j->s, t->schema, t->name))
+			continue;
+		vacuum_decide(j->s, t);
+		if (t->actions)
+			db->sel[db->nsel++] = t;
+	}
+	return conn;
+}
+
+static json_t *stats_json(const struct vacuum_stats *st)
+{
+	if (!st->known)
+		return json_null();
+	return json_pack("{s:I, s:I, s:I}", "dead_tuples", (json_int_t)st->dead,
+			 "live_tuples", (json_int_t)st->live, "bytes",
+			 (json_int_t)st->bytes);
+}
+
+static json_t *table_json(const struct vacuum_job *j,
+			  const struct vacuum_table *t, bool planned)
+{
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "schema",
+			      t->schema, "table", t->name, "action",
+			      vacuum_action_name(j->s, t->actions), "reason",
+			      t->reason, "status",
+			      vacuum_outcome_name(t->outcome), "before",
+			      stats_json(&t->before));
+
+	if (planned)
+		return o;
+	json_object_set_new(o, "after", stats_json(&t->after));
+	json_object_set_new(o, "duration_ms", json_integer(t->duration_ms));
+	if (t->error)
+		json_object_set_new(o, "error", json_string(t->error));
+	return o;
+}
+
+static json_t *ratio_json(double r)
+{
+	return r < 0 ? json_null() : json_real(r);
+}
+
+/* ---- plan ---------------------------------------------------------------- */
+
+static void plan_database(struct vacuum_job *j, PGconn *conn,
+			  struct vacuum_db *db, struct step_plan *plan,
+			  json_t *jdb, int64_t *bytes, int64_t *largest)
+{
+	const struct vacuum_settings *s = j->s;
+	json_t *tables = json_array();
+	int64_t dead = 0, sum = 0;
+	char size[32];
+
+	for (size_t i = 0; i < db->nsel; i++) {
+		sum += db->sel[i]->before.bytes;
+		dead += db->sel[i]->before.dead;
+		if (db->sel[i]->before.bytes > *largest)
+			*largest = db->sel[i]->before.bytes;
+	}
+	*bytes += sum;
+	units_format_size((uint64_t)sum, size, sizeof(size));
+	strv_push_owned(&plan->lines, xasprintf(
+		"database '%s': %zu of %zu tables (select: %s, mode: %s), "
+		"%s, %lld dead tuples, dead ratio %.1f%%; in this order, "
+		"largest first, over %ld connection%s:", db->name, db->nsel,
+		db->all.n, s->select == VACUUM_SELECT_ALL ? "all" : "needed",
+		mode_names[s->mode], size, (long long)dead,
+		db->ratio_before < 0 ? 0 : db->ratio_before * 100, s->jobs,
+		s->jobs == 1 ? "" : "s"));
+	for (size_t i = 0; i < db->nsel; i++) {
+		const struct vacuum_table *t = db->sel[i];
+
+		json_array_append_new(tables, table_json(j, t, true));
+		if (i >= VACUUM_PLAN_LINES)
+			continue;
+		char *name = show_table(conn, t);
+
+		units_format_size((uint64_t)t->before.bytes, size, sizeof(size));
+		strv_push_owned(&plan->lines, xasprintf(
+			"  %zu. %s: %s (%s, %lld dead, %lld live) because %s",
+			i + 1, name, vacuum_action_name(s, t->actions), size,
+			(long long)t->before.dead, (long long)t->before.live,
+			t->reason));
+		free(name);
+	}
+	if (db->nsel > VACUUM_PLAN_LINES)
+		strv_push_owned(&plan->lines, xasprintf(
+			"  … and %zu more (all of them in the record)",
+			db->nsel - VACUUM_PLAN_LINES));
+	if (!db->nsel)
+		strv_push(&plan->lines, "  nothing needs it now");
+	json_object_set_new(jdb, "tables_total", json_integer((json_int_t)db->all.n));
+	json_object_set_new(jdb, "tables_selected", json_integer((json_int_t)db->nsel));
+	json_object_set_new(jdb, "bytes", json_integer(sum));
+	json_object_set_new(jdb, "dead_tuples", json_integer(dead));
+	json_object_set_new(jdb, "dead_ratio", ratio_json(db->ratio_before));
+	json_object_set_new(jdb, "tables", tables);
+}
+
+/*
+ * A rough time for the work: the connections share the bytes, but none
+ * finishes before the largest table does.
+ */
+static int64_t plan_estimate_ms(const struct vacuum_settings *s,
+				int64_t bytes, int64_t largest)
+{
+	int64_t spread = bytes / s->jobs > largest ? bytes / s->jobs : largest;
+
+	return spread * 1000 / VACUUM_PLAN_RATE;
+}
+
+static void plan_warnings(const struct vacuum_settings *s,
+			  const struct step_ctx *ctx, int64_t bytes,
+			  int64_t largest, struct step_plan *plan, json_t *w)
+{
+	int64_t est_ms = plan_estimate_ms(s, bytes, largest);
+	char est[32], tmo[32], size[32], msg[512];
+
+	if (s->full) {
+		units_format_size((uint64_t)largest, size, sizeof(size));
+		snprintf(msg, sizeof(msg), "warning: full: true rewrites each "
+			 "table under an ACCESS EXCLUSIVE lock (reads and "
+			 "writes of it wait until it is done) and needs free "
+			 "disk for a copy of the largest table (%s)", size);
+		strv_push(&plan->lines, msg);
+		json_array_append_new(w, json_string(msg));
+	}
+	units_format_elapsed(est_ms, est, sizeof(est));
+	if (ctx->timeout_ms > 0 && est_ms > ctx->timeout_ms) {
+		units_format_duration(ctx->timeout_ms, tmo, sizeof(tmo));
+		snprintf(msg, sizeof(msg), "warning: unlikely to fit: about "
+			 "%s at a rough %lld MiB/s per connection, and the "
+			 "step has %s; tables not reached would be reported "
+			 "(raise timeout or jobs, or narrow tables)", est,
+			 VACUUM_PLAN_RATE >> 20, tmo);
+		strv_push(&plan->lines, msg);
+		json_array_append_new(w, json_string(msg));
+	}
+	if (s->table_timeout_ms > 0 &&
+	    largest * 1000 / VACUUM_PLAN_RATE > s->table_timeout_ms) {
+		units_format_duration(s->table_timeout_ms, tmo, sizeof(tmo));
+		units_format_size((uint64_t)largest, size, sizeof(size));
+		snprintf(msg, sizeof(msg), "warning: the largest table (%s) "
+			 "is unlikely to finish within table_timeout (%s)",
+			 size, tmo);
+		strv_push(&plan->lines, msg);
+		json_array_append_new(w, json_string(msg));
+	}
+}
+
+/* Reads the catalog only: no VACUUM or ANALYZE is sent. */
+static int vacuum_plan(const void *settings, const struct step_ctx *ctx,
+		       struct step_plan *plan)
+{
+	const struct vacuum_settings *s = settings;
+	struct vacuum_job j = { .s = s };
+	int64_t bytes = 0, largest = 0, limit = 10000;
+	json_t *dbs = json_array(), *warnings = json_array();
+	int rc = 0;
+	char *shown = pg_display(s->dsn);
+
+	if (list_databases(&j, limit) < 0) {
+		strv_push(&plan->lines, j.error);
+		rc = -1;
+		goto out;
+	}
+	for (size_t i = 0; i < j.ndb; i++) {
+		struct vacuum_db *db = &j.db[i];
+		PGconn *conn = select_tables(&j, db, limit);
+		json_t *jdb = json_object();
+
+		json_object_set_new(jdb, "name", json_string(db->name ?
+				    db->name : ""));
+		if (!conn) {
+			strv_push_owned(&plan->lines, xasprintf("cannot plan: "
+					"%s", db->error));
+			json_object_set_new(jdb, "error", json_string(db->error));
+			json_array_append_new(dbs, jdb);
+			rc = -1;
+			continue;
+		}
+		plan_database(&j, conn, db, plan, jdb, &bytes, &largest);
+		json_array_append_new(dbs, jdb);
+		PQfinish(conn);
+	}
+	plan_warnings(s, ctx, bytes, largest, plan, warnings);
+out:
+	plan->details = json_pack("{s:s, s:s, s:s, s:b, s:i, s:b, s:o, s:I, "
+				  "s:o}", "dsn", shown, "mode",
+				  mode_names[s->mode], "select",
+				  s->select == VACUUM_SELECT_ALL ? "all" :
+				  "needed", "full", s->full, "jobs",
+				  (int)s->jobs, "skip_locked", s->skip_locked,
+				  "databases", dbs, "estimated_ms",
+				  (json_int_t)plan_estimate_ms(s, bytes, largest),
+				  "warnings", warnings);
+	free(shown);
+	job_free(&j);
+	return rc;
+}
+
+/* ---- run ----------------------------------------------------------------- */
+
+/* On a terminal: tables done / total and the current table's phase. */
+static void progress_tick(void *arg, size_t done, size_t total,
+			  const struct vacuum_table *cur)
+{
+	struct vacuum_job *j = arg;
+	char phase[96] = "", sql[160];
+	PGresult *res;
+
+	if (cur && j->progress) {
+		snprintf(sql, sizeof(sql), "SELECT phase, heap_blks_scanned, "
+			 "heap_blks_total FROM pg_catalog.pg_stat_progress_"
+			 "vacuum WHERE relid = %u", cur->oid);
+		res = PQexec(j->progress, sql);
+		if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res))
+			snprintf(phase, sizeof(phase), ": %s (%s of %s blocks)",
+				 PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
+				 PQgetvalue(res, 0, 2));
+		PQclear(res);
+	}
+	fprintf(stderr, "\r\033[K  %s: %zu/%zu tables done%s%s.%s%s", j->progress_db,
+		done, total, cur ? "; now " : "", cur ? cur->schema : "",
+		cur ? cur->name : "", phase);
+	fflush(stderr);
+}
+
+static int by_oid(const void *a, const void *b)
+{
+	unsigned x = ((const struct vacuum_table *)a)->oid;
+	unsigned y = ((const struct vacuum_table *)b)->oid;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Reads every table's numbers again, as they are after the work. */
+static void after_stats(struct vacuum_db *db, PGconn *conn, int64_t end)
+{
+	struct vacuum_table_list now = { 0 };
+	int64_t left = end - clock_mono_ms();
+	char sql[64];
+	PGresult *res;
+
+	if (left < 100)
+		return;
+	snprintf(sql, sizeof(sql), "SET statement_timeout = %lld",
+		 (long long)(left / 2));
+	res = pg_exec(conn, "cannot set a timeout", sql);
+	if (!res)
+		return;
+	PQclear(res);
+	if (vacuum_select_fetch(conn, &now) < 0) {
+		vacuum_table_list_free(&now);
+		return;
+	}
+	/* The query gives them in oid order. */
+	for (size_t i = 0; i < db->all.n; i++) {
+		struct vacuum_table *t = &db->all.v[i];
+		const struct vacuum_table *seen = bsearch(t, now.v, now.n,
+							  sizeof(*now.v),
+							  by_oid);
+
+		if (seen)
+			t->after = seen->before;
+	}
+	vacuum_table_list_free(&now);
+	db->ratio_after = dead_ratio(&db->all, true);
+}
+
+static void log_table(const struct step_ctx *ctx, const struct vacuum_db *db,
+		      const struct vacuum_table *t)
+{
+	if (t->outcome == VACUUM_DONE || t->outcome == VACUUM_NOT_REACHED)
+		return;
+	log_msg(t->outcome == VACUUM_FAILED ? LOG_ERROR : LOG_WARN,
+		ctx->step ? ctx->step->name : "vacuum",
+		"database '%s', table %s.%s: %s: %s", db->name, t->schema,
+		t->name, vacuum_outcome_name(t->outcome),
+		t->error ? t->error : "");
+}
+
+struct vacuum_totals {
+	size_t selected, tables, by[VACUUM_NOT_REACHED + 1];
+	int64_t dead_before, dead_after, bytes_before, bytes_after;
+	size_t unreached_dbs;
+};
+
+static int by_removed(const void *a, const void *b)
+{
+	json_int_t x = json_integer_value(json_object_get(*(json_t *const *)a,
+					  "dead_tuples_removed"));
+	json_int_t y = json_integer_value(json_object_get(*(json_t *const *)b,
+					  "dead_tuples_removed"));
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* The record's details, and the totals for the summary. */
+static json_t *run_details(const struct vacuum_job *j,
+			   struct vacuum_totals *tot)
+{
+	const struct vacuum_settings *s = j->s;
+	json_t *dbs = json_array(), *top = json_array(), *sorted;
+	char *shown = pg_display(s->dsn);
+	size_t ntop;
+
+	for (size_t i = 0; i < j->ndb; i++) {
+		const struct vacuum_db *db = &j->db[i];
+		json_t *tables = json_array(), *jdb;
+		int64_t removed = 0;
+
+		for (size_t k = 0; k < db->nsel; k++) {
+			const struct vacuum_table *t = db->sel[k];
+
+			json_array_append_new(tables, table_json(j, t, false));
+			tot->selected++;
+			tot->by[t->outcome]++;
+			tot->dead_before += t->before.dead;
+			tot->bytes_before += t->before.bytes;
+			if (t->after.known) {
+				tot->dead_after += t->after.dead;
+				tot->bytes_after += t->after.bytes;
+				if (t->before.dead > t->after.dead) {
+					removed += t->before.dead - t->after.dead;
+					json_array_append_new(top, json_pack(
+						"{s:s, s:s, s:s, s:I}",
+						"database", db->name, "schema",
+						t->schema, "table", t->name,
+						"dead_tuples_removed",
+						(json_int_t)(t->before.dead -
+							     t->after.dead)));
+				}
+			} else {
+				tot->dead_after += t->before.dead;
+				tot->bytes_after += t->before.bytes;
+			}
+		}
+		tot->tables += db->all.n;
+		tot->unreached_dbs += !db->reached;
+		jdb = json_pack("{s:s, s:s, s:I, s:I, s:o, s:o, s:I, s:i, s:o}",
+				"name", db->name ? db->name : "", "status",
+				db->error ? "failed" : db->reached ? "done" :
+				"not reached", "tables_total",
+				(json_int_t)db->all.n, "tables_selected",
+				(json_int_t)db->nsel, "dead_ratio_before",
+				ratio_json(db->ratio_before),
+				"dead_ratio_after", ratio_json(db->ratio_after),
+				"dead_tuples_removed", (json_int_t)removed,
+				"peak_connections", db->peak_busy, "tables",
+				tables);
+		if (db->error)
+			json_object_set_new(jdb, "error", json_string(db->error));
+		json_array_append_new(dbs, jdb);
+	}
+	/* The ten tables that lost the most dead tuples. */
+	ntop = json_array_size(top);
+	json_t **v = xcalloc(ntop ? ntop : 1, sizeof(*v));
+	for (size_t i = 0; i < ntop; i++)
+		v[i] = json_array_get(top, i);
+	qsort(v, ntop, sizeof(*v), by_removed);
+	sorted = json_array();
+	for (size_t i = 0; i < ntop && i < 10; i++)
+		json_array_append(sorted, v[i]);
+	free(v);
+	json_decref(top);
+	json_t *d = json_pack(
+		"{s:s, s:s, s:s, s:b, s:i, s:b, s:o, s:{s:I, s:I, s:I, s:I, "
+		"s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:o}", "dsn", shown,
+		"mode", mode_names[s->mode], "select",
+		s->select == VACUUM_SELECT_ALL ? "all" : "needed", "full",
+		s->full, "jobs", (int)s->jobs, "skip_locked", s->skip_locked,
+		"databases", dbs, "totals",
+		"tables", (json_int_t)tot->tables,
+		"selected", (json_int_t)tot->selected,
+		"done", (json_int_t)tot->by[VACUUM_DONE],
+		"skipped", (json_int_t)tot->by[VACUUM_SKIPPED],
+		"cancelled", (json_int_t)tot->by[VACUUM_CANCELLED],
+		"timed_out", (json_int_t)tot->by[VACUUM_TIMED_OUT],
+		"failed", (json_int_t)tot->by[VACUUM_FAILED],
+		"not_reached", (json_int_t)tot->by[VACUUM_NOT_REACHED],
+		"dead_tuples_before", (json_int_t)tot->dead_before,
+		"dead_tuples_after", (json_int_t)tot->dead_after,
+		"bytes_before", (json_int_t)tot->bytes_before,
+		"bytes_after", (json_int_t)tot->bytes_after,
+		"top_dead_tuples_removed", sorted);
+	free(shown);
+	return d;
+}
+
+static void run_summary(const struct vacuum_job *j,
+			const struct vacuum_totals *tot,
+			struct step_result *res)
+{
+	char *p = res->summary;
+	size_t n = sizeof(res->summary), len;
+	const char *first_error = j->error;
+	double rb = -1, ra = -1;
+
+	for (size_t i = 0; i < j->ndb && !first_error; i++)
+		first_error = j->db[i].error;
+	if (j->ndb == 1) {
+		rb = j->db[0].ratio_before;
+		ra = j->db[0].ratio_after;
+	}
+	len = (size_t)snprintf(p, n, "%zu of %zu selected tables done (of %zu "
+			       "in %zu database%s)", tot->by[VACUUM_DONE],
+			       tot->selected, tot->tables, j->ndb,
+			       j->ndb == 1 ? "" : "s");
+#define ADD(count, what) \
+	if ((count) && len < n) \
+		len += (size_t)snprintf(p + len, n - len, ", %zu %s", \
+					(size_t)(count), what)
+	ADD(tot->by[VACUUM_SKIPPED], "skipped");
+	ADD(tot->by[VACUUM_CANCELLED], "cancelled at table_timeout");
+	ADD(tot->by[VACUUM_TIMED_OUT], "cancelled at the deadline");
+	ADD(tot->by[VACUUM_FAILED], "failed");
+	ADD(tot->by[VACUUM_NOT_REACHED], "not reached");
+	ADD(tot->unreached_dbs, "databases not reached");
+#undef ADD
+	if (len < n)
+		len += (size_t)snprintf(p + len, n - len, "; %lld dead tuples "
+					"removed", (long long)(tot->dead_before -
+					tot->dead_after));
+	if (rb >= 0 && ra >= 0 && len < n)
+		len += (size_t)snprintf(p + len, n - len, ", dead ratio %.1f%% "
+					"-> %.1f%%", rb * 100, ra * 100);
+	if (first_error && len < n)
+		snprintf(p + len, n - len, "; %s", first_error);
+}
+
+static int vacuum_run(const void *settings, const struct step_ctx *ctx,
+		      struct step_result *res)
+{
+	const struct vacuum_settings *s = settings;
+	struct vacuum_job j = { .s = s };
+	struct vacuum_totals tot = { 0 };
+	int64_t start = clock_mono_ms(), span = ctx->timeout_ms;
+	int64_t end = start + span;
+	/* Stop starting and cancel a little early, so that the cancel
+	 * replies, the after-statistics and the record fit in the time. */
+	int64_t hard = end - (span / 10 < 500 ? span / 10 : 500);
+	int64_t cancel_at = hard - (span / 10 < 1500 ? span / 10 : 1500);
+	bool timed_out = false, failed = false, tty = isatty(STDERR_FILENO);
+
+	if (s->full)
+		log_msg(LOG_WARN, ctx->step ? ctx->step->name : "vacuum",
+			"full: true: each table is rewritten under an ACCESS "
+			"EXCLUSIVE lock");
+	if (list_databases(&j, hard - clock_mono_ms()) < 0) {
+		failed = true;
+		goto out;
+	}
+	for (size_t i = 0; i < j.ndb; i++) {
+		struct vacuum_db *db = &j.db[i];
+		struct vacuum_exec x = { .s = s, .cancel_at = cancel_at,
+					 .deadline = hard };
+		PGconn *conn;
+
+		if (clock_mono_ms() >= cancel_at) {
+			timed_out = true;
+			break;
+		}
+		conn = select_tables(&j, db, hard - clock_mono_ms());
+		if (!conn) {
+			failed = true;
+			log_msg(LOG_ERROR, ctx->step ? ctx->step->name : "vacuum",
+				"%s", db->error);
+			continue;
+		}
+		x.db = db->name;
+		if (tty) {
+			j.progress = conn;
+			j.progress_db = db->name;
+			x.tick = progress_tick;
+			x.arg = &j;
+		}
+		if (vacuum_exec_run(&x, db->sel, db->nsel) < 0)
+			failed = true;
+		if (tty && db->nsel)
+			fputs("\r\033[K", stderr);
+		j.progress = NULL;
+		db->peak_busy = x.peak_busy;
+		if (x.error) {
+			db->error = xasprintf("database '%s': %s; run the step "
+					      "again when it is reachable",
+					      db->name, x.error);
+			free(x.error);
+			failed = true;
+		}
+		timed_out |= x.deadline_hit;
+		after_stats(db, conn, end - 50);
+		PQfinish(conn);
+		for (size_t k = 0; k < db->nsel; k++) {
+			log_table(ctx, db, db->sel[k]);
+			failed |= db->sel[k]->outcome == VACUUM_FAILED;
+			timed_out |= db->sel[k]->outcome == VACUUM_TIMED_OUT ||
+				     db->sel[k]->outcome == VACUUM_NOT_REACHED;
+		}
+	}
+out:
+	res->details = run_details(&j, &tot);
+	run_summary(&j, &tot, res);
+	res->status = failed ? STEP_FAILED : timed_out ? STEP_TIMED_OUT
+						       : STEP_OK;
+	job_free(&j);
+	return 0;
+}
+
 const struct step_kind step_kind_vacuum = {
 	.name = "vacuum",
 	.flags = STEP_MUTATES | STEP_NEEDS_POSTGRES,
 	.parse = vacuum_parse,
 	.free = vacuum_free,
+	.plan = vacuum_plan,
+	.run = vacuum_run,
 };

@@ -1,0 +1,413 @@
+/*
+ * The `vacuum` step's statement runner: see vacuum_exec.h.
+ *
+ * Each worker is one connection with at most one statement in flight. The
+ * loop hands the next table (largest first) to every idle worker, then
+ * sleeps in poll(2) on the busy workers' sockets until one answers or the
+ * next time limit comes: a table's table_timeout, or the step's cancel_at.
+ * A limit that passes is enforced on the server with PQcancel; the
+ * statement then ends with SQLSTATE 57014 and only that table's work is
+ * lost (VACUUM and ANALYZE of one table are one transaction). A worker
+ * whose cancellation is not answered by the hard deadline is closed, so
+ * the step never overruns. As a last guard, each connection carries a
+ * statement_timeout a little past the deadline: should upkeep itself die,
+ * the server still stops our statements.
+ *
+ * SKIP_LOCKED does not fail a statement: the server skips the table with
+ * a WARNING (SQLSTATE 55P03). The notice receiver catches it per worker.
+ */
+#include "steps/vacuum_exec.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "pg.h"
+#include "util/error.h"
+#include "util/mem.h"
+#include "util/units.h"
+
+#define SQLSTATE_LOCK_NOT_AVAILABLE "55P03"
+#define SQLSTATE_QUERY_CANCELED "57014"
+#define SQLSTATE_UNDEFINED_TABLE "42P01"
+#define SQLSTATE_INSUFFICIENT_PRIVILEGE "42501"
+
+struct worker {
+	PGconn *conn;			/* NULL once lost or abandoned */
+	PGcancel *cancel;
+	struct vacuum_table *t;		/* in flight, or NULL when idle */
+	int64_t started;
+	int64_t table_deadline;		/* 0: none */
+	int cancel_why;			/* 0, VACUUM_CANCELLED or _TIMED_OUT */
+	char warn_code[6];		/* SQLSTATE of the last WARNING */
+	char *warning;			/* its text, one line */
+	PGresult *first_error;		/* of the statement in flight */
+};
+
+static void on_notice(void *arg, const PGresult *res)
+{
+	struct worker *w = arg;
+	const char *sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+	const char *code = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+	if (!w->t || !sev || strcmp(sev, "WARNING") || !code)
+		return;
+	snprintf(w->warn_code, sizeof(w->warn_code), "%s", code);
+	free(w->warning);
+	w->warning = pg_message(PQresultErrorField(res,
+						   PG_DIAG_MESSAGE_PRIMARY));
+}
+
+static void worker_close(struct worker *w)
+{
+	if (w->cancel)
+		PQfreeCancel(w->cancel);
+	if (w->conn)
+		PQfinish(w->conn);
+	w->cancel = NULL;
+	w->conn = NULL;
+	free(w->warning);
+	w->warning = NULL;
+	PQclear(w->first_error);
+	w->first_error = NULL;
+}
+
+/* Opens one worker's connection and sets its timeouts. 0, or -1. */
+static int worker_open(struct vacuum_exec *x, struct worker *w)
+{
+	int64_t left = x->deadline - clock_mono_ms();
+	char *sql;
+	PGresult *res;
+
+	w->conn = pg_open(x->s->dsn, x->db, left);
+	if (!w->conn)
+		return -1;
+	PQsetNoticeReceiver(w->conn, on_notice, w);
+	/*
+	 * lock_timeout bounds a wait for a lock (without SKIP_LOCKED);
+	 * statement_timeout is only the guard for when upkeep dies, set past
+	 * the deadline so that our own cancellation comes first.
+	 */
+	sql = xasprintf("SET lock_timeout = %lld; SET statement_timeout = "
+			"%lld", (long long)x->s->lock_timeout_ms,
+			(long long)(left > 0 ? left + 2000 : 2000));
+	res = pg_exec(w->conn, "cannot set the timeouts", sql);
+	free(sql);
+	if (!res)
+		goto fail;
+	PQclear(res);
+	w->cancel = PQgetCancel(w->conn);
+	if (!w->cancel) {
+		error_set("cannot prepare cancellation for database '%s'",
+			  x->db);
+		goto fail;
+	}
+	return 0;
+fail:
+	worker_close(w);
+	return -1;
+}
+
+static void table_error(struct vacuum_table *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void table_error(struct vacuum_table *t, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	free(t->error);
+	t->error = msg;
+}
+
+static int worker_send(struct vacuum_exec *x, struct worker *w,
+		       struct vacuum_table *t)
+{
+	bool skip_locked_ok = PQserverVersion(w->conn) >= 120000;
+	char *sql = vacuum_statement(x->s, w->conn, t, skip_locked_ok);
+
+	w->t = t;
+	w->started = clock_mono_ms();
+	w->table_deadline = x->s->table_timeout_ms ?
+			    w->started + x->s->table_timeout_ms : 0;
+	w->cancel_why = 0;
+	w->warn_code[0] = '\0';
+	free(w->warning);
+	w->warning = NULL;
+	if (!sql) {
+		t->outcome = VACUUM_FAILED;
+		table_error(t, "%s", error_last());
+		w->t = NULL;
+		return 0;
+	}
+	if (!PQsendQuery(w->conn, sql)) {
+		char *why = pg_message(PQerrorMessage(w->conn));
+
+		t->outcome = VACUUM_FAILED;
+		table_error(t, "cannot send the statement: %s", why);
+		free(why);
+		free(sql);
+		w->t = NULL;
+		worker_close(w);
+		return -1;
+	}
+	free(sql);
+	return 0;
+}
+
+/* Asks the server to cancel w's statement; why is the outcome it gets. */
+static void worker_cancel(struct worker *w, int why)
+{
+	char err[256];
+
+	w->cancel_why = why;
+	if (!PQcancel(w->cancel, err, sizeof(err))) {
+		char *msg = pg_message(err);
+
+		table_error(w->t, "cannot send the cancel request: %s", msg);
+		free(msg);
+	}
+}
+
+/* Sets t's outcome from the statement's failed result. */
+static void judge_error(struct vacuum_exec *x, struct worker *w,
+			const PGresult *res)
+{
+	struct vacuum_table *t = w->t;
+	const char *code = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	char *msg = pg_message(PQresultErrorMessage(res));
+	char lim[32];
+
+	if (!code)
+		code = "";
+	if (!strcmp(code, SQLSTATE_QUERY_CANCELED) && w->cancel_why) {
+		t->outcome = w->cancel_why;
+		if (w->cancel_why == VACUUM_CANCELLED) {
+			units_format_duration(x->s->table_timeout_ms, lim,
+					      sizeof(lim));
+			table_error(t, "cancelled on the server after its "
+				    "table_timeout (%s); raise table_timeout "
+				    "or vacuum it in a longer window", lim);
+		} else {
+			table_error(t, "cancelled on the server: the step's "
+				    "time ran out");
+		}
+	} else if (!strcmp(code, SQLSTATE_LOCK_NOT_AVAILABLE)) {
+		units_format_duration(x->s->lock_timeout_ms, lim, sizeof(lim));
+		t->outcome = VACUUM_SKIPPED;
+		table_error(t, "locked by another session: no lock within "
+			    "lock_timeout (%s)", lim);
+	} else if (!strcmp(code, SQLSTATE_UNDEFINED_TABLE)) {
+		t->outcome = VACUUM_SKIPPED;
+		table_error(t, "no longer exists (dropped during the run)");
+	} else {
+		t->outcome = VACUUM_FAILED;
+		table_error(t, "%s", msg);
+	}
+	free(msg);
+}
+
+/* The statement of w ended: sets its table's outcome; w becomes idle. */
+static void worker_done(struct vacuum_exec *x, struct worker *w,
+			PGresult *first_error)
+{
+	struct vacuum_table *t = w->t;
+
+	t->duration_ms = clock_mono_ms() - w->started;
+	if (first_error) {
+		judge_error(x, w, first_error);
+	} else if (!strcmp(w->warn_code, SQLSTATE_LOCK_NOT_AVAILABLE)) {
+		t->outcome = VACUUM_SKIPPED;
+		table_error(t, "locked by another session: skipped "
+			    "(SKIP_LOCKED); the next run tries it again");
+	} else if (!strcmp(w->warn_code, SQLSTATE_INSUFFICIENT_PRIVILEGE)) {
+		t->outcome = VACUUM_SKIPPED;
+		table_error(t, "not allowed: %s; connect as the table's owner "
+			    "or a superuser", w->warning ? w->warning : "");
+	} else if (!strcmp(w->warn_code, SQLSTATE_UNDEFINED_TABLE)) {
+		t->outcome = VACUUM_SKIPPED;
+		table_error(t, "no longer exists (dropped during the run)");
+	} else {
+		t->outcome = VACUUM_DONE;
+	}
+	w->t = NULL;
+}
+
+/* Reads what arrived on w's socket; ends its statement when complete. */
+static void worker_read(struct vacuum_exec *x, struct worker *w)
+{
+	PGresult *res;
+	char *why;
+
+	if (!PQconsumeInput(w->conn)) {
+		why = pg_message(PQerrorMessage(w->conn));
+		w->t->outcome = VACUUM_FAILED;
+		w->t->duration_ms = clock_mono_ms() - w->started;
+		table_error(w->t, "lost the connection to database '%s' "
+			    "(server restarted?): %s", x->db, why);
+		w->t = NULL;
+		goto lost;
+	}
+	while (!PQisBusy(w->conn)) {
+		res = PQgetResult(w->conn);
+		if (!res) {
+			worker_done(x, w, w->first_error);
+			PQclear(w->first_error);
+			w->first_error = NULL;
+			if (PQstatus(w->conn) != CONNECTION_BAD)
+				return;
+			why = pg_message(PQerrorMessage(w->conn));
+			goto lost;
+		}
+		if (PQresultStatus(res) == PGRES_COMMAND_OK ||
+		    PQresultStatus(res) == PGRES_TUPLES_OK || w->first_error)
+			PQclear(res);
+		else
+			w->first_error = res;
+	}
+	return;
+lost:
+	/* The server ended the session (terminated, restarted). */
+	if (!x->error)
+		x->error = xasprintf("lost the connection to database '%s' "
+				     "(server restarted?): %s", x->db, why);
+	free(why);
+	worker_close(w);
+}
+
+int vacuum_exec_run(struct vacuum_exec *x, struct vacuum_table **tables,
+		    size_t n)
+{
+	size_t nw = n < (size_t)x->s->jobs ? n : (size_t)x->s->jobs;
+	struct worker *w = xcalloc(nw ? nw : 1, sizeof(*w));
+	struct pollfd *pfd = xcalloc(nw ? nw : 1, sizeof(*pfd));
+	size_t next = 0, done = 0, alive = 0;
+	int64_t last_tick = clock_mono_ms();
+	int rc = 0;
+
+	for (size_t i = 0; i < nw; i++) {
+		if (worker_open(x, &w[i]) == 0) {
+			alive++;
+			continue;
+		}
+		/* One connection is enough to go on, with fewer jobs. */
+		if (i == 0) {
+			x->error = xstrdup(error_last());
+			rc = -1;
+			goto out;
+		}
+		break;
+	}
+	for (;;) {
+		int64_t now = clock_mono_ms(), wake;
+		size_t busy = 0, np = 0;
+
+		for (size_t i = 0; i < nw; i++) {
+			if (w[i].conn && !w[i].t && next < n) {
+				if (now >= x->cancel_at) {
+					x->deadline_hit = true;
+					continue;
+				}
+				worker_send(x, &w[i], tables[next++]);
+				if (!w[i].t)
+					done++;
+			}
+			busy += w[i].t != NULL;
+		}
+		if ((int)busy > x->peak_busy)
+			x->peak_busy = (int)busy;
+		if (!busy)
+			break;
+		wake = now + 1000;
+		for (size_t i = 0; i < nw; i++) {
+			struct worker *k = &w[i];
+
+			if (!k->t)
+				continue;
+			if (!k->cancel_why && now >= x->cancel_at) {
+				x->deadline_hit = true;
+				worker_cancel(k, VACUUM_TIMED_OUT);
+			} else if (!k->cancel_why && k->table_deadline &&
+				   now >= k->table_deadline) {
+				worker_cancel(k, VACUUM_CANCELLED);
+			} else if (k->cancel_why && now >= x->deadline) {
+				/* No answer to the cancel: give up on it. */
+				k->t->outcome = k->cancel_why;
+				k->t->duration_ms = now - k->started;
+				table_error(k->t, "the server did not answer "
+					    "the cancel request in time; its "
+					    "connection was closed");
+				k->t = NULL;
+				worker_close(k);
+				done++;
+				continue;
+			}
+			if (!k->cancel_why) {
+				if (x->cancel_at < wake)
+					wake = x->cancel_at;
+				if (k->table_deadline && k->table_deadline < wake)
+					wake = k->table_deadline;
+			} else if (x->deadline < wake) {
+				wake = x->deadline;
+			}
+			pfd[np].fd = PQsocket(k->conn);
+			pfd[np].events = POLLIN;
+			pfd[np].revents = 0;
+			np++;
+		}
+		if (np) {
+			int64_t ms = wake - clock_mono_ms();
+
+			if (poll(pfd, np, ms < 0 ? 0 : (int)ms) < 0 &&
+			    errno != EINTR) {
+				x->error = xasprintf("poll: %s", strerror(errno));
+				break;
+			}
+		}
+		np = 0;
+		for (size_t i = 0; i < nw; i++) {
+			if (!w[i].t)
+				continue;
+			if (pfd[np++].revents) {
+				worker_read(x, &w[i]);
+				if (!w[i].t)
+					done++;
+			}
+		}
+		alive = 0;
+		for (size_t i = 0; i < nw; i++)
+			alive += w[i].conn != NULL;
+		if (!alive)
+			break;
+		if (x->tick && clock_mono_ms() - last_tick >= 1000) {
+			const struct vacuum_table *cur = NULL;
+
+			for (size_t i = 0; i < nw && !cur; i++)
+				cur = w[i].t;
+			x->tick(x->arg, done, n, cur);
+			last_tick = clock_mono_ms();
+		}
+	}
+out:
+	for (; next < n; next++)
+		tables[next]->outcome = VACUUM_NOT_REACHED;
+	for (size_t i = 0; i < nw; i++) {
+		/* Only after a poll(2) failure is a statement still out. */
+		if (w[i].t) {
+			w[i].t->outcome = VACUUM_FAILED;
+			table_error(w[i].t, "abandoned: %s", x->error);
+		}
+		worker_close(&w[i]);
+	}
+	free(w);
+	free(pfd);
+	return rc;
+}

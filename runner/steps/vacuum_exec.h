@@ -1,0 +1,47 @@
+/*
+ * Running the `vacuum` step's statements: `jobs` libpq connections to one
+ * database, one table per statement, sent with the async API and waited on
+ * with poll(2), so that per-table timeouts and the step's deadline are
+ * enforced by cancelling the statement on the server (PQcancel) rather
+ * than by hoping it ends. Choosing the tables is vacuum_select.c's job.
+ */
+#ifndef UPKEEP_STEPS_VACUUM_EXEC_H
+#define UPKEEP_STEPS_VACUUM_EXEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "steps/vacuum_select.h"
+
+struct vacuum_exec {
+	const struct vacuum_settings *s;
+	const char *db;			/* the database, for messages */
+	/*
+	 * Monotonic times (clock_mono_ms): no statement starts after
+	 * cancel_at, and statements still running then are cancelled; one
+	 * whose cancellation is not answered by deadline is abandoned (its
+	 * connection closed) so the step returns in time.
+	 */
+	int64_t cancel_at, deadline;
+	/* Called about once a second while statements run, or NULL. */
+	void (*tick)(void *arg, size_t done, size_t total,
+		     const struct vacuum_table *current);
+	void *arg;
+
+	/* Results. */
+	int peak_busy;			/* most statements in flight at once */
+	bool deadline_hit;		/* cancel_at came before the end */
+	char *error;			/* a failure beyond one table, or NULL */
+};
+
+/*
+ * Processes tables[0..n) in that order (largest first) and sets each
+ * one's outcome, error and duration. Returns 0 when it could work (tables
+ * may still have failed), -1 when no connection could be opened (x->error
+ * says why; every table is left not reached).
+ */
+int vacuum_exec_run(struct vacuum_exec *x, struct vacuum_table **tables,
+		    size_t n);
+
+#endif
