@@ -1,65 +1,192 @@
 /*
- * `upkeep report [RUN-ID|latest]`: prints the Markdown report of a run,
- * rendered from its run record. (Weekly reports come with their issue.)
+ * `upkeep report [RUN-ID|latest] | --week W|last|this [--json] [--open]`:
+ * prints the report of a run, or rebuilds and prints a week's report. On a
+ * terminal the Markdown is laid out for its width (colour unless NO_COLOR
+ * is set); anywhere else it is printed as is, for pipes and files.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
+#include "clock.h"
 #include "cmd.h"
 #include "config.h"
 #include "engine.h"
 #include "record.h"
 #include "report.h"
+#include "util/error.h"
+#include "util/timefmt.h"
+#include "weekly.h"
+
+/* Prints Markdown: laid out on a terminal, raw elsewhere. */
+static void print_markdown(const char *md)
+{
+	const char *no_color = getenv("NO_COLOR"), *columns = getenv("COLUMNS");
+	struct winsize ws;
+	int width = 80;
+	char *text;
+
+	if (!isatty(STDOUT_FILENO)) {
+		fputs(md, stdout);
+		return;
+	}
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		width = ws.ws_col;
+	if (columns && atoi(columns) > 0)
+		width = atoi(columns);
+	text = report_terminal(md, width, !(no_color && *no_color));
+	fputs(text, stdout);
+	free(text);
+}
+
+/* "2026-W48", "last" or "this" (by the clock) into the week's Monday. */
+static int parse_week(const char *arg, time_t *monday)
+{
+	char week[16];
+	time_t now = clock_now();
+
+	if (!strcmp(arg, "last") || !strcmp(arg, "this")) {
+		weekly_week_of(now - (strcmp(arg, "last") ? 0 : 7 * 24 * 3600),
+			       week, sizeof(week));
+		return weekly_parse_week(week, monday);
+	}
+	return weekly_parse_week(arg, monday);
+}
+
+static int week_report(const struct config *cfg, time_t monday, bool json,
+		       bool open)
+{
+	json_t *all = weekly_records(cfg, monday - (WEEKLY_TREND_WEEKS - 1) *
+				     7 * 24 * 3600, monday + 7 * 24 * 3600);
+	json_t *model = weekly_build(cfg, all, monday, clock_now());
+	json_t *safe = record_redact(cfg, model);
+	const char *week = json_string_value(json_object_get(model, "week"));
+	int rc = UPKEEP_EXIT_OK;
+	char *text;
+
+	/* On demand is the same as after a run: the files are rebuilt. */
+	if (weekly_save_model(cfg, model) < 0) {
+		fprintf(stderr, "upkeep report: %s\n", error_last());
+		rc = UPKEEP_EXIT_FAILED;
+	} else if (open) {
+		text = weekly_path(cfg, week, "html");
+		printf("%s\n", text);
+		free(text);
+	} else if (json) {
+		text = json_dumps(safe, JSON_INDENT(2) | JSON_SORT_KEYS);
+		printf("%s\n", text);
+		free(text);
+	} else {
+		text = weekly_markdown(safe);
+		print_markdown(text);
+		free(text);
+	}
+	json_decref(safe);
+	json_decref(model);
+	json_decref(all);
+	return rc;
+}
+
+static int run_report(const struct config *cfg, const char *which, bool json,
+		      bool open)
+{
+	json_t *rec = record_find(cfg, which);
+	char *text;
+	time_t t;
+
+	if (!rec) {
+		fprintf(stderr, "upkeep report: no run '%s' under '%s/runs' "
+			"(see 'upkeep history')\n", which,
+			cfg->settings.reports_dir);
+		return UPKEEP_EXIT_USAGE;
+	}
+	if (open) {
+		/* A run's page is its week's: it lists and links the run. */
+		char week[16];
+		time_t monday;
+
+		if (timefmt_parse(json_string_value(json_object_get(rec,
+				  "started")), &t) < 0) {
+			json_decref(rec);
+			fprintf(stderr, "upkeep report: run '%s' has no start "
+				"time\n", which);
+			return UPKEEP_EXIT_FAILED;
+		}
+		weekly_week_of(t, week, sizeof(week));
+		weekly_parse_week(week, &monday);
+		json_decref(rec);
+		return week_report(cfg, monday, false, true);
+	}
+	text = json ? json_dumps(rec, JSON_INDENT(2) | JSON_SORT_KEYS) :
+	       report_markdown(rec);
+	if (json)
+		printf("%s\n", text);
+	else
+		print_markdown(text);
+	free(text);
+	json_decref(rec);
+	return UPKEEP_EXIT_OK;
+}
 
 static int cmd_report_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		CMD_COMMON_OPTIONS,
 		{ "json", no_argument, NULL, 'j' },
+		{ "week", required_argument, NULL, 'w' },
+		{ "open", no_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct config cfg;
-	int opt, rc = UPKEEP_EXIT_OK, done = 0, json = 0;
-	const char *which;
-	char *text;
-	json_t *rec;
+	int opt, rc = UPKEEP_EXIT_OK, done = 0;
+	bool json = false, open = false;
+	const char *week = NULL;
+	time_t monday = 0;
 
 	optind = 0;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":" CMD_COMMON_SHORT, opts,
 				  NULL)) != -1) {
-		if (opt == 'j') {
-			json = 1;
-			continue;
+		switch (opt) {
+		case 'j':
+			json = true;
+			break;
+		case 'o':
+			open = true;
+			break;
+		case 'w':
+			week = optarg;
+			break;
+		default:
+			rc = cmd_common_option(ctx, &cmd_report_entry, opt, argv,
+					       &done);
+			if (done)
+				return rc;
 		}
-		rc = cmd_common_option(ctx, &cmd_report_entry, opt, argv, &done);
-		if (done)
-			return rc;
 	}
 	if (argc - optind > 1)
 		return cmd_usage_error(&cmd_report_entry, "one run at a time");
-	which = optind < argc ? argv[optind] : "latest";
+	if (week && optind < argc)
+		return cmd_usage_error(&cmd_report_entry, "--week and a run id "
+				       "exclude each other");
+	if (json && open)
+		return cmd_usage_error(&cmd_report_entry, "--json and --open "
+				       "exclude each other");
+	if (week && parse_week(week, &monday) < 0)
+		return cmd_usage_error(&cmd_report_entry, "--week: %s (or "
+				       "'last', 'this')", error_last());
 	if (cmd_load_config(ctx, &cmd_report_entry, CONFIG_LOAD_ANY_ENV,
 			    &cfg) < 0) {
 		rc = UPKEEP_EXIT_USAGE;
 		goto out;
 	}
 	engine_recover_if_idle(&cfg);
-	rec = record_find(&cfg, which);
-	if (!rec) {
-		fprintf(stderr, "upkeep report: no run '%s' under '%s/runs' "
-			"(see 'upkeep history')\n", which,
-			cfg.settings.reports_dir);
-		rc = UPKEEP_EXIT_USAGE;
-		goto out;
-	}
-	text = json ? json_dumps(rec, JSON_INDENT(2) | JSON_SORT_KEYS) :
-	       report_markdown(rec);
-	fputs(text, stdout);
-	if (json)
-		fputs("\n", stdout);
-	free(text);
-	json_decref(rec);
+	rc = week ? week_report(&cfg, monday, json, open) :
+	     run_report(&cfg, optind < argc ? argv[optind] : "latest", json,
+			open);
 out:
 	config_free(&cfg);
 	return rc;
@@ -67,14 +194,25 @@ out:
 
 const struct cmd_entry cmd_report_entry = {
 	.name = "report",
-	.args = "[RUN-ID|latest] [--json]",
-	.summary = "Print the report of a run",
+	.args = "[RUN-ID|latest] | --week W|last|this [--json] [--open]",
+	.summary = "Print the report of a run or of a week",
 	.help =
 	"Prints the Markdown report of a run (default: the latest), rendered\n"
-	"from its run record; --json prints the record itself.\n"
+	"from its run record, or with --week the weekly maintenance report,\n"
+	"rebuilt from the records (reports/weekly/WEEK.md and .html). On a\n"
+	"terminal the Markdown is laid out for its width, in colour unless\n"
+	"NO_COLOR is set; in a pipe it is printed as is.\n"
+	"\n"
+	"Options:\n"
+	"      --week W     an ISO week (2026-W48), 'last' or 'this' (UTC)\n"
+	"      --json       the run record, or the week's report model\n"
+	"      --open       print the path of the HTML page (of the week, or\n"
+	"                   of the run's week) to open in a browser\n"
 	"\n"
 	"Examples:\n"
 	"  upkeep report\n"
-	"  upkeep report 20261129T020000Z-weekly-1a2b --json\n",
+	"  upkeep report 20261129T020000Z-weekly-1a2b --json\n"
+	"  upkeep report --week last\n"
+	"  xdg-open \"$(upkeep report --week 2026-W48 --open)\"\n",
 	.exec = cmd_report_exec,
 };

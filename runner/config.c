@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "checks/check.h"
@@ -174,6 +175,152 @@ static void settings_defaults(const struct config *cfg,
 	s->retry_delay_ms = 30LL * 1000;
 }
 
+/* ---- notify and metrics ------------------------------------------------- */
+
+static void notifies_free(struct config_notifies *nf)
+{
+	for (size_t i = 0; i < nf->n; i++) {
+		free(nf->v[i].name);
+		free(nf->v[i].url);
+		free(nf->v[i].pos.file);
+	}
+	free(nf->v);
+	memset(nf, 0, sizeof(*nf));
+}
+
+static void check_label(struct confmap *m, const char *name);
+
+static const char *const notify_events[] = { "start", "success", "failure",
+					     "rollback", "missed", NULL };
+
+/*
+ * A webhook URL carries its token in the path: it becomes a secret, and no
+ * message quotes it, not even a wrong one.
+ */
+static bool webhook_url_ok(const char *url)
+{
+	if (strncasecmp(url, "http://", 7) && strncasecmp(url, "https://", 8))
+		return false;
+	for (const char *p = url; *p; p++)
+		if ((unsigned char)*p <= 0x20 || *p == 0x7f)
+			return false;
+	return strlen(url) > (url[4] == ':' ? 7u : 8u);
+}
+
+static void load_notify(struct confmap_file *ld, struct confmap *parent,
+			struct config_notifies *out)
+{
+	static const char *const formats[] = { "slack", "json", NULL };
+	const struct ynode *list = confmap_node(parent, "notify", 0);
+	bool any_env = ld->cfg->load_flags & CONFIG_LOAD_ANY_ENV;
+	struct seen names = { 0 };
+
+	if (!list)
+		return;
+	if (list->type != YTREE_SEQ) {
+		confmap_error(parent, list, "'notify' must be a list of "
+			      "webhooks (each with url, and optionally name, "
+			      "format, on), not %s", ytree_type_name(list));
+		return;
+	}
+	out->v = xcalloc(list->n + 1, sizeof(*out->v));
+	for (size_t i = 0; i < list->n; i++) {
+		const struct ynode *item = list->kids[i], *on;
+		struct config_notify nt = { 0 };
+		struct strv events = { 0 };
+		struct confmap m;
+		int format = CONFIG_NOTIFY_SLACK;
+
+		if (item->type != YTREE_MAP) {
+			confmap_error(parent, item, "each entry of 'notify' must "
+				      "be a mapping with url, not %s",
+				      ytree_type_name(item));
+			continue;
+		}
+		confmap_init(&m, ld, item, "a notify entry");
+		if (confmap_str(&m, "name", 0, &nt.name) > 0)
+			check_label(&m, nt.name);
+		/* An unset ${VAR} is "" for the commands that only read
+		 * records (CONFIG_LOAD_ANY_ENV): they send nothing. */
+		if (confmap_str(&m, "url", any_env ? 0 : CONFMAP_REQUIRED,
+				&nt.url) > 0 && (*nt.url || !any_env)) {
+			if (!webhook_url_ok(nt.url))
+				confmap_error(&m, ytree_map_get(item, "url"),
+					      "'url' must be an http:// or "
+					      "https:// URL without spaces (the "
+					      "value is not shown: it may hold a "
+					      "token)");
+			else if (!strv_contains(&ld->cfg->secrets, nt.url))
+				strv_push(&ld->cfg->secrets, nt.url);
+		}
+		confmap_enum(&m, "format", 0, formats, &format);
+		nt.format = (enum config_notify_format)format;
+		nt.events = CONFIG_NOTIFY_SUCCESS | CONFIG_NOTIFY_FAILURE |
+			    CONFIG_NOTIFY_ROLLBACK | CONFIG_NOTIFY_MISSED;
+		on = confmap_node(&m, "on", 0);
+		if (on && confmap_strlist(&m, "on", 0, &events) > 0) {
+			nt.events = 0;
+			for (size_t k = 0; k < events.n; k++) {
+				const char *hint;
+				size_t e;
+
+				for (e = 0; notify_events[e] &&
+				     strcmp(notify_events[e], events.v[k]); e++)
+					;
+				if (notify_events[e]) {
+					nt.events |= 1u << e;
+					continue;
+				}
+				hint = suggest_closest(events.v[k], notify_events,
+						       5);
+				if (hint)
+					confmap_error(&m, ytree_item(on, k),
+						      "unknown event '%s' (did you "
+						      "mean '%s'?)", events.v[k],
+						      hint);
+				else
+					confmap_error(&m, ytree_item(on, k),
+						      "unknown event '%s' (known: "
+						      "start, success, failure, "
+						      "rollback, missed)",
+						      events.v[k]);
+			}
+		}
+		strv_free(&events);
+		if (!nt.name)
+			nt.name = xasprintf("webhook %zu", i + 1);
+		seen_check(&names, &m, "name", "notify name", nt.name, true);
+		if (confmap_finish(&m) < 0) {
+			parent->errors++;
+			free(nt.name);
+			free(nt.url);
+			continue;
+		}
+		pos_set(&nt.pos, ld, item);
+		out->v[out->n++] = nt;
+	}
+	seen_free(&names);
+}
+
+static void load_metrics(struct confmap_file *ld, struct confmap *parent,
+			 struct config_settings *s)
+{
+	const struct ynode *n = confmap_node(parent, "metrics", 0);
+	struct confmap m;
+
+	if (!n)
+		return;
+	if (n->type != YTREE_MAP) {
+		confmap_error(parent, n, "'metrics' must be a mapping with "
+			      "textfile: PATH, not %s", ytree_type_name(n));
+		return;
+	}
+	confmap_init(&m, ld, n, "metrics");
+	confmap_path(&m, "textfile", CONFMAP_REQUIRED, &s->metrics_textfile);
+	if (confmap_finish(&m) < 0)
+		parent->errors++;
+}
+
 static void load_settings(struct confmap_file *ld, const struct ynode *root)
 {
 	struct config_settings *s = &ld->cfg->settings;
@@ -187,6 +334,8 @@ static void load_settings(struct confmap_file *ld, const struct ynode *root)
 	confmap_duration(&m, "check_timeout", 0, 100, &s->check_timeout_ms);
 	confmap_duration(&m, "kill_grace", 0, 0, &s->kill_grace_ms);
 	confmap_duration(&m, "retry_delay", 0, 0, &s->retry_delay_ms);
+	load_notify(ld, &m, &s->notify);
+	load_metrics(ld, &m, s);
 	confmap_finish(&m);
 }
 
@@ -502,6 +651,7 @@ static void job_free(struct config_job *j)
 		step_free(&j->steps[i]);
 	free(j->steps);
 	config_checks_free(&j->validate);
+	notifies_free(&j->notify);
 	free(j->pos.file);
 }
 
@@ -626,6 +776,7 @@ static void load_job(struct confmap_file *ld, const struct ynode *root)
 	n = confmap_node(&m, "validate", 0);
 	if (n && config_parse_checks(ld, n, "validate", &job.validate) < 0)
 		m.errors++;
+	load_notify(ld, &m, &job.notify);
 	seen_check(ld->seen, &m, "job", "job", job.name, false);
 	if (confmap_finish(&m) == 0 && job.name) {
 		pos_set(&job.pos, ld, root);
@@ -784,6 +935,8 @@ void config_free(struct config *cfg)
 	free(s->state_dir);
 	free(s->reports_dir);
 	free(s->snapshot_dir);
+	notifies_free(&s->notify);
+	free(s->metrics_textfile);
 	strv_free(&cfg->secrets);
 	free(cfg->root);
 	free(cfg->root_abs);

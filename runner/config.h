@@ -25,6 +25,34 @@ struct config_pos {
 	int col;
 };
 
+/* What a webhook is told about (the `on:` list of a notify entry). */
+enum {
+	CONFIG_NOTIFY_START = 1 << 0,
+	CONFIG_NOTIFY_SUCCESS = 1 << 1,
+	CONFIG_NOTIFY_FAILURE = 1 << 2,	/* failed, interrupted, skipped-precheck */
+	CONFIG_NOTIFY_ROLLBACK = 1 << 3,	/* rolled-back, rollback-failed */
+	CONFIG_NOTIFY_MISSED = 1 << 4,
+};
+
+enum config_notify_format {
+	CONFIG_NOTIFY_SLACK,		/* {"text": "..."}: Slack, Mattermost */
+	CONFIG_NOTIFY_JSON,		/* the run record's summary */
+};
+
+/* One webhook of `notify:` (upkeep.yaml, or a job's own). */
+struct config_notify {
+	char *name;			/* for messages: the URL never is shown */
+	char *url;			/* holds a token: a secret, redacted */
+	enum config_notify_format format;
+	unsigned events;		/* CONFIG_NOTIFY_* */
+	struct config_pos pos;
+};
+
+struct config_notifies {
+	struct config_notify *v;
+	size_t n;
+};
+
 struct config_settings {
 	char *state_dir;		/* locks, journal, run state */
 	char *reports_dir;		/* run records and reports */
@@ -33,6 +61,8 @@ struct config_settings {
 	int64_t check_timeout_ms;	/* a check without timeout: */
 	int64_t kill_grace_ms;		/* SIGTERM to SIGKILL */
 	int64_t retry_delay_ms;		/* a step without retry_delay: */
+	struct config_notifies notify;	/* webhooks for every job */
+	char *metrics_textfile;		/* Prometheus textfile, or NULL */
 };
 
 struct config_date {
@@ -101,6 +131,7 @@ struct config_job {
 	struct config_step *steps;
 	size_t nsteps;
 	struct config_checks validate;
+	struct config_notifies notify;	/* the job's own, besides the global */
 	struct config_pos pos;
 };
 

@@ -22,6 +22,8 @@
 #include "config.h"
 #include "lock.h"
 #include "log.h"
+#include "metrics.h"
+#include "notify.h"
 #include "proc.h"
 #include "record.h"
 #include "rollback.h"
@@ -32,6 +34,7 @@
 #include "util/text.h"
 #include "util/timefmt.h"
 #include "util/units.h"
+#include "weekly.h"
 #include "window.h"
 
 #ifndef UPKEEP_VERSION
@@ -442,6 +445,9 @@ static int finish(struct run *r, const char *status, int64_t start)
 	md = record_path(r->cfg, r->rec, "md");
 	log_msg(LOG_RESULT, NULL, "%s; report: %s", status, md);
 	free(md);
+	if (weekly_save(r->cfg, r->started) < 0 || metrics_write(r->cfg) < 0)
+		log_msg(LOG_WARN, NULL, "%s", error_last());
+	notify_run(r->cfg, r->job, r->rec, notify_event_of(status));
 	return rc;
 }
 
@@ -527,6 +533,7 @@ static int execute(struct run *r)
 		log_msg(LOG_WARN, NULL, "run %s outside its windows "
 			"(--ignore-window)", r->run_id);
 	journal(r);
+	notify_run(r->cfg, job, r->rec, CONFIG_NOTIFY_START);
 
 	pre_ok = checks_run_list(r->cfg, &job->prechecks, &checks, log_check);
 	/* The tracked config is snapshotted before anything changes; a
@@ -867,6 +874,12 @@ int engine_record_missed(const struct config *cfg)
 						"window '%s' of %s", job->name,
 						w->name, json_string_value(
 						json_object_get(rec, "started")));
+					if (weekly_save(cfg, occ.start) < 0 ||
+					    metrics_write(cfg) < 0)
+						log_msg(LOG_WARN, NULL, "%s",
+							error_last());
+					notify_run(cfg, job, rec,
+						   CONFIG_NOTIFY_MISSED);
 				} else {
 					log_msg(LOG_ERROR, NULL, "%s",
 						error_last());

@@ -12,7 +12,9 @@
 #include "config.h"
 #include "record.h"
 #include "util/mem.h"
+#include "util/timefmt.h"
 #include "util/units.h"
+#include "weekly.h"
 
 static const char *str(const json_t *o, const char *key)
 {
@@ -21,8 +23,7 @@ static const char *str(const json_t *o, const char *key)
 	return s ? s : "";
 }
 
-/* Table cells: no pipes or newlines from config values or output. */
-static void cell(FILE *f, const char *s)
+void report_md_cell(FILE *f, const char *s)
 {
 	for (; *s; s++) {
 		if (*s == '|')
@@ -64,11 +65,11 @@ static void checks_table(FILE *f, const char *title, const json_t *list)
 		   "|---|---|---|---|---|\n");
 	json_array_foreach(list, i, c) {
 		fputs("| ", f);
-		cell(f, str(c, "name"));
+		report_md_cell(f, str(c, "name"));
 		fprintf(f, " | %s | %s | ", str(c, "kind"),
 			json_is_true(json_object_get(c, "passed")) ? "passed" :
 			"**FAILED**");
-		cell(f, str(c, "message"));
+		report_md_cell(f, str(c, "message"));
 		fprintf(f, " | %lld |\n",
 			(long long)json_integer_value(json_object_get(c,
 							"attempts")));
@@ -110,7 +111,8 @@ static void output_block(FILE *f, const char *name, const char *out)
 char *report_markdown(const json_t *rec)
 {
 	const json_t *steps = json_object_get(rec, "steps"), *s, *w, *rb;
-	char *buf = NULL;
+	char *buf = NULL, week[16];
+	time_t t;
 	size_t len = 0, i;
 	FILE *f = open_memstream(&buf, &len);
 
@@ -122,7 +124,7 @@ char *report_markdown(const json_t *rec)
 	fprintf(f, "| run | `%s` |\n", str(rec, "run_id"));
 	if (*str(rec, "description")) {
 		fputs("| job | ", f);
-		cell(f, str(rec, "description"));
+		report_md_cell(f, str(rec, "description"));
 		fputs(" |\n", f);
 	}
 	fprintf(f, "| host | %s |\n", str(rec, "host"));
@@ -141,7 +143,7 @@ char *report_markdown(const json_t *rec)
 			"(--ignore-window) |\n");
 	if (*str(rec, "reason")) {
 		fputs("| reason | ", f);
-		cell(f, str(rec, "reason"));
+		report_md_cell(f, str(rec, "reason"));
 		fputs(" |\n", f);
 	}
 	if (*str(rec, "interrupted_step"))
@@ -159,7 +161,7 @@ char *report_markdown(const json_t *rec)
 			"summary |\n|---|---|---|---|---|---|---|\n");
 	json_array_foreach(steps, i, s) {
 		fprintf(f, "| %zu | ", i + 1);
-		cell(f, str(s, "name"));
+		report_md_cell(f, str(s, "name"));
 		fprintf(f, " | %s | %s%s%s | ", str(s, "kind"),
 			strcmp(str(s, "status"), "ok") ? "**" : "",
 			str(s, "status"), strcmp(str(s, "status"), "ok") ?
@@ -168,7 +170,7 @@ char *report_markdown(const json_t *rec)
 		fputs(" | ", f);
 		duration(f, s, "timeout_ms");
 		fputs(" | ", f);
-		cell(f, str(s, "summary"));
+		report_md_cell(f, str(s, "summary"));
 		fputs(" |\n", f);
 	}
 	fputs("\n", f);
@@ -182,8 +184,13 @@ char *report_markdown(const json_t *rec)
 		fprintf(f, "## Rollback\n\n%s\n\n", str(rb, "note"));
 	w = json_object_get(rec, "next_window");
 	if (w)
-		fprintf(f, "## Next window\n\n%s opens %s (until %s).\n",
+		fprintf(f, "## Next window\n\n%s opens %s (until %s).\n\n",
 			str(w, "name"), str(w, "start"), str(w, "end"));
+	if (timefmt_parse(str(rec, "started"), &t) == 0) {
+		weekly_week_of(t, week, sizeof(week));
+		fprintf(f, "Week: [%s](../../weekly/%s.md) ([HTML](../../weekly/"
+			"%s.html)).\n", week, week, week);
+	}
 	fclose(f);
 	return buf;
 }
@@ -198,4 +205,326 @@ int report_save(const struct config *cfg, const json_t *rec)
 	free(md);
 	json_decref(safe);
 	return rc;
+}
+
+/* ---- the terminal -------------------------------------------------------- */
+
+/* Columns a UTF-8 string takes (one per code point: no wide scripts here). */
+static size_t cols(const char *s, size_t len)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+/* The byte length of the first `want` columns of s. */
+static size_t prefix_bytes(const char *s, size_t want)
+{
+	size_t i = 0, n = 0;
+
+	while (s[i]) {
+		if (((unsigned char)s[i] & 0xc0) != 0x80) {
+			if (n == want)
+				break;
+			n++;
+		}
+		i++;
+	}
+	return i;
+}
+
+/*
+ * Inline Markdown to plain text: **bold** (kept as ANSI bold with colour),
+ * `code` and [text](link) (the text), \| escapes.
+ */
+static char *inline_text(const char *s, size_t len, bool color)
+{
+	char *buf = NULL;
+	size_t blen = 0;
+	FILE *f = open_memstream(&buf, &blen);
+	bool bold = false;
+
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '\\' && i + 1 < len && s[i + 1] == '|') {
+			fputc('|', f);
+			i++;
+		} else if (s[i] == '*' && i + 1 < len && s[i + 1] == '*') {
+			bold = !bold;
+			if (color)
+				fputs(bold ? "\033[1m" : "\033[22m", f);
+			i++;
+		} else if (s[i] == '`') {
+			continue;
+		} else if (s[i] == '[') {
+			const char *close = memchr(s + i, ']', len - i);
+
+			if (close && (size_t)(close - s) + 1 < len &&
+			    close[1] == '(' && memchr(close, ')', len -
+						      (size_t)(close - s))) {
+				char *t = inline_text(s + i + 1,
+						      (size_t)(close - s) - i - 1,
+						      color);
+
+				fputs(t, f);
+				free(t);
+				i = (size_t)((const char *)memchr(close, ')',
+					len - (size_t)(close - s)) - s);
+			} else {
+				fputc('[', f);
+			}
+		} else {
+			fputc(s[i], f);
+		}
+	}
+	if (bold && color)
+		fputs("\033[22m", f);
+	fclose(f);
+	return buf;
+}
+
+/* Visible columns of a string that may hold ANSI escapes. */
+static size_t vis_cols(const char *s)
+{
+	size_t n = 0;
+
+	while (*s) {
+		if (*s == '\033') {
+			while (*s && *s != 'm')
+				s++;
+			if (*s)
+				s++;
+			continue;
+		}
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+		s++;
+	}
+	return n;
+}
+
+static const char *status_color(const char *cellv)
+{
+	static const char *const bad[] = { "failed", "FAILED", "timed-out",
+		"rollback-failed", "missed", "interrupted", "rolled-back",
+		NULL };
+
+	for (size_t i = 0; bad[i]; i++)
+		if (strcmp(cellv, bad[i]) == 0)
+			return "\033[31m";
+	if (!strcmp(cellv, "ok") || !strcmp(cellv, "succeeded") ||
+	    !strcmp(cellv, "passed"))
+		return "\033[32m";
+	return NULL;
+}
+
+/* Prints a cell cut (with an ellipsis) or padded to w columns. */
+static void put_cell(FILE *f, const char *text, size_t w, bool color)
+{
+	size_t n = cols(text, strlen(text));
+	const char *c = color ? status_color(text) : NULL;
+
+	if (c)
+		fputs(c, f);
+	if (n > w) {
+		fwrite(text, 1, prefix_bytes(text, w ? w - 1 : 0), f);
+		if (w)
+			fputs("…", f);
+	} else {
+		fputs(text, f);
+		for (; n < w; n++)
+			fputc(' ', f);
+	}
+	if (c)
+		fputs("\033[0m", f);
+}
+
+static void table_out(FILE *f, char **lines, size_t nlines, int width,
+		      bool color)
+{
+	char ***cells = xcalloc(nlines, sizeof(*cells));
+	size_t *ncell = xcalloc(nlines, sizeof(*ncell)), ncol = 0, total;
+	size_t *w;
+
+	for (size_t i = 0; i < nlines; i++) {
+		const char *p = lines[i] + 1, *start = p;
+
+		/* The |---|---| row only separates the header. */
+		if (strspn(lines[i], "|-: ") == strlen(lines[i]))
+			continue;
+		for (;; p++) {
+			if (*p == '\\' && p[1]) {
+				p++;
+				continue;
+			}
+			if (*p == '|' || !*p) {
+				const char *b = start, *e = p;
+
+				if (!*p && e == b)
+					break;
+				while (b < e && *b == ' ')
+					b++;
+				while (e > b && e[-1] == ' ')
+					e--;
+				cells[i] = xrealloc(cells[i], (ncell[i] + 1) *
+						    sizeof(char *));
+				cells[i][ncell[i]++] = inline_text(b,
+					(size_t)(e - b), false);
+				if (!*p)
+					break;
+				start = p + 1;
+			}
+		}
+		if (ncell[i] > ncol)
+			ncol = ncell[i];
+	}
+	w = xcalloc(ncol + 1, sizeof(*w));
+	for (size_t i = 0; i < nlines; i++)
+		for (size_t c = 0; c < ncell[i]; c++) {
+			size_t n = cols(cells[i][c], strlen(cells[i][c]));
+
+			if (n > w[c])
+				w[c] = n;
+		}
+	/* Narrow the widest column until the table fits. */
+	for (;;) {
+		size_t widest = 0;
+
+		total = 0;
+		for (size_t c = 0; c < ncol; c++) {
+			total += w[c] + 2;
+			if (w[c] > w[widest])
+				widest = c;
+		}
+		if (width <= 0 || total <= (size_t)width || w[widest] <= 4)
+			break;
+		w[widest]--;
+	}
+	for (size_t i = 0, row = 0; i < nlines; i++) {
+		if (!ncell[i])
+			continue;
+		for (size_t c = 0; c < ncell[i]; c++) {
+			if (row == 0 && color)
+				fputs("\033[1m", f);
+			put_cell(f, cells[i][c], c + 1 == ncell[i] &&
+				 cols(cells[i][c], strlen(cells[i][c])) < w[c] ?
+				 cols(cells[i][c], strlen(cells[i][c])) : w[c],
+				 color && row > 0);
+			if (row == 0 && color)
+				fputs("\033[0m", f);
+			if (c + 1 < ncell[i])
+				fputs("  ", f);
+		}
+		fputs("\n", f);
+		row++;
+	}
+	for (size_t i = 0; i < nlines; i++) {
+		for (size_t c = 0; c < ncell[i]; c++)
+			free(cells[i][c]);
+		free(cells[i]);
+	}
+	free(cells);
+	free(ncell);
+	free(w);
+}
+
+/* Word-wraps one paragraph line to width columns. */
+static void wrap_out(FILE *f, const char *text, int width)
+{
+	const char *p = text;
+	size_t col = 0;
+	/* A list item's continuation lines line up with its text. */
+	size_t indent = strncmp(text, "- ", 2) ? 0 : 2;
+	bool fresh = true;	/* at the start of a line: no space first */
+
+	while (*p) {
+		const char *e = p;
+		size_t n;
+		char *word;
+
+		while (*e && *e != ' ')
+			e++;
+		word = xstrndup(p, (size_t)(e - p));
+		n = vis_cols(word);
+		if (!fresh && width > 0 && col + 1 + n > (size_t)width) {
+			fprintf(f, "\n%*s", (int)indent, "");
+			col = indent;
+		} else if (!fresh) {
+			fputc(' ', f);
+			col++;
+		}
+		fresh = false;
+		fputs(word, f);
+		col += n;
+		free(word);
+		p = *e ? e + 1 : e;
+	}
+	fputs("\n", f);
+}
+
+char *report_terminal(const char *md, int width, bool color)
+{
+	char *buf = NULL, *copy = xstrdup(md), *save = NULL, *line;
+	char **table = NULL;
+	size_t len = 0, ntable = 0, cap = 0;
+	FILE *f = open_memstream(&buf, &len);
+	bool fence = false;
+
+	for (line = strtok_r(copy, "\n", &save); ; line = strtok_r(NULL, "\n",
+								      &save)) {
+		if (ntable && (!line || line[0] != '|' || fence)) {
+			table_out(f, table, ntable, width, color);
+			ntable = 0;
+			fputs("\n", f);
+		}
+		if (!line)
+			break;
+		if (!strncmp(line, "```", 3)) {
+			fence = !fence;
+			continue;
+		}
+		if (fence) {
+			fprintf(f, "    %s\n", line);
+		} else if (line[0] == '|') {
+			xgrow(&table, &cap, ntable + 1, sizeof(*table));
+			table[ntable++] = line;
+		} else if (line[0] == '#') {
+			size_t level = strspn(line, "#");
+			const char *h = line + level + (line[level] == ' ');
+			char *t = inline_text(h, strlen(h), false);
+
+			if (color)
+				fprintf(f, "\033[1m%s%s\033[0m\n\n", level == 1 ?
+					"\033[4m" : "", t);
+			else {
+				size_t n = cols(t, strlen(t));
+
+				fprintf(f, "%s\n", t);
+				for (size_t i = 0; level <= 2 && i < n; i++)
+					fputc(level == 1 ? '=' : '-', f);
+				fputs(level <= 2 ? "\n\n" : "\n", f);
+			}
+			free(t);
+		} else if (!strncmp(line, "<details>", 9)) {
+			const char *s = strstr(line, "<summary>");
+			const char *e = s ? strstr(s, "</summary>") : NULL;
+
+			if (s && e)
+				fprintf(f, "%.*s:\n", (int)(e - s - 9), s + 9);
+		} else if (!strncmp(line, "</details>", 10)) {
+			continue;
+		} else {
+			char *t = inline_text(line, strlen(line), color);
+
+			wrap_out(f, t, width);
+			free(t);
+			fputs("\n", f);
+		}
+	}
+	fclose(f);
+	free(table);
+	free(copy);
+	return buf;
 }

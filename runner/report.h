@@ -1,12 +1,15 @@
 /*
  * The human report of a run: Markdown rendered from the run record (the
  * record is the source of truth; the report can always be rebuilt from
- * it). The weekly report and its HTML come with the reports issue.
+ * it), and the same Markdown laid out for a terminal. The weekly report
+ * is weekly.c's, its HTML html.c's.
  */
 #ifndef UPKEEP_REPORT_H
 #define UPKEEP_REPORT_H
 
 #include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
 
 struct config;
 
@@ -14,5 +17,16 @@ struct config;
 char *report_markdown(const json_t *rec);
 /* Writes it (redacted) next to the record, as <run-id>.md. 0 or -1. */
 int report_save(const struct config *cfg, const json_t *rec);
+
+/* A Markdown table cell: pipes escaped, newlines made spaces. */
+void report_md_cell(FILE *f, const char *s);
+
+/*
+ * Markdown laid out for a terminal of `width` columns: tables as aligned
+ * columns that fit (cells cut with an ellipsis), headings underlined,
+ * paragraphs wrapped; ANSI colour (bold headings, red failures) only when
+ * color is set. New string.
+ */
+char *report_terminal(const char *md, int width, bool color);
 
 #endif

@@ -16,6 +16,8 @@ podman crun catatonit uidmap slirp4netns fuse-overlayfs
 docker-registry
 perl curl python3 procps
 systemd
+chromium libxml2-utils
+man-db groff-base
 "
 # `scripts/deps.sh bench`: also what the benchmarks compare against.
 if [ "${1:-}" = bench ]; then

@@ -59,7 +59,7 @@ is "$rc" 2 "help for an unknown command: exit 2"
 run "$UPKEEP" check --config "$repo"
 is "$rc" 0 "shipped config passes check" || diag "$err"
 like "$out" 'config ok: .* \(2 windows, 2 jobs\)' "summary counts windows and jobs"
-like "$out" 'job +weekly +windows: sunday; 3 pre-checks, 4 steps, 4 validation checks' "weekly job summarised"
+like "$out" 'job +weekly +windows: sunday; 3 pre-checks, 5 steps, 4 validation checks' "weekly job summarised"
 
 run env UPKEEP_CONFIG="$repo" "$UPKEEP" check -q
 is "$rc" 0 "UPKEEP_CONFIG names the root"

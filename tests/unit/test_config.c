@@ -56,9 +56,11 @@ static void test_shipped_config_loads(void **state)
 	assert_int_equal(config_load(".", &cfg, &d), 0);
 	weekly = config_job_find(&cfg, "weekly");
 	assert_non_null(weekly);
-	assert_int_equal(weekly->nsteps, 4);
+	assert_int_equal(weekly->nsteps, 5);
 	assert_string_equal(weekly->steps[0].kind->name, "snapshot");
 	assert_int_equal(weekly->steps[0].timeout_ms, 15 * 60 * 1000);
+	assert_string_equal(weekly->steps[4].name, "restart services");
+	assert_int_equal(weekly->steps[4].on_failure, CONFIG_ON_FAILURE_ROLLBACK);
 	assert_true(weekly->has_tracked);
 	assert_string_equal(weekly->tracked.stable_ref,
 			    "refs/upkeep/last-stable");

@@ -1,0 +1,617 @@
+/*
+ * The weekly report's HTML page and its SVG charts; see html.h. Every
+ * string from the model is escaped (it holds step names, summaries and
+ * command output that an operator or a program wrote). The charts carry
+ * ids and classes (chart-disk / point, chart-reclaimed / bar,
+ * chart-durations / bar and limit) that the tests count.
+ */
+#include "html.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/mem.h"
+#include "util/units.h"
+#include "weekly.h"
+
+/* Chart geometry, in SVG user units (the viewBox scales it). */
+#define CHART_W 640
+#define CHART_H 220
+#define CHART_LEFT 64		/* room for the y labels */
+#define CHART_BOTTOM 40		/* room for the x labels */
+#define CHART_TOP 12
+
+static const char *str(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "";
+}
+
+static int64_t num(const json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_integer(v) ? json_integer_value(v) :
+	       json_is_real(v) ? (int64_t)json_real_value(v) : 0;
+}
+
+/* Text and attribute values: & < > " ' escaped. */
+static void esc(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&': fputs("&amp;", f); break;
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '"': fputs("&quot;", f); break;
+		case '\'': fputs("&#39;", f); break;
+		default: fputc(*s, f);
+		}
+	}
+}
+
+static void size_txt(FILE *f, int64_t bytes)
+{
+	char buf[32];
+
+	units_format_size((uint64_t)(bytes < 0 ? 0 : bytes), buf, sizeof(buf));
+	fputs(buf, f);
+}
+
+static void elapsed_txt(FILE *f, int64_t ms)
+{
+	char buf[32];
+
+	units_format_elapsed(ms, buf, sizeof(buf));
+	fputs(buf, f);
+}
+
+static const char *status_class(const char *status)
+{
+	if (!strcmp(status, "ok") || !strcmp(status, "succeeded") ||
+	    !strcmp(status, "passed"))
+		return "good";
+	if (!strcmp(status, "skipped") || !strcmp(status, "deferred") ||
+	    !strcmp(status, "skipped-precheck") || !strcmp(status, "planned"))
+		return "warn";
+	return "bad";
+}
+
+static void badge(FILE *f, const char *status)
+{
+	fprintf(f, "<span class=\"badge %s\">", status_class(status));
+	esc(f, status);
+	fputs("</span>", f);
+}
+
+/* ---- charts -------------------------------------------------------------- */
+
+struct bar {
+	const char *label;	/* under the bar */
+	const char *title;	/* the tooltip: what it is exactly */
+	double value;
+	double limit;		/* a second, lighter bar behind it; < 0: none */
+};
+
+/* A round axis maximum at or above max: 1, 2 or 5 times a power of 10. */
+static double nice_max(double max)
+{
+	double p = 1;
+
+	if (max <= 0)
+		return 1;
+	while (p * 10 <= max)
+		p *= 10;
+	while (p > max * 10)
+		p /= 10;
+	return max <= p ? p : max <= 2 * p ? 2 * p : max <= 5 * p ? 5 * p :
+	       10 * p;
+}
+
+static void axis(FILE *f, double max, void (*label)(FILE *, double))
+{
+	int plot_h = CHART_H - CHART_BOTTOM - CHART_TOP;
+
+	for (int i = 0; i <= 4; i++) {
+		double y = CHART_TOP + plot_h - plot_h * i / 4.0;
+
+		fprintf(f, "<line class=\"grid\" x1=\"%d\" y1=\"%.1f\" x2=\"%d\" "
+			"y2=\"%.1f\"/><text class=\"ylab\" x=\"%d\" y=\"%.1f\">",
+			CHART_LEFT, y, CHART_W, y, CHART_LEFT - 6, y + 4);
+		label(f, max * i / 4.0);
+		fputs("</text>", f);
+	}
+}
+
+static void svg_open(FILE *f, const char *id, const char *title, size_t n)
+{
+	fprintf(f, "<figure><svg id=\"%s\" class=\"chart\" data-count=\"%zu\" "
+		"viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"", id, n,
+		CHART_W, CHART_H);
+	esc(f, title);
+	fputs("\" xmlns=\"http://www.w3.org/2000/svg\"><title>", f);
+	esc(f, title);
+	fputs("</title>", f);
+}
+
+static void svg_close(FILE *f, const char *caption)
+{
+	fputs("</svg><figcaption>", f);
+	esc(f, caption);
+	fputs("</figcaption></figure>\n", f);
+}
+
+static void bars(FILE *f, const char *id, const char *title,
+		 const struct bar *v, size_t n, void (*label)(FILE *, double))
+{
+	int plot_w = CHART_W - CHART_LEFT, plot_h = CHART_H - CHART_BOTTOM -
+						   CHART_TOP;
+	double max = 0, slot, bw;
+
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].value > max)
+			max = v[i].value;
+		if (v[i].limit > max)
+			max = v[i].limit;
+	}
+	max = nice_max(max);
+	svg_open(f, id, title, n);
+	axis(f, max, label);
+	slot = n ? (double)plot_w / (double)n : plot_w;
+	bw = slot * 0.6;
+	for (size_t i = 0; i < n; i++) {
+		double x = CHART_LEFT + slot * (double)i + (slot - bw) / 2;
+		double h = plot_h * v[i].value / max;
+
+		if (v[i].limit >= 0) {
+			double lh = plot_h * v[i].limit / max;
+
+			fprintf(f, "<rect class=\"limit\" x=\"%.1f\" y=\"%.1f\" "
+				"width=\"%.1f\" height=\"%.1f\"/>", x - bw * 0.1,
+				CHART_TOP + plot_h - lh, bw * 1.2, lh);
+		}
+		fprintf(f, "<rect class=\"bar\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\""
+			" height=\"%.1f\"><title>", x, CHART_TOP + plot_h - h, bw,
+			h);
+		esc(f, v[i].title);
+		fprintf(f, "</title></rect><text class=\"xlab\" x=\"%.1f\" "
+			"y=\"%d\">", x + bw / 2, CHART_H - CHART_BOTTOM + 16);
+		esc(f, v[i].label);
+		fputs("</text>", f);
+	}
+	if (!n)
+		fprintf(f, "<text class=\"empty\" x=\"%d\" y=\"%d\">no data"
+			"</text>", CHART_W / 2, CHART_H / 2);
+}
+
+static void label_size(FILE *f, double v)
+{
+	size_txt(f, (int64_t)v);
+}
+
+static void label_elapsed(FILE *f, double v)
+{
+	elapsed_txt(f, (int64_t)v);
+}
+
+static void label_percent(FILE *f, double v)
+{
+	fprintf(f, "%.0f%%", v);
+}
+
+/* Disk used over the trend's weeks: a line through the weeks with data. */
+static void chart_disk(FILE *f, const json_t *trend)
+{
+	int plot_w = CHART_W - CHART_LEFT, plot_h = CHART_H - CHART_BOTTOM -
+						   CHART_TOP;
+	size_t n = json_array_size(trend), points = 0, i;
+	double slot = n ? (double)plot_w / (double)n : plot_w;
+	const json_t *w;
+	char path[4096] = "";
+
+	json_array_foreach(trend, i, w)
+		points += json_is_number(json_object_get(w, "disk_used_percent"));
+	svg_open(f, "chart-disk", "Fullest disk, percent used, per week",
+		 points);
+	axis(f, 100, label_percent);
+	json_array_foreach(trend, i, w) {
+		json_t *d = json_object_get(w, "disk_used_percent");
+		double x = CHART_LEFT + slot * ((double)i + 0.5), y;
+		size_t l = strlen(path);
+
+		fprintf(f, "<text class=\"xlab\" x=\"%.1f\" y=\"%d\">%s</text>",
+			x, CHART_H - CHART_BOTTOM + 16, str(w, "week") + 5);
+		if (!json_is_number(d))
+			continue;
+		y = CHART_TOP + plot_h - plot_h * json_number_value(d) / 100.0;
+		snprintf(path + l, sizeof(path) - l, "%s%.1f,%.1f ",
+			 l ? "" : "", x, y);
+		fprintf(f, "<circle class=\"point\" cx=\"%.1f\" cy=\"%.1f\" "
+			"r=\"4\"><title>%s: %.1f%% used</title></circle>", x, y,
+			str(w, "week"), json_number_value(d));
+	}
+	if (points > 1)
+		fprintf(f, "<polyline class=\"line\" points=\"%s\"/>", path);
+	if (!points)
+		fprintf(f, "<text class=\"empty\" x=\"%d\" y=\"%d\">no disk "
+			"figures in these weeks</text>", CHART_W / 2, CHART_H / 2);
+	svg_close(f, "Disk usage over the last weeks (the fullest mount each "
+		  "week).");
+}
+
+static void chart_reclaimed(FILE *f, const json_t *runs)
+{
+	size_t n = json_array_size(runs), i;
+	struct bar *v = xcalloc(n + 1, sizeof(*v));
+	char (*titles)[160] = xcalloc(n + 1, sizeof(*titles));
+	char (*labels)[16] = xcalloc(n + 1, sizeof(*labels));
+	const json_t *r;
+
+	json_array_foreach(runs, i, r) {
+		char sz[32];
+
+		units_format_size((uint64_t)num(r, "reclaimed_bytes"), sz,
+				  sizeof(sz));
+		snprintf(titles[i], sizeof(titles[i]), "%s: %s reclaimed",
+			 str(r, "run_id"), sz);
+		/* "11-29 02:00" from the start time. */
+		snprintf(labels[i], sizeof(labels[i]), "%.5s %.5s",
+			 str(r, "started") + (strlen(str(r, "started")) >= 16 ?
+			 5 : 0), str(r, "started") + (strlen(str(r,
+			 "started")) >= 16 ? 11 : 0));
+		v[i] = (struct bar){ labels[i], titles[i],
+				     (double)num(r, "reclaimed_bytes"), -1 };
+	}
+	bars(f, "chart-reclaimed", "Bytes reclaimed per run", v, n,
+	     label_size);
+	svg_close(f, "Bytes reclaimed per run this week.");
+	free(v);
+	free(titles);
+	free(labels);
+}
+
+static void chart_durations(FILE *f, const json_t *stats)
+{
+	size_t n = json_array_size(stats), i;
+	struct bar *v = xcalloc(n + 1, sizeof(*v));
+	char (*titles)[256] = xcalloc(n + 1, sizeof(*titles));
+	const json_t *s;
+
+	json_array_foreach(stats, i, s) {
+		char a[32], b[32];
+
+		units_format_elapsed(num(s, "max_ms"), a, sizeof(a));
+		units_format_elapsed(num(s, "timeout_ms"), b, sizeof(b));
+		snprintf(titles[i], sizeof(titles[i]), "%s / %s: longest %s of "
+			 "a %s timeout", str(s, "job"), str(s, "step"), a, b);
+		v[i] = (struct bar){ str(s, "step"), titles[i],
+				     (double)num(s, "max_ms"),
+				     (double)num(s, "timeout_ms") };
+	}
+	bars(f, "chart-durations", "Step durations against their timeouts", v,
+	     n, label_elapsed);
+	svg_close(f, "Longest duration of each step this week (dark) against "
+		  "its timeout (light).");
+	free(v);
+	free(titles);
+}
+
+/* ---- the page ------------------------------------------------------------ */
+
+static const char css[] =
+	":root{--fg:#1d2330;--muted:#5b6475;--line:#d8dce4;--good:#1a7f37;"
+	"--warn:#9a6700;--bad:#cf222e;--bar:#3461c1;--limit:#c9d6f2}"
+	"*{box-sizing:border-box}"
+	"body{font:15px/1.5 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;"
+	"color:var(--fg);margin:0 auto;max-width:62rem;padding:1rem}"
+	"h1{font-size:1.5rem;margin:.2rem 0}h2{font-size:1.2rem;margin-top:2rem;"
+	"border-bottom:1px solid var(--line);padding-bottom:.2rem}"
+	"h3{font-size:1rem;margin:1.2rem 0 .4rem}"
+	".muted{color:var(--muted)}"
+	".cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(9rem,1fr));"
+	"gap:.6rem}.card{border:1px solid var(--line);border-radius:6px;"
+	"padding:.5rem .7rem}.card b{display:block;font-size:1.4rem}"
+	".scroll{overflow-x:auto}"
+	"table{border-collapse:collapse;width:100%;font-size:.9rem}"
+	"th,td{text-align:left;padding:.25rem .5rem;border-bottom:1px solid "
+	"var(--line);vertical-align:top}th{color:var(--muted);font-weight:600}"
+	".badge{border-radius:4px;padding:0 .35rem;font-size:.85rem;"
+	"font-weight:600}.good{color:var(--good)}.warn{color:var(--warn)}"
+	".bad{color:var(--bad)}.badge.good{background:#dafbe1}"
+	".badge.warn{background:#fff8c5}.badge.bad{background:#ffebe9}"
+	"figure{margin:1rem 0}svg.chart{width:100%;height:auto;"
+	"max-height:18rem}figcaption{color:var(--muted);font-size:.85rem}"
+	".bar{fill:var(--bar)}.limit{fill:var(--limit)}.grid{stroke:var(--line)}"
+	".line{fill:none;stroke:var(--bar);stroke-width:2}.point{fill:var(--bar)}"
+	".ylab{font-size:11px;text-anchor:end;fill:var(--muted)}"
+	".xlab{font-size:11px;text-anchor:middle;fill:var(--muted)}"
+	".empty{font-size:13px;text-anchor:middle;fill:var(--muted)}"
+	"ul.recs li{margin:.3rem 0}"
+	"@media print{body{max-width:none;font-size:11pt}a{color:inherit;"
+	"text-decoration:none}h2{break-after:avoid}figure,tr{break-inside:avoid}"
+	".scroll{overflow:visible}}";
+
+static void summary(FILE *f, const json_t *m)
+{
+	const json_t *s = json_object_get(m, "summary"), *v;
+	const char *key;
+	int64_t wms = num(s, "window_ms");
+	char pct[16];
+	size_t i;
+
+	fputs("<h2>System health summary</h2><div class=\"cards\">", f);
+	fprintf(f, "<div class=\"card\"><b>%lld</b>runs</div>",
+		(long long)num(s, "runs"));
+	json_object_foreach(json_object_get(s, "by_status"), key, v) {
+		fprintf(f, "<div class=\"card\"><b class=\"%s\">%lld</b>",
+			status_class(key), (long long)json_integer_value(v));
+		esc(f, key);
+		fputs("</div>", f);
+	}
+	fprintf(f, "<div class=\"card\"><b>%lld / %lld</b>windows used / "
+		"missed</div>", (long long)num(s, "windows_used"),
+		(long long)num(s, "windows_missed"));
+	fprintf(f, "<div class=\"card\"><b class=\"%s\">%lld</b>incidents"
+		"</div>", num(s, "incidents") ? "bad" : "good",
+		(long long)num(s, "incidents"));
+	fputs("<div class=\"card\"><b>", f);
+	elapsed_txt(f, num(s, "maintenance_ms"));
+	fputs("</b>maintenance, ", f);
+	esc(f, weekly_percent(num(s, "maintenance_ms"), wms, pct, sizeof(pct)));
+	fputs(" of ", f);
+	elapsed_txt(f, wms);
+	fputs(" window time</div></div>\n<h3>Incidents</h3>", f);
+	if (!json_array_size(json_object_get(m, "incidents")))
+		fputs("<p>None.</p>", f);
+	else
+		fputs("<ul>", f);
+	json_array_foreach(json_object_get(m, "incidents"), i, v) {
+		fputs("<li>", f);
+		badge(f, str(v, "status"));
+		fputs(" ", f);
+		esc(f, str(v, "job"));
+		fputs(" <a href=\"", f);
+		esc(f, str(v, "report"));
+		fputs("\"><code>", f);
+		esc(f, str(v, "run_id"));
+		fputs("</code></a>: ", f);
+		esc(f, str(v, "detail"));
+		fputs("</li>", f);
+	}
+	if (json_array_size(json_object_get(m, "incidents")))
+		fputs("</ul>", f);
+	fputs("\n", f);
+}
+
+static void activities(FILE *f, const json_t *m)
+{
+	const json_t *r, *s;
+	size_t i, j;
+
+	fputs("<h2>Maintenance activities</h2>", f);
+	if (!json_array_size(json_object_get(m, "runs")))
+		fputs("<p>No runs this week.</p>", f);
+	json_array_foreach(json_object_get(m, "runs"), i, r) {
+		fputs("<h3>", f);
+		esc(f, str(r, "job"));
+		fputs(" ", f);
+		badge(f, str(r, "status"));
+		fputs(" <span class=\"muted\">", f);
+		esc(f, str(r, "started"));
+		fputs("</span></h3><p>Run <a href=\"", f);
+		esc(f, str(r, "report"));
+		fputs("\"><code>", f);
+		esc(f, str(r, "run_id"));
+		fputs("</code></a>", f);
+		if (*str(r, "window")) {
+			fputs(" in window ", f);
+			esc(f, str(r, "window"));
+		}
+		fputs(", ", f);
+		if (!strcmp(str(r, "status"), "missed"))
+			fputs("no run", f);
+		else
+			elapsed_txt(f, num(r, "duration_ms"));
+		if (num(r, "reclaimed_bytes")) {
+			fputs("; reclaimed ", f);
+			size_txt(f, num(r, "reclaimed_bytes"));
+		}
+		if (num(r, "dead_tuples_removed"))
+			fprintf(f, "; %lld dead tuples removed",
+				(long long)num(r, "dead_tuples_removed"));
+		fputs(".", f);
+		if (*str(r, "incident")) {
+			fputs(" <span class=\"bad\">", f);
+			esc(f, str(r, "incident"));
+			fputs("</span>", f);
+		}
+		fputs("</p>", f);
+		if (json_array_size(json_object_get(r, "steps")))
+			fputs("<div class=\"scroll\"><table><thead><tr><th>step"
+			      "</th><th>kind</th><th>status</th><th>duration</th>"
+			      "<th>timeout</th><th>key numbers</th></tr></thead>"
+			      "<tbody>", f);
+		json_array_foreach(json_object_get(r, "steps"), j, s) {
+			fputs("<tr><td>", f);
+			esc(f, str(s, "name"));
+			fputs("</td><td>", f);
+			esc(f, str(s, "kind"));
+			fputs("</td><td>", f);
+			badge(f, str(s, "status"));
+			fputs("</td><td>", f);
+			if (json_object_get(s, "duration_ms"))
+				elapsed_txt(f, num(s, "duration_ms"));
+			fputs("</td><td>", f);
+			if (num(s, "timeout_ms"))
+				elapsed_txt(f, num(s, "timeout_ms"));
+			fputs("</td><td>", f);
+			esc(f, str(s, "numbers_text"));
+			fputs("</td></tr>", f);
+		}
+		if (json_array_size(json_object_get(r, "steps")))
+			fputs("</tbody></table></div>", f);
+		if (*str(r, "rollback_text")) {
+			fputs("<p>Rollback: ", f);
+			esc(f, str(r, "rollback_text"));
+			fputs("</p>", f);
+		}
+		fputs("\n", f);
+	}
+}
+
+static void metrics(FILE *f, const json_t *m)
+{
+	const json_t *mt = json_object_get(m, "metrics"), *v;
+	size_t i;
+
+	fputs("<h2>Performance metrics</h2>", f);
+	chart_disk(f, json_object_get(mt, "trend"));
+	fputs("<h3>Disk</h3>", f);
+	if (!json_array_size(json_object_get(mt, "disks")))
+		fputs("<p>No disk figures in this week's runs.</p>", f);
+	else
+		fputs("<div class=\"scroll\"><table><thead><tr><th>mount</th>"
+		      "<th>size</th><th>free before</th><th>free after</th>"
+		      "<th>used</th></tr></thead><tbody>", f);
+	json_array_foreach(json_object_get(mt, "disks"), i, v) {
+		fputs("<tr><td>", f);
+		esc(f, str(v, "mount"));
+		fputs("</td><td>", f);
+		size_txt(f, num(v, "total_bytes"));
+		fputs("</td><td>", f);
+		size_txt(f, num(v, "free_bytes_before"));
+		fputs("</td><td>", f);
+		size_txt(f, num(v, "free_bytes_after"));
+		fprintf(f, "</td><td>%.1f%% → %.1f%%</td></tr>",
+			json_real_value(json_object_get(v, "used_percent_before")),
+			json_real_value(json_object_get(v, "used_percent_after")));
+	}
+	if (json_array_size(json_object_get(mt, "disks")))
+		fputs("</tbody></table></div>", f);
+	fputs("<h3>Memory</h3>", f);
+	v = json_object_get(mt, "memory");
+	if (v)
+		fprintf(f, "<p>Used %.1f%% → %.1f%%.</p>",
+			json_real_value(json_object_get(v, "used_percent_before")),
+			json_real_value(json_object_get(v, "used_percent_after")));
+	else
+		fputs("<p>No memory figures in this week's runs.</p>", f);
+	fputs("<h3>Databases</h3>", f);
+	if (!json_array_size(json_object_get(mt, "databases")))
+		fputs("<p>No database sizes in this week's runs.</p>", f);
+	else
+		fputs("<div class=\"scroll\"><table><thead><tr><th>database"
+		      "</th><th>size before</th><th>size after</th></tr></thead>"
+		      "<tbody>", f);
+	json_array_foreach(json_object_get(mt, "databases"), i, v) {
+		fputs("<tr><td>", f);
+		esc(f, str(v, "database"));
+		fputs("</td><td>", f);
+		size_txt(f, num(v, "size_bytes_before"));
+		fputs("</td><td>", f);
+		size_txt(f, num(v, "size_bytes_after"));
+		fputs("</td></tr>", f);
+	}
+	if (json_array_size(json_object_get(mt, "databases")))
+		fputs("</tbody></table></div>", f);
+	fputs("<h3>Bytes reclaimed</h3>", f);
+	chart_reclaimed(f, json_object_get(m, "runs"));
+	fputs("<h3>Step durations</h3>", f);
+	chart_durations(f, json_object_get(mt, "step_durations"));
+	fprintf(f, "<h3>Trend (last %d weeks)</h3><div class=\"scroll\"><table>"
+		"<thead><tr><th>week</th><th>runs</th><th>incidents</th>"
+		"<th>missed</th><th>reclaimed</th><th>dead tuples removed</th>"
+		"<th>maintenance</th></tr></thead><tbody>", WEEKLY_TREND_WEEKS);
+	json_array_foreach(json_object_get(mt, "trend"), i, v) {
+		fprintf(f, "<tr><td>%s</td><td>%lld</td><td>%lld</td><td>%lld"
+			"</td><td>", str(v, "week"), (long long)num(v, "runs"),
+			(long long)num(v, "incidents"),
+			(long long)num(v, "missed"));
+		size_txt(f, num(v, "reclaimed_bytes"));
+		fprintf(f, "</td><td>%lld</td><td>",
+			(long long)num(v, "dead_tuples_removed"));
+		elapsed_txt(f, num(v, "maintenance_ms"));
+		fputs("</td></tr>", f);
+	}
+	fputs("</tbody></table></div>\n", f);
+}
+
+static void upcoming(FILE *f, const json_t *m)
+{
+	const json_t *v, *j;
+	size_t i, k;
+
+	fputs("<h2>Upcoming maintenance</h2>", f);
+	if (!json_array_size(json_object_get(m, "upcoming"))) {
+		fputs("<p>No window opens again.</p>", f);
+		return;
+	}
+	fputs("<div class=\"scroll\"><table><thead><tr><th>window</th><th>opens"
+	      "</th><th>closes</th><th>jobs</th></tr></thead><tbody>", f);
+	json_array_foreach(json_object_get(m, "upcoming"), i, v) {
+		fputs("<tr><td>", f);
+		esc(f, str(v, "window"));
+		fputs("</td><td>", f);
+		esc(f, str(v, "start"));
+		fputs("</td><td>", f);
+		esc(f, str(v, "end"));
+		fputs("</td><td>", f);
+		json_array_foreach(json_object_get(v, "jobs"), k, j) {
+			fputs(k ? ", " : "", f);
+			esc(f, json_string_value(j));
+		}
+		fputs("</td></tr>", f);
+	}
+	fputs("</tbody></table></div>\n", f);
+}
+
+char *html_weekly(const json_t *m)
+{
+	char *buf = NULL;
+	size_t len = 0, i;
+	FILE *f = open_memstream(&buf, &len);
+	const json_t *v;
+
+	if (!f)
+		return xstrdup("");
+	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/>"
+	      "<meta name=\"viewport\" content=\"width=device-width, "
+	      "initial-scale=1\"/><title>Weekly maintenance report ", f);
+	esc(f, str(m, "week"));
+	fprintf(f, "</title><style>%s</style></head><body>\n<h1>Weekly "
+		"maintenance report ", css);
+	esc(f, str(m, "week"));
+	fputs("</h1><p class=\"muted\">", f);
+	esc(f, str(m, "from"));
+	fputs(" to ", f);
+	esc(f, str(m, "to"));
+	fputs(" (UTC); generated ", f);
+	esc(f, str(m, "generated"));
+	fputs(".</p>\n", f);
+	summary(f, m);
+	activities(f, m);
+	metrics(f, m);
+	upcoming(f, m);
+	fputs("<h2>Recommendations</h2>", f);
+	if (!json_array_size(json_object_get(m, "recommendations")))
+		fputs("<p>None: nothing this week crossed a threshold.</p>", f);
+	else
+		fputs("<ul class=\"recs\">", f);
+	json_array_foreach(json_object_get(m, "recommendations"), i, v) {
+		fputs("<li><b>", f);
+		esc(f, str(v, "rule"));
+		fputs("</b>: ", f);
+		esc(f, str(v, "text"));
+		fputs(" <span class=\"muted\">(evidence: ", f);
+		esc(f, str(v, "evidence"));
+		fputs(")</span></li>", f);
+	}
+	if (json_array_size(json_object_get(m, "recommendations")))
+		fputs("</ul>", f);
+	fputs("\n</body></html>\n", f);
+	fclose(f);
+	return buf;
+}

@@ -1,0 +1,241 @@
+/*
+ * The Prometheus textfile; see metrics.h. The format is the text
+ * exposition format 0.0.4: one HELP and one TYPE line per family, then its
+ * samples, label values escaped (backslash, double quote, newline). Gauges
+ * describe each job's last run (missed windows are not runs); the two
+ * counters count over every record on disk.
+ */
+#include "metrics.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "config.h"
+#include "record.h"
+#include "util/mem.h"
+#include "util/timefmt.h"
+#include "weekly.h"
+#include "window.h"
+
+static const char *str(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "";
+}
+
+static void label(FILE *f, const char *name, const char *value, bool more)
+{
+	fprintf(f, "%s=\"", name);
+	for (; *value; value++) {
+		if (*value == '\\')
+			fputs("\\\\", f);
+		else if (*value == '"')
+			fputs("\\\"", f);
+		else if (*value == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*value, f);
+	}
+	fputs(more ? "\"," : "\"", f);
+}
+
+static void family(FILE *f, const char *name, const char *type,
+		   const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* The job names: the config's, then any that only records know. */
+static json_t *jobs_of(const struct config *cfg, const json_t *records)
+{
+	json_t *jobs = json_object(), *r;
+	size_t i;
+
+	for (size_t j = 0; j < cfg->njobs; j++)
+		json_object_set_new(jobs, cfg->jobs[j].name, json_pack(
+			"{s:n, s:i, s:i}", "last", "rollbacks", 0, "missed", 0));
+	json_array_foreach(records, i, r) {
+		const char *status = str(r, "status");
+		json_t *j = json_object_get(jobs, str(r, "job"));
+
+		if (!*str(r, "job"))
+			continue;
+		if (!j) {
+			j = json_pack("{s:n, s:i, s:i}", "last", "rollbacks", 0,
+				      "missed", 0);
+			json_object_set_new(jobs, str(r, "job"), j);
+		}
+		if (!strcmp(status, "missed")) {
+			json_object_set_new(j, "missed", json_integer(
+				json_integer_value(json_object_get(j,
+							"missed")) + 1));
+			continue;
+		}
+		if (!strcmp(status, "rolled-back") ||
+		    !strcmp(status, "rollback-failed"))
+			json_object_set_new(j, "rollbacks", json_integer(
+				json_integer_value(json_object_get(j,
+							"rollbacks")) + 1));
+		/* Records come oldest first: the last one wins. */
+		json_object_set(j, "last", r);
+	}
+	return jobs;
+}
+
+static double seconds(const json_t *o, const char *key)
+{
+	return (double)json_integer_value(json_object_get(o, key)) / 1000.0;
+}
+
+char *metrics_text(const struct config *cfg, const json_t *records,
+		   time_t now)
+{
+	json_t *jobs = jobs_of(cfg, records), *j, *s;
+	const char *name;
+	char *buf = NULL;
+	size_t len = 0, i;
+	FILE *f = open_memstream(&buf, &len);
+	time_t t;
+
+	if (!f) {
+		json_decref(jobs);
+		return xstrdup("");
+	}
+	family(f, "upkeep_last_run_timestamp_seconds", "gauge",
+	       "When the job's last run finished (Unix time).");
+	json_object_foreach(jobs, name, j) {
+		json_t *last = json_object_get(j, "last");
+
+		if (json_is_null(last) || timefmt_parse(str(last, "finished"),
+							&t) < 0)
+			continue;
+		fputs("upkeep_last_run_timestamp_seconds{", f);
+		label(f, "job", name, false);
+		fprintf(f, "} %lld\n", (long long)t);
+	}
+	family(f, "upkeep_last_run_success", "gauge",
+	       "1 when the job's last run succeeded, else 0.");
+	json_object_foreach(jobs, name, j) {
+		json_t *last = json_object_get(j, "last");
+
+		if (json_is_null(last))
+			continue;
+		fputs("upkeep_last_run_success{", f);
+		label(f, "job", name, false);
+		fprintf(f, "} %d\n", !strcmp(str(last, "status"), "succeeded"));
+	}
+	family(f, "upkeep_last_run_duration_seconds", "gauge",
+	       "How long the job's last run took.");
+	json_object_foreach(jobs, name, j) {
+		json_t *last = json_object_get(j, "last");
+
+		if (json_is_null(last))
+			continue;
+		fputs("upkeep_last_run_duration_seconds{", f);
+		label(f, "job", name, false);
+		fprintf(f, "} %.3f\n", seconds(last, "duration_ms"));
+	}
+	family(f, "upkeep_step_duration_seconds", "gauge",
+	       "How long each step of the job's last run took.");
+	json_object_foreach(jobs, name, j) {
+		json_array_foreach(json_object_get(json_object_get(j, "last"),
+						   "steps"), i, s) {
+			if (!json_is_integer(json_object_get(s, "duration_ms")))
+				continue;
+			fputs("upkeep_step_duration_seconds{", f);
+			label(f, "job", name, true);
+			label(f, "step", str(s, "name"), false);
+			fprintf(f, "} %.3f\n", seconds(s, "duration_ms"));
+		}
+	}
+	family(f, "upkeep_step_timeout_seconds", "gauge",
+	       "The timeout each step of the job's last run had.");
+	json_object_foreach(jobs, name, j) {
+		json_array_foreach(json_object_get(json_object_get(j, "last"),
+						   "steps"), i, s) {
+			if (!json_is_integer(json_object_get(s, "timeout_ms")))
+				continue;
+			fputs("upkeep_step_timeout_seconds{", f);
+			label(f, "job", name, true);
+			label(f, "step", str(s, "name"), false);
+			fprintf(f, "} %.3f\n", seconds(s, "timeout_ms"));
+		}
+	}
+	family(f, "upkeep_bytes_reclaimed", "gauge",
+	       "Bytes the job's last run reclaimed (Docker prune and the like).");
+	json_object_foreach(jobs, name, j) {
+		struct weekly_numbers n;
+
+		if (json_is_null(json_object_get(j, "last")))
+			continue;
+		weekly_run_numbers(json_object_get(j, "last"), &n);
+		fputs("upkeep_bytes_reclaimed{", f);
+		label(f, "job", name, false);
+		fprintf(f, "} %" PRId64 "\n", n.reclaimed_bytes);
+	}
+	family(f, "upkeep_dead_tuples_removed", "gauge",
+	       "Dead tuples the job's last run removed (VACUUM).");
+	json_object_foreach(jobs, name, j) {
+		struct weekly_numbers n;
+
+		if (json_is_null(json_object_get(j, "last")))
+			continue;
+		weekly_run_numbers(json_object_get(j, "last"), &n);
+		fputs("upkeep_dead_tuples_removed{", f);
+		label(f, "job", name, false);
+		fprintf(f, "} %" PRId64 "\n", n.dead_tuples_removed);
+	}
+	family(f, "upkeep_rollbacks_total", "counter",
+	       "Runs of the job that rolled back (or tried to), on record.");
+	json_object_foreach(jobs, name, j) {
+		fputs("upkeep_rollbacks_total{", f);
+		label(f, "job", name, false);
+		fprintf(f, "} %lld\n", (long long)json_integer_value(
+			json_object_get(j, "rollbacks")));
+	}
+	family(f, "upkeep_missed_windows_total", "counter",
+	       "Window openings the job missed, on record.");
+	json_object_foreach(jobs, name, j) {
+		fputs("upkeep_missed_windows_total{", f);
+		label(f, "job", name, false);
+		fprintf(f, "} %lld\n", (long long)json_integer_value(
+			json_object_get(j, "missed")));
+	}
+	family(f, "upkeep_next_window_timestamp_seconds", "gauge",
+	       "When the window opens next (Unix time).");
+	for (i = 0; i < cfg->nwindows; i++) {
+		struct window_occ occ;
+
+		if (window_next(&cfg->windows[i], now, &occ) < 0)
+			continue;
+		fputs("upkeep_next_window_timestamp_seconds{", f);
+		label(f, "window", cfg->windows[i].name, false);
+		fprintf(f, "} %lld\n", (long long)occ.start);
+	}
+	fclose(f);
+	json_decref(jobs);
+	return buf;
+}
+
+int metrics_write(const struct config *cfg)
+{
+	json_t *all;
+	char *text, *safe;
+	int rc;
+
+	if (!cfg->settings.metrics_textfile)
+		return 0;
+	all = record_list(cfg);
+	text = metrics_text(cfg, all, clock_now());
+	safe = config_redact(cfg, text);
+	rc = record_write_file(cfg->settings.metrics_textfile, safe,
+			       strlen(safe));
+	free(safe);
+	free(text);
+	json_decref(all);
+	return rc;
+}
