@@ -425,6 +425,19 @@ static void next_window(struct run *r)
 			jtime(best_occ.start), "end", jtime(best_occ.end)));
 }
 
+/*
+ * What follows a saved record: the week's report and the metrics textfile
+ * are rebuilt, and the webhooks hear about it (by the record's status).
+ */
+static void publish(const struct config *cfg, const struct config_job *job,
+		    const json_t *rec, time_t week_of)
+{
+	if (weekly_save(cfg, week_of) < 0 || metrics_write(cfg) < 0)
+		log_msg(LOG_WARN, NULL, "%s", error_last());
+	notify_run(cfg, job, rec, notify_event_of(json_string_value(
+		json_object_get(rec, "status"))));
+}
+
 /* Saves record and report; prints where they are. */
 static int finish(struct run *r, const char *status, int64_t start)
 {
@@ -445,9 +458,7 @@ static int finish(struct run *r, const char *status, int64_t start)
 	md = record_path(r->cfg, r->rec, "md");
 	log_msg(LOG_RESULT, NULL, "%s; report: %s", status, md);
 	free(md);
-	if (weekly_save(r->cfg, r->started) < 0 || metrics_write(r->cfg) < 0)
-		log_msg(LOG_WARN, NULL, "%s", error_last());
-	notify_run(r->cfg, r->job, r->rec, notify_event_of(status));
+	publish(r->cfg, r->job, r->rec, r->started);
 	return rc;
 }
 
@@ -874,12 +885,7 @@ int engine_record_missed(const struct config *cfg)
 						"window '%s' of %s", job->name,
 						w->name, json_string_value(
 						json_object_get(rec, "started")));
-					if (weekly_save(cfg, occ.start) < 0 ||
-					    metrics_write(cfg) < 0)
-						log_msg(LOG_WARN, NULL, "%s",
-							error_last());
-					notify_run(cfg, job, rec,
-						   CONFIG_NOTIFY_MISSED);
+					publish(cfg, job, rec, occ.start);
 				} else {
 					log_msg(LOG_ERROR, NULL, "%s",
 						error_last());
@@ -997,7 +1003,16 @@ int engine_recover(const struct config *cfg)
 		json_object_set_new(rec, "finished", jtime(clock_now()));
 		if (record_save(cfg, rec) == 0 && report_save(cfg, rec) == 0 &&
 		    record_journal_remove(cfg, rec) == 0) {
+			const char *job = json_string_value(json_object_get(
+				rec, "job"));
+			time_t started = 0;
+
+			timefmt_parse(json_string_value(json_object_get(rec,
+				      "started")), &started);
 			closed++;
+			if (job && config_job_find(cfg, job))
+				publish(cfg, config_job_find(cfg, job), rec,
+					started);
 			fprintf(stderr, "upkeep: closed run %s as interrupted "
 				"(it stopped%s%s)\n",
 				json_string_value(json_object_get(rec, "run_id")),

@@ -1,18 +1,39 @@
 /*
- * The `docker-prune` step kind: Docker Engine API prune calls per category,
- * with filters and a protect label. This file reads and checks its
- * settings; the docker-prune issue makes it run.
+ * The `docker-prune` step kind: removes stopped containers, dangling or
+ * unused images, unused networks, unused volumes (only when listed) and
+ * build cache through the Docker Engine API (docker.c), with `until` and
+ * label filters and a protect label that nothing overrides.
+ *
+ * upkeep chooses the objects itself, from the list endpoints, and removes
+ * them one by one (DELETE without force), rather than calling the
+ * engine's /TYPE/prune endpoints: the plan is then exactly what a run
+ * removes (the same code picks both), the protect label holds whatever
+ * the other filters say (Docker ANDs several `label!` filters, so an
+ * object with the protect label but without an excluded label would be
+ * pruned), and engine quirks (Podman 4.3 rejects dangling=false) do not
+ * matter. A DELETE refused because an object came into use meanwhile
+ * (HTTP 409) keeps it, as the engine's prune would. Build cache has no
+ * per-object endpoint, so it goes through /build/prune. Not for anything
+ * that talks HTTP itself: that is docker.c.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "clock.h"
 #include "confmap.h"
+#include "docker.h"
 #include "steps/step.h"
+#include "util/error.h"
 #include "util/mem.h"
 #include "util/suggest.h"
+#include "util/timefmt.h"
+#include "util/units.h"
 
+/* The categories, in the order a run removes them (enum prune_cat_id). */
 static const char *const categories[] = {
-	"containers", "images", "networks", "build-cache", "volumes", NULL,
+	"containers", "images", "networks", "volumes", "build-cache", NULL,
 };
 
 enum docker_prune_images {
@@ -20,10 +41,16 @@ enum docker_prune_images {
 	DOCKER_PRUNE_IMAGES_UNUSED,
 };
 
+enum docker_prune_volumes {
+	DOCKER_PRUNE_VOLUMES_ANONYMOUS,
+	DOCKER_PRUNE_VOLUMES_ALL,
+};
+
 struct docker_prune_settings {
 	char *socket;			/* NULL: DOCKER_HOST, then the default */
 	struct strv prune;		/* categories, each once */
 	int images;			/* enum docker_prune_images */
+	int volumes;			/* enum docker_prune_volumes */
 	int64_t until_ms;		/* only objects older than this; 0: any */
 	struct strv labels;		/* only objects with these labels */
 	struct strv exclude_labels;	/* never objects with these */
@@ -68,9 +95,30 @@ static void check_categories(struct confmap *m, struct strv *prune)
 	}
 }
 
+/* A label filter is "key" or "key=value", with a key and no control bytes. */
+static void check_labels(struct confmap *m, const char *key,
+			 const struct strv *labels)
+{
+	const struct ynode *n = ytree_map_get(m->node, key);
+
+	for (size_t i = 0; i < labels->n; i++) {
+		const char *l = labels->v[i];
+		const struct ynode *at = n && n->type == YTREE_SEQ ?
+			ytree_item(n, i) : n;
+		bool bad = !*l || *l == '=';
+
+		for (const char *p = l; *p; p++)
+			bad |= (unsigned char)*p < 0x20 || *p == 0x7f;
+		if (bad)
+			confmap_error(m, at, "'%s' must be a label as KEY or "
+				      "KEY=VALUE, not '%s'", key, l);
+	}
+}
+
 static int docker_prune_parse(struct confmap *m, void **settings)
 {
 	static const char *const images[] = { "dangling", "unused", NULL };
+	static const char *const volumes[] = { "anonymous", "all", NULL };
 	struct docker_prune_settings *s = xcalloc(1, sizeof(*s));
 	int before = m->errors;
 
@@ -80,10 +128,19 @@ static int docker_prune_parse(struct confmap *m, void **settings)
 	if (confmap_strlist(m, "prune", CONFMAP_REQUIRED, &s->prune) > 0)
 		check_categories(m, &s->prune);
 	confmap_enum(m, "images", 0, images, &s->images);
+	confmap_enum(m, "volumes", 0, volumes, &s->volumes);
 	confmap_duration(m, "until", 0, 0, &s->until_ms);
-	confmap_strlist(m, "labels", 0, &s->labels);
-	confmap_strlist(m, "exclude_labels", 0, &s->exclude_labels);
-	confmap_str(m, "protect_label", 0, &s->protect_label);
+	if (confmap_strlist(m, "labels", 0, &s->labels) > 0)
+		check_labels(m, "labels", &s->labels);
+	if (confmap_strlist(m, "exclude_labels", 0, &s->exclude_labels) > 0)
+		check_labels(m, "exclude_labels", &s->exclude_labels);
+	if (confmap_str(m, "protect_label", 0, &s->protect_label) > 0) {
+		struct strv one = { 0 };
+
+		strv_push(&one, s->protect_label);
+		check_labels(m, "protect_label", &one);
+		strv_free(&one);
+	}
 	return m->errors > before ? -1 : 0;
 }
 
@@ -101,9 +158,929 @@ static void docker_prune_free(void *settings)
 	free(s);
 }
 
+/* ---- choosing what goes ------------------------------------------------ */
+
+/* Indexes into categories[]. */
+enum prune_cat_id {
+	CAT_CONTAINERS,
+	CAT_IMAGES,
+	CAT_NETWORKS,
+	CAT_VOLUMES,
+	CAT_BUILD_CACHE,
+	NCAT,
+};
+
+/* Networks every engine has and no prune removes. */
+static const char *const predefined_networks[] = {
+	"bridge", "host", "none", "podman", "ingress", "docker_gwbridge", NULL,
+};
+
+struct prune_cat {
+	bool listed;			/* named in 'prune' */
+	char *skip;			/* why it removes nothing, or NULL */
+	json_t *objs;			/* [{id, name, bytes[, tags]}] to remove */
+	uint64_t bytes;			/* their bytes, as the engine sizes them */
+	size_t protected_n;		/* kept by the protect label alone */
+};
+
+/* What a run would remove, and the engine's view it was chosen from. */
+struct prune_sel {
+	struct prune_cat cat[NCAT];
+	json_t *df;			/* GET /system/df */
+	time_t cutoff;			/* only objects created before; 0: any */
+};
+
+static void sel_free(struct prune_sel *sel)
+{
+	for (int c = 0; c < NCAT; c++) {
+		free(sel->cat[c].skip);
+		json_decref(sel->cat[c].objs);
+	}
+	json_decref(sel->df);
+	memset(sel, 0, sizeof(*sel));
+}
+
+/* An id without its "sha256:" prefix: /system/df and the lists differ. */
+static const char *bare_id(const char *id)
+{
+	if (!id)
+		return "";
+	return strncmp(id, "sha256:", 7) == 0 ? id + 7 : id;
+}
+
+static uint64_t jsize(const json_t *v)
+{
+	json_int_t n = json_integer_value(v);
+
+	return n > 0 ? (uint64_t)n : 0;
+}
+
+/* Which filters keep obj; NULL when it may go. protect says "protected". */
+static const char *kept_by(const struct docker_prune_settings *s,
+			   const struct prune_sel *sel, const json_t *labels,
+			   const json_t *created, bool *protect)
+{
+	time_t t;
+
+	*protect = false;
+	if (sel->cutoff && (docker_parse_time(created, &t) < 0 ||
+			    t >= sel->cutoff))
+		return "until";
+	for (size_t i = 0; i < s->labels.n; i++)
+		if (!docker_labels_match(labels, s->labels.v[i]))
+			return "labels";
+	for (size_t i = 0; i < s->exclude_labels.n; i++)
+		if (docker_labels_match(labels, s->exclude_labels.v[i]))
+			return "exclude_labels";
+	if (docker_labels_match(labels, s->protect_label)) {
+		*protect = true;
+		return "protect_label";
+	}
+	return NULL;
+}
+
+static void sel_add(struct prune_cat *cat, const char *id, const char *name,
+		    uint64_t bytes, json_t *tags)
+{
+	json_t *o = json_pack("{s:s, s:s, s:I}", "id", id, "name", name,
+			      "bytes", (json_int_t)bytes);
+
+	if (tags)
+		json_object_set_new(o, "tags", tags);
+	json_array_append_new(cat->objs, o);
+	cat->bytes += bytes;
+}
+
+/* What the containers that stay use: images, networks, volumes. */
+struct in_use {
+	json_t *images, *networks, *volumes;	/* objects used as sets */
+};
+
+static void note_use(struct in_use *u, const json_t *c)
+{
+	const json_t *nets = json_object_get(json_object_get(c,
+		"NetworkSettings"), "Networks"), *v;
+	const char *key;
+	size_t i;
+
+	json_object_set_new(u->images, bare_id(json_string_value(
+		json_object_get(c, "ImageID"))), json_true());
+	json_object_foreach((json_t *)nets, key, v) {
+		const char *nid = json_string_value(json_object_get(v,
+								    "NetworkID"));
+
+		json_object_set_new(u->networks, key, json_true());
+		if (nid && *nid)
+			json_object_set_new(u->networks, nid, json_true());
+	}
+	json_array_foreach(json_object_get(c, "Mounts"), i, v) {
+		const char *type = json_string_value(json_object_get(v, "Type"));
+		const char *name = json_string_value(json_object_get(v, "Name"));
+
+		if (type && strcmp(type, "volume") == 0 && name)
+			json_object_set_new(u->volumes, name, json_true());
+	}
+}
+
+/* Sizes from /system/df by bare id: section's key field -> bytes. */
+static uint64_t df_size(const json_t *df, const char *section,
+			const char *key, const char *id)
+{
+	size_t i;
+	json_t *o;
+
+	json_array_foreach(json_object_get(df, section), i, o) {
+		const char *oid = json_string_value(json_object_get(o, key));
+
+		if (!oid || strcmp(bare_id(oid), bare_id(id)) != 0)
+			continue;
+		if (strcmp(section, "Containers") == 0)
+			return jsize(json_object_get(o, "SizeRw"));
+		if (strcmp(section, "Volumes") == 0)
+			return jsize(json_object_get(json_object_get(o,
+					"UsageData"), "Size"));
+		/* Images: what is not shared with other images. */
+		uint64_t size = jsize(json_object_get(o, "Size"));
+		uint64_t shared = jsize(json_object_get(o, "SharedSize"));
+
+		return shared < size ? size - shared : size;
+	}
+	return 0;
+}
+
+static int select_containers(struct docker *d,
+			     const struct docker_prune_settings *s,
+			     struct prune_sel *sel, struct in_use *u)
+{
+	struct prune_cat *cat = &sel->cat[CAT_CONTAINERS];
+	json_t *list, *c;
+	size_t i;
+
+	if (docker_call(d, "GET", "/containers/json?all=1", NULL, &list,
+			NULL) < 0)
+		return -1;
+	json_array_foreach(list, i, c) {
+		const char *id = json_string_value(json_object_get(c, "Id"));
+		const char *state = json_string_value(json_object_get(c,
+								      "State"));
+		const char *name = json_string_value(json_array_get(
+			json_object_get(c, "Names"), 0));
+		bool protect, stopped = state &&
+			strcmp(state, "running") != 0 &&
+			strcmp(state, "paused") != 0 &&
+			strcmp(state, "restarting") != 0;
+
+		if (!id)
+			continue;
+		if (!cat->listed || !stopped ||
+		    kept_by(s, sel, json_object_get(c, "Labels"),
+			    json_object_get(c, "Created"), &protect)) {
+			if (cat->listed && stopped && protect)
+				cat->protected_n++;
+			note_use(u, c);
+			continue;
+		}
+		if (name && *name == '/')
+			name++;
+		sel_add(cat, id, name ? name : id,
+			df_size(sel->df, "Containers", "Id", id), NULL);
+	}
+	json_decref(list);
+	return 0;
+}
+
+static bool dangling(const json_t *tags)
+{
+	size_t i;
+	json_t *t;
+
+	json_array_foreach(tags, i, t) {
+		const char *tag = json_string_value(t);
+
+		if (tag && strcmp(tag, "<none>:<none>") != 0)
+			return false;
+	}
+	return true;
+}
+
+static int select_images(struct docker *d,
+			 const struct docker_prune_settings *s,
+			 struct prune_sel *sel, const struct in_use *u)
+{
+	struct prune_cat *cat = &sel->cat[CAT_IMAGES];
+	json_t *list, *img;
+	size_t i;
+
+	if (docker_call(d, "GET", "/images/json", NULL, &list, NULL) < 0)
+		return -1;
+	json_array_foreach(list, i, img) {
+		const char *id = json_string_value(json_object_get(img, "Id"));
+		json_t *tags = json_object_get(img, "RepoTags"), *kept, *t;
+		bool protect, none = dangling(tags);
+		size_t k;
+		char name[96];
+
+		if (!id || json_object_get(u->images, bare_id(id)))
+			continue;
+		if (s->images == DOCKER_PRUNE_IMAGES_DANGLING && !none)
+			continue;
+		if (kept_by(s, sel, json_object_get(img, "Labels"),
+			    json_object_get(img, "Created"), &protect)) {
+			cat->protected_n += protect;
+			continue;
+		}
+		kept = json_array();
+		json_array_foreach(tags, k, t)
+			if (strcmp(json_string_value(t) ?
+				   json_string_value(t) : "",
+				   "<none>:<none>") != 0)
+				json_array_append(kept, t);
+		if (none)
+			snprintf(name, sizeof(name), "<none> %.12s",
+				 bare_id(id));
+		else
+			snprintf(name, sizeof(name), "%s", json_string_value(
+				 json_array_get(kept, 0)));
+		sel_add(cat, id, name, df_size(sel->df, "Images", "Id", id),
+			kept);
+	}
+	json_decref(list);
+	return 0;
+}
+
+static bool predefined(const char *name)
+{
+	for (size_t i = 0; predefined_networks[i]; i++)
+		if (strcmp(predefined_networks[i], name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * GET /networks; from Podman, its own libpod list in the compat shape:
+ * Podman's compat list works out every network's containers by looking
+ * at every container for each network (9 s for 50 networks and 200
+ * containers here), and upkeep needs none of that.
+ */
+static int list_networks(struct docker *d, json_t **out)
+{
+	static const char *const keys[][2] = {
+		{ "name", "Name" }, { "id", "Id" }, { "created", "Created" },
+		{ "labels", "Labels" },
+	};
+	json_t *list, *n;
+	char *path;
+	size_t i;
+	int rc;
+
+	if (!docker_is_podman(d))
+		return docker_call(d, "GET", "/networks", NULL, out, NULL);
+	path = xasprintf("/v%s/libpod/networks/json", docker_libpod_version(d));
+	rc = docker_call_raw(d, "GET", path, NULL, &list, NULL);
+	free(path);
+	if (rc < 0)
+		return -1;
+	*out = json_array();
+	json_array_foreach(list, i, n) {
+		json_t *o = json_object();
+
+		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+			json_object_set(o, keys[k][1], json_object_get(n,
+					keys[k][0]) ? json_object_get(n,
+					keys[k][0]) : json_null());
+		json_object_set_new(o, "Scope", json_string("local"));
+		json_array_append_new(*out, o);
+	}
+	json_decref(list);
+	return 0;
+}
+
+static int select_networks(struct docker *d,
+			   const struct docker_prune_settings *s,
+			   struct prune_sel *sel, const struct in_use *u)
+{
+	struct prune_cat *cat = &sel->cat[CAT_NETWORKS];
+	json_t *list, *n;
+	size_t i;
+
+	if (list_networks(d, &list) < 0)
+		return -1;
+	json_array_foreach(list, i, n) {
+		const char *id = json_string_value(json_object_get(n, "Id"));
+		const char *name = json_string_value(json_object_get(n, "Name"));
+		const char *scope = json_string_value(json_object_get(n,
+								      "Scope"));
+		bool protect;
+
+		if (!id || !name || predefined(name) ||
+		    json_is_true(json_object_get(n, "Ingress")) ||
+		    (scope && strcmp(scope, "local") != 0) ||
+		    json_object_get(u->networks, name) ||
+		    json_object_get(u->networks, id))
+			continue;
+		if (kept_by(s, sel, json_object_get(n, "Labels"),
+			    json_object_get(n, "Created"), &protect)) {
+			cat->protected_n += protect;
+			continue;
+		}
+		sel_add(cat, id, name, 0, NULL);
+	}
+	json_decref(list);
+	return 0;
+}
+
+/*
+ * The names of the anonymous volumes (made by a container for a VOLUME
+ * with no name given), as a set: Docker labels them since API 1.42,
+ * Podman says so in its own libpod API. Older Docker cannot tell.
+ */
+static int anonymous_volumes(struct docker *d, json_t *list, json_t **set)
+{
+	json_t *lp = NULL, *v;
+	size_t i;
+
+	*set = json_object();
+	if (docker_is_podman(d)) {
+		char *path = xasprintf("/v%s/libpod/volumes/json",
+				       docker_libpod_version(d));
+		int rc = docker_call_raw(d, "GET", path, NULL, &lp, NULL);
+
+		free(path);
+		if (rc < 0)
+			return -1;
+		json_array_foreach(lp, i, v)
+			if (json_is_true(json_object_get(v, "Anonymous")))
+				json_object_set_new(*set, json_string_value(
+					json_object_get(v, "Name")), json_true());
+		json_decref(lp);
+		return 0;
+	}
+	if (!docker_api_at_least(d, "1.42"))
+		return error_set("%s (API %s) cannot tell anonymous volumes "
+				 "from named ones (Docker API 1.42 can): set "
+				 "'volumes: all' to prune every unused volume, "
+				 "named ones too, or leave volumes out of "
+				 "'prune'", docker_engine(d),
+				 docker_api_version(d));
+	json_array_foreach(list, i, v)
+		if (docker_labels_match(json_object_get(v, "Labels"),
+					"com.docker.volume.anonymous"))
+			json_object_set_new(*set, json_string_value(
+				json_object_get(v, "Name")), json_true());
+	return 0;
+}
+
+static int select_volumes(struct docker *d,
+			  const struct docker_prune_settings *s,
+			  struct prune_sel *sel, const struct in_use *u)
+{
+	struct prune_cat *cat = &sel->cat[CAT_VOLUMES];
+	json_t *reply, *list, *v, *anon = NULL;
+	size_t i;
+	int rc = -1;
+
+	if (docker_call(d, "GET", "/volumes", NULL, &reply, NULL) < 0)
+		return -1;
+	list = json_object_get(reply, "Volumes");
+	if (s->volumes == DOCKER_PRUNE_VOLUMES_ANONYMOUS &&
+	    anonymous_volumes(d, list, &anon) < 0)
+		goto out;
+	json_array_foreach(list, i, v) {
+		const char *name = json_string_value(json_object_get(v, "Name"));
+		bool protect;
+
+		if (!name || json_object_get(u->volumes, name) ||
+		    (anon && !json_object_get(anon, name)))
+			continue;
+		if (kept_by(s, sel, json_object_get(v, "Labels"),
+			    json_object_get(v, "CreatedAt"), &protect)) {
+			cat->protected_n += protect;
+			continue;
+		}
+		sel_add(cat, name, name,
+			df_size(sel->df, "Volumes", "Name", name), NULL);
+	}
+	rc = 0;
+out:
+	json_decref(anon);
+	json_decref(reply);
+	return rc;
+}
+
+static void select_build_cache(struct docker *d,
+			       const struct docker_prune_settings *s,
+			       struct prune_sel *sel)
+{
+	struct prune_cat *cat = &sel->cat[CAT_BUILD_CACHE];
+	json_t *rec;
+	size_t i;
+
+	if (docker_is_podman(d)) {
+		cat->skip = xasprintf("%s has no build cache API (/build/prune "
+				      "answers 404); what podman builds leave "
+				      "behind are dangling images, which the "
+				      "images category removes", docker_engine(d));
+		return;
+	}
+	if (s->labels.n) {
+		cat->skip = xstrdup("build cache records carry no labels, so "
+				    "none matches 'labels'");
+		return;
+	}
+	json_array_foreach(json_object_get(sel->df, "BuildCache"), i, rec) {
+		const char *id = json_string_value(json_object_get(rec, "ID"));
+		const char *desc = json_string_value(json_object_get(rec,
+							"Description"));
+		json_t *used = json_object_get(rec, "LastUsedAt");
+		time_t t;
+
+		if (!id || json_is_true(json_object_get(rec, "InUse")))
+			continue;
+		if (!json_is_string(used))
+			used = json_object_get(rec, "CreatedAt");
+		if (sel->cutoff && (docker_parse_time(used, &t) < 0 ||
+				    t >= sel->cutoff))
+			continue;
+		sel_add(cat, id, desc && *desc ? desc : id,
+			jsize(json_object_get(rec, "Size")), NULL);
+	}
+}
+
+/*
+ * Chooses what a run removes, in the run's order: containers first, so
+ * the images, networks and volumes only they used count as unused.
+ */
+static int prune_select(struct docker *d,
+			const struct docker_prune_settings *s,
+			struct prune_sel *sel)
+{
+	struct in_use u = { json_object(), json_object(), json_object() };
+	int rc = -1;
+
+	for (int c = 0; c < NCAT; c++) {
+		sel->cat[c].listed = strv_contains(&s->prune, categories[c]);
+		sel->cat[c].objs = json_array();
+	}
+	if (s->until_ms)
+		sel->cutoff = clock_now() - (time_t)(s->until_ms / 1000);
+	if (docker_call(d, "GET", "/system/df", NULL, &sel->df, NULL) < 0)
+		goto out;
+	if (select_containers(d, s, sel, &u) < 0)
+		goto out;
+	if (sel->cat[CAT_IMAGES].listed && select_images(d, s, sel, &u) < 0)
+		goto out;
+	if (sel->cat[CAT_NETWORKS].listed && select_networks(d, s, sel, &u) < 0)
+		goto out;
+	if (sel->cat[CAT_VOLUMES].listed && select_volumes(d, s, sel, &u) < 0)
+		goto out;
+	if (sel->cat[CAT_BUILD_CACHE].listed)
+		select_build_cache(d, s, sel);
+	rc = 0;
+out:
+	json_decref(u.images);
+	json_decref(u.networks);
+	json_decref(u.volumes);
+	return rc;
+}
+
+/* The settings as the record shows them. */
+static json_t *filters_json(const struct docker_prune_settings *s,
+			    const struct prune_sel *sel)
+{
+	json_t *f = json_object(), *a;
+	char buf[64];
+
+	if (s->until_ms) {
+		units_format_duration(s->until_ms, buf, sizeof(buf));
+		json_object_set_new(f, "until", json_string(buf));
+		timefmt_rfc3339(sel->cutoff, buf, sizeof(buf));
+		json_object_set_new(f, "created_before", json_string(buf));
+	}
+	a = json_array();
+	for (size_t i = 0; i < s->labels.n; i++)
+		json_array_append_new(a, json_string(s->labels.v[i]));
+	json_object_set_new(f, "labels", a);
+	a = json_array();
+	for (size_t i = 0; i < s->exclude_labels.n; i++)
+		json_array_append_new(a, json_string(s->exclude_labels.v[i]));
+	json_object_set_new(f, "exclude_labels", a);
+	json_object_set_new(f, "protect_label", json_string(s->protect_label));
+	json_object_set_new(f, "images", json_string(
+		s->images == DOCKER_PRUNE_IMAGES_UNUSED ? "unused" : "dangling"));
+	json_object_set_new(f, "volumes", json_string(
+		s->volumes == DOCKER_PRUNE_VOLUMES_ALL ? "all" : "anonymous"));
+	return f;
+}
+
+static json_t *engine_json(struct docker *d)
+{
+	return json_pack("{s:s, s:s, s:s}", "engine", docker_engine(d),
+			 "api_version", docker_api_version(d),
+			 "host", docker_where(d));
+}
+
+/* ---- plan ----------------------------------------------------------------- */
+
+/* At most this many objects per category are listed in the plan's lines. */
+#define PLAN_LIST_MAX 500
+
+static int docker_prune_plan(const void *settings, const struct step_ctx *ctx,
+			     struct step_plan *plan)
+{
+	const struct docker_prune_settings *s = settings;
+	struct prune_sel sel = { 0 };
+	struct docker *d;
+	json_t *cats;
+	uint64_t total = 0;
+	size_t nobj = 0;
+	char size[32];
+	int rc = -1;
+
+	d = docker_open(s->socket, ctx->timeout_ms);
+	if (!d) {
+		strv_push_owned(&plan->lines, xasprintf("cannot tell: %s",
+							error_last()));
+		return -1;
+	}
+	if (prune_select(d, s, &sel) < 0) {
+		strv_push_owned(&plan->lines, xasprintf("cannot tell: %s",
+							error_last()));
+		goto out;
+	}
+	strv_push_owned(&plan->lines, xasprintf("engine: %s (API %s) at %s",
+		docker_engine(d), docker_api_version(d), docker_where(d)));
+	if (sel.cutoff) {
+		char when[40];
+
+		timefmt_rfc3339(sel.cutoff, when, sizeof(when));
+		strv_push_owned(&plan->lines, xasprintf("only objects created "
+				"before %s", when));
+	}
+	plan->details = engine_json(d);
+	json_object_set_new(plan->details, "filters", filters_json(s, &sel));
+	cats = json_object();
+	for (int c = 0; c < NCAT; c++) {
+		struct prune_cat *cat = &sel.cat[c];
+		size_t n = json_array_size(cat->objs), i;
+		const char *name, *id;
+		json_t *o;
+
+		if (!cat->listed) {
+			strv_push_owned(&plan->lines, xasprintf("%s: not pruned "
+				"(not in 'prune')%s", categories[c],
+				c == CAT_VOLUMES ? "; volumes hold data and are "
+				"pruned only when listed" : ""));
+			continue;
+		}
+		if (cat->skip) {
+			strv_push_owned(&plan->lines, xasprintf("%s: nothing: %s",
+					categories[c], cat->skip));
+			json_object_set_new(cats, categories[c], json_pack(
+				"{s:s}", "skipped", cat->skip));
+			continue;
+		}
+		units_format_size(cat->bytes, size, sizeof(size));
+		strv_push_owned(&plan->lines, xasprintf("%s%s: %zu would be "
+			"removed, %s", categories[c], c == CAT_IMAGES ?
+			(s->images == DOCKER_PRUNE_IMAGES_UNUSED ? " (unused)" :
+			 " (dangling)") : "", n, size));
+		if (cat->protected_n)
+			strv_push_owned(&plan->lines, xasprintf("  (%zu kept by "
+				"the protect label '%s')", cat->protected_n,
+				s->protect_label));
+		json_array_foreach(cat->objs, i, o) {
+			if (i == PLAN_LIST_MAX) {
+				strv_push_owned(&plan->lines, xasprintf(
+					"  … and %zu more", n - i));
+				break;
+			}
+			units_format_size(jsize(json_object_get(o, "bytes")),
+					  size, sizeof(size));
+			name = json_string_value(json_object_get(o, "name"));
+			id = bare_id(json_string_value(json_object_get(o, "id")));
+			if (strcmp(name, id) == 0 || c == CAT_IMAGES)
+				strv_push_owned(&plan->lines, xasprintf(
+					"  - %s, %s", name, size));
+			else
+				strv_push_owned(&plan->lines, xasprintf(
+					"  - %s (%.12s), %s", name, id, size));
+		}
+		json_object_set_new(cats, categories[c], json_pack(
+			"{s:O, s:I, s:I, s:I}", "would_remove", cat->objs,
+			"count", (json_int_t)n, "bytes", (json_int_t)cat->bytes,
+			"protected", (json_int_t)cat->protected_n));
+		total += cat->bytes;
+		nobj += n;
+	}
+	units_format_size(total, size, sizeof(size));
+	strv_push_owned(&plan->lines, xasprintf("in all: %zu object%s, %s "
+			"(sizes from /system/df); nothing is removed now",
+			nobj, nobj == 1 ? "" : "s", size));
+	json_object_set_new(plan->details, "categories", cats);
+	json_object_set_new(plan->details, "bytes", json_integer(
+		(json_int_t)total));
+	rc = 0;
+out:
+	sel_free(&sel);
+	docker_close(d);
+	return rc;
+}
+
+/* ---- run ------------------------------------------------------------------ */
+
+/* What happened to one category in a run. */
+struct prune_done {
+	json_t *removed;		/* [{id, name, bytes}] */
+	json_t *kept;			/* [{id, name, reason}]: in use meanwhile */
+	json_t *failed;			/* [{id, name, error}] */
+	uint64_t bytes;
+};
+
+/*
+ * Removes one object: 0 removed, 1 kept (it is in use now, or already
+ * gone: the engine said 409 or 404), -1 failed (error_last()). A failure
+ * with no HTTP answer at all sets *fatal: the engine is gone or the time
+ * ran out, so there is no point going on.
+ */
+static int remove_one(struct docker *d, int c, const json_t *o,
+		      bool *fatal)
+{
+	const char *id = json_string_value(json_object_get(o, "id"));
+	const json_t *tags = json_object_get(o, "tags");
+	char *esc, *path;
+	long status = 0;
+	int rc = 0;
+
+	if (c == CAT_IMAGES && json_array_size(tags) > 0) {
+		/* Untag each; the last one deletes the image. */
+		size_t i;
+		json_t *t;
+
+		json_array_foreach(tags, i, t) {
+			esc = docker_escape(json_string_value(t));
+			path = xasprintf("/images/%s", esc);
+			rc = docker_call(d, "DELETE", path, NULL, NULL, &status);
+			free(path);
+			free(esc);
+			if (rc < 0)
+				break;
+		}
+	} else {
+		/* The endpoints are named as the categories. */
+		esc = docker_escape(id);
+		path = xasprintf("/%s/%s", categories[c], esc);
+		rc = docker_call(d, "DELETE", path, NULL, NULL, &status);
+		free(path);
+		free(esc);
+	}
+	if (rc == 0)
+		return 0;
+	if (status == 409 || status == 404)
+		return 1;
+	*fatal = status == 0;
+	return -1;
+}
+
+/* POST /build/prune, retried while another prune runs (409). */
+static int prune_build_cache(struct docker *d, const struct prune_sel *sel,
+			     struct prune_done *done)
+{
+	char *q, *filters, *path;
+	json_t *reply = NULL, *id;
+	useconds_t backoff = 200000;
+	int64_t left;
+	long status;
+	size_t i;
+	int rc;
+
+	if (sel->cutoff) {
+		char *f = xasprintf("{\"until\":[\"%lld\"]}",
+				    (long long)sel->cutoff);
+
+		filters = docker_escape(f);
+		free(f);
+		q = xasprintf("&filters=%s", filters);
+		free(filters);
+	} else {
+		q = xstrdup("");
+	}
+	path = xasprintf("/build/prune?all=1%s", q);
+	free(q);
+	for (;;) {
+		rc = docker_call(d, "POST", path, NULL, &reply, &status);
+		if (rc == 0 || status != 409 || docker_timed_out(d))
+			break;
+		/* "a prune operation is already running": wait and retry. */
+		left = docker_time_left(d);
+		if (left >= 0 && (int64_t)backoff / 1000 > left)
+			backoff = (useconds_t)left * 1000;
+		usleep(backoff);
+		if (backoff < 3200000)
+			backoff *= 2;
+	}
+	free(path);
+	if (rc < 0)
+		return -1;
+	json_array_foreach(json_object_get(reply, "CachesDeleted"), i, id)
+		json_array_append_new(done->removed, json_pack("{s:O, s:O}",
+				      "id", id, "name", id));
+	done->bytes = jsize(json_object_get(reply, "SpaceReclaimed"));
+	json_decref(reply);
+	return 0;
+}
+
+static void add_count(char *buf, size_t size, size_t *used, size_t n,
+		      const char *one, const char *many)
+{
+	if (!n || *used >= size)
+		return;
+	*used += (size_t)snprintf(buf + *used, size - *used, "%s%zu %s",
+				  *used ? ", " : "", n, n == 1 ? one : many);
+}
+
+static int docker_prune_run(const void *settings, const struct step_ctx *ctx,
+			    struct step_result *res)
+{
+	static const char *const one[NCAT] = {
+		"container", "image", "network", "volume", "build cache record",
+	};
+	static const char *const many[NCAT] = {
+		"containers", "images", "networks", "volumes",
+		"build cache records",
+	};
+	const struct docker_prune_settings *s = settings;
+	int64_t start = clock_mono_ms();
+	struct prune_sel sel = { 0 };
+	struct prune_done done[NCAT] = { 0 };
+	json_t *cats, *before = NULL, *after = NULL, *df = NULL;
+	uint64_t total = 0, df_total = 0;
+	size_t used = 0, nfailed = 0;
+	bool fatal = false, df_ok = false;
+	char counts[256] = "", size[32], dfsize[32], err[400] = "";
+	struct docker *d;
+
+	res->status = STEP_FAILED;
+	d = docker_open(s->socket, ctx->timeout_ms);
+	if (!d) {
+		/* Out of time while connecting: a timeout, not a failure. */
+		if (clock_mono_ms() - start >= ctx->timeout_ms)
+			res->status = STEP_TIMED_OUT;
+		snprintf(res->summary, sizeof(res->summary), "%s",
+			 error_last());
+		return 0;
+	}
+	if (prune_select(d, s, &sel) < 0) {
+		if (docker_timed_out(d))
+			res->status = STEP_TIMED_OUT;
+		snprintf(res->summary, sizeof(res->summary), "%s",
+			 error_last());
+		goto out;
+	}
+	before = docker_df_totals(sel.df);
+	for (int c = 0; c < NCAT; c++) {
+		done[c].removed = json_array();
+		done[c].kept = json_array();
+		done[c].failed = json_array();
+	}
+	for (int c = 0; c < NCAT && !fatal; c++) {
+		struct prune_cat *cat = &sel.cat[c];
+		size_t i;
+		json_t *o;
+
+		if (!cat->listed || cat->skip)
+			continue;
+		if (c == CAT_BUILD_CACHE) {
+			if (prune_build_cache(d, &sel, &done[c]) < 0) {
+				snprintf(err, sizeof(err), "%s", error_last());
+				fatal = docker_timed_out(d);
+				json_array_append_new(done[c].failed, json_pack(
+					"{s:s, s:s, s:s}", "id", "", "name",
+					"build cache", "error", err));
+			}
+			continue;
+		}
+		json_array_foreach(cat->objs, i, o) {
+			int r = remove_one(d, c, o, &fatal);
+
+			if (r == 0) {
+				json_array_append(done[c].removed, o);
+				done[c].bytes += jsize(json_object_get(o,
+								      "bytes"));
+			} else if (r > 0) {
+				json_array_append_new(done[c].kept, json_pack(
+					"{s:O, s:O, s:s}", "id",
+					json_object_get(o, "id"), "name",
+					json_object_get(o, "name"), "reason",
+					error_last()));
+			} else {
+				if (!*err)
+					snprintf(err, sizeof(err), "%s",
+						 error_last());
+				json_array_append_new(done[c].failed, json_pack(
+					"{s:O, s:O, s:s}", "id",
+					json_object_get(o, "id"), "name",
+					json_object_get(o, "name"), "error",
+					error_last()));
+				if (fatal) {
+					snprintf(err, sizeof(err), "%s",
+						 error_last());
+					break;
+				}
+			}
+		}
+	}
+	/* The engine's own accounting afterwards, unless time ran out. */
+	if (!fatal || !docker_timed_out(d)) {
+		if (docker_call(d, "GET", "/system/df", NULL, &df, NULL) == 0) {
+			after = docker_df_totals(df);
+			df_ok = true;
+		}
+	}
+
+	res->details = engine_json(d);
+	json_object_set_new(res->details, "filters", filters_json(s, &sel));
+	cats = json_object();
+	for (int c = 0; c < NCAT; c++) {
+		struct prune_cat *cat = &sel.cat[c];
+		json_t *e;
+		size_t n = json_array_size(done[c].removed);
+
+		if (!cat->listed)
+			continue;
+		if (cat->skip) {
+			json_object_set_new(cats, categories[c], json_pack(
+				"{s:s}", "skipped", cat->skip));
+			continue;
+		}
+		e = json_pack("{s:O, s:I, s:I, s:I, s:O, s:O}", "removed",
+			      done[c].removed, "count", (json_int_t)n, "bytes",
+			      (json_int_t)done[c].bytes, "protected",
+			      (json_int_t)cat->protected_n, "kept",
+			      done[c].kept, "failed", done[c].failed);
+		if (df_ok && json_object_get(before, categories[c])) {
+			json_int_t b = json_integer_value(json_object_get(
+				before, categories[c]));
+			json_int_t a = json_integer_value(json_object_get(
+				after, categories[c]));
+
+			json_object_set_new(e, "df_bytes", json_integer(
+				b > a ? b - a : 0));
+			df_total += (uint64_t)(b > a ? b - a : 0);
+		}
+		json_object_set_new(cats, categories[c], e);
+		total += done[c].bytes;
+		nfailed += json_array_size(done[c].failed);
+		add_count(counts, sizeof(counts), &used, n, one[c], many[c]);
+	}
+	json_object_set_new(res->details, "categories", cats);
+	json_object_set_new(res->details, "bytes", json_integer(
+		(json_int_t)total));
+	json_object_set_new(res->details, "df_before", before);
+	before = NULL;
+	if (df_ok) {
+		json_object_set_new(res->details, "df_after", after);
+		after = NULL;
+		json_object_set_new(res->details, "df_bytes", json_integer(
+			(json_int_t)df_total));
+	}
+	units_format_size(total, size, sizeof(size));
+	units_format_size(df_total, dfsize, sizeof(dfsize));
+	if (fatal) {
+		res->status = docker_timed_out(d) ? STEP_TIMED_OUT : STEP_FAILED;
+		snprintf(res->summary, sizeof(res->summary), "stopped after "
+			 "removing %s (%s): %s", *counts ? counts : "nothing",
+			 size, err);
+	} else if (nfailed) {
+		snprintf(res->summary, sizeof(res->summary), "removed %s (%s), "
+			 "but %zu removal%s failed: %s", *counts ? counts :
+			 "nothing", size, nfailed, nfailed == 1 ? "" : "s", err);
+	} else {
+		res->status = STEP_OK;
+		snprintf(res->summary, sizeof(res->summary), "removed %s, %s "
+			 "(/system/df: %s freed); %s, API %s",
+			 *counts ? counts : "nothing", size,
+			 df_ok ? dfsize : "unknown", docker_engine(d),
+			 docker_api_version(d));
+	}
+out:
+	for (int c = 0; c < NCAT; c++) {
+		json_decref(done[c].removed);
+		json_decref(done[c].kept);
+		json_decref(done[c].failed);
+	}
+	json_decref(before);
+	json_decref(after);
+	json_decref(df);
+	sel_free(&sel);
+	docker_close(d);
+	return 0;
+}
+
 const struct step_kind step_kind_docker_prune = {
 	.name = "docker-prune",
 	.flags = STEP_MUTATES | STEP_NEEDS_DOCKER,
 	.parse = docker_prune_parse,
 	.free = docker_prune_free,
+	.plan = docker_prune_plan,
+	.run = docker_prune_run,
 };

@@ -1,0 +1,597 @@
+/*
+ * The Docker Engine API client: libcurl over a unix socket (or tcp://,
+ * with TLS client certs), the version negotiated once and pinned in every
+ * URL, every request bounded by the caller's deadline, JSON through
+ * jansson. This is libcurl's and jansson's adapter for the engine: their
+ * errors are worded here, once, naming the address and the endpoint. What
+ * the endpoints mean is the callers' business (steps/docker_prune.c,
+ * checks/docker.c, steps/patch_check.c).
+ */
+#include <curl/curl.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "docker.h"
+#include "util/error.h"
+#include "util/mem.h"
+#include "util/units.h"
+
+/* The most of an answer that is read: a host with 100,000 objects fits. */
+#define DOCKER_BODY_MAX (256u * 1024 * 1024)
+
+struct docker {
+	struct docker_host host;
+	CURL *curl;			/* reused: keeps the connection open */
+	char api[16];			/* pinned API version, "1.41" */
+	char engine[96];		/* "Podman 4.3.1" */
+	char libpod[32];		/* Podman's libpod API version, or "" */
+	bool podman;
+	int64_t deadline;		/* clock_mono_ms() limit; 0: none */
+	int64_t budget_ms;		/* what the deadline was set from */
+	bool timed_out;			/* the last failure was the deadline */
+};
+
+struct docker_body {
+	char *buf;			/* NUL-terminated */
+	size_t len, cap;
+	bool capped;
+};
+
+int docker_version_cmp(const char *a, const char *b)
+{
+	while (*a || *b) {
+		char *ea, *eb;
+		unsigned long x = strtoul(a, &ea, 10), y = strtoul(b, &eb, 10);
+
+		if (x != y)
+			return x < y ? -1 : 1;
+		a = *ea == '.' ? ea + 1 : ea + strlen(ea);
+		b = *eb == '.' ? eb + 1 : eb + strlen(eb);
+		if (ea == a && eb == b)
+			break;
+	}
+	return 0;
+}
+
+void docker_host_free(struct docker_host *h)
+{
+	free(h->where);
+	free(h->socket);
+	free(h->base);
+	free(h->cert_path);
+	memset(h, 0, sizeof(*h));
+}
+
+int docker_host_resolve(struct docker_host *h, const char *socket,
+			const char *docker_host, const char *tls_verify,
+			const char *cert_path)
+{
+	const char *hostport;
+	size_t n;
+
+	memset(h, 0, sizeof(*h));
+	if (!socket && docker_host && *docker_host) {
+		if (strncmp(docker_host, "unix://", 7) == 0) {
+			socket = docker_host + 7;
+			if (*socket != '/')
+				return error_set("DOCKER_HOST '%s' must name an "
+						 "absolute socket path "
+						 "(unix:///run/docker.sock)",
+						 docker_host);
+		} else if (strncmp(docker_host, "tcp://", 6) == 0) {
+			hostport = docker_host + 6;
+			n = strcspn(hostport, "/?#");
+			if (n == 0 || hostport[n])
+				return error_set("DOCKER_HOST '%s' must be "
+						 "tcp://HOST[:PORT] with nothing "
+						 "after the port", docker_host);
+			h->tls = tls_verify && *tls_verify;
+			h->where = xstrdup(docker_host);
+			/* The Docker CLI's default ports. */
+			h->base = xasprintf("%s://%.*s%s", h->tls ? "https" :
+					    "http", (int)n, hostport,
+					    memchr(hostport, ':', n) ? "" :
+					    h->tls ? ":2376" : ":2375");
+			if (h->tls) {
+				const char *home = getenv("HOME");
+
+				h->cert_path = cert_path && *cert_path ?
+					xstrdup(cert_path) :
+					xasprintf("%s/.docker", home ? home : "");
+			}
+			return 0;
+		} else {
+			return error_set("DOCKER_HOST '%s' is not supported: "
+					 "use unix:///PATH or tcp://HOST:PORT "
+					 "(ssh:// and npipe:// are not)",
+					 docker_host);
+		}
+	}
+	if (!socket)
+		socket = DOCKER_DEFAULT_SOCKET;
+	if (strlen(socket) > 107)
+		return error_set("Docker socket path '%s' is longer than a unix "
+				 "socket path may be (107 bytes)", socket);
+	h->socket = xstrdup(socket);
+	h->where = xasprintf("unix://%s", socket);
+	/* The host part is not used on a unix socket; "docker" reads well. */
+	h->base = xstrdup("http://docker");
+	return 0;
+}
+
+static size_t docker_body_write(char *data, size_t size, size_t nmemb,
+				void *arg)
+{
+	struct docker_body *b = arg;
+	size_t len = size * nmemb;
+
+	if (len > DOCKER_BODY_MAX - b->len) {
+		b->capped = true;
+		return 0;	/* stops the transfer */
+	}
+	xgrow(&b->buf, &b->cap, b->len + len + 1, 1);
+	memcpy(b->buf + b->len, data, len);
+	b->len += len;
+	b->buf[b->len] = '\0';
+	return len;
+}
+
+static int docker_global_init(void)
+{
+	static bool done;
+	static CURLcode rc;
+
+	if (!done) {
+		rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+		done = true;
+	}
+	return rc == CURLE_OK ? 0 : -1;
+}
+
+/* What to do about a unix socket that cannot be reached, from errno. */
+static int docker_socket_error(const struct docker *d, const char *what,
+			       int err)
+{
+	const char *path = d->host.socket;
+	struct stat st;
+
+	if (err == ENOENT || (err == 0 && stat(path, &st) != 0 &&
+			      errno == ENOENT))
+		return error_set("%s: no Docker engine socket at '%s': start "
+				 "the engine (dockerd, or `podman system "
+				 "service`), or point 'socket:' or DOCKER_HOST "
+				 "at its socket", what, path);
+	/* connect(2) on a plain file says ECONNREFUSED: look first. */
+	if (err == ENOTSOCK || (stat(path, &st) == 0 && !S_ISSOCK(st.st_mode)))
+		return error_set("%s: '%s' is not a socket: point 'socket:' or "
+				 "DOCKER_HOST at the engine's socket", what,
+				 path);
+	if (err == EACCES || err == EPERM)
+		return error_set("%s: permission denied on '%s': run upkeep as "
+				 "root or as a user in the socket's group (often "
+				 "'docker')", what, path);
+	if (err == ECONNREFUSED)
+		return error_set("%s: nothing listens on '%s' (connection "
+				 "refused): the engine is not running; start it, "
+				 "or point 'socket:' or DOCKER_HOST at the right "
+				 "socket", what, path);
+	return error_set("%s: cannot connect to '%s': %s", what, path,
+			 err ? strerror(err) : "unknown error");
+}
+
+/* The first line of an error body, or the engine's "message" field. */
+static void docker_reason(const struct docker_body *b, const json_t *j,
+			  char *buf, size_t size)
+{
+	const char *msg = json_string_value(json_object_get(j, "message"));
+	size_t n;
+
+	if (msg) {
+		snprintf(buf, size, "%s", msg);
+	} else if (b->len) {
+		n = strcspn(b->buf, "\r\n");
+		snprintf(buf, size, "%.*s", (int)(n > 200 ? 200 : n), b->buf);
+	} else {
+		snprintf(buf, size, "empty answer");
+	}
+	for (char *p = buf; *p; p++)
+		if ((unsigned char)*p < 0x20)
+			*p = ' ';
+}
+
+int docker_call_raw(struct docker *d, const char *method, const char *path,
+		    const json_t *body, json_t **reply, long *status)
+{
+	char errbuf[CURL_ERROR_SIZE] = "", what[512], limit[32];
+	char reason[256];
+	struct docker_body b = { 0 };
+	struct curl_slist *headers = NULL;
+	char *url = NULL, *data = NULL;
+	long code = 0, os_errno = 0;
+	json_t *j = NULL;
+	json_error_t jerr;
+	CURLcode cc;
+	int rc = -1;
+
+	if (reply)
+		*reply = NULL;
+	if (status)
+		*status = 0;
+	d->timed_out = false;
+	snprintf(what, sizeof(what), "%s %s", method, path);
+	units_format_duration(d->budget_ms, limit, sizeof(limit));
+	if (d->deadline && clock_mono_ms() >= d->deadline) {
+		d->timed_out = true;
+		return error_set("%s: the time allowed (%s) ran out before the "
+				 "request to %s", what, limit, d->host.where);
+	}
+	url = xasprintf("%s%s", d->host.base, path);
+	curl_easy_reset(d->curl);
+	curl_easy_setopt(d->curl, CURLOPT_URL, url);
+	curl_easy_setopt(d->curl, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(d->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(d->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(d->curl, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(d->curl, CURLOPT_USERAGENT, "upkeep/" UPKEEP_VERSION);
+	curl_easy_setopt(d->curl, CURLOPT_CUSTOMREQUEST, method);
+	if (d->host.socket)
+		curl_easy_setopt(d->curl, CURLOPT_UNIX_SOCKET_PATH,
+				 d->host.socket);
+	if (d->host.tls) {
+		char *ca = xasprintf("%s/ca.pem", d->host.cert_path);
+		char *cert = xasprintf("%s/cert.pem", d->host.cert_path);
+		char *key = xasprintf("%s/key.pem", d->host.cert_path);
+
+		/* libcurl copies string options. */
+		curl_easy_setopt(d->curl, CURLOPT_CAINFO, ca);
+		curl_easy_setopt(d->curl, CURLOPT_SSLCERT, cert);
+		curl_easy_setopt(d->curl, CURLOPT_SSLKEY, key);
+		free(ca);
+		free(cert);
+		free(key);
+	}
+	if (d->deadline) {
+		int64_t left = d->deadline - clock_mono_ms();
+
+		if (left < 1)
+			left = 1;
+		curl_easy_setopt(d->curl, CURLOPT_TIMEOUT_MS, (long)left);
+		curl_easy_setopt(d->curl, CURLOPT_CONNECTTIMEOUT_MS, (long)left);
+	}
+	if (body) {
+		data = json_dumps(body, JSON_COMPACT);
+		if (!data)
+			abort();
+		headers = curl_slist_append(headers,
+					    "Content-Type: application/json");
+		curl_easy_setopt(d->curl, CURLOPT_POSTFIELDS, data);
+	} else if (strcmp(method, "POST") == 0) {
+		curl_easy_setopt(d->curl, CURLOPT_POSTFIELDS, "");
+	}
+	if (headers)
+		curl_easy_setopt(d->curl, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(d->curl, CURLOPT_WRITEFUNCTION, docker_body_write);
+	curl_easy_setopt(d->curl, CURLOPT_WRITEDATA, &b);
+
+	cc = curl_easy_perform(d->curl);
+	curl_easy_getinfo(d->curl, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_getinfo(d->curl, CURLINFO_OS_ERRNO, &os_errno);
+	if (status)
+		*status = code;
+	switch (cc) {
+	case CURLE_OK:
+		break;
+	case CURLE_COULDNT_CONNECT:
+		if (d->host.socket) {
+			docker_socket_error(d, what, (int)os_errno);
+			goto out;
+		}
+		error_set("%s: cannot connect to %s: %s", what, d->host.where,
+			  os_errno ? strerror((int)os_errno) :
+			  *errbuf ? errbuf : curl_easy_strerror(cc));
+		goto out;
+	case CURLE_OPERATION_TIMEDOUT:
+		d->timed_out = true;
+		error_set("%s: no %sanswer from %s within the time allowed (%s)",
+			  what, code ? "complete " : "", d->host.where, limit);
+		goto out;
+	case CURLE_WRITE_ERROR:
+		if (b.capped) {
+			error_set("%s: the answer is larger than %u MiB", what,
+				  DOCKER_BODY_MAX / 1024 / 1024);
+			goto out;
+		}
+		/* fall through */
+	default:
+		error_set("%s: %s: %s", what, d->host.where,
+			  *errbuf ? errbuf : curl_easy_strerror(cc));
+		goto out;
+	}
+	/* A 2xx body is read only when asked for (/_ping answers "OK"). */
+	if (b.len && (reply || code < 200 || code >= 300)) {
+		j = json_loadb(b.buf, b.len, JSON_DECODE_ANY, &jerr);
+		if (!j && code >= 200 && code < 300) {
+			char text[256];
+
+			docker_reason(&b, NULL, text, sizeof(text));
+			error_set("%s: the engine's answer is not JSON (%s at "
+				  "line %d column %d): '%.60s'", what,
+				  jerr.text, jerr.line, jerr.column, text);
+			goto out;
+		}
+	}
+	if (code < 200 || code >= 300) {
+		docker_reason(&b, j, reason, sizeof(reason));
+		error_set("%s: HTTP %ld: %s", what, code, reason);
+		goto out;
+	}
+	if (reply) {
+		*reply = j;
+		j = NULL;
+	}
+	rc = 0;
+out:
+	json_decref(j);
+	free(b.buf);
+	free(data);
+	free(url);
+	curl_slist_free_all(headers);
+	return rc;
+}
+
+int docker_call(struct docker *d, const char *method, const char *path,
+		const json_t *body, json_t **reply, long *status)
+{
+	char *full = xasprintf("/v%s%s", d->api, path);
+	int rc = docker_call_raw(d, method, full, body, reply, status);
+
+	free(full);
+	return rc;
+}
+
+bool docker_timed_out(const struct docker *d)
+{
+	return d->timed_out;
+}
+
+int64_t docker_time_left(const struct docker *d)
+{
+	int64_t left;
+
+	if (!d->deadline)
+		return -1;
+	left = d->deadline - clock_mono_ms();
+	return left > 0 ? left : 0;
+}
+
+void docker_set_deadline(struct docker *d, int64_t timeout_ms)
+{
+	d->budget_ms = timeout_ms > 0 ? timeout_ms : 0;
+	d->deadline = timeout_ms > 0 ? clock_mono_ms() + timeout_ms : 0;
+}
+
+/* Reads /version: the engine's name and API versions; pins the version. */
+static int docker_negotiate(struct docker *d)
+{
+	json_t *v = NULL, *comps;
+	const char *api, *min, *version;
+	size_t i;
+	int rc = -1;
+
+	if (docker_call_raw(d, "GET", "/version", NULL, &v, NULL) < 0)
+		goto out;
+	api = json_string_value(json_object_get(v, "ApiVersion"));
+	min = json_string_value(json_object_get(v, "MinAPIVersion"));
+	version = json_string_value(json_object_get(v, "Version"));
+	if (!api || strspn(api, "0123456789.") != strlen(api) || !*api) {
+		error_set("GET /version: %s did not say its API version "
+			  "(no ApiVersion): is it a Docker engine?",
+			  d->host.where);
+		goto out;
+	}
+	if (docker_version_cmp(api, DOCKER_API_MIN) < 0) {
+		error_set("the engine at %s speaks API %s; upkeep needs %s or "
+			  "newer (Docker 1.13+, Podman 2+)", d->host.where, api,
+			  DOCKER_API_MIN);
+		goto out;
+	}
+	snprintf(d->api, sizeof(d->api), "%s",
+		 docker_version_cmp(api, DOCKER_API_MAX) > 0 ? DOCKER_API_MAX
+							     : api);
+	if (min && docker_version_cmp(min, d->api) > 0) {
+		error_set("the engine at %s needs API %s or newer; upkeep "
+			  "speaks up to %s", d->host.where, min, DOCKER_API_MAX);
+		goto out;
+	}
+	comps = json_object_get(v, "Components");
+	for (i = 0; i < json_array_size(comps); i++) {
+		json_t *c = json_array_get(comps, i);
+		const char *name = json_string_value(json_object_get(c, "Name"));
+
+		if (name && strcmp(name, "Podman Engine") == 0) {
+			const char *lp = json_string_value(json_object_get(
+				json_object_get(c, "Details"), "APIVersion"));
+
+			d->podman = true;
+			snprintf(d->libpod, sizeof(d->libpod), "%s",
+				 lp ? lp : version ? version : "4.0.0");
+		}
+	}
+	snprintf(d->engine, sizeof(d->engine), "%s %s",
+		 d->podman ? "Podman" : "Docker Engine",
+		 version ? version : "(version unknown)");
+	rc = 0;
+out:
+	json_decref(v);
+	return rc;
+}
+
+struct docker *docker_open(const char *socket, int64_t timeout_ms)
+{
+	struct docker *d = xcalloc(1, sizeof(*d));
+	long status = 0;
+
+	if (docker_host_resolve(&d->host, socket, getenv("DOCKER_HOST"),
+				getenv("DOCKER_TLS_VERIFY"),
+				getenv("DOCKER_CERT_PATH")) < 0)
+		goto fail;
+	if (docker_global_init() < 0 || !(d->curl = curl_easy_init())) {
+		error_set("cannot set up libcurl");
+		goto fail;
+	}
+	docker_set_deadline(d, timeout_ms);
+	if (d->host.socket && access(d->host.socket, F_OK) != 0) {
+		docker_socket_error(d, "GET /_ping", errno);
+		goto fail;
+	}
+	if (docker_call_raw(d, "GET", "/_ping", NULL, NULL, &status) < 0) {
+		if (status)
+			error_set("GET /_ping: %s answered HTTP %ld, not OK: "
+				  "is it a Docker engine?", d->host.where,
+				  status);
+		goto fail;
+	}
+	if (docker_negotiate(d) < 0)
+		goto fail;
+	return d;
+fail:
+	docker_close(d);
+	return NULL;
+}
+
+void docker_close(struct docker *d)
+{
+	if (!d)
+		return;
+	if (d->curl)
+		curl_easy_cleanup(d->curl);
+	docker_host_free(&d->host);
+	free(d);
+}
+
+const char *docker_where(const struct docker *d)
+{
+	return d->host.where;
+}
+
+const char *docker_engine(const struct docker *d)
+{
+	return d->engine;
+}
+
+const char *docker_api_version(const struct docker *d)
+{
+	return d->api;
+}
+
+const char *docker_libpod_version(const struct docker *d)
+{
+	return d->podman ? d->libpod : NULL;
+}
+
+bool docker_is_podman(const struct docker *d)
+{
+	return d->podman;
+}
+
+bool docker_api_at_least(const struct docker *d, const char *v)
+{
+	return docker_version_cmp(d->api, v) >= 0;
+}
+
+char *docker_escape(const char *s)
+{
+	char *e, *out;
+
+	if (docker_global_init() < 0 || !(e = curl_escape(s, 0)))
+		abort();	/* out of memory */
+	out = xstrdup(e);
+	curl_free(e);
+	return out;
+}
+
+bool docker_labels_match(const json_t *labels, const char *spec)
+{
+	const char *eq = strchr(spec, '=');
+	size_t klen = eq ? (size_t)(eq - spec) : strlen(spec);
+	const char *key, *val;
+	json_t *v;
+
+	json_object_foreach((json_t *)labels, key, v) {
+		if (strlen(key) != klen || strncmp(key, spec, klen) != 0)
+			continue;
+		if (!eq)
+			return true;
+		val = json_string_value(v);
+		return val && strcmp(val, eq + 1) == 0;
+	}
+	return false;
+}
+
+int docker_parse_time(const json_t *v, time_t *t)
+{
+	const char *s = json_string_value(v), *p;
+	struct tm tm = { 0 };
+	long off = 0;
+
+	if (json_is_integer(v)) {
+		*t = (time_t)json_integer_value(v);
+		return 0;
+	}
+	if (!s)
+		return -1;
+	p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!p)
+		return -1;
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			;
+	if (*p == 'Z' && !p[1]) {
+		off = 0;
+	} else if ((*p == '+' || *p == '-') && strlen(p) == 6 && p[3] == ':') {
+		int hh = atoi(p + 1), mm = atoi(p + 4);
+
+		off = (hh * 3600L + mm * 60L) * (*p == '-' ? -1 : 1);
+	} else {
+		return -1;
+	}
+	*t = timegm(&tm) - off;
+	return 0;
+}
+
+/* A byte count from the API: negative (-1 means "not computed") is 0. */
+static json_int_t docker_bytes(const json_t *v)
+{
+	json_int_t n = json_integer_value(v);
+
+	return n > 0 ? n : 0;
+}
+
+json_t *docker_df_totals(const json_t *df)
+{
+	json_int_t containers = 0, images, volumes = 0, cache;
+	size_t i;
+	json_t *o;
+
+	json_array_foreach(json_object_get(df, "Containers"), i, o)
+		containers += docker_bytes(json_object_get(o, "SizeRw"));
+	images = docker_bytes(json_object_get(df, "LayersSize"));
+	if (!images)	/* Podman leaves LayersSize 0 */
+		json_array_foreach(json_object_get(df, "Images"), i, o)
+			images += docker_bytes(json_object_get(o, "Size"));
+	json_array_foreach(json_object_get(df, "Volumes"), i, o)
+		volumes += docker_bytes(json_object_get(json_object_get(o,
+						"UsageData"), "Size"));
+	cache = docker_bytes(json_object_get(df, "BuilderSize"));
+	if (!cache)
+		json_array_foreach(json_object_get(df, "BuildCache"), i, o)
+			cache += docker_bytes(json_object_get(o, "Size"));
+	return json_pack("{s:I, s:I, s:I, s:I}", "containers", containers,
+			 "images", images, "volumes", volumes, "build-cache",
+			 cache);
+}

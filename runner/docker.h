@@ -1,0 +1,124 @@
+/*
+ * The one Docker Engine API client (libcurl + jansson), shared by the
+ * docker-prune step, the docker check and the patch-check step. It finds
+ * the engine (a `socket:` setting, else DOCKER_HOST, else
+ * /var/run/docker.sock), negotiates the API version once (/_ping,
+ * /version) and pins it in every later URL, keeps every request inside the
+ * caller's time budget, and words every failure once, naming the engine's
+ * address, the endpoint and what to do. It knows no endpoint's meaning
+ * beyond the negotiation: callers build paths and read the JSON.
+ *
+ * Works against Docker Engine and Podman's Docker-compatible service
+ * (docker_is_podman() tells them apart, from /version).
+ */
+#ifndef UPKEEP_DOCKER_H
+#define UPKEEP_DOCKER_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+/* The API versions upkeep speaks: it pins min(engine's, DOCKER_API_MAX). */
+#define DOCKER_API_MIN "1.25"
+#define DOCKER_API_MAX "1.45"
+#define DOCKER_DEFAULT_SOCKET "/var/run/docker.sock"
+
+struct docker;
+
+/* Where an engine is, resolved from the settings and the environment. */
+struct docker_host {
+	char *where;		/* for messages: "unix:///run/docker.sock" */
+	char *socket;		/* the unix socket path, or NULL for tcp */
+	char *base;		/* URL prefix: "http://docker", "https://h:2376" */
+	char *cert_path;	/* TLS client certs dir (ca.pem, cert.pem, key.pem) */
+	bool tls;
+};
+
+/*
+ * Resolves the engine's address: socket (a path, from a `socket:`
+ * setting) if not NULL, else docker_host (DOCKER_HOST: unix:///PATH or
+ * tcp://HOST[:PORT]) if set and not empty, else DOCKER_DEFAULT_SOCKET.
+ * tcp:// uses TLS when tls_verify (DOCKER_TLS_VERIFY) is set and not
+ * empty, with client certs from cert_path (DOCKER_CERT_PATH, default
+ * ~/.docker). Returns 0, or -1 with error_set() for an unusable value.
+ */
+int docker_host_resolve(struct docker_host *h, const char *socket,
+			const char *docker_host, const char *tls_verify,
+			const char *cert_path);
+void docker_host_free(struct docker_host *h);
+
+/*
+ * Connects to the engine named as for docker_host_resolve() (the rest from
+ * the environment), within timeout_ms from now: that deadline bounds every
+ * later request too (docker_set_deadline() moves it). Pings it, reads
+ * /version and pins the API version. Returns the client, or NULL after
+ * error_set() naming the address and what to do (socket missing,
+ * permission denied, nothing listening, no answer in time, not an engine,
+ * too old).
+ */
+struct docker *docker_open(const char *socket, int64_t timeout_ms);
+void docker_close(struct docker *d);
+
+/* A new deadline: timeout_ms from now (0 or less: none). */
+void docker_set_deadline(struct docker *d, int64_t timeout_ms);
+
+/* Milliseconds left before the deadline (0 when past), -1 for none. */
+int64_t docker_time_left(const struct docker *d);
+
+/* "unix:///var/run/docker.sock", for messages. */
+const char *docker_where(const struct docker *d);
+/* "Docker Engine 24.0.7" or "Podman 4.3.1". */
+const char *docker_engine(const struct docker *d);
+/* The pinned API version, "1.41". */
+const char *docker_api_version(const struct docker *d);
+/* Podman's libpod API version ("4.3.1"), or NULL for Docker. */
+const char *docker_libpod_version(const struct docker *d);
+bool docker_is_podman(const struct docker *d);
+/* True when the pinned API version is at least v ("1.42"). */
+bool docker_api_at_least(const struct docker *d, const char *v);
+
+/*
+ * One request: method, and path after the pinned version ("/containers/
+ * json?all=1"; docker_call_raw() takes the whole path). body, if not NULL,
+ * is sent as JSON. On a 2xx answer returns 0 and sets *reply to the parsed
+ * JSON (NULL for an empty body; reply may be NULL to ignore it). Else
+ * returns -1 after error_set("METHOD PATH: reason"): for an HTTP error
+ * the engine's own message, and *status (when status is not NULL) is the
+ * HTTP status, 0 when there was no answer at all.
+ */
+int docker_call(struct docker *d, const char *method, const char *path,
+		const json_t *body, json_t **reply, long *status);
+int docker_call_raw(struct docker *d, const char *method, const char *path,
+		    const json_t *body, json_t **reply, long *status);
+/* True when the last failed call ran out of time (the deadline). */
+bool docker_timed_out(const struct docker *d);
+
+/* s escaped for a URL query or path segment; free() it. */
+char *docker_escape(const char *s);
+
+/*
+ * True when labels (a JSON object, or NULL/null for none) match spec:
+ * "key" (present, any value) or "key=value" (present with that value).
+ */
+bool docker_labels_match(const json_t *labels, const char *spec);
+
+/*
+ * Parses an Engine API time: RFC 3339 with optional fraction and Z or
+ * +hh:mm ("2026-11-22T19:33:47.428561724Z"), or a JSON number of Unix
+ * seconds. Returns 0, or -1 when it is neither.
+ */
+int docker_parse_time(const json_t *v, time_t *t);
+
+/*
+ * The bytes per category of a GET /system/df answer, as `docker system df`
+ * totals them: {"containers", "images", "volumes", "build-cache"}. Images
+ * count shared layers once (LayersSize) where the engine says it, else
+ * (Podman leaves LayersSize 0) the sum of image sizes.
+ */
+json_t *docker_df_totals(const json_t *df);
+
+/* Compares "1.41" and "1.9" as versions: <0, 0, >0. */
+int docker_version_cmp(const char *a, const char *b);
+
+#endif

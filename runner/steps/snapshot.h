@@ -1,0 +1,188 @@
+/*
+ * What the files of the snapshot step kind share: its settings, the
+ * databases it dumps, the pg_dump it uses, file hashing, retention. Each
+ * snapshot_*.c does one job (snapshot_pg.c dumps, snapshot_files.c the
+ * archive of paths, snapshot_metrics.c metrics.json, snapshot_retention.c
+ * what to keep, snapshot_sha256.c fingerprints); snapshot.c runs them in
+ * order and writes the manifest. Not a public interface: the engine knows
+ * only step_kind_snapshot.
+ */
+#ifndef UPKEEP_STEPS_SNAPSHOT_H
+#define UPKEEP_STEPS_SNAPSHOT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "confmap.h"
+#include "util/strv.h"
+
+struct step_ctx;
+
+struct snapshot_settings {
+	struct strv postgres;	/* conninfo strings, service names or "all" */
+	struct strv paths;	/* files and directories to archive */
+	char *dest;		/* snapshot directory, resolved */
+	long keep_last;		/* newest snapshots kept */
+	long keep_weekly;	/* plus one per ISO week, this many weeks */
+	bool metrics;		/* write metrics.json */
+	/* Free space that must remain after the snapshot (default 10%). */
+	struct confmap_amount min_free;
+	/* Expected dump size as a fraction of pg_database_size (default 1). */
+	double size_ratio;
+	/* Where pg_dump/pg_restore are; NULL: the newest installed. */
+	char *pg_bindir;
+	/* The Docker engine for metrics; NULL: DOCKER_HOST or the default. */
+	char *docker_socket;
+};
+
+/* ---- sha256 (snapshot_sha256.c) ---- */
+
+struct snapshot_sha256 {
+	uint32_t h[8];
+	uint64_t len;
+	unsigned char buf[64];
+	size_t nbuf;
+};
+
+void snapshot_sha256_init(struct snapshot_sha256 *s);
+void snapshot_sha256_update(struct snapshot_sha256 *s, const void *data,
+			    size_t n);
+/*
+ * For the tests: with on, only the plain C rounds are used. Returns true
+ * when the CPU's SHA instructions are in use after the call.
+ */
+bool snapshot_sha256_portable(bool on);
+/* Finishes and writes 64 lowercase hex digits and a NUL. */
+void snapshot_sha256_hex(struct snapshot_sha256 *s, char hex[65]);
+/*
+ * Hashes the file at path; size gets its length when not NULL. Returns 0,
+ * -1 (error_set) when it cannot be read, -2 when CLOCK_MONOTONIC passed
+ * deadline_ms (0: none) before the end.
+ */
+int snapshot_sha256_file(const char *path, int64_t deadline_ms,
+			 char hex[65], uint64_t *size);
+
+/* ---- PostgreSQL (snapshot_pg.c) ---- */
+
+/* One database to dump. */
+struct snapshot_db {
+	char *display;		/* server and database, no password */
+	char *conninfo;		/* for pg_dump's --dbname: no password */
+	char *password;		/* from the conninfo, or NULL: PGPASSWORD */
+	char *source;		/* the entry's conninfo (with any password) */
+	char *dbname;
+	char *file;		/* "pg/<dbname>.dump", unique in the snapshot */
+	int server_version;	/* PQserverVersion: 150004 */
+	uint64_t size;		/* pg_database_size */
+};
+
+struct snapshot_dbs {
+	struct snapshot_db *v;
+	size_t n;
+};
+
+/*
+ * Connects to each entry of postgres ("all" or "all:CONNINFO" lists the
+ * server's databases) and fills out with the databases, their sizes and
+ * server versions. 0, or -1 (error_set, naming the server).
+ */
+int snapshot_pg_resolve(const struct strv *postgres, int64_t timeout_ms,
+			struct snapshot_dbs *out);
+void snapshot_dbs_free(struct snapshot_dbs *dbs);
+
+/* The pg_dump/pg_restore pair a snapshot uses. */
+struct snapshot_pgbin {
+	char dir[4096];		/* holds pg_dump and pg_restore */
+	int major;		/* pg_dump's major version, 0: unknown */
+	char version[64];	/* "15.4", from --version, or "" */
+};
+
+/*
+ * Chooses the pg_dump for servers up to need_major: from bindir when set,
+ * else the newest of /usr/lib/postgresql/N/bin and PATH's. With probe,
+ * asks each candidate `pg_dump --version`; without (plans start no
+ * process), takes N from the directory name. 0, or -1 (error_set) when
+ * none is new enough, saying which were found and what to do.
+ */
+int snapshot_pg_choose(const char *bindir, int need_major, bool probe,
+		       int64_t timeout_ms, struct snapshot_pgbin *out);
+
+/*
+ * Dumps db into path (pg_dump --format=custom) and verifies it with
+ * pg_restore --list, both within deadline_ms. Returns 0, -1 (error_set),
+ * or -2 when time ran out (every process stopped).
+ */
+int snapshot_pg_dump(const struct snapshot_db *db,
+		     const struct snapshot_pgbin *bin, const char *path,
+		     const struct step_ctx *ctx, int64_t deadline_ms);
+/* pg_restore --list of path: 0, -1 (error_set) or -2 (time ran out). */
+int snapshot_pg_verify(const struct snapshot_pgbin *bin, const char *path,
+		       const struct step_ctx *ctx, int64_t deadline_ms);
+
+/*
+ * pg_restore --clean --if-exists --single-transaction of path into the
+ * database dsn names (all or nothing: a failure leaves it as it was). A
+ * password in dsn reaches pg_restore through PGPASSWORD, never its argv.
+ * Returns 0, -1 (error_set) or -2 (time ran out, pg_restore stopped).
+ */
+int snapshot_pg_restore(const struct snapshot_pgbin *bin, const char *path,
+			const char *dsn, const struct step_ctx *ctx,
+			int64_t deadline_ms);
+
+/* ---- paths (snapshot_files.c) ---- */
+
+/* Bytes under paths (lstat sizes); missing paths are an error. 0 or -1. */
+int snapshot_files_size(const struct strv *paths, uint64_t *bytes);
+/*
+ * Archives paths into out (tar.gz, permissions, owners and symlinks kept,
+ * names relative to /), leaving out dest (the snapshot directories).
+ * Files tar could not read go to unreadable, and make it fail. 0, -1
+ * (error_set) or -2 (time ran out).
+ */
+int snapshot_files_archive(const struct strv *paths, const char *dest,
+			   const char *out, const struct step_ctx *ctx,
+			   int64_t deadline_ms, struct strv *unreadable);
+
+/* ---- metrics (snapshot_metrics.c) ---- */
+
+/*
+ * What the weekly report needs now: disk per mount, memory, load, and
+ * for each database its size, connections and top 10 tables by dead
+ * tuples, and Docker's disk usage (/system/df) when an engine is
+ * configured. A database or engine that cannot be asked gets an "error"
+ * string instead.
+ */
+json_t *snapshot_metrics_collect(const struct snapshot_dbs *dbs,
+				 const char *docker_socket, int64_t timeout_ms);
+
+/* ---- retention (snapshot_retention.c) ---- */
+
+/* One snapshot directory of a job. */
+struct snapshot_entry {
+	char *name;		/* the run id: the directory's name */
+	time_t created;		/* from the manifest (or the run id) */
+	bool complete;		/* has a manifest: a good backup */
+};
+
+/*
+ * The snapshots of job under dest, newest first. Directories whose name
+ * is a run id of job count; a missing dest is an empty list. 0 or -1.
+ */
+int snapshot_retention_scan(const char *dest, const char *job,
+			    struct snapshot_entry **v, size_t *n);
+void snapshot_entries_free(struct snapshot_entry *v, size_t n);
+/*
+ * Marks keep[i] for the complete entries of v (sorted newest first) that
+ * keep_last and keep_weekly keep: the keep_last newest, and the newest of
+ * each of the keep_weekly most recent ISO weeks (UTC). The newest
+ * complete one is always kept. Incomplete entries are never kept.
+ */
+void snapshot_retention_select(const struct snapshot_entry *v, size_t n,
+			       long keep_last, long keep_weekly, bool *keep);
+/* Removes a directory tree (no symlink is followed). 0 or -1. */
+int snapshot_remove_tree(const char *path);
+
+#endif

@@ -1,0 +1,441 @@
+/*
+ * The PostgreSQL part of a snapshot: which databases an entry of
+ * `postgres:` names (and how big they are), which pg_dump can dump them,
+ * and running pg_dump --format=custom and pg_restore --list through
+ * proc_run(). Passwords reach pg_dump through PGPASSWORD in its
+ * environment, never its argv (which any user can read in /proc).
+ */
+#include "steps/snapshot.h"
+
+#include <glob.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "pg.h"
+#include "proc.h"
+#include "steps/step.h"
+#include "util/error.h"
+#include "util/mem.h"
+
+#define PG_LIB_DIRS "/usr/lib/postgresql/*/bin"
+
+/* value quoted for a conninfo string: 'it''s' is written 'it\'s'. */
+static void append_kv(struct strv *parts, const char *key, const char *val)
+{
+	size_t n = strlen(val);
+	char *q = xmalloc(2 * n + 3), *p = q;
+
+	*p++ = '\'';
+	for (const char *s = val; *s; s++) {
+		if (*s == '\'' || *s == '\\')
+			*p++ = '\\';
+		*p++ = *s;
+	}
+	*p++ = '\'';
+	*p = '\0';
+	strv_push_owned(parts, xasprintf("%s=%s", key, q));
+	free(q);
+}
+
+/*
+ * Splits dsn into a conninfo without password and dbname (for argv) and
+ * the password; dbname NULL keeps the dsn's own. -1 (error_set) when
+ * libpq cannot parse it.
+ */
+static int split_dsn(const char *dsn, const char *dbname, char **conninfo,
+		     char **password)
+{
+	struct strv parts = { 0 };
+	PQconninfoOption *opts = NULL;
+	char *why = NULL;
+
+	*password = NULL;
+	if (dsn && *dsn) {
+		opts = PQconninfoParse(dsn, &why);
+		if (!opts) {
+			error_set("cannot parse the PostgreSQL connection "
+				  "string: %s", why ? why : "out of memory");
+			PQfreemem(why);
+			return -1;
+		}
+		for (PQconninfoOption *o = opts; o->keyword; o++) {
+			if (!o->val || !*o->val ||
+			    (dbname && !strcmp(o->keyword, "dbname")))
+				continue;
+			if (!strcmp(o->keyword, "password")) {
+				*password = xstrdup(o->val);
+				continue;
+			}
+			append_kv(&parts, o->keyword, o->val);
+		}
+		PQconninfoFree(opts);
+	}
+	if (dbname)
+		append_kv(&parts, "dbname", dbname);
+	*conninfo = strv_join(&parts, " ");
+	strv_free(&parts);
+	return 0;
+}
+
+/* A file name for dbname that no other database of this snapshot has. */
+static char *dump_file(const struct snapshot_dbs *dbs, const char *dbname)
+{
+	char *base = xstrdup(dbname), *file = NULL;
+
+	for (char *p = base; *p; p++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			    "0123456789-_.", *p))
+			*p = '_';
+	if (*base == '.' || !*base) {
+		char *b = xasprintf("_%s", base);
+
+		free(base);
+		base = b;
+	}
+	for (int k = 1;; k++) {
+		bool used = false;
+
+		free(file);
+		file = k == 1 ? xasprintf("pg/%s.dump", base) :
+				xasprintf("pg/%s-%d.dump", base, k);
+		for (size_t i = 0; i < dbs->n; i++)
+			used |= !strcmp(dbs->v[i].file, file);
+		if (!used)
+			break;
+	}
+	free(base);
+	return file;
+}
+
+static int add_db(struct snapshot_dbs *out, const char *dsn, PGconn *conn,
+		  const char *dbname, const char *size)
+{
+	struct snapshot_db *db;
+	char *conninfo, *password;
+
+	if (split_dsn(dsn, dbname, &conninfo, &password) < 0)
+		return -1;
+	out->v = xrealloc(out->v, (out->n + 1) * sizeof(*out->v));
+	db = &out->v[out->n];
+	memset(db, 0, sizeof(*db));
+	db->conninfo = conninfo;
+	db->password = password;
+	db->dbname = xstrdup(dbname);
+	db->source = xstrdup(dsn);
+	db->display = pg_display(conninfo);
+	db->file = dump_file(out, dbname);
+	db->server_version = PQserverVersion(conn);
+	db->size = strtoull(size, NULL, 10);
+	out->n++;
+	return 0;
+}
+
+int snapshot_pg_resolve(const struct strv *postgres, int64_t timeout_ms,
+			struct snapshot_dbs *out)
+{
+	for (size_t i = 0; i < postgres->n; i++) {
+		const char *e = postgres->v[i];
+		bool all = !strcmp(e, "all") || !strncmp(e, "all:", 4);
+		const char *dsn = all ? e + (e[3] ? 4 : 3) : e;
+		PGconn *conn = pg_open(dsn, NULL, timeout_ms);
+		PGresult *res;
+		int rc = 0;
+
+		if (!conn)
+			return -1;
+		res = pg_exec(conn, all ? "cannot list the databases" :
+			      "cannot read the database size", all ?
+			      "SELECT datname, pg_catalog.pg_database_size(oid) "
+			      "FROM pg_catalog.pg_database WHERE datallowconn "
+			      "AND NOT datistemplate ORDER BY datname" :
+			      "SELECT pg_catalog.current_database(), "
+			      "pg_catalog.pg_database_size("
+			      "pg_catalog.current_database())");
+		for (int r = 0; res && r < PQntuples(res) && rc == 0; r++)
+			rc = add_db(out, dsn, conn, PQgetvalue(res, r, 0),
+				    PQgetvalue(res, r, 1));
+		if (!res)
+			rc = -1;
+		PQclear(res);
+		PQfinish(conn);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+void snapshot_dbs_free(struct snapshot_dbs *dbs)
+{
+	for (size_t i = 0; i < dbs->n; i++) {
+		struct snapshot_db *db = &dbs->v[i];
+
+		free(db->display);
+		free(db->conninfo);
+		if (db->password)
+			explicit_bzero(db->password, strlen(db->password));
+		free(db->password);
+		free(db->source);
+		free(db->dbname);
+		free(db->file);
+	}
+	free(dbs->v);
+	dbs->v = NULL;
+	dbs->n = 0;
+}
+
+/* The last non-empty line of a process's output, one line, for messages. */
+static void last_line(const struct proc_result *pr, char *buf, size_t size)
+{
+	size_t end = pr->tail_len, start;
+
+	while (end > 0 && (pr->tail[end - 1] == '\n' || pr->tail[end - 1] == '\r'))
+		end--;
+	start = end;
+	while (start > 0 && pr->tail[start - 1] != '\n')
+		start--;
+	if (end - start > size - 1)
+		start = end - (size - 1);
+	memcpy(buf, pr->tail + start, end - start);
+	buf[end - start] = '\0';
+	for (char *p = buf; *p; p++)
+		if ((unsigned char)*p < 0x20)
+			*p = ' ';
+}
+
+/* "pg_dump (PostgreSQL) 15.4 (Debian 15.4-1)" -> major 15, "15.4". */
+static int probe_version(const char *dir, int64_t timeout_ms,
+			 struct snapshot_pgbin *c)
+{
+	char *exe = xasprintf("%s/pg_dump", dir);
+	char *argv[] = { exe, "--version", NULL };
+	struct proc_spec ps = { .argv = argv, .timeout_ms = timeout_ms,
+				.kill_grace_ms = 1000 };
+	struct proc_result pr;
+	const char *p;
+	int rc = -1;
+
+	if (proc_run(&ps, &pr) == 0 && pr.exit_code == 0 && pr.tail &&
+	    (p = strstr(pr.tail, "(PostgreSQL) ")) != NULL) {
+		p += strlen("(PostgreSQL) ");
+		snprintf(c->version, sizeof(c->version), "%.*s",
+			 (int)strcspn(p, " \n\r"), p);
+		c->major = atoi(p);
+		rc = c->major > 0 ? 0 : -1;
+	}
+	proc_result_free(&pr);
+	free(exe);
+	return rc;
+}
+
+static bool has_tools(const char *dir)
+{
+	char a[PATH_MAX + 16], b[PATH_MAX + 16];
+
+	snprintf(a, sizeof(a), "%s/pg_dump", dir);
+	snprintf(b, sizeof(b), "%s/pg_restore", dir);
+	return access(a, X_OK) == 0 && access(b, X_OK) == 0;
+}
+
+/* The directory of the first pg_dump on PATH, or NULL. */
+static char *path_dir(void)
+{
+	const char *path = getenv("PATH");
+	char *copy, *save = NULL, *out = NULL;
+
+	if (!path)
+		return NULL;
+	copy = xstrdup(path);
+	for (char *d = strtok_r(copy, ":", &save); d && !out;
+	     d = strtok_r(NULL, ":", &save))
+		if (*d == '/' && has_tools(d))
+			out = xstrdup(d);
+	free(copy);
+	return out;
+}
+
+int snapshot_pg_choose(const char *bindir, int need_major, bool probe,
+		       int64_t timeout_ms, struct snapshot_pgbin *out)
+{
+	struct strv dirs = { 0 }, seen = { 0 }, found = { 0 };
+	struct snapshot_pgbin best = { .major = -1 };
+	glob_t g;
+	int rc = -1;
+
+	if (bindir) {
+		strv_push(&dirs, bindir);
+	} else {
+		if (glob(PG_LIB_DIRS, 0, NULL, &g) == 0) {
+			for (size_t i = 0; i < g.gl_pathc; i++)
+				strv_push(&dirs, g.gl_pathv[i]);
+			globfree(&g);
+		}
+		char *p = path_dir();
+
+		if (p)
+			strv_push_owned(&dirs, p);
+	}
+	for (size_t i = 0; i < dirs.n; i++) {
+		struct snapshot_pgbin c = { 0 };
+		char real[PATH_MAX];
+
+		if (!has_tools(dirs.v[i]) || !realpath(dirs.v[i], real) ||
+		    strv_contains(&seen, real))
+			continue;
+		strv_push(&seen, real);
+		snprintf(c.dir, sizeof(c.dir), "%s", dirs.v[i]);
+		if (probe) {
+			if (probe_version(c.dir, timeout_ms, &c) < 0) {
+				strv_push_owned(&found, xasprintf("%s (no "
+						"version)", c.dir));
+				continue;
+			}
+		} else if (sscanf(c.dir, "/usr/lib/postgresql/%d/bin",
+				  &c.major) != 1) {
+			c.major = 0;	/* known when the run asks it */
+		}
+		if (!*c.version && c.major)
+			snprintf(c.version, sizeof(c.version), "%d", c.major);
+		strv_push_owned(&found, xasprintf("pg_dump %s in %s", *c.version ?
+				c.version : "(version known at run time)", c.dir));
+		if (c.major > best.major)
+			best = c;
+	}
+	if (best.major < 0) {
+		error_set("no pg_dump and pg_restore found (looked in %s): "
+			  "install postgresql-client-%d or set pg_bindir",
+			  bindir ? bindir : PG_LIB_DIRS " and PATH",
+			  need_major > 0 ? need_major : 15);
+	} else if (best.major && best.major < need_major) {
+		char *list = strv_join(&found, ", ");
+
+		error_set("pg_dump %s (%s) is older than the server "
+			  "(PostgreSQL %d) and cannot dump it safely; install "
+			  "postgresql-client-%d or point pg_bindir at a "
+			  "pg_dump %d or newer (found: %s)", best.version,
+			  best.dir, need_major, need_major, need_major, list);
+		free(list);
+	} else {
+		*out = best;
+		rc = 0;
+	}
+	strv_free(&dirs);
+	strv_free(&seen);
+	strv_free(&found);
+	return rc;
+}
+
+/* Runs argv within deadline: 0, -1 (error_set with what) or -2. */
+static int run_tool(char **argv, char **env, const struct step_ctx *ctx,
+		    int64_t deadline_ms, bool show_output, const char *what)
+{
+	int64_t left = deadline_ms - clock_mono_ms();
+	struct proc_spec ps = {
+		.argv = argv, .env = env,
+		.timeout_ms = left > 0 ? left : 1,
+		.kill_grace_ms = ctx->kill_grace_ms,
+		.on_start = ctx->on_start,
+		.on_output = show_output ? ctx->on_output : NULL,
+		.arg = ctx->arg,
+	};
+	struct proc_result pr;
+	char line[200];
+	int rc = 0;
+
+	if (proc_run(&ps, &pr) < 0) {
+		rc = error_set("%s: cannot start %s: %s", what, argv[0],
+			       pr.error);
+	} else if (pr.timed_out) {
+		error_set("%s: ran out of time (stopped %s)", what, argv[0]);
+		rc = -2;
+	} else if (pr.exit_code != 0) {
+		last_line(&pr, line, sizeof(line));
+		if (pr.exit_code >= 0)
+			rc = error_set("%s: %s exited with %d%s%s", what,
+				       argv[0], pr.exit_code, *line ? ": " : "",
+				       line);
+		else
+			rc = error_set("%s: %s killed by signal %d", what,
+				       argv[0], pr.signal);
+	}
+	proc_result_free(&pr);
+	return rc;
+}
+
+int snapshot_pg_dump(const struct snapshot_db *db,
+		     const struct snapshot_pgbin *bin, const char *path,
+		     const struct step_ctx *ctx, int64_t deadline_ms)
+{
+	char *exe = xasprintf("%s/pg_dump", bin->dir);
+	char *file = xasprintf("--file=%s", path);
+	char *dbarg = xasprintf("--dbname=%s", db->conninfo);
+	char *argv[] = { exe, "--format=custom", "--no-password", file, dbarg,
+			 NULL };
+	char *pw = db->password ? xasprintf("PGPASSWORD=%s", db->password) :
+		   NULL;
+	char *env[] = { pw, NULL };
+	char *what = xasprintf("pg_dump of %s", db->display);
+	int rc = run_tool(argv, pw ? env : NULL, ctx, deadline_ms, true, what);
+
+	if (pw)
+		explicit_bzero(pw, strlen(pw));
+	free(pw);
+	free(what);
+	free(exe);
+	free(file);
+	free(dbarg);
+	return rc < 0 ? rc : snapshot_pg_verify(bin, path, ctx, deadline_ms);
+}
+
+int snapshot_pg_verify(const struct snapshot_pgbin *bin, const char *path,
+		       const struct step_ctx *ctx, int64_t deadline_ms)
+{
+	char *exe = xasprintf("%s/pg_restore", bin->dir);
+	char *argv[] = { exe, "--list", (char *)path, NULL };
+	char *what = xasprintf("verifying '%s'", path);
+	int rc = run_tool(argv, NULL, ctx, deadline_ms, false, what);
+
+	free(what);
+	free(exe);
+	return rc;
+}
+
+int snapshot_pg_restore(const struct snapshot_pgbin *bin, const char *path,
+			const char *dsn, const struct step_ctx *ctx,
+			int64_t deadline_ms)
+{
+	char *conninfo, *password, *exe, *dbarg, *pw, *what, *shown;
+	int rc;
+
+	if (split_dsn(dsn, NULL, &conninfo, &password) < 0)
+		return -1;
+	exe = xasprintf("%s/pg_restore", bin->dir);
+	dbarg = xasprintf("--dbname=%s", conninfo);
+	pw = password ? xasprintf("PGPASSWORD=%s", password) : NULL;
+	shown = pg_display(conninfo);
+	what = xasprintf("restoring '%s' into %s", path, shown);
+	{
+		char *argv[] = { exe, "--clean", "--if-exists",
+				 "--single-transaction", "--no-password",
+				 dbarg, (char *)path, NULL };
+		char *env[] = { pw, NULL };
+
+		rc = run_tool(argv, pw ? env : NULL, ctx, deadline_ms, true,
+			      what);
+	}
+	if (pw)
+		explicit_bzero(pw, strlen(pw));
+	if (password)
+		explicit_bzero(password, strlen(password));
+	free(pw);
+	free(password);
+	free(conninfo);
+	free(what);
+	free(shown);
+	free(dbarg);
+	free(exe);
+	return rc;
+}
