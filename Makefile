@@ -12,6 +12,8 @@
 VERSION   = 0.1.0
 PREFIX   ?= /usr/local
 BINDIR   ?= $(PREFIX)/bin
+MANDIR   ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 PKGS      = libgit2 libpq libcurl yaml-0.1 jansson
@@ -123,8 +125,13 @@ bench:
 	@bench/run.sh $(BUILD)/upkeep
 
 install: all
-	install -d $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+	  $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(BASHCOMPDIR)
 	install -m 0755 $(BUILD)/upkeep $(DESTDIR)$(BINDIR)/upkeep
+	install -m 0644 man/upkeep.1 $(DESTDIR)$(MANDIR)/man1/upkeep.1
+	install -m 0644 man/upkeep-jobs.5 $(DESTDIR)$(MANDIR)/man5/upkeep-jobs.5
+	install -m 0644 contrib/upkeep.bash-completion \
+	  $(DESTDIR)$(BASHCOMPDIR)/upkeep
 
 clean:
 	rm -rf build

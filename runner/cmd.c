@@ -23,6 +23,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_history_entry,
 	&cmd_status_entry,
 	&cmd_rollback_entry,
+	&cmd_snapshots_entry,
 	&cmd_check_entry,
 	&cmd_help_entry,
 	NULL,

@@ -75,6 +75,7 @@ extern const struct cmd_entry cmd_report_entry;
 extern const struct cmd_entry cmd_history_entry;
 extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_rollback_entry;
+extern const struct cmd_entry cmd_snapshots_entry;
 extern const struct cmd_entry cmd_next_entry;
 extern const struct cmd_entry cmd_help_entry;
 
