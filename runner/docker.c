@@ -17,6 +17,7 @@
 
 #include "clock.h"
 #include "docker.h"
+#include "net.h"
 #include "util/error.h"
 #include "util/mem.h"
 #include "util/units.h"
@@ -34,12 +35,6 @@ struct docker {
 	int64_t deadline;		/* clock_mono_ms() limit; 0: none */
 	int64_t budget_ms;		/* what the deadline was set from */
 	bool timed_out;			/* the last failure was the deadline */
-};
-
-struct docker_body {
-	char *buf;			/* NUL-terminated */
-	size_t len, cap;
-	bool capped;
 };
 
 int docker_version_cmp(const char *a, const char *b)
@@ -124,35 +119,6 @@ int docker_host_resolve(struct docker_host *h, const char *socket,
 	return 0;
 }
 
-static size_t docker_body_write(char *data, size_t size, size_t nmemb,
-				void *arg)
-{
-	struct docker_body *b = arg;
-	size_t len = size * nmemb;
-
-	if (len > DOCKER_BODY_MAX - b->len) {
-		b->capped = true;
-		return 0;	/* stops the transfer */
-	}
-	xgrow(&b->buf, &b->cap, b->len + len + 1, 1);
-	memcpy(b->buf + b->len, data, len);
-	b->len += len;
-	b->buf[b->len] = '\0';
-	return len;
-}
-
-static int docker_global_init(void)
-{
-	static bool done;
-	static CURLcode rc;
-
-	if (!done) {
-		rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-		done = true;
-	}
-	return rc == CURLE_OK ? 0 : -1;
-}
-
 /* What to do about a unix socket that cannot be reached, from errno. */
 static int docker_socket_error(const struct docker *d, const char *what,
 			       int err)
@@ -185,7 +151,7 @@ static int docker_socket_error(const struct docker *d, const char *what,
 }
 
 /* The first line of an error body, or the engine's "message" field. */
-static void docker_reason(const struct docker_body *b, const json_t *j,
+static void docker_reason(const struct net_body *b, const json_t *j,
 			  char *buf, size_t size)
 {
 	const char *msg = json_string_value(json_object_get(j, "message"));
@@ -209,7 +175,7 @@ int docker_call_raw(struct docker *d, const char *method, const char *path,
 {
 	char errbuf[CURL_ERROR_SIZE] = "", what[512], limit[32];
 	char reason[256];
-	struct docker_body b = { 0 };
+	struct net_body b = { .max = DOCKER_BODY_MAX };
 	struct curl_slist *headers = NULL;
 	char *url = NULL, *data = NULL;
 	long code = 0, os_errno = 0;
@@ -275,7 +241,7 @@ int docker_call_raw(struct docker *d, const char *method, const char *path,
 	}
 	if (headers)
 		curl_easy_setopt(d->curl, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(d->curl, CURLOPT_WRITEFUNCTION, docker_body_write);
+	curl_easy_setopt(d->curl, CURLOPT_WRITEFUNCTION, net_body_write);
 	curl_easy_setopt(d->curl, CURLOPT_WRITEDATA, &b);
 
 	cc = curl_easy_perform(d->curl);
@@ -337,7 +303,7 @@ int docker_call_raw(struct docker *d, const char *method, const char *path,
 	rc = 0;
 out:
 	json_decref(j);
-	free(b.buf);
+	net_body_free(&b);
 	free(data);
 	free(url);
 	curl_slist_free_all(headers);
@@ -440,7 +406,7 @@ struct docker *docker_open(const char *socket, int64_t timeout_ms)
 				getenv("DOCKER_TLS_VERIFY"),
 				getenv("DOCKER_CERT_PATH")) < 0)
 		goto fail;
-	if (docker_global_init() < 0 || !(d->curl = curl_easy_init())) {
+	if (net_init() < 0 || !(d->curl = curl_easy_init())) {
 		error_set("cannot set up libcurl");
 		goto fail;
 	}
@@ -508,7 +474,7 @@ char *docker_escape(const char *s)
 {
 	char *e, *out;
 
-	if (docker_global_init() < 0 || !(e = curl_escape(s, 0)))
+	if (net_init() < 0 || !(e = curl_escape(s, 0)))
 		abort();	/* out of memory */
 	out = xstrdup(e);
 	curl_free(e);

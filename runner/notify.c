@@ -17,6 +17,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "net.h"
 #include "record.h"
 #include "util/mem.h"
 #include "util/timefmt.h"
@@ -237,18 +238,6 @@ char *notify_body(const struct config *cfg, const json_t *rec,
 
 /* ---- sending ------------------------------------------------------------- */
 
-static bool curl_ready(void)
-{
-	static bool done;
-	static CURLcode rc;
-
-	if (!done) {
-		rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-		done = true;
-	}
-	return rc == CURLE_OK;
-}
-
 /* Answers are not read; a webhook's reply says nothing we use. */
 static size_t discard(char *p, size_t size, size_t n, void *arg)
 {
@@ -280,7 +269,7 @@ static bool send_one(const struct config_notify *nt, const char *body,
 	CURL *c;
 
 	*attempts = 0;
-	if (!curl_ready() || !(c = curl_easy_init())) {
+	if (net_init() < 0 || !(c = curl_easy_init())) {
 		snprintf(why, len, "cannot set up libcurl");
 		return false;
 	}

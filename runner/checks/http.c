@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "checks/check.h"
+#include "net.h"
 #include "confmap.h"
 #include "util/mem.h"
 #include "util/units.h"
@@ -152,30 +153,6 @@ static void http_free(void *settings)
 /* The most of a body that is kept for body_match and body_regex. */
 #define HTTP_BODY_MAX (1024 * 1024)
 
-struct http_body {
-	char *buf;			/* NUL-terminated */
-	size_t len, cap;
-	bool capped;			/* more came than HTTP_BODY_MAX */
-};
-
-static size_t http_body_write(char *data, size_t size, size_t nmemb,
-			      void *arg)
-{
-	struct http_body *b = arg;
-	size_t len = size * nmemb, room = HTTP_BODY_MAX - b->len;
-
-	if (len > room) {
-		b->capped = true;
-		len = room;
-	}
-	xgrow(&b->buf, &b->cap, b->len + len + 1, 1);
-	memcpy(b->buf + b->len, data, len);
-	b->len += len;
-	b->buf[b->len] = '\0';
-	/* Returning less than given stops the transfer (CURLE_WRITE_ERROR). */
-	return b->capped ? 0 : size * nmemb;
-}
-
 /*
  * Where url's userinfo ("user:password@") is: *auth at its start, the
  * return value at its '@'; NULL when there is none.
@@ -271,7 +248,7 @@ static void http_format_budget(int64_t ms, char *buf, size_t size)
  * The start of the body's first non-blank line, for a message about a body
  * that did not match: ", body 'down'" (or ", empty body").
  */
-static void http_body_hint(const struct http_body *b, char *buf, size_t size)
+static void http_body_hint(const struct net_body *b, char *buf, size_t size)
 {
 	const char *p = b->buf ? b->buf : "";
 	const char *end = p + b->len;
@@ -301,7 +278,7 @@ static void http_body_hint(const struct http_body *b, char *buf, size_t size)
 }
 
 static bool http_body_matches_regex(const char *pattern,
-				    const struct http_body *b)
+				    const struct net_body *b)
 {
 	regmatch_t m = { .rm_so = 0, .rm_eo = (regoff_t)b->len };
 	regex_t re;
@@ -318,19 +295,6 @@ static bool http_body_matches_regex(const char *pattern,
 	return found;
 }
 
-/* curl_global_init() once, on first use: most runs make no request. */
-static int http_global_init(void)
-{
-	static bool done;
-	static CURLcode rc;
-
-	if (!done) {
-		rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-		done = true;
-	}
-	return rc == CURLE_OK ? 0 : -1;
-}
-
 static int http_run(const void *settings, const struct check_ctx *ctx,
 		    struct check_result *res)
 {
@@ -338,7 +302,7 @@ static int http_run(const void *settings, const struct check_ctx *ctx,
 	char errbuf[CURL_ERROR_SIZE] = "", url[256], took[32], budget[32];
 	char limit[32], expected[96], hint[128];
 	struct curl_slist *headers = NULL;
-	struct http_body body = { 0 };
+	struct net_body body = { .max = HTTP_BODY_MAX };
 	char *password = http_url_password(s->url);
 	curl_off_t total_us = 0;
 	bool status_ok = false;
@@ -351,7 +315,7 @@ static int http_run(const void *settings, const struct check_ctx *ctx,
 	res->duration_ms = 0;
 	res->message[0] = '\0';
 	http_safe_url(s->url, url, sizeof(url));
-	if (http_global_init() != 0 || !(c = curl_easy_init())) {
+	if (net_init() != 0 || !(c = curl_easy_init())) {
 		snprintf(res->message, sizeof(res->message),
 			 "cannot set up libcurl");
 		goto out;
@@ -409,7 +373,7 @@ static int http_run(const void *settings, const struct check_ctx *ctx,
 	}
 	if (headers)
 		curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, http_body_write);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, net_body_write);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
 
 	cc = curl_easy_perform(c);
@@ -486,7 +450,7 @@ static int http_run(const void *settings, const struct check_ctx *ctx,
 out:
 	http_tidy_message(res, password);
 	free(password);
-	free(body.buf);
+	net_body_free(&body);
 	curl_slist_free_all(headers);
 	if (c)
 		curl_easy_cleanup(c);

@@ -1,0 +1,47 @@
+/* libcurl's shared pieces; see net.h. */
+#include "net.h"
+
+#include <curl/curl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/error.h"
+#include "util/mem.h"
+
+int net_init(void)
+{
+	static bool done;
+	static CURLcode rc;
+
+	if (!done) {
+		rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+		done = true;
+	}
+	if (rc != CURLE_OK)
+		return error_set("cannot start libcurl: %s",
+				 curl_easy_strerror(rc));
+	return 0;
+}
+
+size_t net_body_write(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct net_body *b = arg;
+	size_t len = size * nmemb, room = b->max - b->len;
+
+	if (len > room) {
+		b->capped = true;
+		len = room;
+	}
+	xgrow(&b->buf, &b->cap, b->len + len + 1, 1);
+	memcpy(b->buf + b->len, data, len);
+	b->len += len;
+	b->buf[b->len] = '\0';
+	/* Returning less than given stops the transfer. */
+	return b->capped ? 0 : size * nmemb;
+}
+
+void net_body_free(struct net_body *b)
+{
+	free(b->buf);
+	memset(b, 0, sizeof(*b));
+}
