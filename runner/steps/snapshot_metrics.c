@@ -184,10 +184,12 @@ static json_t *docker_df(const char *socket, int64_t timeout_ms)
 		json_t *images = df_part(json_object_get(df, "Images"), "Size",
 					 NULL);
 
-		/* Images share layers: LayersSize counts each once. */
-		if (json_is_integer(json_object_get(df, "LayersSize")))
-			json_object_set(images, "size_bytes",
-					json_object_get(df, "LayersSize"));
+		json_t *totals = docker_df_totals(df);
+
+		/* Shared layers counted once, as `docker system df` does. */
+		json_object_set(images, "size_bytes",
+				json_object_get(totals, "images"));
+		json_decref(totals);
 		out = json_pack("{s:s, s:o, s:o, s:o, s:o}", "engine",
 				docker_engine(d), "images", images,
 				"containers", df_part(json_object_get(df,
