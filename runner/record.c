@@ -304,53 +304,77 @@ static int by_started(const void *a, const void *b)
 	       (p->mtime.tv_nsec < q->mtime.tv_nsec);
 }
 
-json_t *record_list(const struct config *cfg)
+/* Reads the records in dir whose names fall in [lo, hi) into v. */
+static void read_year(const char *dir, const char *lo, const char *hi,
+		      struct listed **v, size_t *n, size_t *cap)
+{
+	DIR *d = opendir(dir);
+	struct dirent *f;
+
+	while (d && (f = readdir(d))) {
+		size_t l = strlen(f->d_name);
+		json_error_t jerr;
+		struct stat st;
+		char *path;
+		json_t *rec;
+
+		if (l < 6 || strcmp(f->d_name + l - 5, ".json") != 0 ||
+		    (lo && strncmp(f->d_name, lo, 16) < 0) ||
+		    (hi && strncmp(f->d_name, hi, 16) >= 0))
+			continue;
+		path = xasprintf("%s/%s", dir, f->d_name);
+		rec = json_load_file(path, 0, &jerr);
+		if (!json_is_object(rec)) {
+			fprintf(stderr, "upkeep: warning: skipping unreadable "
+				"run record '%s': %s\n", path, jerr.text);
+			json_decref(rec);
+		} else {
+			xgrow(v, cap, *n + 1, sizeof(**v));
+			(*v)[*n].rec = rec;
+			memset(&(*v)[*n].mtime, 0, sizeof((*v)[*n].mtime));
+			if (stat(path, &st) == 0)
+				(*v)[*n].mtime = st.st_mtim;
+			(*n)++;
+		}
+		free(path);
+	}
+	if (d)
+		closedir(d);
+}
+
+json_t *record_list_between(const struct config *cfg, time_t from, time_t to)
 {
 	char *runs = xasprintf("%s/runs", cfg->settings.reports_dir);
+	char lo[20], hi[20];
 	struct listed *v = NULL;
 	json_t *out = json_array();
 	size_t n = 0, cap = 0;
+	int ylo = 0, yhi = 9999;
 	DIR *years = opendir(runs);
-	struct dirent *y, *f;
+	struct dirent *y;
+	struct tm tm;
 
+	if (from) {
+		gmtime_r(&from, &tm);
+		strftime(lo, sizeof(lo), "%Y%m%dT%H%M%SZ", &tm);
+		ylo = tm.tm_year + 1900;
+	}
+	if (to) {
+		gmtime_r(&to, &tm);
+		strftime(hi, sizeof(hi), "%Y%m%dT%H%M%SZ", &tm);
+		yhi = tm.tm_year + 1900;
+	}
+	/* runs/YYYY/<run-id>.json, and a run id starts with its start time:
+	 * a time range is found by name, reading nothing else. */
 	while (years && (y = readdir(years))) {
-		char *ydir;
-		DIR *d;
+		int year = atoi(y->d_name);
+		char *dir;
 
-		if (y->d_name[0] == '.')
+		if (y->d_name[0] == '.' || year < ylo || year > yhi)
 			continue;
-		ydir = xasprintf("%s/%s", runs, y->d_name);
-		d = opendir(ydir);
-		while (d && (f = readdir(d))) {
-			size_t l = strlen(f->d_name);
-			char *path;
-			json_error_t jerr;
-			json_t *rec;
-
-			if (l < 6 || strcmp(f->d_name + l - 5, ".json") != 0)
-				continue;
-			path = xasprintf("%s/%s", ydir, f->d_name);
-			rec = json_load_file(path, 0, &jerr);
-			if (!rec || !json_is_object(rec)) {
-				fprintf(stderr, "upkeep: warning: skipping "
-					"unreadable run record '%s': %s\n", path,
-					jerr.text);
-				json_decref(rec);
-			} else {
-				struct stat st;
-
-				xgrow(&v, &cap, n + 1, sizeof(*v));
-				v[n].rec = rec;
-				memset(&v[n].mtime, 0, sizeof(v[n].mtime));
-				if (stat(path, &st) == 0)
-					v[n].mtime = st.st_mtim;
-				n++;
-			}
-			free(path);
-		}
-		if (d)
-			closedir(d);
-		free(ydir);
+		dir = xasprintf("%s/%s", runs, y->d_name);
+		read_year(dir, from ? lo : NULL, to ? hi : NULL, &v, &n, &cap);
+		free(dir);
 	}
 	if (years)
 		closedir(years);
@@ -361,6 +385,11 @@ json_t *record_list(const struct config *cfg)
 	free(v);
 	free(runs);
 	return out;
+}
+
+json_t *record_list(const struct config *cfg)
+{
+	return record_list_between(cfg, 0, 0);
 }
 
 json_t *record_find(const struct config *cfg, const char *run_id)

@@ -55,6 +55,11 @@ json_t *record_journal_list(const struct config *cfg);
  * on stderr.
  */
 json_t *record_list(const struct config *cfg);
+/*
+ * The same for the runs that started in [from, to) (0: no bound), found
+ * by file name: only their files are read.
+ */
+json_t *record_list_between(const struct config *cfg, time_t from, time_t to);
 /* The record of run_id, or of the newest run for "latest"; NULL if none. */
 json_t *record_find(const struct config *cfg, const char *run_id);
 

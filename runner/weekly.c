@@ -1484,91 +1484,10 @@ int weekly_save_model(const struct config *cfg, const json_t *model)
 	return rc;
 }
 
-struct dated {
-	json_t *rec;
-	struct timespec mtime;	/* breaks ties, as record_list() does */
-};
-
-static int by_started(const void *a, const void *b)
-{
-	const struct dated *p = a, *q = b;
-	int c = strcmp(str(p->rec, "started"), str(q->rec, "started"));
-
-	if (c)
-		return c;
-	if (p->mtime.tv_sec != q->mtime.tv_sec)
-		return p->mtime.tv_sec < q->mtime.tv_sec ? -1 : 1;
-	return (p->mtime.tv_nsec > q->mtime.tv_nsec) -
-	       (p->mtime.tv_nsec < q->mtime.tv_nsec);
-}
-
-/*
- * A run id starts with its start time (YYYYMMDDTHHMMSSZ) and its record
- * sits under runs/YYYY/, so the records of a time range are found by
- * name: only those are read. With years of history on disk this is what
- * keeps the weekly report fast (bench/report.sh).
- */
-json_t *weekly_records(const struct config *cfg, time_t from, time_t to)
-{
-	char lo[20], hi[20];
-	struct tm a, b;
-	struct dated *v = NULL;
-	size_t n = 0, cap = 0;
-	json_t *out = json_array();
-
-	gmtime_r(&from, &a);
-	gmtime_r(&to, &b);
-	strftime(lo, sizeof(lo), "%Y%m%dT%H%M%SZ", &a);
-	strftime(hi, sizeof(hi), "%Y%m%dT%H%M%SZ", &b);
-	for (int y = a.tm_year + 1900; y <= b.tm_year + 1900; y++) {
-		char *dir = xasprintf("%s/runs/%04d", cfg->settings.reports_dir, y);
-		DIR *d = opendir(dir);
-		struct dirent *e;
-
-		while (d && (e = readdir(d))) {
-			size_t l = strlen(e->d_name);
-			json_error_t jerr;
-			struct stat st;
-			char *path;
-			json_t *rec;
-
-			if (l < 21 || strcmp(e->d_name + l - 5, ".json") ||
-			    strncmp(e->d_name, lo, 16) < 0 ||
-			    strncmp(e->d_name, hi, 16) >= 0)
-				continue;
-			path = xasprintf("%s/%s", dir, e->d_name);
-			rec = json_load_file(path, 0, &jerr);
-			if (!json_is_object(rec)) {
-				fprintf(stderr, "upkeep: warning: skipping "
-					"unreadable run record '%s': %s\n", path,
-					jerr.text);
-				json_decref(rec);
-			} else {
-				xgrow(&v, &cap, n + 1, sizeof(*v));
-				v[n].rec = rec;
-				memset(&v[n].mtime, 0, sizeof(v[n].mtime));
-				if (stat(path, &st) == 0)
-					v[n].mtime = st.st_mtim;
-				n++;
-			}
-			free(path);
-		}
-		if (d)
-			closedir(d);
-		free(dir);
-	}
-	if (n)
-		qsort(v, n, sizeof(*v), by_started);
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(out, v[i].rec);
-	free(v);
-	return out;
-}
-
 int weekly_save(const struct config *cfg, time_t t)
 {
-	json_t *all = weekly_records(cfg, monday_of(t) - (WEEKLY_TREND_WEEKS -
-				     1) * WEEK, monday_of(t) + WEEK);
+	json_t *all = record_list_between(cfg, monday_of(t) -
+		(WEEKLY_TREND_WEEKS - 1) * WEEK, monday_of(t) + WEEK);
 	json_t *model = weekly_build(cfg, all, monday_of(t), clock_now());
 	int rc = weekly_save_model(cfg, model);
 

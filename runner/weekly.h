@@ -62,13 +62,6 @@ char *weekly_why(const json_t *rec);
 json_t *weekly_build(const struct config *cfg, const json_t *records,
 		     time_t monday, time_t now);
 
-/*
- * The run records that started in [from, to), oldest first, reading only
- * those (by their file names): what weekly_build() needs without loading
- * years of history. New reference.
- */
-json_t *weekly_records(const struct config *cfg, time_t from, time_t to);
-
 /* The Markdown of a model (new string). */
 char *weekly_markdown(const json_t *model);
 
