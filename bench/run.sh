@@ -11,6 +11,12 @@
 # operator reaches for is yamllint, which checks YAML syntax only; upkeep
 # check parses the same files and also checks every key, type, unit,
 # reference and kind.
+#
+# Then the run engine (100 steps vs bash, kill latency), the daemon, and the
+# scripts of the step kinds and reports: rollback.sh (vs git), report.sh
+# (5,000 records), vacuum.sh (vs vacuumdb), snapshot.sh (vs pg_dump; a
+# 1 GiB database by default: BENCH_SNAPSHOT_MB), docker-prune.sh (vs podman
+# system prune). BENCH_ONLY=core runs only the first part.
 set -euo pipefail
 upkeep=$(realpath "${1:-build/upkeep}")
 runs=${BENCH_RUNS:-20}
@@ -163,3 +169,15 @@ kill -TERM "$pid"; wait "$pid" 2>/dev/null
 cron_rss=$( (cron -f >/dev/null 2>&1 & c=$!; sleep 0.5; awk '/VmRSS/ { print $2 }' "/proc/$c/status"; kill "$c") 2>/dev/null || true)
 printf 'daemon idle: %s KiB RSS%s; CPU over %ss idle: %s ticks\n' "$rss" \
 	"${cron_rss:+ (Debian cron: $cron_rss KiB)}" "${BENCH_IDLE_SECONDS:-5}" "$((t1 - t0))"
+
+# ---- the step kinds and the reports, each against its own alternative -------
+# Each script stands alone (see its header for its knobs); BENCH_ONLY=core
+# stops here.
+[ "${BENCH_ONLY:-}" = core ] && exit 0
+here=$(cd "$(dirname "$0")" && pwd)
+printf '\n'
+"$here/rollback.sh" "$(dirname "$upkeep")/bench/stable_bench"
+for b in report vacuum snapshot docker-prune; do
+	printf '\n'
+	"$here/$b.sh" "$upkeep" || printf 'bench/%s.sh failed (see above)\n' "$b"
+done
