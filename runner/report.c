@@ -108,9 +108,104 @@ static void output_block(FILE *f, const char *name, const char *out)
 	fputs("\n\n</details>\n\n", f);
 }
 
+/* The first 7 characters of a commit id, or "none". */
+static const char *short_id(const json_t *o, const char *key, char buf[8])
+{
+	const char *id = str(o, key);
+
+	snprintf(buf, 8, "%.7s", *id ? id : "none");
+	return buf;
+}
+
+/* What the run did with the job's git-tracked config (DESIGN, "A run"). */
+static void tracked_section(FILE *f, const json_t *rec)
+{
+	const json_t *tc = json_object_get(rec, "tracked_config");
+	const json_t *pr = json_object_get(tc, "promoted");
+	char a[8], b[8];
+
+	if (!tc)
+		return;
+	fprintf(f, "## Tracked config\n\n| | |\n|---|---|\n| repo | `%s` |\n",
+		str(tc, "repo"));
+	fprintf(f, "| HEAD at the start | %s on %s%s |\n", short_id(tc, "head",
+		a), str(tc, "branch"), json_is_true(json_object_get(tc,
+		"clean")) ? "" : " (uncommitted changes captured in the "
+		"snapshot)");
+	fprintf(f, "| run snapshot | %s (`%s`) |\n", short_id(tc, "snapshot", a),
+		str(tc, "snapshot_ref"));
+	if (pr)
+		fprintf(f, "| last-stable | %s → %s (promoted) |\n",
+			short_id(pr, "from", a), short_id(pr, "to", b));
+	else
+		fprintf(f, "| last-stable | %s (not moved: %s) |\n",
+			short_id(tc, "last_stable", a), *str(tc,
+			"promote_error") ? str(tc, "promote_error") :
+			"only a run whose every step and check passed moves it");
+	fputs("\n", f);
+}
+
+static void rollback_section(FILE *f, const json_t *rec)
+{
+	const json_t *rb = json_object_get(rec, "rollback");
+	const json_t *files = json_object_get(rb, "files"), *x;
+	const json_t *apply = json_object_get(rb, "apply");
+	char a[8], b[8];
+	size_t i;
+
+	if (!rb)
+		return;
+	fputs("## Rollback\n\n| | |\n|---|---|\n| why | ", f);
+	report_md_cell(f, str(rb, "reason"));
+	fputs(" |\n", f);
+	if (*str(rb, "note"))
+		fprintf(f, "| what | %s |\n", str(rb, "note"));
+	if (*str(rb, "target"))
+		fprintf(f, "| restored | %s → %s (%s) |\n", short_id(rb, "from",
+			a), short_id(rb, "target", b), str(rb, "target_is"));
+	if (json_is_string(json_object_get(rb, "commit")))
+		fprintf(f, "| commit | %s on the branch (the failed state stays "
+			"in history) |\n", short_id(rb, "commit", a));
+	else if (*str(rb, "target"))
+		fputs("| commit | none needed: HEAD already had that tree "
+		      "(only uncommitted changes were undone) |\n", f);
+	if (apply) {
+		fputs("| apply | ", f);
+		report_md_cell(f, str(apply, "summary"));
+		fputs(" |\n", f);
+	}
+	if (*str(rb, "error")) {
+		fputs("| error | ", f);
+		report_md_cell(f, str(rb, "error"));
+		fputs(" |\n", f);
+	}
+	fprintf(f, "| state | %s |\n\n", str(rb, "phase"));
+	if (json_array_size(files)) {
+		fprintf(f, "%zu file%s put back:\n\n| file | change |\n"
+			"|---|---|\n", json_array_size(files),
+			json_array_size(files) == 1 ? "" : "s");
+		json_array_foreach(files, i, x) {
+			if (i == 50) {
+				fprintf(f, "| … and %zu more | |\n",
+					json_array_size(files) - 50);
+				break;
+			}
+			fputs("| ", f);
+			report_md_cell(f, str(x, "path"));
+			fprintf(f, " | %s |\n", str(x, "change"));
+		}
+		fputs("\n", f);
+	}
+	if (apply)
+		output_block(f, "apply", str(apply, "output_tail"));
+	if (json_object_get(rb, "validation"))
+		checks_table(f, "Validation after the rollback",
+			     json_object_get(rb, "validation"));
+}
+
 char *report_markdown(const json_t *rec)
 {
-	const json_t *steps = json_object_get(rec, "steps"), *s, *w, *rb;
+	const json_t *steps = json_object_get(rec, "steps"), *s, *w;
 	char *buf = NULL, week[16];
 	time_t t;
 	size_t len = 0, i;
@@ -178,10 +273,8 @@ char *report_markdown(const json_t *rec)
 		output_block(f, str(s, "name"), str(s, "output_tail"));
 
 	checks_table(f, "Validation", json_object_get(rec, "validation"));
-
-	rb = json_object_get(rec, "rollback");
-	if (rb)
-		fprintf(f, "## Rollback\n\n%s\n\n", str(rb, "note"));
+	tracked_section(f, rec);
+	rollback_section(f, rec);
 	w = json_object_get(rec, "next_window");
 	if (w)
 		fprintf(f, "## Next window\n\n%s opens %s (until %s).\n\n",

@@ -145,6 +145,13 @@ is "$(field 'r["rollback"]["commit"]')" "$(G rev-parse HEAD)" "the record names 
 like "$(field 'sorted(f["path"]+":"+f["change"] for f in r["rollback"]["files"])')" "'extra.conf:removed'" "the record lists the removed file"
 like "$(field 'sorted(f["path"]+":"+f["change"] for f in r["rollback"]["files"])')" "'conf.d/a.conf:re-created'" "... and the re-created one"
 is "$(G rev-parse refs/upkeep/last-stable)" "$stable" "last-stable did not move"
+md3=$(cat "$cfg"/reports/runs/2026/"$run3".md)
+like "$md3" "## Rollback" "the Markdown report has a rollback section"
+like "$md3" "\| restored \| ${broken:0:7} → ${stable:0:7} \(last-stable\) \|" "... naming from and to"
+like "$md3" "\| extra.conf \| removed \|" "... and listing the files put back"
+like "$md3" "## Validation after the rollback" "... and the validation that followed"
+like "$(cat "$cfg"/reports/runs/2026/"$run1".md)" "\| last-stable \| none → ${first:0:7} \(promoted\) \|" \
+	"run 1's report says last-stable: none → HEAD"
 
 # ---- a failed step with on_failure: rollback ------------------------------
 printf 'healthy=yes\n# drift\n' >"$app/app.conf"
