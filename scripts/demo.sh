@@ -30,7 +30,9 @@ say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 [ -t 1 ] && [ -z "${NO_COLOR:-}" ] || say() { printf '\n== %s\n' "$*"; }
 U() { "$upkeep" --config "$demo/cfg" "$@"; }
 
-rm -rf "$demo/cfg" "$demo/app-config"
+# What an earlier demo left (only what this script makes).
+rm -rf "$demo/cfg" "$demo/app-config" "$demo/img" "$demo/img.tar" \
+	"$demo/app.port" "$demo/app.log" "$demo/pg_service.conf"
 mkdir -p "$demo/cfg/schedules" "$demo/cfg/jobs"
 
 say "starting the sandbox (PostgreSQL, Podman API, registry, app)"
@@ -78,7 +80,9 @@ podman_cli import -q "$demo/img.tar" "$REGISTRY/demo/web:1.0" >/dev/null
 podman_cli push -q --tls-verify=false "$REGISTRY/demo/web:1.0" >/dev/null
 podman_cli rmi -f "$REGISTRY/demo/web:1.0" >/dev/null
 podman_cli pull -q --tls-verify=false "$REGISTRY/demo/web:1.0" >/dev/null
-podman_cli create -q --name web "$REGISTRY/demo/web:1.0" /version >/dev/null
+# The app's container: stopped, but the protect label keeps it (and its
+# image) out of the prune.
+podman_cli create -q --name web --label upkeep.keep=true "$REGISTRY/demo/web:1.0" /version >/dev/null
 printf 'web 1.0 (rebuilt)\n' >"$demo/img/version" && tar -C "$demo/img" -cf "$demo/img.tar" version
 podman_cli import -q "$demo/img.tar" "$REGISTRY/demo/web:rebuilt" >/dev/null
 podman_cli push -q --tls-verify=false "$REGISTRY/demo/web:rebuilt" "$REGISTRY/demo/web:1.0" >/dev/null
@@ -100,9 +104,10 @@ app=http://127.0.0.1:$(cat "$demo/app.port")
 echo "app on $app: /health says $(curl -s "$app/health")"
 
 # The shipped window and job, pointed at the sandbox: its paths, URL,
-# apply and restart commands; validation retries 3 s instead of 2 min; and
-# no `until` for the Docker prune (the sandbox's objects are minutes old
-# while the fixed clock says it is an earlier Sunday).
+# apply and restart commands, the sandbox's plain-HTTP registry;
+# validation retries 3 s instead of 2 min; and no `until` for the Docker
+# prune (the sandbox's objects are minutes old while the fixed clock says
+# it is an earlier Sunday).
 cp "$repo/schedules/sunday.yaml" "$demo/cfg/schedules/"
 sed -e "s|/srv/app/deploy|$demo/app-config|g" \
     -e "s|http://127.0.0.1:5001|$app|g" \
@@ -111,6 +116,7 @@ sed -e "s|/srv/app/deploy|$demo/app-config|g" \
     -e "s|\[docker, compose, restart\]|[curl, -fsS, -X, POST, \"$app/reload\"]|" \
     -e "s|retry_for: 2m|retry_for: 3s|" \
     -e "/^    until: 168h/d" \
+    -e "s|^    images: running\$|    images: running\n    insecure_registries: [\"$REGISTRY\"]|" \
     "$repo/jobs/weekly.yaml" >"$demo/cfg/jobs/weekly.yaml"
 U check -q
 
@@ -136,7 +142,7 @@ git -C "$demo/app-config" log --oneline -4 | sed 's/^/  /'
 echo "last-stable: $(git -C "$demo/app-config" rev-parse --short --verify -q refs/upkeep/last-stable || echo none)   work tree: $(git -C "$demo/app-config" status --porcelain | wc -l) changed files"
 
 say "the runs"
-U history
+U history --json | "$UPKEEP_PYTHON" "$repo/scripts/demo_summary.py"
 echo
 echo "run reports:"
 find "$demo/cfg/reports/runs" -name "$run1.md" -o -name "$run2.md" | sort | sed 's/^/  /'
