@@ -117,6 +117,37 @@ static const char *short_id(const json_t *o, const char *key, char buf[8])
 	return buf;
 }
 
+/* Every step's findings (details.findings: severity, source, text). */
+static void findings_section(FILE *f, const json_t *steps)
+{
+	const json_t *s, *x;
+	size_t i, k, n = 0;
+
+	json_array_foreach(steps, i, s)
+		n += json_array_size(json_object_get(json_object_get(s,
+			"details"), "findings"));
+	if (!n)
+		return;
+	fprintf(f, "## Findings\n\n| step | severity | source | finding |\n"
+		"|---|---|---|---|\n");
+	json_array_foreach(steps, i, s) {
+		json_array_foreach(json_object_get(json_object_get(s, "details"),
+						   "findings"), k, x) {
+			fputs("| ", f);
+			report_md_cell(f, str(s, "name"));
+			fprintf(f, " | %s%s%s | ", strcmp(str(x, "severity"),
+				"security") ? "" : "**", str(x, "severity"),
+				strcmp(str(x, "severity"), "security") ? "" :
+				"**");
+			report_md_cell(f, str(x, "source"));
+			fputs(" | ", f);
+			report_md_cell(f, str(x, "text"));
+			fputs(" |\n", f);
+		}
+	}
+	fputs("\n", f);
+}
+
 /* What the run did with the job's git-tracked config (DESIGN, "A run"). */
 static void tracked_section(FILE *f, const json_t *rec)
 {
@@ -272,6 +303,7 @@ char *report_markdown(const json_t *rec)
 	json_array_foreach(steps, i, s)
 		output_block(f, str(s, "name"), str(s, "output_tail"));
 
+	findings_section(f, steps);
 	checks_table(f, "Validation", json_object_get(rec, "validation"));
 	tracked_section(f, rec);
 	rollback_section(f, rec);

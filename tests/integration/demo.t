@@ -44,6 +44,11 @@ is "$(git -C "$demo/app-config" log -1 --skip=1 --format=%s)" "try experimental 
 	"history keeps the breaking commit under it"
 is "$(cat "$demo/app-config/.env")" "API_TOKEN=not-tracked" "the ignored .env was not touched"
 
+md1=$(cat "$demo/cfg/reports/runs/2026/$(records 'recs[0]["run_id"]').md")
+like "$md1" "## Findings" "run 1's report lists the patch check's findings"
+like "$md1" "\| patch check \| update \| [^|]+ \| update available: 127\.0\.0\.1:[0-9]+/demo/web:1\.0 local sha256:[0-9a-f]+ → registry sha256:[0-9a-f]+ \|" \
+	"... including the image whose tag moved"
+like "$md1" "\| last-stable \| none → [0-9a-f]{7} \(promoted\) \|" "... and the promotion of last-stable"
 weekly=$(find "$demo/cfg/reports/weekly" -name '*.html' | sort | tail -1)
 ok "a weekly HTML report exists" test -s "$weekly"
 ok "it is well-formed (xmllint)" xmllint --noout "$weekly"
