@@ -73,7 +73,8 @@ static int cmd_history_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	engine_recover_if_idle(&cfg);
 	timefmt_rfc3339(since_ms ? clock_now() - since_ms / 1000 : 0, cutoff,
 			sizeof(cutoff));
-	all = record_list(&cfg);
+	/* The table needs only summaries; --json prints whole records. */
+	all = json ? record_list(&cfg) : record_summaries(&cfg);
 	json_array_foreach(all, i, r) {
 		const char *started = json_string_value(json_object_get(r,
 							"started"));

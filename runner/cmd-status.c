@@ -176,7 +176,7 @@ static int cmd_status_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			    &cfg) < 0)
 		return UPKEEP_EXIT_USAGE;
 	engine_recover_if_idle(&cfg);
-	records = record_list(&cfg);
+	records = record_summaries(&cfg);
 	out = json_array();
 	for (size_t i = 0; i < cfg.njobs; i++)
 		json_array_append_new(out, job_state(&cfg, &cfg.jobs[i],

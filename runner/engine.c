@@ -758,8 +758,12 @@ static bool same_occurrence(const json_t *rec, const char *job,
 			    const char *start)
 {
 	const char *j = json_string_value(json_object_get(rec, "job"));
-	const char *s = json_string_value(json_object_get(
-		json_object_get(rec, "window"), "start"));
+	/* A summary (record_summaries) or a whole record (a journal). */
+	const char *s = json_string_value(json_object_get(rec, "window_start"));
+
+	if (!s)
+		s = json_string_value(json_object_get(json_object_get(rec,
+						      "window"), "start"));
 
 	return j && s && strcmp(j, job) == 0 && strcmp(s, start) == 0;
 }
@@ -773,7 +777,7 @@ static bool ran_in(const struct config *cfg, const char *job, time_t start)
 	size_t i;
 
 	timefmt_rfc3339(start, when, sizeof(when));
-	all = record_list(cfg);
+	all = record_summaries(cfg);
 	json_array_foreach(all, i, rec)
 		found = found || same_occurrence(rec, job, when);
 	json_decref(all);
@@ -787,7 +791,7 @@ static bool ran_in(const struct config *cfg, const char *job, time_t start)
 /* The start of job's newest record, or 0. */
 static time_t last_start(const struct config *cfg, const char *job)
 {
-	json_t *all = record_list(cfg), *rec;
+	json_t *all = record_summaries(cfg), *rec;
 	time_t best = 0, t;
 	size_t i;
 

@@ -221,6 +221,33 @@ char *metrics_text(const struct config *cfg, const json_t *records,
 	return buf;
 }
 
+/*
+ * Summaries (record_summaries) with each job's last run (missed ones do
+ * not count, as in jobs_of) replaced by its whole record: the metrics
+ * need the steps of that run only, and counts of the others.
+ */
+static json_t *last_runs_whole(json_t *all)
+{
+	json_t *seen = json_object(), *r;
+	size_t i = json_array_size(all);
+
+	while (i-- > 0) {
+		json_t *whole;
+
+		r = json_array_get(all, i);
+		if (!strcmp(str(r, "status"), "missed") ||
+		    json_object_get(seen, str(r, "job")))
+			continue;
+		json_object_set_new(seen, str(r, "job"), json_true());
+		whole = json_load_file(str(r, "path"), 0, NULL);
+		if (json_is_object(whole))
+			json_array_set(all, i, whole);
+		json_decref(whole);
+	}
+	json_decref(seen);
+	return all;
+}
+
 int metrics_write(const struct config *cfg)
 {
 	json_t *all;
@@ -229,7 +256,7 @@ int metrics_write(const struct config *cfg)
 
 	if (!cfg->settings.metrics_textfile)
 		return 0;
-	all = record_list(cfg);
+	all = last_runs_whole(record_summaries(cfg));
 	text = metrics_text(cfg, all, clock_now());
 	safe = config_redact(cfg, text);
 	rc = record_write_file(cfg->settings.metrics_textfile, safe,

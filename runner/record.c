@@ -387,6 +387,133 @@ json_t *record_list_between(const struct config *cfg, time_t from, time_t to)
 	return out;
 }
 
+/* The cache of record summaries, in reports_dir/runs/. */
+#define SUMMARY_INDEX ".summaries.json"
+
+static json_t *summary_of(const json_t *rec, const char *path,
+			  const struct stat *st)
+{
+	return json_pack("{s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:s, "
+			 "s:I, s:I, s:I}",
+			 "run_id", json_object_get(rec, "run_id"),
+			 "job", json_object_get(rec, "job"),
+			 "status", json_object_get(rec, "status"),
+			 "started", json_object_get(rec, "started"),
+			 "finished", json_object_get(rec, "finished"),
+			 "duration_ms", json_object_get(rec, "duration_ms"),
+			 "window_start", json_object_get(json_object_get(rec,
+				"window"), "start"),
+			 "path", path, "size", (json_int_t)st->st_size,
+			 "mtime_s", (json_int_t)st->st_mtim.tv_sec,
+			 "mtime_ns", (json_int_t)st->st_mtim.tv_nsec);
+}
+
+static bool summary_fresh(const json_t *e, const struct stat *st)
+{
+	return e && json_integer_value(json_object_get(e, "size")) ==
+		    st->st_size &&
+	       json_integer_value(json_object_get(e, "mtime_s")) ==
+		    st->st_mtim.tv_sec &&
+	       json_integer_value(json_object_get(e, "mtime_ns")) ==
+		    st->st_mtim.tv_nsec;
+}
+
+/* The cache is only a cache: written without fsync, failures ignored. */
+static void summaries_store(const char *path, const json_t *index)
+{
+	char *tmp = xasprintf("%s.tmp%d", path, (int)getpid());
+	FILE *f = fopen(tmp, "w");
+
+	if (f && json_dumpf(index, f, JSON_COMPACT) == 0 && fclose(f) == 0) {
+		if (rename(tmp, path) < 0)
+			unlink(tmp);
+	} else {
+		if (f)
+			fclose(f);
+		unlink(tmp);
+	}
+	free(tmp);
+}
+
+json_t *record_summaries(const struct config *cfg)
+{
+	char *runs = xasprintf("%s/runs", cfg->settings.reports_dir);
+	char *ipath = xasprintf("%s/%s", runs, SUMMARY_INDEX);
+	json_t *old = json_load_file(ipath, 0, NULL), *now = json_object();
+	json_t *out = json_array();
+	struct listed *v = NULL;
+	size_t n = 0, cap = 0;
+	bool changed = false;
+	DIR *years = opendir(runs), *d;
+	struct dirent *y, *f;
+
+	if (!json_is_object(old)) {
+		json_decref(old);
+		old = json_object();
+	}
+	while (years && (y = readdir(years))) {
+		char *ydir;
+
+		if (y->d_name[0] == '.')
+			continue;
+		ydir = xasprintf("%s/%s", runs, y->d_name);
+		d = opendir(ydir);
+		while (d && (f = readdir(d))) {
+			size_t l = strlen(f->d_name);
+			char *key, *path;
+			struct stat st;
+			json_t *e, *rec;
+			json_error_t jerr;
+
+			if (l < 6 || strcmp(f->d_name + l - 5, ".json") != 0)
+				continue;
+			path = xasprintf("%s/%s", ydir, f->d_name);
+			key = xasprintf("%s/%s", y->d_name, f->d_name);
+			e = json_object_get(old, key);
+			if (stat(path, &st) == 0 && summary_fresh(e, &st)) {
+				json_incref(e);
+			} else if ((rec = json_load_file(path, 0, &jerr)) &&
+				   json_is_object(rec) && stat(path, &st) == 0) {
+				e = summary_of(rec, path, &st);
+				json_decref(rec);
+				changed = true;
+			} else {
+				fprintf(stderr, "upkeep: warning: skipping "
+					"unreadable run record '%s': %s\n", path,
+					jerr.text);
+				json_decref(rec);
+				e = NULL;
+			}
+			if (e) {
+				json_object_set_new(now, key, e);
+				xgrow(&v, &cap, n + 1, sizeof(*v));
+				v[n].rec = e;
+				v[n].mtime = st.st_mtim;
+				n++;
+			}
+			free(key);
+			free(path);
+		}
+		if (d)
+			closedir(d);
+		free(ydir);
+	}
+	if (years)
+		closedir(years);
+	if (changed || json_object_size(now) != json_object_size(old))
+		summaries_store(ipath, now);
+	if (n)
+		qsort(v, n, sizeof(*v), by_started);
+	for (size_t i = 0; i < n; i++)
+		json_array_append(out, v[i].rec);
+	free(v);
+	json_decref(now);
+	json_decref(old);
+	free(ipath);
+	free(runs);
+	return out;
+}
+
 json_t *record_list(const struct config *cfg)
 {
 	return record_list_between(cfg, 0, 0);

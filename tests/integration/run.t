@@ -232,4 +232,22 @@ unlike "$err" "▸" "not on a terminal: no progress line"
 tty_out=$(script -qec "$UPKEEP --config $cfg --now '2026-11-22 02:00' run slow -q" /dev/null)
 unlike "$tty_out" "▸" "quiet (-q) on a terminal: no progress line"
 
+# ---- history reads summaries cached in reports/runs/.summaries.json --------
+idx=$cfg/reports/runs/.summaries.json
+table() { U history | tail -n +2 | awk '{ print $3, $5 }' | sort; }
+expected=$(U history --json | "$PY" -c 'import json,sys; [print(r["status"], r["run_id"]) for r in json.load(sys.stdin)]' | sort)
+is "$(table)" "$expected" "history's table agrees with the whole records"
+ok "the summaries are cached" test -s "$idx"
+printf 'garbage' >"$idx"
+is "$(table)" "$expected" "a broken cache is rebuilt"
+one=$(ls "$cfg"/reports/runs/2026/*.json | head -1)
+"$PY" - "$one" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1])); r["status"] = "edited-by-test"
+json.dump(r, open(sys.argv[1], "w"))
+PY
+like "$(U history)" "edited-by-test" "a record that changed is read again"
+rm "$one"
+unlike "$(U history)" "edited-by-test" "a record that is gone is gone from history"
+
 done_testing
