@@ -240,6 +240,28 @@ like "$(field killed 't["t005"]["error"]')" "terminating connection due to admin
 like "$(field killed 'd["databases"][0]["error"]')" "lost the connection to database 'app'.*run the step again" "the database error says what to do"
 unlock
 
+# ---- the server restarted during the run ------------------------------------
+# SIGKILL of one backend makes the postmaster end every session and
+# reinitialize (crash recovery): a real restart of the server under upkeep,
+# which the fixture's supervisor survives (the postmaster itself stays).
+ok "another session locks t005 (restart)" lock app t005
+job restarted 'dsn: "dbname=app", select: all, tables: ["t00[56]"], skip_locked: false, lock_timeout: 1m'
+ok "upkeep waits for the lock on t005 (restart)" run_until_waiting restarted
+victim=$(psql -Atqc "select pid from pg_stat_activity where application_name = 'locker'")
+kill -9 "$victim"
+wait "$upid"
+wait "$locker" 2>/dev/null
+for _ in $(seq 100); do pg_isready -q && psql -Atqc 'select 1' >/dev/null 2>&1 && break; sleep 0.1; done
+like "$(cat "$UPKEEP_TEST_TMP/pg/postgres.log")" "all server processes terminated; reinitializing" \
+	"the server really restarted (its log says it reinitialized)"
+is "$(field restarted 'r["steps"][0]["status"], t["t006"]["status"]')" "('failed', 'not reached')" \
+	"record: the step failed, the table after it was not reached"
+like "$(field restarted 'd["databases"][0]["error"]')" "lost the connection to database 'app'.*run the step again" \
+	"the error says the connection was lost and what to do"
+job after_restart 'dsn: "dbname=app", select: all, tables: ["t00[56]"]'
+U run after_restart --ignore-window >/dev/null 2>&1
+is "$(field after_restart 'r["steps"][0]["status"]')" "ok" "the next run after the restart works"
+
 # ---- progress on a terminal ----------------------------------------------
 ok "another session locks w1" lock app w1
 job tty 'dsn: "dbname=app", select: all, tables: [w1, w2], skip_locked: false, lock_timeout: 1m, table_timeout: 2s'
