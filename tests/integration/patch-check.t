@@ -239,6 +239,20 @@ like "$(rec '[f["text"] for f in F][0]')" "refused access \\(HTTP 401\\) with th
 rdir=$(dirname "$(newest json)")
 unlike "$(cat "$rdir"/*)" 'tkn-s3cret|pa55-w0rd|b3BzOnBhNTUtdzByZA' "neither token nor password in records or reports"
 
+# With the token, the registry answers: the flow reaches the digest.
+http_reset
+digest=sha256:$(printf 'tok-manifest' | sha256sum | cut -d' ' -f1)
+http_route "{\"path\": \"/v2/tok/app/manifests/1\", \"status\": 401, \"headers\": {\"WWW-Authenticate\": \"Bearer realm=\\\"$HTTP_FIXTURE/token\\\",service=\\\"fixture-registry\\\",scope=\\\"repository:tok/app:pull\\\"\"}, \"if_header\": {\"name\": \"Authorization\", \"value\": \"Bearer tkn-s3cret-123\", \"status\": 200, \"headers\": {\"Docker-Content-Digest\": \"$digest\", \"Content-Type\": \"application/vnd.oci.image.index.v1+json\"}}}"
+http_route '{"path": "/token", "body": "{\"token\": \"tkn-s3cret-123\", \"expires_in\": 300}", "headers": {"Content-Type": "application/json"}}'
+run U run tok --ignore-window
+reqs=$(http_requests)
+is "$(req '[(x["method"], x["path"].split("?")[0]) for x in r]')" \
+	"[('HEAD', '/v2/tok/app/manifests/1'), ('GET', '/token'), ('HEAD', '/v2/tok/app/manifests/1')]" \
+	"bearer flow to the end: HEAD, token, HEAD with the token"
+like "$(cat "$(newest json)")" "$digest" "the registry's digest, fetched with the token, is in the record"
+unlike "$(rec '[f["text"] for f in F]')" "refused|401" "no finding about refused credentials"
+unlike "$(cat "$rdir"/*)" 'tkn-s3cret|pa55-w0rd|b3BzOnBhNTUtdzByZA' "neither token nor password in records or reports (success path)"
+
 # The token server refuses: said so, naming it and the credentials.
 http_route '{"path": "/token", "status": 401, "body": "{}"}'
 run U run tok --ignore-window

@@ -22,7 +22,12 @@ Control API (these requests are never recorded):
                              sets the response for that exact path (query
                              string ignored), whatever the method; "status"
                              defaults to 200, "body" to "", "delay" (seconds,
-                             before anything is sent) to 0.
+                             before anything is sent) to 0. With
+                             "if_header": {"name": "Authorization", "value":
+                             "Bearer t", "status": 200, "body": "",
+                             "headers": {}} a request carrying exactly that
+                             header gets that answer instead (a registry
+                             behind a token, say).
     GET  /_fixture/requests  JSON array of the recorded requests, oldest
                              first: {"method", "path" (with query), "headers"
                              (object; repeated names joined with ", "), "body"
@@ -72,6 +77,17 @@ class State:
             "delay": delay,
             "headers": {str(k): str(v) for k, v in headers.items()},
         }
+        cond = spec.get("if_header")
+        if cond is not None:
+            if not isinstance(cond, dict) or not isinstance(cond.get("name"), str) \
+                    or not isinstance(cond.get("value"), str):
+                raise ValueError("'if_header' must be an object with 'name' and 'value'")
+            route["if_header"] = {
+                "name": cond["name"], "value": cond["value"],
+                "status": int(cond.get("status", 200)),
+                "body": str(cond.get("body", "")),
+                "headers": {str(k): str(v) for k, v in (cond.get("headers") or {}).items()},
+            }
         with self.lock:
             self.routes[path] = route
 
@@ -158,6 +174,9 @@ class Handler(BaseHTTPRequestHandler):
         route = self.server.state.route_for(path_only)
         if route["delay"]:
             time.sleep(route["delay"])
+        cond = route.get("if_header")
+        if cond and self.headers.get(cond["name"]) == cond["value"]:
+            route = cond
         self.send(route["status"], route["body"], route["headers"])
 
     def control(self, what, body):
