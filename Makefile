@@ -132,6 +132,8 @@ install: all
 	install -m 0644 man/upkeep-jobs.5 $(DESTDIR)$(MANDIR)/man5/upkeep-jobs.5
 	install -m 0644 contrib/upkeep.bash-completion \
 	  $(DESTDIR)$(BASHCOMPDIR)/upkeep
+	install -d $(DESTDIR)$(PREFIX)/share/doc/upkeep
+	install -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/upkeep/README.md
 
 clean:
 	rm -rf build
