@@ -15,6 +15,7 @@
 #include "proc.h"
 #include "steps/command.h"
 #include "util/mem.h"
+#include "util/text.h"
 #include "util/units.h"
 
 struct command_check_settings {
@@ -49,38 +50,6 @@ static void command_check_free(void *settings)
 #define COMMAND_CHECK_LINE_MAX 120
 
 /*
- * The last non-blank line of out, trimmed, control characters made spaces,
- * cut at COMMAND_CHECK_LINE_MAX bytes on a UTF-8 character boundary ("…"
- * marks the cut). "" when there is none.
- */
-static void last_line(const char *out, size_t len, char *buf, size_t size)
-{
-	size_t start, n, j = 0;
-
-	while (len > 0 && (out[len - 1] == '\n' || out[len - 1] == '\r' ||
-			   out[len - 1] == ' ' || out[len - 1] == '\t'))
-		len--;
-	for (start = len; start > 0 && out[start - 1] != '\n'; start--)
-		;
-	while (start < len && (out[start] == ' ' || out[start] == '\t'))
-		start++;
-	n = len - start;
-	if (n > COMMAND_CHECK_LINE_MAX) {
-		n = COMMAND_CHECK_LINE_MAX;
-		while (n > 0 && ((unsigned char)out[start + n] & 0xc0) == 0x80)
-			n--;
-	}
-	for (size_t i = 0; i < n && j + 1 < size; i++) {
-		unsigned char c = (unsigned char)out[start + i];
-
-		buf[j++] = c < 0x20 || c == 0x7f ? ' ' : (char)c;
-	}
-	buf[j] = '\0';
-	if (n < len - start && j + 4 < size)
-		strcpy(buf + j, "…");
-}
-
-/*
  * ": last line" for a message; without output, ", no output" when
  * quiet says so, else "".
  */
@@ -89,7 +58,8 @@ static void output_suffix(const struct proc_result *r, bool quiet, char *buf,
 {
 	char line[COMMAND_CHECK_LINE_MAX + 8];
 
-	last_line(r->tail, r->tail_len, line, sizeof(line));
+	text_last_line(r->tail, r->tail_len, COMMAND_CHECK_LINE_MAX, line,
+		       sizeof(line));
 	snprintf(buf, size, "%s%s", *line ? ": " : quiet ? ", no output" : "",
 		 line);
 }

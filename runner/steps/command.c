@@ -12,6 +12,7 @@
 #include "confmap.h"
 #include "steps/step.h"
 #include "util/mem.h"
+#include "util/text.h"
 #include "util/units.h"
 
 int step_command_parse_spec(struct confmap *m, struct step_command_spec *spec)
@@ -100,24 +101,6 @@ char *step_command_describe(const struct step_command_spec *spec)
 	return out;
 }
 
-static void last_line(const char *out, size_t len, char *buf, size_t size)
-{
-	size_t end = len, start;
-
-	while (end > 0 && (out[end - 1] == '\n' || out[end - 1] == '\r'))
-		end--;
-	start = end;
-	while (start > 0 && out[start - 1] != '\n')
-		start--;
-	if (end - start > size - 1)
-		start = end - (size - 1);
-	memcpy(buf, out + start, end - start);
-	buf[end - start] = '\0';
-	for (char *p = buf; *p; p++)
-		if ((unsigned char)*p < 0x20)
-			*p = ' ';
-}
-
 static int command_plan(const void *settings, const struct step_ctx *ctx,
 			struct step_plan *plan)
 {
@@ -149,7 +132,8 @@ static int command_run(const void *settings, const struct step_ctx *ctx,
 		return 0;
 	}
 	units_format_elapsed(pr.duration_ms, dur, sizeof(dur));
-	last_line(pr.tail, pr.tail_len, line, sizeof(line));
+	text_last_line(pr.tail, pr.tail_len, sizeof(line) - 1, line,
+		       sizeof(line));
 	if (pr.timed_out) {
 		res->status = STEP_TIMED_OUT;
 		snprintf(res->summary, sizeof(res->summary), "stopped after %s "

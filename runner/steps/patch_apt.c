@@ -27,6 +27,7 @@
 #include "steps/patch_apt.h"
 #include "util/error.h"
 #include "util/mem.h"
+#include "util/text.h"
 
 /* apt's output is read whole (the proc tail is only the last 64 KiB). */
 #define PATCH_APT_OUTPUT_MAX (32u * 1024 * 1024)
@@ -333,20 +334,6 @@ static void capture_output(void *arg, const char *data, size_t len)
 	c->buf[c->len] = '\0';
 }
 
-/* The last non-empty line of text, for messages. */
-static void last_line(const char *text, char *out, size_t len)
-{
-	const char *end = text + strlen(text), *start;
-
-	while (end > text && (end[-1] == '\n' || end[-1] == '\r' ||
-			      end[-1] == ' '))
-		end--;
-	start = end;
-	while (start > text && start[-1] != '\n')
-		start--;
-	snprintf(out, len, "%.*s", (int)(end - start), start);
-}
-
 /*
  * Runs argv (LC_ALL=C) to completion within o's deadline, its whole
  * output into *text (free it). 0, or -1 with error_set().
@@ -388,7 +375,8 @@ static int apt_run(const struct patch_apt_opts *o, char *const *argv,
 		goto out;
 	}
 	if (r.exit_code != 0) {
-		last_line(c.buf ? c.buf : "", tail, sizeof(tail));
+		text_last_line(c.buf ? c.buf : "", c.len, sizeof(tail) - 1, tail,
+			       sizeof(tail));
 		if (r.signal)
 			error_set("'%s' was killed by signal %d", what, r.signal);
 		else

@@ -20,6 +20,7 @@
 #include "steps/step.h"
 #include "util/error.h"
 #include "util/mem.h"
+#include "util/text.h"
 
 #define PG_LIB_DIRS "/usr/lib/postgresql/*/bin"
 
@@ -187,25 +188,6 @@ void snapshot_dbs_free(struct snapshot_dbs *dbs)
 	dbs->n = 0;
 }
 
-/* The last non-empty line of a process's output, one line, for messages. */
-static void last_line(const struct proc_result *pr, char *buf, size_t size)
-{
-	size_t end = pr->tail_len, start;
-
-	while (end > 0 && (pr->tail[end - 1] == '\n' || pr->tail[end - 1] == '\r'))
-		end--;
-	start = end;
-	while (start > 0 && pr->tail[start - 1] != '\n')
-		start--;
-	if (end - start > size - 1)
-		start = end - (size - 1);
-	memcpy(buf, pr->tail + start, end - start);
-	buf[end - start] = '\0';
-	for (char *p = buf; *p; p++)
-		if ((unsigned char)*p < 0x20)
-			*p = ' ';
-}
-
 /* "pg_dump (PostgreSQL) 15.4 (Debian 15.4-1)" -> major 15, "15.4". */
 static int probe_version(const char *dir, int64_t timeout_ms,
 			 struct snapshot_pgbin *c)
@@ -352,7 +334,8 @@ static int run_tool(char **argv, char **env, const struct step_ctx *ctx,
 		error_set("%s: ran out of time (stopped %s)", what, argv[0]);
 		rc = -2;
 	} else if (pr.exit_code != 0) {
-		last_line(&pr, line, sizeof(line));
+		text_last_line(pr.tail, pr.tail_len, sizeof(line) - 1, line,
+			       sizeof(line));
 		if (pr.exit_code >= 0)
 			rc = error_set("%s: %s exited with %d%s%s", what,
 				       argv[0], pr.exit_code, *line ? ": " : "",

@@ -59,3 +59,31 @@ char *text_sanitize(const char *data, size_t len)
 	*o = '\0';
 	return out;
 }
+
+void text_last_line(const char *out, size_t len, size_t max, char *buf,
+		    size_t size)
+{
+	size_t start, n, j = 0;
+
+	while (len > 0 && (out[len - 1] == '\n' || out[len - 1] == '\r' ||
+			   out[len - 1] == ' ' || out[len - 1] == '\t'))
+		len--;
+	for (start = len; start > 0 && out[start - 1] != '\n'; start--)
+		;
+	while (start < len && (out[start] == ' ' || out[start] == '\t'))
+		start++;
+	n = len - start;
+	if (n > max) {
+		n = max;
+		while (n > 0 && ((unsigned char)out[start + n] & 0xc0) == 0x80)
+			n--;
+	}
+	for (size_t i = 0; i < n && j + 1 < size; i++) {
+		unsigned char c = (unsigned char)out[start + i];
+
+		buf[j++] = c < 0x20 || c == 0x7f ? ' ' : (char)c;
+	}
+	buf[j] = '\0';
+	if (n < len - start && j + 4 < size)
+		strcpy(buf + j, "…");
+}

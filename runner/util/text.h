@@ -14,4 +14,13 @@
  */
 char *text_sanitize(const char *data, size_t len);
 
+/*
+ * The last non-empty line of out[0..len), for one-line summaries and
+ * messages: surrounding blanks trimmed, control characters as spaces, at
+ * most max bytes (cut on a UTF-8 character boundary, "…" appended), into
+ * buf (size bytes, always NUL-terminated).
+ */
+void text_last_line(const char *out, size_t len, size_t max, char *buf,
+		    size_t size);
+
 #endif

@@ -467,35 +467,12 @@ static void test_hung_engine(void **state)
 /* Loads a job with one docker-prune step of these keys; 0 or -1. */
 static int load_step(const char *keys, struct config *cfg, struct diags *d)
 {
-	char *yaml = xasprintf("job: j\nwindows: [w]\nsteps:\n  - {name: p, "
-			       "kind: docker-prune, %s}\n", keys);
-	int rc;
-
-	put("jobs/j.yaml", yaml);
-	free(yaml);
-	memset(d, 0, sizeof(*d));
-	rc = config_load(root, cfg, d);
-	return rc;
+	return config_root_load_step("docker-prune", keys, cfg, d);
 }
 
 static void expect_error(const char *keys, const char *msg)
 {
-	struct config cfg;
-	struct diags d;
-	bool found = false;
-
-	if (load_step(keys, &cfg, &d) == 0) {
-		config_free(&cfg);
-		fail_msg("'%s' loaded", keys);
-	}
-	config_free(&cfg);	/* a failed load is freed too */
-	for (size_t i = 0; i < d.n; i++)
-		found |= strstr(d.v[i].msg, msg) != NULL;
-	if (!found) {
-		diags_print(&d, stderr);
-		fail_msg("no diagnostic contains \"%s\"", msg);
-	}
-	diags_free(&d);
+	config_root_expect_error("docker-prune", keys, msg);
 }
 
 static void test_prune_settings(void **state)

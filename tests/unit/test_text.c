@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <string.h>
 #include <stdlib.h>
 
 #include "util/text.h"
@@ -33,9 +34,30 @@ static void test_sanitize(void **state)
 	expect("", 0, "");
 }
 
+static void check_last(const char *out, size_t max, const char *want)
+{
+	char buf[64];
+
+	text_last_line(out, strlen(out), max, buf, sizeof(buf));
+	assert_string_equal(buf, want);
+}
+
+static void test_last_line(void **state)
+{
+	(void)state;
+	check_last("", 40, "");
+	check_last("one\ntwo\n\n  \n", 40, "two");
+	check_last("first\n  indented last  \r\n", 40, "indented last");
+	check_last("tab\there", 40, "tab here");
+	check_last("abcdefghij", 4, "abcd…");
+	/* Never half a UTF-8 character: "é" is 2 bytes. */
+	check_last("aé", 2, "a…");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_last_line),
 		cmocka_unit_test(test_sanitize),
 	};
 
