@@ -16,7 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <spawn.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -379,38 +381,115 @@ size_t proc_kill_run(const char *run_id)
 	return total;
 }
 
-/* In the child, between fork and exec: async-signal-safe calls only. */
-static void child(const struct proc_spec *spec, int out_fd, int err_fd)
+/* Whether a "NAME=value" entry names the same variable as b's. */
+static bool same_name(const char *a, const char *b)
 {
-	sigset_t none;
-	int devnull, e;
+	size_t n = strcspn(b, "=");
 
-	setpgid(0, 0);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	for (int s = 1; s < NSIG; s++)
-		signal(s, SIG_DFL);
-	devnull = open("/dev/null", O_RDONLY);
-	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out_fd, 1) < 0 ||
-	    dup2(out_fd, 2) < 0)
-		goto fail;
-	if (spec->cwd && chdir(spec->cwd) < 0)
-		goto fail;
-	for (size_t i = 0; spec->env && spec->env[i]; i++)
-		putenv(spec->env[i]);
+	return strncmp(a, b, n) == 0 && a[n] == '=';
+}
+
+/*
+ * The child's environment: upkeep's own, with spec->env's entries over it
+ * (a name given there replaces ours), and the run tag. The strings are
+ * borrowed; free only the array.
+ */
+static char **child_env(const struct proc_spec *spec)
+{
+	size_t n = 0, extra = 0, k = 0;
+	char **v;
+
+	while (environ[n])
+		n++;
+	while (spec->env && spec->env[extra])
+		extra++;
+	v = xcalloc(n + extra + 2, sizeof(*v));
+	for (size_t i = 0; i < n; i++) {
+		bool replaced = run_tag[0] && same_name(environ[i], run_tag);
+
+		for (size_t j = 0; j < extra && !replaced; j++)
+			replaced = same_name(environ[i], spec->env[j]);
+		if (!replaced)
+			v[k++] = environ[i];
+	}
+	for (size_t j = 0; j < extra; j++)
+		v[k++] = spec->env[j];
 	if (run_tag[0])
-		putenv(run_tag);
-	execvp(spec->argv[0], spec->argv);
-fail:
-	e = errno;
-	if (write(err_fd, &e, sizeof(e)) < 0)
-		_exit(126);
-	_exit(127);
+		v[k++] = run_tag;
+	return v;
+}
+
+/*
+ * argv[0] looked up in the PATH the child will have, when spec->env sets
+ * one (posix_spawnp would search upkeep's own). NULL: let posix_spawnp.
+ */
+static char *lookup_in_env_path(const struct proc_spec *spec)
+{
+	const char *path = NULL;
+
+	for (size_t j = 0; spec->env && spec->env[j]; j++)
+		if (same_name("PATH=", spec->env[j]))
+			path = spec->env[j] + 5;
+	if (!path || strchr(spec->argv[0], '/'))
+		return NULL;
+	while (*path) {
+		size_t n = strcspn(path, ":");
+		char *cand = xasprintf("%.*s/%s", (int)(n ? n : 1),
+				       n ? path : ".", spec->argv[0]);
+
+		if (access(cand, X_OK) == 0)
+			return cand;
+		free(cand);
+		path += n + (path[n] == ':');
+	}
+	return NULL;
+}
+
+/*
+ * Starts spec's process with posix_spawn (vfork-like: no copy of upkeep's
+ * address space per step): its own process group, default signals, an
+ * empty mask, stdin from /dev/null, stdout and stderr to out_fd. Returns
+ * the pid, or -1 with errno (exec's own, for a missing program).
+ */
+static pid_t spawn(const struct proc_spec *spec, int out_fd)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t none, all;
+	char **env = child_env(spec), *prog = lookup_in_env_path(spec);
+	pid_t pid = -1;
+	int rc;
+
+	sigemptyset(&none);
+	sigfillset(&all);
+	posix_spawnattr_init(&at);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP |
+				 POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	posix_spawnattr_setpgroup(&at, 0);
+	posix_spawnattr_setsigmask(&at, &none);
+	posix_spawnattr_setsigdefault(&at, &all);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
+	posix_spawn_file_actions_adddup2(&fa, out_fd, 2);
+	if (spec->cwd)
+		posix_spawn_file_actions_addchdir_np(&fa, spec->cwd);
+	rc = prog ? posix_spawn(&pid, prog, &fa, &at, spec->argv, env) :
+		    posix_spawnp(&pid, spec->argv[0], &fa, &at, spec->argv, env);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
+	free(prog);
+	free(env);
+	if (rc != 0) {
+		errno = rc;
+		return -1;
+	}
+	return pid;
 }
 
 int proc_run(const struct proc_spec *spec, struct proc_result *r)
 {
-	int out[2], errp[2], status = 0, child_errno = 0;
+	int out[2], status = 0, pidfd;
 	bool done = false, terminating = false;
 	int64_t start, deadline, term_at = 0;
 	char buf[65536];
@@ -422,43 +501,30 @@ int proc_run(const struct proc_spec *spec, struct proc_result *r)
 	r->tail = xmalloc(PROC_TAIL_BYTES);
 	/* Orphaned descendants come to us, not to init: see proc.h. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
-	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
+	if (pipe2(out, O_CLOEXEC) < 0) {
 		snprintf(r->error, sizeof(r->error), "cannot create a pipe: %s",
 			 strerror(errno));
 		return -1;
 	}
 	start = clock_mono_ms();
 	deadline = spec->timeout_ms > 0 ? start + spec->timeout_ms : INT64_MAX;
-	pid = fork();
-	if (pid < 0) {
-		snprintf(r->error, sizeof(r->error), "cannot fork: %s",
-			 strerror(errno));
-		close(out[0]);
-		close(out[1]);
-		close(errp[0]);
-		close(errp[1]);
-		return -1;
-	}
-	if (pid == 0)
-		child(spec, out[1], errp[1]);
+	pid = spawn(spec, out[1]);
 	close(out[1]);
-	close(errp[1]);
-	/* The error pipe closes on exec; data on it means exec failed. */
-	n = read(errp[0], &child_errno, sizeof(child_errno));
-	close(errp[0]);
-	if (n == sizeof(child_errno)) {
-		waitpid(pid, &status, 0);
-		close(out[0]);
+	if (pid < 0) {
 		snprintf(r->error, sizeof(r->error), "cannot run '%s': %s",
-			 spec->argv[0], strerror(child_errno));
+			 spec->argv[0], strerror(errno));
+		close(out[0]);
 		return -1;
 	}
+	/* Readable when the child exits: no polling for it. */
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	r->started = true;
 	if (spec->on_start)
 		spec->on_start(spec->arg, pid);
 	fcntl(out[0], F_SETFL, O_NONBLOCK);
 	for (;;) {
-		struct pollfd pfd = { .fd = out[0], .events = POLLIN };
+		struct pollfd pfd[2] = { { .fd = out[0], .events = POLLIN },
+					 { .fd = pidfd, .events = POLLIN } };
 		int64_t now = clock_mono_ms();
 		int wait_ms = PROC_POLL_MS;
 
@@ -468,19 +534,25 @@ int proc_run(const struct proc_spec *spec, struct proc_result *r)
 		if (terminating && term_at + spec->kill_grace_ms - now < wait_ms)
 			wait_ms = term_at + spec->kill_grace_ms > now ?
 				  (int)(term_at + spec->kill_grace_ms - now) : 0;
-		if (out[0] >= 0 && poll(&pfd, 1, wait_ms) > 0) {
-			n = read(out[0], buf, sizeof(buf));
-			if (n > 0) {
-				keep_tail(r, buf, (size_t)n);
-				if (spec->on_output)
-					spec->on_output(spec->arg, buf, (size_t)n);
-			} else if (n == 0) {
-				/* Closed output; the process may still run. */
-				close(out[0]);
-				out[0] = -1;
+		if (out[0] >= 0 || pidfd >= 0) {
+			/* Output, the child's exit, or the time to act. */
+			if (poll(out[0] >= 0 ? pfd : pfd + 1, out[0] >= 0 ?
+				 (pidfd >= 0 ? 2 : 1) : 1, wait_ms) > 0 &&
+			    out[0] >= 0 && (pfd[0].revents & (POLLIN | POLLHUP))) {
+				n = read(out[0], buf, sizeof(buf));
+				if (n > 0) {
+					keep_tail(r, buf, (size_t)n);
+					if (spec->on_output)
+						spec->on_output(spec->arg, buf,
+								(size_t)n);
+				} else if (n == 0) {
+					/* Closed; the process may still run. */
+					close(out[0]);
+					out[0] = -1;
+				}
 			}
-		} else if (out[0] < 0) {
-			/* Output closed: poll the child's exit more finely. */
+		} else {
+			/* No pidfd (an old kernel): look at the child often. */
 			usleep((useconds_t)(wait_ms < 2 ? wait_ms : 2) * 1000);
 		}
 		reap_all(pid, &status, &done);
@@ -509,6 +581,8 @@ int proc_run(const struct proc_spec *spec, struct proc_result *r)
 	}
 	if (out[0] >= 0)
 		close(out[0]);
+	if (pidfd >= 0)
+		close(pidfd);
 	if (!done)
 		waitpid(pid, &status, 0);
 	r->duration_ms = clock_mono_ms() - start;

@@ -142,10 +142,21 @@ char *record_path(const struct config *cfg, const json_t *rec, const char *ext)
 			 started ? started : "0000", id ? id : "unknown", ext);
 }
 
+/*
+ * rec ready to write: redacted, or when the config has no secret a
+ * shallow copy (redacting copies every string of the record: with a write
+ * at every step of a run that added up).
+ */
+static json_t *writable(const struct config *cfg, const json_t *rec)
+{
+	return cfg->secrets.n ? record_redact(cfg, rec) :
+	       json_copy((json_t *)rec);
+}
+
 static int save_json(const struct config *cfg, const json_t *rec,
 		     const char *path)
 {
-	json_t *safe = record_redact(cfg, rec);
+	json_t *safe = writable(cfg, rec);
 	char *text;
 	int rc;
 
@@ -194,7 +205,7 @@ int record_journal_write(const struct config *cfg, json_t *rec, bool durable)
 
 	json_object_set_new(rec, "journal_seq", json_integer(seq));
 	path = journal_path(cfg, id, (int)(seq % 2));
-	safe = record_redact(cfg, rec);
+	safe = writable(cfg, rec);
 	text = json_dumps(safe, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(safe);
 	if (seq <= 2 && make_parents(path) < 0) {
