@@ -18,6 +18,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "pg.h"
+#include "record.h"
 #include "steps/snapshot.h"
 #include "steps/step.h"
 #include "util/error.h"
@@ -26,14 +27,6 @@
 #include "util/units.h"
 
 #define LIST_HINT "'upkeep snapshots list' shows the run ids"
-
-/* o's string member key, or "" (a manifest written by hand may lack it). */
-static const char *str(const json_t *o, const char *key)
-{
-	const char *v = json_string_value(json_object_get(o, key));
-
-	return v ? v : "";
-}
 
 /* Every directory snapshots may be in: snapshot_dir and each step's dest. */
 static void snapshot_dests(const struct config *cfg, struct strv *out)
@@ -190,7 +183,7 @@ static bool snapshot_verified(const struct found *f)
 	if (!f->manifest)
 		return false;
 	json_array_foreach(json_object_get(f->manifest, "artifacts"), i, a)
-		if (!strcmp(str(a, "kind"), "postgres") &&
+		if (!strcmp(record_str(a, "kind"), "postgres") &&
 		    !json_is_true(json_object_get(a, "verified")))
 			return false;
 	return true;
@@ -203,7 +196,7 @@ static json_t *snapshot_contents(const struct found *f)
 	size_t i;
 
 	json_array_foreach(json_object_get(f->manifest, "artifacts"), i, a) {
-		const char *kind = str(a, "kind"), *db = str(a, "database");
+		const char *kind = record_str(a, "kind"), *db = record_str(a, "database");
 
 		if (!strcmp(kind, "postgres") && *db)
 			json_array_append_new(out, json_string(db));
@@ -344,7 +337,7 @@ static int tools_setup(const struct config *cfg, const struct found *f,
 		const char *v = json_string_value(json_object_get(a,
 						  "pg_dump_version"));
 
-		dumps += !strcmp(str(a, "kind"), "postgres");
+		dumps += !strcmp(record_str(a, "kind"), "postgres");
 		if (v && atoi(v) > need)
 			need = atoi(v);
 	}
@@ -519,11 +512,11 @@ static int snapshots_list(struct cmd_ctx *ctx, int argc, char **argv)
 				strv_push(&c, json_string_value(x));
 			contents = c.n ? strv_join(&c, ", ") : xstrdup("–");
 			printf("%-22s %-12s %-10s %-10s %-8s %-30s %s\n",
-			       str(r, "created"), str(r, "job"), size,
+			       record_str(r, "created"), record_str(r, "job"), size,
 			       json_is_true(json_object_get(r, "complete")) ?
 			       "complete" : "incomplete",
 			       json_is_true(json_object_get(r, "verified")) ?
-			       "yes" : "no", str(r, "run_id"), contents);
+			       "yes" : "no", record_str(r, "run_id"), contents);
 			free(contents);
 			strv_free(&c);
 		}
@@ -566,10 +559,10 @@ static int verify_one(const struct config *cfg, const struct found *f,
 		if (check_artifact(f, a, &t, true) < 0) {
 			fflush(stdout);
 			fprintf(stderr, "%s: %s\n", who, error_last());
-			printf("  FAILED %s\n", str(a, "path"));
+			printf("  FAILED %s\n", record_str(a, "path"));
 			bad++;
 		} else {
-			printf("  ok     %s\n", str(a, "path"));
+			printf("  ok     %s\n", record_str(a, "path"));
 		}
 	}
 	fflush(stdout);
@@ -650,12 +643,12 @@ static json_t *find_dump(const struct found *v, size_t n, const char *db,
 	for (size_t k = 0; k < n; k++) {
 		json_array_foreach(json_object_get(v[k].manifest, "artifacts"),
 				   i, a) {
-			const char *name = str(a, "database"), *rel = str(a,
+			const char *name = record_str(a, "database"), *rel = record_str(a,
 							       "path");
 			char *full = xasprintf("%s/%s/%s", v[k].dest,
 					       v[k].e.name, rel);
 
-			if (!strcmp(str(a, "kind"), "postgres") && *name) {
+			if (!strcmp(record_str(a, "kind"), "postgres") && *name) {
 				strv_push_owned(&all, xasprintf("%s (%s)", name,
 						n > 1 ? full : rel));
 				if (!strcmp(name, db) || !strcmp(rel, db) ||
@@ -789,7 +782,7 @@ static int snapshots_restore(struct cmd_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	f = &v[k];
-	rel = str(a, "path");
+	rel = record_str(a, "path");
 	if (!safe_rel(rel)) {
 		fprintf(stderr, "upkeep snapshots restore: the manifest of "
 			"'%s' names '%s', a path outside the snapshot: the manifest "
@@ -813,8 +806,8 @@ static int snapshots_restore(struct cmd_ctx *ctx, int argc, char **argv)
 	       "  with: pg_restore --clean --if-exists --single-transaction: "
 	       "the objects the\n        dump holds are dropped and recreated "
 	       "from it, others are left\n        alone; all or nothing\n",
-	       yes && !dry ? "will" : "would", str(a, "database"), f->e.name,
-	       rel, size, str(f->manifest, "created"), target, shown, tables,
+	       yes && !dry ? "will" : "would", record_str(a, "database"), f->e.name,
+	       rel, size, record_str(f->manifest, "created"), target, shown, tables,
 	       tables == 1 ? "" : "s");
 	fflush(stdout);
 	if (!dry && !yes) {
@@ -850,7 +843,7 @@ static int snapshots_restore(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	units_format_elapsed(clock_mono_ms() - t0, took, sizeof(took));
 	printf("restored database '%s' of snapshot %s into '%s' in %s\n",
-	       str(a, "database"), f->e.name, target, took);
+	       record_str(a, "database"), f->e.name, target, took);
 out:
 	free(target);
 	free(shown);

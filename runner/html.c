@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "record.h"
 #include "util/mem.h"
 #include "util/units.h"
 #include "weekly.h"
@@ -22,13 +23,6 @@
 #define CHART_LEFT 64		/* room for the y labels */
 #define CHART_BOTTOM 40		/* room for the x labels */
 #define CHART_TOP 12
-
-static const char *str(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "";
-}
 
 static int64_t num(const json_t *o, const char *key)
 {
@@ -223,7 +217,7 @@ static void chart_disk(FILE *f, const json_t *trend)
 		size_t l = strlen(path);
 
 		fprintf(f, "<text class=\"xlab\" x=\"%.1f\" y=\"%d\">%s</text>",
-			x, CHART_H - CHART_BOTTOM + 16, str(w, "week") + 5);
+			x, CHART_H - CHART_BOTTOM + 16, record_str(w, "week") + 5);
 		if (!json_is_number(d))
 			continue;
 		y = CHART_TOP + plot_h - plot_h * json_number_value(d) / 100.0;
@@ -231,7 +225,7 @@ static void chart_disk(FILE *f, const json_t *trend)
 			 l ? "" : "", x, y);
 		fprintf(f, "<circle class=\"point\" cx=\"%.1f\" cy=\"%.1f\" "
 			"r=\"4\"><title>%s: %.1f%% used</title></circle>", x, y,
-			str(w, "week"), json_number_value(d));
+			record_str(w, "week"), json_number_value(d));
 	}
 	if (points > 1)
 		fprintf(f, "<polyline class=\"line\" points=\"%s\"/>", path);
@@ -256,11 +250,11 @@ static void chart_reclaimed(FILE *f, const json_t *runs)
 		units_format_size((uint64_t)num(r, "reclaimed_bytes"), sz,
 				  sizeof(sz));
 		snprintf(titles[i], sizeof(titles[i]), "%s: %s reclaimed",
-			 str(r, "run_id"), sz);
+			 record_str(r, "run_id"), sz);
 		/* "11-29 02:00" from the start time. */
 		snprintf(labels[i], sizeof(labels[i]), "%.5s %.5s",
-			 str(r, "started") + (strlen(str(r, "started")) >= 16 ?
-			 5 : 0), str(r, "started") + (strlen(str(r,
+			 record_str(r, "started") + (strlen(record_str(r, "started")) >= 16 ?
+			 5 : 0), record_str(r, "started") + (strlen(record_str(r,
 			 "started")) >= 16 ? 11 : 0));
 		v[i] = (struct bar){ labels[i], titles[i],
 				     (double)num(r, "reclaimed_bytes"), -1 };
@@ -286,8 +280,8 @@ static void chart_durations(FILE *f, const json_t *stats)
 		units_format_elapsed(num(s, "max_ms"), a, sizeof(a));
 		units_format_elapsed(num(s, "timeout_ms"), b, sizeof(b));
 		snprintf(titles[i], sizeof(titles[i]), "%s / %s: longest %s of "
-			 "a %s timeout", str(s, "job"), str(s, "step"), a, b);
-		v[i] = (struct bar){ str(s, "step"), titles[i],
+			 "a %s timeout", record_str(s, "job"), record_str(s, "step"), a, b);
+		v[i] = (struct bar){ record_str(s, "step"), titles[i],
 				     (double)num(s, "max_ms"),
 				     (double)num(s, "timeout_ms") };
 	}
@@ -370,15 +364,15 @@ static void summary(FILE *f, const json_t *m)
 		fputs("<ul>", f);
 	json_array_foreach(json_object_get(m, "incidents"), i, v) {
 		fputs("<li>", f);
-		badge(f, str(v, "status"));
+		badge(f, record_str(v, "status"));
 		fputs(" ", f);
-		esc(f, str(v, "job"));
+		esc(f, record_str(v, "job"));
 		fputs(" <a href=\"", f);
-		esc(f, str(v, "report"));
+		esc(f, record_str(v, "report"));
 		fputs("\"><code>", f);
-		esc(f, str(v, "run_id"));
+		esc(f, record_str(v, "run_id"));
 		fputs("</code></a>: ", f);
-		esc(f, str(v, "detail"));
+		esc(f, record_str(v, "detail"));
 		fputs("</li>", f);
 	}
 	if (json_array_size(json_object_get(m, "incidents")))
@@ -396,22 +390,22 @@ static void activities(FILE *f, const json_t *m)
 		fputs("<p>No runs this week.</p>", f);
 	json_array_foreach(json_object_get(m, "runs"), i, r) {
 		fputs("<h3>", f);
-		esc(f, str(r, "job"));
+		esc(f, record_str(r, "job"));
 		fputs(" ", f);
-		badge(f, str(r, "status"));
+		badge(f, record_str(r, "status"));
 		fputs(" <span class=\"muted\">", f);
-		esc(f, str(r, "started"));
+		esc(f, record_str(r, "started"));
 		fputs("</span></h3><p>Run <a href=\"", f);
-		esc(f, str(r, "report"));
+		esc(f, record_str(r, "report"));
 		fputs("\"><code>", f);
-		esc(f, str(r, "run_id"));
+		esc(f, record_str(r, "run_id"));
 		fputs("</code></a>", f);
-		if (*str(r, "window")) {
+		if (*record_str(r, "window")) {
 			fputs(" in window ", f);
-			esc(f, str(r, "window"));
+			esc(f, record_str(r, "window"));
 		}
 		fputs(", ", f);
-		if (!strcmp(str(r, "status"), "missed"))
+		if (!strcmp(record_str(r, "status"), "missed"))
 			fputs("no run", f);
 		else
 			elapsed_txt(f, num(r, "duration_ms"));
@@ -423,9 +417,9 @@ static void activities(FILE *f, const json_t *m)
 			fprintf(f, "; %lld dead tuples removed",
 				(long long)num(r, "dead_tuples_removed"));
 		fputs(".", f);
-		if (*str(r, "incident")) {
+		if (*record_str(r, "incident")) {
 			fputs(" <span class=\"bad\">", f);
-			esc(f, str(r, "incident"));
+			esc(f, record_str(r, "incident"));
 			fputs("</span>", f);
 		}
 		fputs("</p>", f);
@@ -436,11 +430,11 @@ static void activities(FILE *f, const json_t *m)
 			      "<tbody>", f);
 		json_array_foreach(json_object_get(r, "steps"), j, s) {
 			fputs("<tr><td>", f);
-			esc(f, str(s, "name"));
+			esc(f, record_str(s, "name"));
 			fputs("</td><td>", f);
-			esc(f, str(s, "kind"));
+			esc(f, record_str(s, "kind"));
 			fputs("</td><td>", f);
-			badge(f, str(s, "status"));
+			badge(f, record_str(s, "status"));
 			fputs("</td><td>", f);
 			if (json_object_get(s, "duration_ms"))
 				elapsed_txt(f, num(s, "duration_ms"));
@@ -448,14 +442,14 @@ static void activities(FILE *f, const json_t *m)
 			if (num(s, "timeout_ms"))
 				elapsed_txt(f, num(s, "timeout_ms"));
 			fputs("</td><td>", f);
-			esc(f, str(s, "numbers_text"));
+			esc(f, record_str(s, "numbers_text"));
 			fputs("</td></tr>", f);
 		}
 		if (json_array_size(json_object_get(r, "steps")))
 			fputs("</tbody></table></div>", f);
-		if (*str(r, "rollback_text")) {
+		if (*record_str(r, "rollback_text")) {
 			fputs("<p>Rollback: ", f);
-			esc(f, str(r, "rollback_text"));
+			esc(f, record_str(r, "rollback_text"));
 			fputs("</p>", f);
 		}
 		fputs("\n", f);
@@ -478,7 +472,7 @@ static void metrics(FILE *f, const json_t *m)
 		      "<th>used</th></tr></thead><tbody>", f);
 	json_array_foreach(json_object_get(mt, "disks"), i, v) {
 		fputs("<tr><td>", f);
-		esc(f, str(v, "mount"));
+		esc(f, record_str(v, "mount"));
 		fputs("</td><td>", f);
 		size_txt(f, num(v, "total_bytes"));
 		fputs("</td><td>", f);
@@ -508,7 +502,7 @@ static void metrics(FILE *f, const json_t *m)
 		      "<tbody>", f);
 	json_array_foreach(json_object_get(mt, "databases"), i, v) {
 		fputs("<tr><td>", f);
-		esc(f, str(v, "database"));
+		esc(f, record_str(v, "database"));
 		fputs("</td><td>", f);
 		size_txt(f, num(v, "size_bytes_before"));
 		fputs("</td><td>", f);
@@ -527,7 +521,7 @@ static void metrics(FILE *f, const json_t *m)
 		"<th>maintenance</th></tr></thead><tbody>", WEEKLY_TREND_WEEKS);
 	json_array_foreach(json_object_get(mt, "trend"), i, v) {
 		fprintf(f, "<tr><td>%s</td><td>%lld</td><td>%lld</td><td>%lld"
-			"</td><td>", str(v, "week"), (long long)num(v, "runs"),
+			"</td><td>", record_str(v, "week"), (long long)num(v, "runs"),
 			(long long)num(v, "incidents"),
 			(long long)num(v, "missed"));
 		size_txt(f, num(v, "reclaimed_bytes"));
@@ -553,11 +547,11 @@ static void upcoming(FILE *f, const json_t *m)
 	      "</th><th>closes</th><th>jobs</th></tr></thead><tbody>", f);
 	json_array_foreach(json_object_get(m, "upcoming"), i, v) {
 		fputs("<tr><td>", f);
-		esc(f, str(v, "window"));
+		esc(f, record_str(v, "window"));
 		fputs("</td><td>", f);
-		esc(f, str(v, "start"));
+		esc(f, record_str(v, "start"));
 		fputs("</td><td>", f);
-		esc(f, str(v, "end"));
+		esc(f, record_str(v, "end"));
 		fputs("</td><td>", f);
 		json_array_foreach(json_object_get(v, "jobs"), k, j) {
 			fputs(k ? ", " : "", f);
@@ -580,16 +574,16 @@ char *html_weekly(const json_t *m)
 	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/>"
 	      "<meta name=\"viewport\" content=\"width=device-width, "
 	      "initial-scale=1\"/><title>Weekly maintenance report ", f);
-	esc(f, str(m, "week"));
+	esc(f, record_str(m, "week"));
 	fprintf(f, "</title><style>%s</style></head><body>\n<h1>Weekly "
 		"maintenance report ", css);
-	esc(f, str(m, "week"));
+	esc(f, record_str(m, "week"));
 	fputs("</h1><p class=\"muted\">", f);
-	esc(f, str(m, "from"));
+	esc(f, record_str(m, "from"));
 	fputs(" to ", f);
-	esc(f, str(m, "to"));
+	esc(f, record_str(m, "to"));
 	fputs(" (UTC); generated ", f);
-	esc(f, str(m, "generated"));
+	esc(f, record_str(m, "generated"));
 	fputs(".</p>\n", f);
 	summary(f, m);
 	activities(f, m);
@@ -602,11 +596,11 @@ char *html_weekly(const json_t *m)
 		fputs("<ul class=\"recs\">", f);
 	json_array_foreach(json_object_get(m, "recommendations"), i, v) {
 		fputs("<li><b>", f);
-		esc(f, str(v, "rule"));
+		esc(f, record_str(v, "rule"));
 		fputs("</b>: ", f);
-		esc(f, str(v, "text"));
+		esc(f, record_str(v, "text"));
 		fputs(" <span class=\"muted\">(evidence: ", f);
-		esc(f, str(v, "evidence"));
+		esc(f, record_str(v, "evidence"));
 		fputs(")</span></li>", f);
 	}
 	if (json_array_size(json_object_get(m, "recommendations")))

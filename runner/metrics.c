@@ -20,13 +20,6 @@
 #include "weekly.h"
 #include "window.h"
 
-static const char *str(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "";
-}
-
 static void label(FILE *f, const char *name, const char *value, bool more)
 {
 	fprintf(f, "%s=\"", name);
@@ -59,15 +52,15 @@ static json_t *jobs_of(const struct config *cfg, const json_t *records)
 		json_object_set_new(jobs, cfg->jobs[j].name, json_pack(
 			"{s:n, s:i, s:i}", "last", "rollbacks", 0, "missed", 0));
 	json_array_foreach(records, i, r) {
-		const char *status = str(r, "status");
-		json_t *j = json_object_get(jobs, str(r, "job"));
+		const char *status = record_str(r, "status");
+		json_t *j = json_object_get(jobs, record_str(r, "job"));
 
-		if (!*str(r, "job"))
+		if (!*record_str(r, "job"))
 			continue;
 		if (!j) {
 			j = json_pack("{s:n, s:i, s:i}", "last", "rollbacks", 0,
 				      "missed", 0);
-			json_object_set_new(jobs, str(r, "job"), j);
+			json_object_set_new(jobs, record_str(r, "job"), j);
 		}
 		if (!strcmp(status, "missed")) {
 			json_object_set_new(j, "missed", json_integer(
@@ -110,7 +103,7 @@ char *metrics_text(const struct config *cfg, const json_t *records,
 	json_object_foreach(jobs, name, j) {
 		json_t *last = json_object_get(j, "last");
 
-		if (json_is_null(last) || timefmt_parse(str(last, "finished"),
+		if (json_is_null(last) || timefmt_parse(record_str(last, "finished"),
 							&t) < 0)
 			continue;
 		fputs("upkeep_last_run_timestamp_seconds{", f);
@@ -126,7 +119,7 @@ char *metrics_text(const struct config *cfg, const json_t *records,
 			continue;
 		fputs("upkeep_last_run_success{", f);
 		label(f, "job", name, false);
-		fprintf(f, "} %d\n", !strcmp(str(last, "status"), "succeeded"));
+		fprintf(f, "} %d\n", !strcmp(record_str(last, "status"), "succeeded"));
 	}
 	family(f, "upkeep_last_run_duration_seconds", "gauge",
 	       "How long the job's last run took.");
@@ -148,7 +141,7 @@ char *metrics_text(const struct config *cfg, const json_t *records,
 				continue;
 			fputs("upkeep_step_duration_seconds{", f);
 			label(f, "job", name, true);
-			label(f, "step", str(s, "name"), false);
+			label(f, "step", record_str(s, "name"), false);
 			fprintf(f, "} %.3f\n", seconds(s, "duration_ms"));
 		}
 	}
@@ -161,7 +154,7 @@ char *metrics_text(const struct config *cfg, const json_t *records,
 				continue;
 			fputs("upkeep_step_timeout_seconds{", f);
 			label(f, "job", name, true);
-			label(f, "step", str(s, "name"), false);
+			label(f, "step", record_str(s, "name"), false);
 			fprintf(f, "} %.3f\n", seconds(s, "timeout_ms"));
 		}
 	}
@@ -235,11 +228,11 @@ static json_t *last_runs_whole(json_t *all)
 		json_t *whole;
 
 		r = json_array_get(all, i);
-		if (!strcmp(str(r, "status"), "missed") ||
-		    json_object_get(seen, str(r, "job")))
+		if (!strcmp(record_str(r, "status"), "missed") ||
+		    json_object_get(seen, record_str(r, "job")))
 			continue;
-		json_object_set_new(seen, str(r, "job"), json_true());
-		whole = json_load_file(str(r, "path"), 0, NULL);
+		json_object_set_new(seen, record_str(r, "job"), json_true());
+		whole = json_load_file(record_str(r, "path"), 0, NULL);
 		if (json_is_object(whole))
 			json_array_set(all, i, whole);
 		json_decref(whole);

@@ -58,13 +58,6 @@ unsigned notify_event_of(const char *status)
 	return 0;
 }
 
-static const char *str(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "";
-}
-
 /* Slack's text escaping: only &, < and > are special. */
 static void slack_text(FILE *f, const char *s)
 {
@@ -101,7 +94,7 @@ static const char *emoji(unsigned event, const char *status)
 static char *slack_body(const struct config *cfg, const json_t *rec,
 			unsigned event)
 {
-	const char *status = str(rec, "status");
+	const char *status = record_str(rec, "status");
 	char *text = NULL, *why, *path, dur[32], week[16];
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
@@ -109,7 +102,7 @@ static char *slack_body(const struct config *cfg, const json_t *rec,
 	time_t t;
 
 	fprintf(f, "%s *", emoji(event, status));
-	slack_text(f, str(rec, "job"));
+	slack_text(f, record_str(rec, "job"));
 	fputs("* ", f);
 	if (event == CONFIG_NOTIFY_START)
 		fputs("started", f);
@@ -118,9 +111,9 @@ static char *slack_body(const struct config *cfg, const json_t *rec,
 	else
 		slack_text(f, status);
 	fputs(" on ", f);
-	slack_text(f, *str(rec, "host") ? str(rec, "host") : "this host");
+	slack_text(f, *record_str(rec, "host") ? record_str(rec, "host") : "this host");
 	fputs(" (run `", f);
-	slack_text(f, str(rec, "run_id"));
+	slack_text(f, record_str(rec, "run_id"));
 	fputs("`", f);
 	if (event != CONFIG_NOTIFY_START && event != CONFIG_NOTIFY_MISSED &&
 	    json_is_integer(json_object_get(rec, "duration_ms"))) {
@@ -131,7 +124,7 @@ static char *slack_body(const struct config *cfg, const json_t *rec,
 	fputs(")", f);
 	if (json_object_get(rec, "window")) {
 		fputs(" in window '", f);
-		slack_text(f, str(json_object_get(rec, "window"), "name"));
+		slack_text(f, record_str(json_object_get(rec, "window"), "name"));
 		fputs("'", f);
 	}
 	why = event == CONFIG_NOTIFY_START || event == CONFIG_NOTIFY_SUCCESS ?
@@ -146,7 +139,7 @@ static char *slack_body(const struct config *cfg, const json_t *rec,
 		fputs("\nReport: ", f);
 		slack_text(f, path);
 		free(path);
-		if (timefmt_parse(str(rec, "started"), &t) == 0) {
+		if (timefmt_parse(record_str(rec, "started"), &t) == 0) {
 			weekly_week_of(t, week, sizeof(week));
 			path = weekly_path(cfg, week, "html");
 			fputs("\nWeek: ", f);
@@ -184,9 +177,9 @@ static char *json_body(const struct config *cfg, const json_t *rec,
 					json_object_get(rec, keep[i]));
 	json_array_foreach(json_object_get(rec, "steps"), i, s) {
 		json_t *e = json_pack("{s:s, s:s, s:s, s:s}", "name",
-				      str(s, "name"), "kind", str(s, "kind"),
-				      "status", str(s, "status"), "summary",
-				      str(s, "summary"));
+				      record_str(s, "name"), "kind", record_str(s, "kind"),
+				      "status", record_str(s, "status"), "summary",
+				      record_str(s, "summary"));
 
 		if (json_object_get(s, "duration_ms"))
 			json_object_set(e, "duration_ms",
@@ -209,7 +202,7 @@ static char *json_body(const struct config *cfg, const json_t *rec,
 		text = record_path(cfg, rec, "md");
 		json_object_set_new(body, "report", json_string(text));
 		free(text);
-		if (timefmt_parse(str(rec, "started"), &t) == 0) {
+		if (timefmt_parse(record_str(rec, "started"), &t) == 0) {
 			weekly_week_of(t, week, sizeof(week));
 			text = weekly_path(cfg, week, "html");
 			json_object_set_new(body, "weekly_report",

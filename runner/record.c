@@ -46,6 +46,13 @@ static int make_parents(const char *path)
 	return rc;
 }
 
+const char *record_str(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "";
+}
+
 /* fsync of the directory holding path: makes a new entry in it durable. */
 static void sync_dir(const char *path)
 {

@@ -16,6 +16,12 @@
 
 struct config;
 
+/*
+ * o's string member key, or "" when it is absent or not a string: how
+ * the renderers read records and models (a field may be missing).
+ */
+const char *record_str(const json_t *o, const char *key);
+
 /* The version of the record format, in every record as "schema". */
 #define RECORD_SCHEMA 1
 

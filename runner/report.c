@@ -16,13 +16,6 @@
 #include "util/units.h"
 #include "weekly.h"
 
-static const char *str(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "";
-}
-
 void report_md_cell(FILE *f, const char *s)
 {
 	for (; *s; s++) {
@@ -65,11 +58,11 @@ static void checks_table(FILE *f, const char *title, const json_t *list)
 		   "|---|---|---|---|---|\n");
 	json_array_foreach(list, i, c) {
 		fputs("| ", f);
-		report_md_cell(f, str(c, "name"));
-		fprintf(f, " | %s | %s | ", str(c, "kind"),
+		report_md_cell(f, record_str(c, "name"));
+		fprintf(f, " | %s | %s | ", record_str(c, "kind"),
 			json_is_true(json_object_get(c, "passed")) ? "passed" :
 			"**FAILED**");
-		report_md_cell(f, str(c, "message"));
+		report_md_cell(f, record_str(c, "message"));
 		fprintf(f, " | %lld |\n",
 			(long long)json_integer_value(json_object_get(c,
 							"attempts")));
@@ -111,7 +104,7 @@ static void output_block(FILE *f, const char *name, const char *out)
 /* The first 7 characters of a commit id, or "none". */
 static const char *short_id(const json_t *o, const char *key, char buf[8])
 {
-	const char *id = str(o, key);
+	const char *id = record_str(o, key);
 
 	snprintf(buf, 8, "%.7s", *id ? id : "none");
 	return buf;
@@ -134,14 +127,14 @@ static void findings_section(FILE *f, const json_t *steps)
 		json_array_foreach(json_object_get(json_object_get(s, "details"),
 						   "findings"), k, x) {
 			fputs("| ", f);
-			report_md_cell(f, str(s, "name"));
-			fprintf(f, " | %s%s%s | ", strcmp(str(x, "severity"),
-				"security") ? "" : "**", str(x, "severity"),
-				strcmp(str(x, "severity"), "security") ? "" :
+			report_md_cell(f, record_str(s, "name"));
+			fprintf(f, " | %s%s%s | ", strcmp(record_str(x, "severity"),
+				"security") ? "" : "**", record_str(x, "severity"),
+				strcmp(record_str(x, "severity"), "security") ? "" :
 				"**");
-			report_md_cell(f, str(x, "source"));
+			report_md_cell(f, record_str(x, "source"));
 			fputs(" | ", f);
-			report_md_cell(f, str(x, "text"));
+			report_md_cell(f, record_str(x, "text"));
 			fputs(" |\n", f);
 		}
 	}
@@ -158,20 +151,20 @@ static void tracked_section(FILE *f, const json_t *rec)
 	if (!tc)
 		return;
 	fprintf(f, "## Tracked config\n\n| | |\n|---|---|\n| repo | `%s` |\n",
-		str(tc, "repo"));
+		record_str(tc, "repo"));
 	fprintf(f, "| HEAD at the start | %s on %s%s |\n", short_id(tc, "head",
-		a), str(tc, "branch"), json_is_true(json_object_get(tc,
+		a), record_str(tc, "branch"), json_is_true(json_object_get(tc,
 		"clean")) ? "" : " (uncommitted changes captured in the "
 		"snapshot)");
 	fprintf(f, "| run snapshot | %s (`%s`) |\n", short_id(tc, "snapshot", a),
-		str(tc, "snapshot_ref"));
+		record_str(tc, "snapshot_ref"));
 	if (pr)
 		fprintf(f, "| last-stable | %s → %s (promoted) |\n",
 			short_id(pr, "from", a), short_id(pr, "to", b));
 	else
 		fprintf(f, "| last-stable | %s (not moved: %s) |\n",
-			short_id(tc, "last_stable", a), *str(tc,
-			"promote_error") ? str(tc, "promote_error") :
+			short_id(tc, "last_stable", a), *record_str(tc,
+			"promote_error") ? record_str(tc, "promote_error") :
 			"only a run whose every step and check passed moves it");
 	fputs("\n", f);
 }
@@ -187,30 +180,30 @@ static void rollback_section(FILE *f, const json_t *rec)
 	if (!rb)
 		return;
 	fputs("## Rollback\n\n| | |\n|---|---|\n| why | ", f);
-	report_md_cell(f, str(rb, "reason"));
+	report_md_cell(f, record_str(rb, "reason"));
 	fputs(" |\n", f);
-	if (*str(rb, "note"))
-		fprintf(f, "| what | %s |\n", str(rb, "note"));
-	if (*str(rb, "target"))
+	if (*record_str(rb, "note"))
+		fprintf(f, "| what | %s |\n", record_str(rb, "note"));
+	if (*record_str(rb, "target"))
 		fprintf(f, "| restored | %s → %s (%s) |\n", short_id(rb, "from",
-			a), short_id(rb, "target", b), str(rb, "target_is"));
+			a), short_id(rb, "target", b), record_str(rb, "target_is"));
 	if (json_is_string(json_object_get(rb, "commit")))
 		fprintf(f, "| commit | %s on the branch (the failed state stays "
 			"in history) |\n", short_id(rb, "commit", a));
-	else if (*str(rb, "target"))
+	else if (*record_str(rb, "target"))
 		fputs("| commit | none needed: HEAD already had that tree "
 		      "(only uncommitted changes were undone) |\n", f);
 	if (apply) {
 		fputs("| apply | ", f);
-		report_md_cell(f, str(apply, "summary"));
+		report_md_cell(f, record_str(apply, "summary"));
 		fputs(" |\n", f);
 	}
-	if (*str(rb, "error")) {
+	if (*record_str(rb, "error")) {
 		fputs("| error | ", f);
-		report_md_cell(f, str(rb, "error"));
+		report_md_cell(f, record_str(rb, "error"));
 		fputs(" |\n", f);
 	}
-	fprintf(f, "| state | %s |\n\n", str(rb, "phase"));
+	fprintf(f, "| state | %s |\n\n", record_str(rb, "phase"));
 	if (json_array_size(files)) {
 		fprintf(f, "%zu file%s put back:\n\n| file | change |\n"
 			"|---|---|\n", json_array_size(files),
@@ -222,13 +215,13 @@ static void rollback_section(FILE *f, const json_t *rec)
 				break;
 			}
 			fputs("| ", f);
-			report_md_cell(f, str(x, "path"));
-			fprintf(f, " | %s |\n", str(x, "change"));
+			report_md_cell(f, record_str(x, "path"));
+			fprintf(f, " | %s |\n", record_str(x, "change"));
 		}
 		fputs("\n", f);
 	}
 	if (apply)
-		output_block(f, "apply", str(apply, "output_tail"));
+		output_block(f, "apply", record_str(apply, "output_tail"));
 	if (json_object_get(rb, "validation"))
 		checks_table(f, "Validation after the rollback",
 			     json_object_get(rb, "validation"));
@@ -244,37 +237,37 @@ char *report_markdown(const json_t *rec)
 
 	if (!f)
 		return xstrdup("");
-	fprintf(f, "# Maintenance run %s: %s\n\n", str(rec, "job"),
-		str(rec, "status"));
+	fprintf(f, "# Maintenance run %s: %s\n\n", record_str(rec, "job"),
+		record_str(rec, "status"));
 	fprintf(f, "| | |\n|---|---|\n");
-	fprintf(f, "| run | `%s` |\n", str(rec, "run_id"));
-	if (*str(rec, "description")) {
+	fprintf(f, "| run | `%s` |\n", record_str(rec, "run_id"));
+	if (*record_str(rec, "description")) {
 		fputs("| job | ", f);
-		report_md_cell(f, str(rec, "description"));
+		report_md_cell(f, record_str(rec, "description"));
 		fputs(" |\n", f);
 	}
-	fprintf(f, "| host | %s |\n", str(rec, "host"));
-	fprintf(f, "| started | %s |\n", str(rec, "started"));
-	fprintf(f, "| finished | %s |\n", str(rec, "finished"));
+	fprintf(f, "| host | %s |\n", record_str(rec, "host"));
+	fprintf(f, "| started | %s |\n", record_str(rec, "started"));
+	fprintf(f, "| finished | %s |\n", record_str(rec, "finished"));
 	fputs("| duration | ", f);
 	duration(f, rec, "duration_ms");
 	fputs(" |\n", f);
 	w = json_object_get(rec, "window");
 	if (w)
 		fprintf(f, "| window | %s: %s to %s (cutoff %s) |\n",
-			str(w, "name"), str(w, "start"), str(w, "end"),
-			str(w, "cutoff"));
+			record_str(w, "name"), record_str(w, "start"), record_str(w, "end"),
+			record_str(w, "cutoff"));
 	else
 		fprintf(f, "| window | none: run outside the job's windows "
 			"(--ignore-window) |\n");
-	if (*str(rec, "reason")) {
+	if (*record_str(rec, "reason")) {
 		fputs("| reason | ", f);
-		report_md_cell(f, str(rec, "reason"));
+		report_md_cell(f, record_str(rec, "reason"));
 		fputs(" |\n", f);
 	}
-	if (*str(rec, "interrupted_step"))
+	if (*record_str(rec, "interrupted_step"))
 		fprintf(f, "| interrupted | during step '%s' |\n",
-			str(rec, "interrupted_step"));
+			record_str(rec, "interrupted_step"));
 	fputs("\n", f);
 
 	checks_table(f, "Pre-checks", json_object_get(rec, "prechecks"));
@@ -287,21 +280,21 @@ char *report_markdown(const json_t *rec)
 			"summary |\n|---|---|---|---|---|---|---|\n");
 	json_array_foreach(steps, i, s) {
 		fprintf(f, "| %zu | ", i + 1);
-		report_md_cell(f, str(s, "name"));
-		fprintf(f, " | %s | %s%s%s | ", str(s, "kind"),
-			strcmp(str(s, "status"), "ok") ? "**" : "",
-			str(s, "status"), strcmp(str(s, "status"), "ok") ?
+		report_md_cell(f, record_str(s, "name"));
+		fprintf(f, " | %s | %s%s%s | ", record_str(s, "kind"),
+			strcmp(record_str(s, "status"), "ok") ? "**" : "",
+			record_str(s, "status"), strcmp(record_str(s, "status"), "ok") ?
 			"**" : "");
 		duration(f, s, "duration_ms");
 		fputs(" | ", f);
 		duration(f, s, "timeout_ms");
 		fputs(" | ", f);
-		report_md_cell(f, str(s, "summary"));
+		report_md_cell(f, record_str(s, "summary"));
 		fputs(" |\n", f);
 	}
 	fputs("\n", f);
 	json_array_foreach(steps, i, s)
-		output_block(f, str(s, "name"), str(s, "output_tail"));
+		output_block(f, record_str(s, "name"), record_str(s, "output_tail"));
 
 	findings_section(f, steps);
 	checks_table(f, "Validation", json_object_get(rec, "validation"));
@@ -310,8 +303,8 @@ char *report_markdown(const json_t *rec)
 	w = json_object_get(rec, "next_window");
 	if (w)
 		fprintf(f, "## Next window\n\n%s opens %s (until %s).\n\n",
-			str(w, "name"), str(w, "start"), str(w, "end"));
-	if (timefmt_parse(str(rec, "started"), &t) == 0) {
+			record_str(w, "name"), record_str(w, "start"), record_str(w, "end"));
+	if (timefmt_parse(record_str(rec, "started"), &t) == 0) {
 		weekly_week_of(t, week, sizeof(week));
 		fprintf(f, "Week: [%s](../../weekly/%s.md) ([HTML](../../weekly/"
 			"%s.html)).\n", week, week, week);

@@ -37,13 +37,6 @@
 
 /* ---- small JSON readers ------------------------------------------------- */
 
-static const char *str(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "";
-}
-
 static int64_t num(const json_t *o, const char *key)
 {
 	json_t *v = json_object_get(o, key);
@@ -197,7 +190,7 @@ static int unverified(const json_t *d)
  */
 static int64_t reclaimed(const json_t *s, const json_t *d)
 {
-	if (!strcmp(str(s, "kind"), "docker-prune") &&
+	if (!strcmp(record_str(s, "kind"), "docker-prune") &&
 	    json_is_integer(json_object_get(d, "bytes")))
 		return json_integer_value(json_object_get(d, "bytes"));
 	return step_total(d, "reclaimed");
@@ -214,7 +207,7 @@ static int64_t dead_removed(const json_t *s, const json_t *d)
 	int64_t sum = 0;
 	size_t i;
 
-	if (strcmp(str(s, "kind"), "vacuum") ||
+	if (strcmp(record_str(s, "kind"), "vacuum") ||
 	    !json_is_array(json_object_get(d, "databases")))
 		return step_total(d, "dead_tuples_removed");
 	json_array_foreach(json_object_get(d, "databases"), i, db)
@@ -241,7 +234,7 @@ void weekly_run_numbers(const json_t *rec, struct weekly_numbers *out)
 		out->findings += count_of(d, "findings");
 		if (json_is_true(json_object_get(d, "reboot_required")))
 			out->reboot_required = 1;
-		if (!strcmp(str(s, "kind"), "snapshot"))
+		if (!strcmp(record_str(s, "kind"), "snapshot"))
 			out->unverified_snapshots += unverified(d);
 	}
 }
@@ -300,7 +293,7 @@ static void set_size(json_t *out, const char *key, int64_t bytes)
 static json_t *step_numbers(const json_t *s)
 {
 	const json_t *d = json_object_get(s, "details"), *c, *a;
-	const char *kind = str(s, "kind"), *key;
+	const char *kind = record_str(s, "kind"), *key;
 	json_t *out = json_object();
 	size_t i;
 
@@ -450,7 +443,7 @@ static void observe_walk(struct observe *ob, const json_t *v, const char *key,
 		json_t *o = json_deep_copy(v);
 
 		json_object_set_new(o, "run_id", json_string(run_id));
-		first_last(slot(ob->disks, str(v, "mount")), o);
+		first_last(slot(ob->disks, record_str(v, "mount")), o);
 		return;
 	}
 	if (key && strcmp(key, "memory") == 0 && memory_used_percent(v) >= 0) {
@@ -464,7 +457,7 @@ static void observe_walk(struct observe *ob, const json_t *v, const char *key,
 	}
 	if (json_is_string(json_object_get(v, "database")) &&
 	    json_is_integer(json_object_get(v, "size_bytes"))) {
-		first_last(slot(ob->databases, str(v, "database")),
+		first_last(slot(ob->databases, record_str(v, "database")),
 			   json_deep_copy(v));
 	}
 	if (json_is_string(json_object_get(v, "table"))) {
@@ -481,8 +474,8 @@ static void observe_walk(struct observe *ob, const json_t *v, const char *key,
 		int64_t live = num(src, "live_tuples");
 		char name[256];
 
-		snprintf(name, sizeof(name), "%s%s%s", str(v, "schema"),
-			 *str(v, "schema") ? "." : "", str(v, "table"));
+		snprintf(name, sizeof(name), "%s%s%s", record_str(v, "schema"),
+			 *record_str(v, "schema") ? "." : "", record_str(v, "table"));
 		if (json_object_get(src, "live_tuples") && dead + live > 0)
 			json_object_set_new(ob->ratios, name, json_real(
 				100.0 * (double)dead / (double)(dead + live)));
@@ -494,7 +487,7 @@ static void observe_walk(struct observe *ob, const json_t *v, const char *key,
 	if (json_is_string(json_object_get(v, "image")) &&
 	    (json_is_true(json_object_get(v, "update_available")) ||
 	     json_is_true(json_object_get(v, "digest_changed"))))
-		json_object_set_new(ob->images, str(v, "image"), json_true());
+		json_object_set_new(ob->images, record_str(v, "image"), json_true());
 	json_object_foreach((json_t *)v, k, x)
 		observe_walk(ob, x, k, run_id, depth + 1);
 }
@@ -516,10 +509,10 @@ static json_t *snapshot_metrics(const json_t *rec)
 		char *path;
 		json_t *m;
 
-		if (strcmp(str(s, "kind"), "snapshot") || !*str(d, "dir") ||
+		if (strcmp(record_str(s, "kind"), "snapshot") || !*record_str(d, "dir") ||
 		    json_object_get(d, "metrics"))
 			continue;
-		path = xasprintf("%s/metrics.json", str(d, "dir"));
+		path = xasprintf("%s/metrics.json", record_str(d, "dir"));
 		m = json_load_file(path, 0, NULL);
 		free(path);
 		if (!m)
@@ -539,11 +532,11 @@ static void observe_run(struct observe *ob, const json_t *rec,
 
 	/* A record-level "metrics" object (before/after) is read too. */
 	observe_walk(ob, json_object_get(rec, "metrics"), "metrics",
-		     str(rec, "run_id"), 0);
+		     record_str(rec, "run_id"), 0);
 	json_array_foreach(json_object_get(rec, "steps"), i, s)
 		observe_walk(ob, json_object_get(s, "details"), "details",
-			     str(rec, "run_id"), 0);
-	observe_walk(ob, extra, "metrics", str(rec, "run_id"), 0);
+			     record_str(rec, "run_id"), 0);
+	observe_walk(ob, extra, "metrics", record_str(rec, "run_id"), 0);
 }
 
 static void observe_init(struct observe *ob)
@@ -578,8 +571,8 @@ static bool is_incident(const char *status)
 /* The report's link to a run's Markdown, relative to reports/weekly/. */
 static json_t *run_link(const json_t *rec)
 {
-	char *l = xasprintf("../runs/%.4s/%s.md", str(rec, "started"),
-			    str(rec, "run_id"));
+	char *l = xasprintf("../runs/%.4s/%s.md", record_str(rec, "started"),
+			    record_str(rec, "run_id"));
 	json_t *j = json_string(l);
 
 	free(l);
@@ -588,27 +581,27 @@ static json_t *run_link(const json_t *rec)
 
 char *weekly_why(const json_t *rec)
 {
-	const char *status = str(rec, "status");
+	const char *status = record_str(rec, "status");
 	const json_t *s, *rb = json_object_get(rec, "rollback");
 	char *text = NULL;
 	size_t i;
 
 	if (!strcmp(status, "missed"))
 		text = xasprintf("window '%s' of %s closed with no run",
-				 str(json_object_get(rec, "window"), "name"),
-				 str(rec, "started"));
+				 record_str(json_object_get(rec, "window"), "name"),
+				 record_str(rec, "started"));
 	else if (!strcmp(status, "interrupted"))
-		text = xasprintf("upkeep stopped%s%s", *str(rec,
+		text = xasprintf("upkeep stopped%s%s", *record_str(rec,
 				 "interrupted_step") ? " during step " : "",
-				 str(rec, "interrupted_step"));
+				 record_str(rec, "interrupted_step"));
 	if (!text) {
 		json_array_foreach(json_object_get(rec, "steps"), i, s) {
-			const char *st = str(s, "status");
+			const char *st = record_str(s, "status");
 
 			if (!strcmp(st, "failed") || !strcmp(st, "timed-out")) {
 				text = xasprintf("step '%s' %s: %s",
-						 str(s, "name"), st,
-						 str(s, "summary"));
+						 record_str(s, "name"), st,
+						 record_str(s, "summary"));
 				break;
 			}
 		}
@@ -622,23 +615,23 @@ char *weekly_why(const json_t *rec)
 					continue;
 				text = xasprintf("%s '%s' failed: %s", k ?
 						 "validation" : "pre-check",
-						 str(s, "name"),
-						 str(s, "message"));
+						 record_str(s, "name"),
+						 record_str(s, "message"));
 				break;
 			}
 	}
 	/* The rollback names its commits "from" and "to" (or "target"). */
-	if (rb && (*str(rb, "from") || *str(rb, "to") || *str(rb, "target"))) {
+	if (rb && (*record_str(rb, "from") || *record_str(rb, "to") || *record_str(rb, "target"))) {
 		char *t = xasprintf("%s%srolled back from %.12s to %.12s",
 				    text ? text : "", text ? "; " : "",
-				    *str(rb, "from") ? str(rb, "from") : "?",
-				    *str(rb, "to") ? str(rb, "to") :
-				    *str(rb, "target") ? str(rb, "target") : "?");
+				    *record_str(rb, "from") ? record_str(rb, "from") : "?",
+				    *record_str(rb, "to") ? record_str(rb, "to") :
+				    *record_str(rb, "target") ? record_str(rb, "target") : "?");
 
 		free(text);
 		text = t;
-	} else if (rb && *str(rb, "note") && !text) {
-		text = xstrdup(str(rb, "note"));
+	} else if (rb && *record_str(rb, "note") && !text) {
+		text = xstrdup(record_str(rb, "note"));
 	}
 	return text;
 }
@@ -646,7 +639,7 @@ char *weekly_why(const json_t *rec)
 static json_t *incident_detail(const json_t *rec)
 {
 	char *text = weekly_why(rec);
-	json_t *j = json_string(text ? text : str(rec, "status"));
+	json_t *j = json_string(text ? text : record_str(rec, "status"));
 
 	free(text);
 	return j;
@@ -725,25 +718,25 @@ static json_t *run_entry(const json_t *rec)
 	size_t i;
 
 	weekly_run_numbers(rec, &n);
-	json_object_set_new(e, "run_id", json_string(str(rec, "run_id")));
-	json_object_set_new(e, "job", json_string(str(rec, "job")));
-	json_object_set_new(e, "status", json_string(str(rec, "status")));
-	json_object_set_new(e, "started", json_string(str(rec, "started")));
+	json_object_set_new(e, "run_id", json_string(record_str(rec, "run_id")));
+	json_object_set_new(e, "job", json_string(record_str(rec, "job")));
+	json_object_set_new(e, "status", json_string(record_str(rec, "status")));
+	json_object_set_new(e, "started", json_string(record_str(rec, "started")));
 	json_object_set_new(e, "duration_ms", json_integer(num(rec,
 							"duration_ms")));
 	json_object_set_new(e, "report", run_link(rec));
 	if (json_object_get(rec, "window"))
-		json_object_set_new(e, "window", json_string(str(
+		json_object_set_new(e, "window", json_string(record_str(
 			json_object_get(rec, "window"), "name")));
 	json_object_set_new(e, "reclaimed_bytes", json_integer(n.reclaimed_bytes));
 	json_object_set_new(e, "dead_tuples_removed",
 			    json_integer(n.dead_tuples_removed));
 	json_array_foreach(json_object_get(rec, "steps"), i, s) {
 		json_t *st = json_pack("{s:s, s:s, s:s, s:s}",
-				       "name", str(s, "name"),
-				       "kind", str(s, "kind"),
-				       "status", str(s, "status"),
-				       "summary", str(s, "summary"));
+				       "name", record_str(s, "name"),
+				       "kind", record_str(s, "kind"),
+				       "status", record_str(s, "status"),
+				       "summary", record_str(s, "summary"));
 		if (json_is_integer(json_object_get(s, "duration_ms")))
 			json_object_set(st, "duration_ms",
 					json_object_get(s, "duration_ms"));
@@ -769,7 +762,7 @@ static json_t *run_entry(const json_t *rec)
 		json_object_set_new(e, "rollback_text", json_string(t));
 		free(t);
 	}
-	if (is_incident(str(rec, "status")))
+	if (is_incident(record_str(rec, "status")))
 		json_object_set_new(e, "incident", incident_detail(rec));
 	return e;
 }
@@ -803,13 +796,13 @@ static void step_durations(json_t *stats, const json_t *rec)
 
 		if (!json_is_integer(json_object_get(s, "duration_ms")))
 			continue;
-		snprintf(key, sizeof(key), "%s\x1f%s", str(rec, "job"),
-			 str(s, "name"));
+		snprintf(key, sizeof(key), "%s\x1f%s", record_str(rec, "job"),
+			 record_str(s, "name"));
 		st = json_object_get(stats, key);
 		if (!st) {
 			st = json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:i}",
-				       "job", str(rec, "job"), "step",
-				       str(s, "name"), "kind", str(s, "kind"),
+				       "job", record_str(rec, "job"), "step",
+				       record_str(s, "name"), "kind", record_str(s, "kind"),
 				       "runs", 0, "total_ms", 0, "max_ms", 0,
 				       "timeout_ms", 0);
 			json_object_set_new(stats, key, st);
@@ -842,26 +835,26 @@ static void recommendations(json_t *recs, const struct observe *ob,
 		units_format_size((uint64_t)(total * (100.0 - used) / 100.0), a,
 				  sizeof(a));
 		units_format_size((uint64_t)total, b, sizeof(b));
-		recommend(recs, "disk-free", str(d, "run_id"), "free space on "
+		recommend(recs, "disk-free", record_str(d, "run_id"), "free space on "
 			  "'%s': %.1f%% free (%s of %s) is below the SOP's %.0f%% "
 			  "threshold; prune more, move data or grow the disk",
 			  key, 100.0 - used, a, b, WEEKLY_DISK_FREE_MIN);
 	}
 	v = json_object_get(ob->memory, "last");
 	if (v && memory_used_percent(v) > WEEKLY_MEMORY_MAX)
-		recommend(recs, "memory", str(v, "run_id"), "memory is %.0f%% "
+		recommend(recs, "memory", record_str(v, "run_id"), "memory is %.0f%% "
 			  "used (over %.0f%%): look for leaks or add memory",
 			  memory_used_percent(v), WEEKLY_MEMORY_MAX);
 	json_array_foreach(week_runs, i, r) {
 		struct weekly_numbers n;
-		const char *id = str(r, "run_id");
+		const char *id = record_str(r, "run_id");
 
-		if (!strcmp(str(r, "status"), "missed"))
+		if (!strcmp(record_str(r, "status"), "missed"))
 			recommend(recs, "window-missed", id, "job '%s' missed "
 				  "window '%s' of %s: check that upkeep daemon "
 				  "or its timer runs and the host was up",
-				  str(r, "job"), str(json_object_get(r,
-				  "window"), "name"), str(r, "started"));
+				  record_str(r, "job"), record_str(json_object_get(r,
+				  "window"), "name"), record_str(r, "started"));
 		json_array_foreach(json_object_get(r, "steps"), j, s) {
 			int64_t d = num(s, "duration_ms"), t = num(s,
 								  "timeout_ms");
@@ -876,8 +869,8 @@ static void recommendations(json_t *recs, const struct observe *ob,
 			units_format_duration(t, b, sizeof(b));
 			recommend(recs, "step-timeout", id, "step '%s' of job "
 				  "'%s' took %s of its %s timeout (%.0f%%): raise "
-				  "the timeout or split the work", str(s, "name"),
-				  str(r, "job"), a, b, (double)d * 100.0 /
+				  "the timeout or split the work", record_str(s, "name"),
+				  record_str(r, "job"), a, b, (double)d * 100.0 /
 				  (double)t);
 		}
 		weekly_run_numbers(r, &n);
@@ -886,18 +879,18 @@ static void recommendations(json_t *recs, const struct observe *ob,
 				  "update%s pending (job '%s'): schedule them for "
 				  "the next window", (long long)n.security_updates,
 				  n.security_updates == 1 ? "" : "s",
-				  str(r, "job"));
+				  record_str(r, "job"));
 		if (n.reboot_required)
 			recommend(recs, "reboot-required", id, "a reboot is "
 				  "required (job '%s'): plan one in a window",
-				  str(r, "job"));
+				  record_str(r, "job"));
 		if (n.unverified_snapshots)
 			recommend(recs, "snapshot-unverified", id, "%d "
 				  "snapshot%s not verified (job '%s'): do not "
 				  "count on it for a restore",
 				  n.unverified_snapshots,
 				  n.unverified_snapshots == 1 ? " was" : "s were",
-				  str(r, "job"));
+				  record_str(r, "job"));
 	}
 	json_object_foreach(ob->tables, key, v) {
 		if (json_object_size(v) < WEEKLY_DEAD_TUPLE_RUNS)
@@ -924,16 +917,16 @@ static void window_use(json_t *occ, const json_t *rec)
 
 	if (!w)
 		return;
-	snprintf(key, sizeof(key), "%s@%s", str(w, "name"), str(w, "start"));
+	snprintf(key, sizeof(key), "%s@%s", record_str(w, "name"), record_str(w, "start"));
 	o = json_object_get(occ, key);
 	if (!o) {
 		o = json_pack("{s:b, s:I}", "used", 0, "ms", (json_int_t)0);
-		if (timefmt_parse(str(w, "start"), &s) == 0 &&
-		    timefmt_parse(str(w, "end"), &e) == 0 && e > s)
+		if (timefmt_parse(record_str(w, "start"), &s) == 0 &&
+		    timefmt_parse(record_str(w, "end"), &e) == 0 && e > s)
 			json_object_set_new(o, "ms", json_integer((e - s) * 1000));
 		json_object_set_new(occ, key, o);
 	}
-	if (strcmp(str(rec, "status"), "missed") != 0)
+	if (strcmp(record_str(rec, "status"), "missed") != 0)
 		json_object_set_new(o, "used", json_true());
 }
 
@@ -941,7 +934,7 @@ static int by_start(const void *a, const void *b)
 {
 	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
 
-	return strcmp(str(x, "start"), str(y, "start"));
+	return strcmp(record_str(x, "start"), record_str(y, "start"));
 }
 
 static json_t *upcoming(const struct config *cfg, time_t now)
@@ -1009,8 +1002,8 @@ json_t *weekly_build(const struct config *cfg, const json_t *records,
 	}
 
 	json_array_foreach(records, i, rec) {
-		const char *started = str(rec, "started");
-		const char *status = str(rec, "status");
+		const char *started = record_str(rec, "started");
+		const char *status = record_str(rec, "status");
 		struct weekly_numbers n;
 		json_t *t, *extra;
 		int k;
@@ -1065,7 +1058,7 @@ json_t *weekly_build(const struct config *cfg, const json_t *records,
 		if (is_incident(status))
 			json_array_append_new(incidents, json_pack(
 				"{s:s, s:s, s:s, s:s, s:o, s:o}", "run_id",
-				str(rec, "run_id"), "job", str(rec, "job"),
+				record_str(rec, "run_id"), "job", record_str(rec, "job"),
 				"status", status, "started", started,
 				"detail", incident_detail(rec), "report",
 				run_link(rec)));
@@ -1211,10 +1204,10 @@ static void md_summary(FILE *f, const json_t *m)
 	if (!json_array_size(json_object_get(m, "incidents")))
 		fprintf(f, "None.\n\n");
 	json_array_foreach(json_object_get(m, "incidents"), i, v) {
-		fprintf(f, "- **%s** %s [`%s`](%s) (%s): ", str(v, "status"),
-			str(v, "job"), str(v, "run_id"), str(v, "report"),
-			str(v, "started"));
-		report_md_cell(f, str(v, "detail"));
+		fprintf(f, "- **%s** %s [`%s`](%s) (%s): ", record_str(v, "status"),
+			record_str(v, "job"), record_str(v, "run_id"), record_str(v, "report"),
+			record_str(v, "started"));
+		report_md_cell(f, record_str(v, "detail"));
 		fputs("\n", f);
 	}
 	if (json_array_size(json_object_get(m, "incidents")))
@@ -1230,13 +1223,13 @@ static void md_activities(FILE *f, const json_t *m)
 	if (!json_array_size(json_object_get(m, "runs")))
 		fprintf(f, "No runs this week.\n\n");
 	json_array_foreach(json_object_get(m, "runs"), i, r) {
-		fprintf(f, "### %s: %s, %s\n\n", str(r, "job"), str(r, "status"),
-			str(r, "started"));
-		fprintf(f, "Run [`%s`](%s)", str(r, "run_id"), str(r, "report"));
-		if (*str(r, "window"))
-			fprintf(f, " in window '%s'", str(r, "window"));
+		fprintf(f, "### %s: %s, %s\n\n", record_str(r, "job"), record_str(r, "status"),
+			record_str(r, "started"));
+		fprintf(f, "Run [`%s`](%s)", record_str(r, "run_id"), record_str(r, "report"));
+		if (*record_str(r, "window"))
+			fprintf(f, " in window '%s'", record_str(r, "window"));
 		fputs(", ", f);
-		if (!strcmp(str(r, "status"), "missed"))
+		if (!strcmp(record_str(r, "status"), "missed"))
 			fputs("no run", f);
 		else
 			md_elapsed(f, num(r, "duration_ms"));
@@ -1250,7 +1243,7 @@ static void md_activities(FILE *f, const json_t *m)
 		fputs(".\n\n", f);
 		if (json_object_get(r, "incident")) {
 			fputs("Incident: ", f);
-			report_md_cell(f, str(r, "incident"));
+			report_md_cell(f, record_str(r, "incident"));
 			fputs("\n\n", f);
 		}
 		if (json_array_size(json_object_get(r, "steps")))
@@ -1262,9 +1255,9 @@ static void md_activities(FILE *f, const json_t *m)
 								  "timeout_ms");
 
 			fputs("| ", f);
-			report_md_cell(f, str(s, "name"));
-			fprintf(f, " | %s | %s | ", str(s, "kind"),
-				str(s, "status"));
+			report_md_cell(f, record_str(s, "name"));
+			fprintf(f, " | %s | %s | ", record_str(s, "kind"),
+				record_str(s, "status"));
 			if (json_object_get(s, "duration_ms"))
 				md_elapsed(f, d);
 			else
@@ -1279,14 +1272,14 @@ static void md_activities(FILE *f, const json_t *m)
 					(double)t);
 			else
 				fputs(" | – | ", f);
-			report_md_cell(f, str(s, "numbers_text"));
+			report_md_cell(f, record_str(s, "numbers_text"));
 			fputs(" |\n", f);
 		}
 		if (json_array_size(json_object_get(r, "steps")))
 			fputs("\n", f);
-		if (*str(r, "rollback_text")) {
+		if (*record_str(r, "rollback_text")) {
 			fputs("Rollback: ", f);
-			report_md_cell(f, str(r, "rollback_text"));
+			report_md_cell(f, record_str(r, "rollback_text"));
 			fputs("\n\n", f);
 		}
 	}
@@ -1305,7 +1298,7 @@ static void md_metrics(FILE *f, const json_t *m)
 			"before → after |\n|---|---|---|---|---|\n");
 	json_array_foreach(json_object_get(mt, "disks"), i, v) {
 		fputs("| ", f);
-		report_md_cell(f, str(v, "mount"));
+		report_md_cell(f, record_str(v, "mount"));
 		fputs(" | ", f);
 		md_size(f, num(v, "total_bytes"));
 		fputs(" | ", f);
@@ -1334,7 +1327,7 @@ static void md_metrics(FILE *f, const json_t *m)
 			"|---|---|---|\n");
 	json_array_foreach(json_object_get(mt, "databases"), i, v) {
 		fputs("| ", f);
-		report_md_cell(f, str(v, "database"));
+		report_md_cell(f, record_str(v, "database"));
 		fputs(" | ", f);
 		md_size(f, num(v, "size_bytes_before"));
 		fputs(" | ", f);
@@ -1363,8 +1356,8 @@ static void md_metrics(FILE *f, const json_t *m)
 		fprintf(f, "| job | step | runs | average | longest | timeout |\n"
 			"|---|---|---|---|---|---|\n");
 	json_array_foreach(json_object_get(mt, "step_durations"), i, v) {
-		fprintf(f, "| %s | ", str(v, "job"));
-		report_md_cell(f, str(v, "step"));
+		fprintf(f, "| %s | ", record_str(v, "job"));
+		report_md_cell(f, record_str(v, "step"));
 		fprintf(f, " | %lld | ", (long long)num(v, "runs"));
 		md_elapsed(f, num(v, "avg_ms"));
 		fputs(" | ", f);
@@ -1382,7 +1375,7 @@ static void md_metrics(FILE *f, const json_t *m)
 	json_array_foreach(json_object_get(mt, "trend"), i, v) {
 		json_t *d = json_object_get(v, "disk_used_percent");
 
-		fprintf(f, "| %s | %lld | %lld | %lld | ", str(v, "week"),
+		fprintf(f, "| %s | %lld | %lld | %lld | ", record_str(v, "week"),
 			(long long)num(v, "runs"), (long long)num(v, "incidents"),
 			(long long)num(v, "missed"));
 		md_size(f, num(v, "reclaimed_bytes"));
@@ -1412,13 +1405,13 @@ static void md_upcoming(FILE *f, const json_t *m)
 		char local[64];
 		time_t t;
 
-		if (timefmt_parse(str(v, "start"), &t) == 0)
-			timefmt_local(t, str(v, "timezone"), local,
+		if (timefmt_parse(record_str(v, "start"), &t) == 0)
+			timefmt_local(t, record_str(v, "timezone"), local,
 				      sizeof(local));
 		else
-			snprintf(local, sizeof(local), "%s", str(v, "start"));
-		fprintf(f, "| %s | %s | %s | ", str(v, "window"), local,
-			str(v, "end"));
+			snprintf(local, sizeof(local), "%s", record_str(v, "start"));
+		fprintf(f, "| %s | %s | %s | ", record_str(v, "window"), local,
+			record_str(v, "end"));
 		json_array_foreach(json_object_get(v, "jobs"), k, j)
 			fprintf(f, "%s%s", k ? ", " : "", json_string_value(j));
 		if (!json_array_size(json_object_get(v, "jobs")))
@@ -1437,9 +1430,9 @@ char *weekly_markdown(const json_t *m)
 
 	if (!f)
 		return xstrdup("");
-	fprintf(f, "# Weekly maintenance report %s\n\n", str(m, "week"));
-	fprintf(f, "%s to %s (UTC); generated %s.\n\n", str(m, "from"),
-		str(m, "to"), str(m, "generated"));
+	fprintf(f, "# Weekly maintenance report %s\n\n", record_str(m, "week"));
+	fprintf(f, "%s to %s (UTC); generated %s.\n\n", record_str(m, "from"),
+		record_str(m, "to"), record_str(m, "generated"));
 	md_summary(f, m);
 	md_activities(f, m);
 	md_metrics(f, m);
@@ -1448,10 +1441,10 @@ char *weekly_markdown(const json_t *m)
 	if (!json_array_size(json_object_get(m, "recommendations")))
 		fprintf(f, "None: nothing this week crossed a threshold.\n");
 	json_array_foreach(json_object_get(m, "recommendations"), i, v) {
-		fprintf(f, "- **%s**: ", str(v, "rule"));
-		report_md_cell(f, str(v, "text"));
+		fprintf(f, "- **%s**: ", record_str(v, "rule"));
+		report_md_cell(f, record_str(v, "text"));
 		fputs(" (evidence: ", f);
-		report_md_cell(f, str(v, "evidence"));
+		report_md_cell(f, record_str(v, "evidence"));
 		fputs(")\n", f);
 	}
 	fclose(f);
@@ -1470,8 +1463,8 @@ int weekly_save_model(const struct config *cfg, const json_t *model)
 {
 	json_t *safe = record_redact(cfg, model);
 	char *md = weekly_markdown(safe), *html = html_weekly(safe);
-	char *mp = weekly_path(cfg, str(model, "week"), "md");
-	char *hp = weekly_path(cfg, str(model, "week"), "html");
+	char *mp = weekly_path(cfg, record_str(model, "week"), "md");
+	char *hp = weekly_path(cfg, record_str(model, "week"), "html");
 	int rc = record_write_file(mp, md, strlen(md));
 
 	if (rc == 0)
