@@ -59,9 +59,7 @@ static int parse_week(const char *arg, time_t *monday)
 static int week_report(const struct config *cfg, time_t monday, bool json,
 		       bool open)
 {
-	json_t *all = record_list_between(cfg, monday -
-		(WEEKLY_TREND_WEEKS - 1) * 7 * 24 * 3600, monday + 7 * 24 * 3600);
-	json_t *model = weekly_build(cfg, all, monday, clock_now());
+	json_t *model = weekly_model(cfg, monday);
 	json_t *safe = record_redact(cfg, model);
 	const char *week = json_string_value(json_object_get(model, "week"));
 	int rc = UPKEEP_EXIT_OK;
@@ -86,7 +84,6 @@ static int week_report(const struct config *cfg, time_t monday, bool json,
 	}
 	json_decref(safe);
 	json_decref(model);
-	json_decref(all);
 	return rc;
 }
 

@@ -6,7 +6,6 @@
  */
 #include "engine.h"
 
-#include <dirent.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdio.h>

@@ -1477,14 +1477,21 @@ int weekly_save_model(const struct config *cfg, const json_t *model)
 	return rc;
 }
 
-int weekly_save(const struct config *cfg, time_t t)
+json_t *weekly_model(const struct config *cfg, time_t t)
 {
 	json_t *all = record_list_between(cfg, monday_of(t) -
 		(WEEKLY_TREND_WEEKS - 1) * WEEK, monday_of(t) + WEEK);
 	json_t *model = weekly_build(cfg, all, monday_of(t), clock_now());
+
+	json_decref(all);
+	return model;
+}
+
+int weekly_save(const struct config *cfg, time_t t)
+{
+	json_t *model = weekly_model(cfg, t);
 	int rc = weekly_save_model(cfg, model);
 
 	json_decref(model);
-	json_decref(all);
 	return rc;
 }

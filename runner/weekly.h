@@ -69,6 +69,10 @@ char *weekly_markdown(const json_t *model);
 char *weekly_path(const struct config *cfg, const char *week,
 		  const char *ext);
 
+/* The model of the ISO week holding t, from its records and those of the
+ * trend's earlier weeks (new reference). */
+json_t *weekly_model(const struct config *cfg, time_t t);
+
 /*
  * Rebuilds the weekly Markdown and HTML of the week that contains t from
  * the records on disk, redacted. 0, or -1 with error_set().
