@@ -10,6 +10,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "engine.h"
+#include "recover.h"
 #include "record.h"
 #include "util/error.h"
 #include "util/mem.h"
@@ -70,7 +71,7 @@ static int cmd_history_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		rc = UPKEEP_EXIT_USAGE;
 		goto out;
 	}
-	engine_recover_if_idle(&cfg);
+	recover_if_idle(&cfg);
 	timefmt_rfc3339(since_ms ? clock_now() - since_ms / 1000 : 0, cutoff,
 			sizeof(cutoff));
 	/* The table needs only summaries; --json prints whole records. */

@@ -15,6 +15,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "engine.h"
+#include "recover.h"
 #include "record.h"
 #include "report.h"
 #include "util/error.h"
@@ -180,7 +181,7 @@ static int cmd_report_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		rc = UPKEEP_EXIT_USAGE;
 		goto out;
 	}
-	engine_recover_if_idle(&cfg);
+	recover_if_idle(&cfg);
 	rc = week ? week_report(&cfg, monday, json, open) :
 	     run_report(&cfg, optind < argc ? argv[optind] : "latest", json,
 			open);

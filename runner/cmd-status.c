@@ -10,6 +10,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "engine.h"
+#include "recover.h"
 #include "record.h"
 #include "stable.h"
 #include "util/error.h"
@@ -175,7 +176,7 @@ static int cmd_status_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	if (cmd_load_config(ctx, &cmd_status_entry, CONFIG_LOAD_ANY_ENV,
 			    &cfg) < 0)
 		return UPKEEP_EXIT_USAGE;
-	engine_recover_if_idle(&cfg);
+	recover_if_idle(&cfg);
 	records = record_summaries(&cfg);
 	out = json_array();
 	for (size_t i = 0; i < cfg.njobs; i++)

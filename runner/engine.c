@@ -25,6 +25,7 @@
 #include "notify.h"
 #include "proc.h"
 #include "record.h"
+#include "recover.h"
 #include "rollback.h"
 #include "report.h"
 #include "steps/step.h"
@@ -66,18 +67,24 @@ static json_t *jtime(time_t t)
 	return json_string(buf);
 }
 
-/* The run's state to the journal; durable unless it only matters while
- * the machine stays up (the pid of the step in flight). */
-static void journal_write(struct run *r, bool durable)
+/*
+ * The run's state to the journal; durable unless it only matters while
+ * the machine stays up (the pid of the step in flight). Returns 0, or -1
+ * after logging why: the callers that must not go on without a journal
+ * (the run's start, a step's start) stop there.
+ */
+static int journal_write(struct run *r, bool durable)
 {
-	if (!r->opts->dry_run &&
-	    record_journal_write(r->cfg, r->rec, durable) < 0)
-		log_msg(LOG_WARN, NULL, "%s", error_last());
+	if (r->opts->dry_run ||
+	    record_journal_write(r->cfg, r->rec, durable) == 0)
+		return 0;
+	log_msg(LOG_ERROR, NULL, "%s", error_last());
+	return -1;
 }
 
-static void journal(struct run *r)
+static int journal(struct run *r)
 {
-	journal_write(r, true);
+	return journal_write(r, true);
 }
 
 /* ---- the window ---------------------------------------------------------- */
@@ -123,13 +130,14 @@ static int find_window(struct run *r)
 }
 
 /*
- * Whether a step may start now and for how long: 0 and *timeout_ms, or -1
- * with why in reason (the step is deferred).
+ * Whether a step may start at `now` and for how long: 0 and *timeout_ms,
+ * or -1 with why in reason (the step is deferred). The run asks at the
+ * step's real start; the plan at its latest possible one.
  */
-static int step_budget(struct run *r, const struct config_step *st,
-		       int64_t *timeout_ms, char *reason, size_t len)
+static int step_budget(const struct run *r, const struct config_step *st,
+		       time_t now, int64_t *timeout_ms, char *reason,
+		       size_t len)
 {
-	time_t now = clock_now();
 	char need[32], left[32];
 
 	*timeout_ms = st->timeout_ms;
@@ -192,11 +200,58 @@ static const char *status_name(enum step_status s)
 	       "failed";
 }
 
+/* "SIGINT" for SIGINT: how records and logs name a signal. */
+static const char *signal_name(int sig)
+{
+	return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" :
+	       sig == SIGHUP ? "SIGHUP" : "a signal";
+}
+
 /*
- * Runs one step with its retries. Returns true when it ended ok; fills its
- * record entry. A step kind without a run hook fails, saying so.
+ * Waits ms before a retry, unless upkeep is asked to stop. Returns false
+ * when it was (the retry does not happen).
  */
-static bool run_step(struct run *r, const struct config_step *st, json_t *e)
+static bool retry_wait(int64_t ms)
+{
+	int64_t until = clock_mono_ms() + ms;
+
+	while (!engine_stop) {
+		int64_t left = until - clock_mono_ms();
+		struct timespec ts;
+
+		if (left <= 0)
+			return true;
+		ts.tv_sec = (time_t)(left / 1000);
+		ts.tv_nsec = (long)(left % 1000) * 1000000;
+		nanosleep(&ts, NULL);	/* a signal ends it early */
+	}
+	return false;
+}
+
+/*
+ * Whether the retry delay still leaves the step room in the window; why
+ * not in reason.
+ */
+static bool retry_fits(const struct run *r, const struct config_step *st,
+		       char *reason, size_t len)
+{
+	int64_t timeout_ms;
+	char why[200];
+
+	if (step_budget(r, st, clock_now() + (time_t)(st->retry_delay_ms /
+			1000) + 1, &timeout_ms, why, sizeof(why)) == 0)
+		return true;
+	snprintf(reason, len, "after the retry delay: %s", why);
+	return false;
+}
+
+/*
+ * Runs one step with its retries. Returns 1 when it ended ok, 0 when it
+ * did not, -1 when it could not start because the journal could not be
+ * written (nothing may run that a crash would leave unaccounted for).
+ * Fills its record entry. A step kind without a run hook fails, saying so.
+ */
+static int run_step(struct run *r, const struct config_step *st, json_t *e)
 {
 	struct step_result res;
 	int64_t start = clock_mono_ms(), timeout_ms;
@@ -214,15 +269,27 @@ static bool run_step(struct run *r, const struct config_step *st, json_t *e)
 			.arg = r,
 		};
 
-		if (step_budget(r, st, &timeout_ms, reason, sizeof(reason)) < 0) {
+		if (step_budget(r, st, clock_now(), &timeout_ms, reason,
+				sizeof(reason)) < 0) {
 			json_object_set_new(e, "status", json_string(
 				attempt ? "failed" : "deferred"));
 			json_object_set_new(e, "summary", json_string(reason));
 			log_msg(LOG_WARN, st->name, "%s: %s", attempt ?
 				"not retried" : "deferred", reason);
-			return false;
+			return 0;
 		}
 		ctx.timeout_ms = timeout_ms;
+		/* In the journal before the step touches anything (a kind
+		 * that works in-process has no pid to note). */
+		json_object_set_new(r->rec, "in_flight", json_pack("{s:s}",
+				    "step", st->name));
+		if (journal(r) < 0) {
+			json_object_del(r->rec, "in_flight");
+			json_object_set_new(e, "status", json_string("skipped"));
+			json_object_set_new(e, "summary", json_string(
+				"not started: the journal could not be written"));
+			return -1;
+		}
 		attempt++;
 		units_format_duration(timeout_ms, tmo, sizeof(tmo));
 		log_msg(LOG_INFO, st->name, "started%s (timeout %s)",
@@ -239,8 +306,13 @@ static bool run_step(struct run *r, const struct config_step *st, json_t *e)
 			log_progress_end();
 		}
 		json_object_del(r->rec, "in_flight");
-		json_object_set_new(e, "status",
-				    json_string(status_name(res.status)));
+		json_object_set_new(e, "status", json_string(engine_stop &&
+				    res.status != STEP_OK ? "interrupted" :
+				    status_name(res.status)));
+		if (engine_stop && res.status != STEP_OK)
+			snprintf(res.summary, sizeof(res.summary), "stopped by "
+				 "%s (%s)", signal_name(engine_stop),
+				 status_name(res.status));
 		json_object_set_new(e, "summary", json_string(res.summary));
 		json_object_set_new(e, "attempts", json_integer(attempt));
 		json_object_set_new(e, "timeout_ms", json_integer(timeout_ms));
@@ -254,31 +326,46 @@ static bool run_step(struct run *r, const struct config_step *st, json_t *e)
 		}
 		step_result_free(&res);
 		journal(r);
-		if (res.status == STEP_OK || attempt > st->retries)
+		if (res.status == STEP_OK || attempt > st->retries ||
+		    engine_stop)
 			break;
+		if (!retry_fits(r, st, reason, sizeof(reason))) {
+			log_msg(LOG_WARN, st->name, "%s; not retried: %s",
+				res.summary, reason);
+			break;
+		}
 		units_format_duration(st->retry_delay_ms, dur, sizeof(dur));
 		log_msg(LOG_WARN, st->name, "%s; retrying in %s (attempt %ld of "
 			"%ld)", res.summary, dur, attempt + 1, st->retries + 1);
-		usleep((useconds_t)(st->retry_delay_ms * 1000));
+		if (!retry_wait(st->retry_delay_ms))
+			break;
 	}
 	units_format_elapsed(clock_mono_ms() - start, dur, sizeof(dur));
 	json_object_set_new(e, "duration_ms", json_integer(clock_mono_ms() - start));
 	log_msg(res.status == STEP_OK ? LOG_INFO : LOG_ERROR, st->name,
-		"%s in %s: %s", status_name(res.status), dur,
-		json_string_value(json_object_get(e, "summary")));
+		"%s in %s: %s", json_string_value(json_object_get(e, "status")),
+		dur, json_string_value(json_object_get(e, "summary")));
 	return res.status == STEP_OK;
 }
 
 /* ---- plan ---------------------------------------------------------------- */
 
+/*
+ * The dry run. Exit codes (cmd-run.c documents them): 0 the run would do
+ * everything; 1 it would run but not all of it (a step deferred for lack
+ * of window time, or a step's plan found a problem); 3 it would not start
+ * (no window open without --ignore-window, a pre-check failing, a
+ * tracked config that cannot be snapshotted).
+ */
 static int plan_job(struct run *r)
 {
 	const struct config_job *job = r->job;
-	int64_t total = 0, left_ms = -1;
-	time_t now = clock_now();
+	int64_t total = 0;
+	time_t now = clock_now(), at = now;
 	char buf[64], left[32];
 	json_t *pre;
-	bool ok;
+	bool ok, whole = true, window_ok = r->in_window ||
+					    r->opts->ignore_window;
 
 	printf("plan for job '%s'%s%s\n\n", job->name,
 	       job->description ? ": " : "",
@@ -286,13 +373,16 @@ static int plan_job(struct run *r)
 	if (r->in_window) {
 		timefmt_local(r->occ.end, config_window_find(r->cfg,
 			      r->window)->timezone, buf, sizeof(buf));
-		left_ms = (int64_t)(r->occ.cutoff - now) * 1000;
 		timefmt_span(r->occ.cutoff - now, left, sizeof(left));
 		printf("window: '%s' is open until %s; %s left before its "
 		       "cutoff\n", r->window, buf, left);
+	} else if (r->opts->ignore_window) {
+		printf("window: none of the job's windows is open now; planned "
+		       "as with --ignore-window (no window limits)\n");
 	} else {
-		printf("window: none of the job's windows is open now (a real "
-		       "run would need --ignore-window)\n");
+		printf("window: none of the job's windows is open now: a run "
+		       "now would not start (add --ignore-window to plan one "
+		       "that would)\n");
 	}
 	printf("\npre-checks (read-only, they run now):\n");
 	ok = checks_run_list(r->cfg, &job->prechecks, &pre, NULL);
@@ -311,29 +401,39 @@ static int plan_job(struct run *r)
 		printf("\n");
 		ok = tracked_plan(job, stdout) && ok;
 	}
-	printf("\nsteps:\n");
+	printf("\nsteps (each at the latest start its predecessors' timeouts "
+	       "allow):\n");
 	for (size_t i = 0; i < job->nsteps; i++) {
 		const struct config_step *st = &job->steps[i];
 		struct step_ctx ctx = { .cfg = r->cfg, .job = job, .step = st,
 					.run_started = clock_now(),
 					.timeout_ms = st->timeout_ms };
 		struct step_plan plan = { 0 };
-		char tmo[32];
+		char tmo[32], why[256];
+		int64_t budget;
 		bool deferred;
 
-		total += st->timeout_ms;
-		deferred = left_ms >= 0 && total > left_ms && !st->allow_overrun;
+		deferred = step_budget(r, st, at, &budget, why,
+				       sizeof(why)) < 0;
+		if (!deferred) {
+			total += st->timeout_ms;
+			at += (time_t)(st->timeout_ms / 1000);
+		}
+		whole = whole && !deferred;
 		units_format_duration(st->timeout_ms, tmo, sizeof(tmo));
-		printf("  %zu. %s (%s, up to %s)%s\n", i + 1, st->name,
-		       st->kind->name, tmo, deferred ? " — would be deferred: "
-		       "no room left in the window" : "");
+		printf("  %zu. %s (%s, up to %s)%s%s\n", i + 1, st->name,
+		       st->kind->name, tmo, deferred ? " — would be deferred: " :
+		       "", deferred ? why : "");
 		if (!st->kind->plan)
 			strv_push_owned(&plan.lines, xasprintf("the '%s' step "
 					"kind cannot plan in this version yet",
 					st->kind->name));
-		else if (st->kind->plan(st->settings, &ctx, &plan) < 0 &&
-			 !plan.lines.n)
-			strv_push(&plan.lines, "cannot tell what it would do");
+		else if (st->kind->plan(st->settings, &ctx, &plan) < 0) {
+			whole = false;
+			if (!plan.lines.n)
+				strv_push(&plan.lines, "cannot tell what it "
+					  "would do");
+		}
 		for (size_t k = 0; k < plan.lines.n; k++) {
 			char *safe = config_redact(r->cfg, plan.lines.v[k]);
 
@@ -343,13 +443,25 @@ static int plan_job(struct run *r)
 		step_plan_free(&plan);
 	}
 	units_format_duration(total, buf, sizeof(buf));
-	printf("\nthe plan needs up to %s", buf);
-	if (left_ms >= 0)
+	printf("\nthe steps that would start need up to %s", buf);
+	if (r->in_window)
 		printf(" (%s before the cutoff)", left);
 	printf("\nvalidation afterwards: %zu check%s\n", job->validate.n,
 	       job->validate.n == 1 ? "" : "s");
 	printf("\nnothing was changed (dry run)\n");
-	return ok ? UPKEEP_EXIT_OK : UPKEEP_EXIT_NOTHING;
+	if (!window_ok || !ok) {
+		printf("verdict: a run now would not start (%s)\n", !window_ok ?
+		       "no window of the job is open" : job->has_tracked ?
+		       "a pre-check fails or the tracked config cannot be "
+		       "snapshotted" : "a pre-check fails");
+		return UPKEEP_EXIT_NOTHING;
+	}
+	if (!whole) {
+		printf("verdict: a run now would not do everything (a step "
+		       "would be deferred or its plan found a problem)\n");
+		return UPKEEP_EXIT_FAILED;
+	}
+	return UPKEEP_EXIT_OK;
 }
 
 /* ---- the run ------------------------------------------------------------- */
@@ -424,11 +536,7 @@ static void next_window(struct run *r)
 			jtime(best_occ.start), "end", jtime(best_occ.end)));
 }
 
-/*
- * What follows a saved record: the week's report and the metrics textfile
- * are rebuilt, and the webhooks hear about it (by the record's status).
- */
-static void publish(const struct config *cfg, const struct config_job *job,
+void engine_publish(const struct config *cfg, const struct config_job *job,
 		    const json_t *rec, time_t week_of)
 {
 	if (weekly_save(cfg, week_of) < 0 || metrics_write(cfg) < 0)
@@ -448,16 +556,19 @@ static int finish(struct run *r, const char *status, int64_t start)
 	json_object_set_new(r->rec, "duration_ms",
 			    json_integer(clock_mono_ms() - start));
 	next_window(r);
+	/* The outcome goes to the journal first: if the record cannot be
+	 * written (a full disk), the next upkeep writes it from there. */
+	journal(r);
 	if (record_save(r->cfg, r->rec) < 0 || report_save(r->cfg, r->rec) < 0) {
-		log_msg(LOG_ERROR, NULL, "%s (the journal keeps the run)",
-			error_last());
+		log_msg(LOG_ERROR, NULL, "%s; the journal keeps the run (%s): "
+			"the next upkeep writes its record", error_last(), status);
 		return -1;
 	}
 	record_journal_remove(r->cfg, r->rec);
 	md = record_path(r->cfg, r->rec, "md");
 	log_msg(LOG_RESULT, NULL, "%s; report: %s", status, md);
 	free(md);
-	publish(r->cfg, r->job, r->rec, r->started);
+	engine_publish(r->cfg, r->job, r->rec, r->started);
 	return rc;
 }
 
@@ -523,12 +634,36 @@ static const char *roll_back(struct run *r, struct tracked *tr,
 	return ok ? "rolled-back" : "rollback-failed";
 }
 
+/* The exit code of a run that ended with status. */
+static int exit_code_of(const char *status)
+{
+	if (!strcmp(status, "succeeded"))
+		return UPKEEP_EXIT_OK;
+	if (!strcmp(status, "interrupted") && engine_stop)
+		return 128 + engine_stop;
+	return UPKEEP_EXIT_FAILED;
+}
+
+/* Every step of the job recorded as skipped, saying why. */
+static json_t *all_skipped(const struct config_job *job, const char *why)
+{
+	json_t *steps = json_array();
+
+	for (size_t i = 0; i < job->nsteps; i++)
+		json_array_append_new(steps, json_pack(
+			"{s:s, s:s, s:s, s:s}", "name", job->steps[i].name,
+			"kind", job->steps[i].kind->name, "status", "skipped",
+			"summary", why));
+	return steps;
+}
+
 static int execute(struct run *r)
 {
 	const struct config_job *job = r->job;
 	int64_t start = clock_mono_ms();
 	json_t *checks, *steps = json_array();
 	bool ok = true, rollback = false, stopped = false, pre_ok, all_ok;
+	bool no_journal = false;
 	const char *status;
 	size_t nfailed = 0;
 	struct tracked tr = { 0 };
@@ -542,14 +677,22 @@ static int execute(struct run *r)
 	else
 		log_msg(LOG_WARN, NULL, "run %s outside its windows "
 			"(--ignore-window)", r->run_id);
-	journal(r);
+	if (journal(r) < 0) {
+		/* Nothing runs that a crash would leave unaccounted for;
+		 * what the failed write left is not a journal. */
+		record_journal_remove(r->cfg, r->rec);
+		json_decref(steps);
+		log_msg(LOG_ERROR, NULL, "the run did not start: upkeep keeps a "
+			"journal of every run and could not write it");
+		return UPKEEP_EXIT_USAGE;
+	}
 	notify_run(r->cfg, job, r->rec, CONFIG_NOTIFY_START);
 
 	pre_ok = checks_run_list(r->cfg, &job->prechecks, &checks, log_check);
 	/* The tracked config is snapshotted before anything changes; a
 	 * config that cannot be tracked (or rolled back) stops the run like
 	 * a failed pre-check. */
-	if (pre_ok && job->has_tracked &&
+	if (pre_ok && !engine_stop && job->has_tracked &&
 	    tracked_begin(&tr, job, r->run_id, r->started, r->rec) < 0) {
 		json_t *c = json_pack("{s:s, s:s, s:b, s:s}", "name",
 				      "tracked config", "kind", "git", "passed",
@@ -559,18 +702,18 @@ static int execute(struct run *r)
 		json_array_append_new(checks, c);
 		pre_ok = false;
 	}
-	if (!pre_ok) {
+	if (!pre_ok || engine_stop) {
 		tracked_end(&tr);
+		json_decref(steps);
 		json_object_set_new(r->rec, "prechecks", checks);
-		for (size_t i = 0; i < job->nsteps; i++)
-			json_array_append_new(steps, json_pack(
-				"{s:s, s:s, s:s, s:s}", "name",
-				job->steps[i].name, "kind",
-				job->steps[i].kind->name, "status", "skipped",
-				"summary", "a pre-check failed"));
-		json_object_set_new(r->rec, "steps", steps);
-		finish(r, "skipped-precheck", start);
-		return UPKEEP_EXIT_NOTHING;
+		json_object_set_new(r->rec, "steps", all_skipped(job, pre_ok ?
+			"upkeep was asked to stop before this step" :
+			"a pre-check failed"));
+		if (pre_ok)
+			json_object_set_new(r->rec, "signal", json_string(
+				signal_name(engine_stop)));
+		finish(r, pre_ok ? "interrupted" : "skipped-precheck", start);
+		return pre_ok ? exit_code_of("interrupted") : UPKEEP_EXIT_NOTHING;
 	}
 	json_object_set_new(r->rec, "prechecks", checks);
 	r->config_commit = tr.open ? tr.snap.config : NULL;
@@ -585,23 +728,39 @@ static int execute(struct run *r)
 				      "abort" : st->on_failure ==
 				      CONFIG_ON_FAILURE_CONTINUE ? "continue" :
 				      "rollback");
+		int done;
 
 		json_array_append_new(steps, e);
 		if (ok && engine_stop) {
-			log_msg(LOG_WARN, NULL, "asked to stop: no further step "
-				"starts");
+			log_msg(LOG_WARN, NULL, "stopped by %s: no further step "
+				"starts", signal_name(engine_stop));
 			stopped = true;
 			ok = false;
 			json_object_set_new(e, "status", json_string("skipped"));
 		}
 		if (!ok) {
-			json_object_set_new(e, "summary", json_string(stopped ?
-				"upkeep was asked to stop before this step" :
-				"an earlier step failed and aborted the run"));
+			json_object_set_new(e, "summary", json_string(
+				no_journal ? "not started: the journal could not "
+				"be written" : stopped ? "upkeep was asked to "
+				"stop before this step" : "an earlier step "
+				"failed and aborted the run"));
 			continue;
 		}
 		r->step = st->name;
-		if (run_step(r, st, e))
+		done = run_step(r, st, e);
+		if (done < 0) {
+			no_journal = true;
+			ok = false;
+			nfailed++;
+			continue;
+		}
+		if (engine_stop) {
+			stopped = true;
+			ok = false;
+			if (done)
+				continue;
+		}
+		if (done || stopped)
 			continue;
 		if (!strcmp(json_string_value(json_object_get(e, "status")),
 			    "deferred"))
@@ -618,31 +777,46 @@ static int execute(struct run *r)
 	r->step = NULL;
 	json_decref(steps);
 
-	/* Validation runs after a failure too: it tells what state the
-	 * system is in, which the report and a rollback need. */
-	if (!checks_run_list(r->cfg, &job->validate, &checks, log_check)) {
-		if (!rollback)
-			snprintf(why, sizeof(why), "validation failed (%s)",
-				 first_failed(checks));
-		rollback = true;
-		nfailed++;
+	if (stopped) {
+		/* Stopped by a signal: the operator wants upkeep gone; no
+		 * validation (it may wait minutes), no rollback, no promotion. */
+		json_object_set_new(r->rec, "signal", json_string(
+			signal_name(engine_stop)));
+		json_object_set_new(r->rec, "validation", json_array());
+		status = "interrupted";
+	} else {
+		/* Validation runs after a failure too: it tells what state
+		 * the system is in, which the report and a rollback need. */
+		if (!checks_run_list(r->cfg, &job->validate, &checks,
+				     log_check)) {
+			if (!rollback)
+				snprintf(why, sizeof(why), "validation failed "
+					 "(%s)", first_failed(checks));
+			rollback = true;
+			nfailed++;
+		}
+		json_object_set_new(r->rec, "validation", checks);
+		all_ok = !nfailed && all_steps_ok(r->rec);
+		/* Nothing failed but something did not happen: not a
+		 * success, and not a config to promote. */
+		status = nfailed ? "failed" : all_ok ? "succeeded" :
+			 "incomplete";
+		if (rollback && tr.open)
+			status = roll_back(r, &tr, why, NULL);
+		else if (rollback)
+			json_object_set_new(r->rec, "rollback", json_pack(
+				"{s:b, s:s, s:s}", "requested", 1, "reason", why,
+				"note", "rollback requested, no tracked config"));
+		else if (all_ok && tr.open)
+			tracked_promote(&tr, job, r->rec);
 	}
-	json_object_set_new(r->rec, "validation", checks);
-	all_ok = !nfailed && !stopped && all_steps_ok(r->rec);
-	status = stopped ? "interrupted" : nfailed ? "failed" : "succeeded";
-	if (rollback && tr.open)
-		status = roll_back(r, &tr, why, NULL);
-	else if (rollback)
-		json_object_set_new(r->rec, "rollback", json_pack(
-			"{s:b, s:s, s:s}", "requested", 1, "reason", why,
-			"note", "rollback requested, no tracked config"));
-	else if (all_ok && tr.open)
-		tracked_promote(&tr, job, r->rec);
 	tracked_end(&tr);
 	r->config_commit = NULL;
 	if (finish(r, status, start) < 0)
-		return UPKEEP_EXIT_FAILED;
-	return nfailed || stopped ? UPKEEP_EXIT_FAILED : UPKEEP_EXIT_OK;
+		return no_journal ? UPKEEP_EXIT_USAGE : UPKEEP_EXIT_FAILED;
+	if (no_journal)
+		return UPKEEP_EXIT_USAGE;
+	return exit_code_of(status);
 }
 
 /*
@@ -656,10 +830,13 @@ static int begin(struct run *r, int *rc)
 
 	if (fd < 0) {
 		fprintf(stderr, "upkeep: %s\n", error_last());
-		*rc = fd == -2 ? UPKEEP_EXIT_NOTHING : UPKEEP_EXIT_FAILED;
+		/* A lock held is "nothing ran"; one we cannot take at all
+		 * (permissions, a read-only or full disk) is the host's
+		 * problem, not the run's. */
+		*rc = fd == -2 ? UPKEEP_EXIT_NOTHING : UPKEEP_EXIT_USAGE;
 		return -1;
 	}
-	engine_recover(r->cfg);
+	recover_runs(r->cfg);
 	proc_set_run_id(r->run_id);
 	return fd;
 }
@@ -888,7 +1065,7 @@ int engine_record_missed(const struct config *cfg)
 						"window '%s' of %s", job->name,
 						w->name, json_string_value(
 						json_object_get(rec, "started")));
-					publish(cfg, job, rec, occ.start);
+					engine_publish(cfg, job, rec, occ.start);
 				} else {
 					log_msg(LOG_ERROR, NULL, "%s",
 						error_last());
@@ -938,97 +1115,4 @@ int engine_run_due(const struct config *cfg, const struct engine_opts *opts)
 	if (!due)
 		log_msg(LOG_DEBUG, NULL, "nothing is due");
 	return worst;
-}
-
-/* ---- recovery ------------------------------------------------------------ */
-
-/* Kills the in-flight step's process group if it is still the same one. */
-static void kill_leftovers(const json_t *in_flight)
-{
-	pid_t pid = (pid_t)json_integer_value(json_object_get(in_flight, "pid"));
-	unsigned long long started = (unsigned long long)json_integer_value(
-		json_object_get(in_flight, "pid_start"));
-
-	if (pid <= 1 || !started || proc_start_ticks(pid) != started)
-		return;
-	kill(-pid, SIGKILL);
-	kill(pid, SIGKILL);
-}
-
-int engine_recover_if_idle(const struct config *cfg)
-{
-	char *dir = xasprintf("%s/journal", cfg->settings.state_dir);
-	struct stat st;
-	int fd, n;
-
-	n = stat(dir, &st);
-	free(dir);
-	if (n < 0)
-		return 0;	/* no journal: nothing to recover, touch nothing */
-	fd = lock_take(cfg, "(recovery)", "-", false);
-	if (fd < 0)
-		return 0;	/* a run is going on: its journal is live */
-	n = engine_recover(cfg);
-	lock_release(fd);
-	return n;
-}
-
-int engine_recover(const struct config *cfg)
-{
-	json_t *all = record_journal_list(cfg), *rec;
-	int closed = 0;
-	size_t k;
-
-	json_array_foreach(all, k, rec) {
-		json_t *in_flight = json_object_get(rec, "in_flight"), *steps, *s;
-		size_t i;
-
-		if (in_flight)
-			kill_leftovers(in_flight);
-		proc_kill_run(json_string_value(json_object_get(rec, "run_id")));
-		tracked_recover(cfg, rec);
-		steps = json_object_get(rec, "steps");
-		json_array_foreach(steps, i, s) {
-			const char *st = json_string_value(json_object_get(s,
-							   "status"));
-
-			if (st && strcmp(st, "running") == 0) {
-				json_object_set_new(s, "status",
-						    json_string("interrupted"));
-				json_object_set_new(s, "summary", json_string(
-					"upkeep stopped while this step ran"));
-			}
-		}
-		json_object_set_new(rec, "status", json_string("interrupted"));
-		json_object_set_new(rec, "interrupted_step", in_flight ?
-			json_incref(json_object_get(in_flight, "step")) :
-			json_null());
-		json_object_set_new(rec, "finished", jtime(clock_now()));
-		if (record_save(cfg, rec) == 0 && report_save(cfg, rec) == 0 &&
-		    record_journal_remove(cfg, rec) == 0) {
-			const char *job = json_string_value(json_object_get(
-				rec, "job"));
-			time_t started = 0;
-
-			timefmt_parse(json_string_value(json_object_get(rec,
-				      "started")), &started);
-			closed++;
-			if (job && config_job_find(cfg, job))
-				publish(cfg, config_job_find(cfg, job), rec,
-					started);
-			fprintf(stderr, "upkeep: closed run %s as interrupted "
-				"(it stopped%s%s)\n",
-				json_string_value(json_object_get(rec, "run_id")),
-				in_flight ? " during step " : "",
-				in_flight ? json_string_value(json_object_get(
-					in_flight, "step")) : "");
-		} else {
-			fprintf(stderr, "upkeep: warning: cannot close run %s: "
-				"%s; its journal stays\n",
-				json_string_value(json_object_get(rec, "run_id")),
-				error_last());
-		}
-	}
-	json_decref(all);
-	return closed;
 }

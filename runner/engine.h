@@ -77,13 +77,12 @@ int engine_run_due(const struct config *cfg, const struct engine_opts *opts);
 int engine_record_missed(const struct config *cfg);
 
 /*
- * Closes the runs whose journal is still there (their upkeep died) as
- * "interrupted", naming the step in flight, killing its leftover processes
- * when they can be identified, writing their record and report. Call with
- * the host lock held. Returns how many it closed.
+ * What follows a saved record: the week's report and the metrics textfile
+ * are rebuilt, and the webhooks hear about it (by the record's status).
+ * For the engine's files (runs, missed windows, recovery).
  */
-int engine_recover(const struct config *cfg);
-/* The same when no run holds the lock; does nothing while one runs. */
-int engine_recover_if_idle(const struct config *cfg);
+struct json_t;
+void engine_publish(const struct config *cfg, const struct config_job *job,
+		    const struct json_t *rec, time_t week_of);
 
 #endif

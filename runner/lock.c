@@ -22,14 +22,18 @@ int lock_take(const struct config *cfg, const char *job, const char *run_id,
 	int fd;
 
 	if (mkdir(cfg->settings.state_dir, 0755) < 0 && errno != EEXIST) {
-		error_set("cannot create the state directory '%s': %s",
-			  cfg->settings.state_dir, strerror(errno));
+		error_set("cannot create the state directory '%s': %s; "
+			  "create it for the user upkeep runs as, or set "
+			  "state_dir in upkeep.yaml", cfg->settings.state_dir,
+			  strerror(errno));
 		free(path);
 		return -1;
 	}
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0) {
-		error_set("cannot open the lock '%s': %s", path, strerror(errno));
+		error_set("cannot open the lock '%s': %s; run upkeep as a user "
+			  "who may write it, or set state_dir in upkeep.yaml",
+			  path, strerror(errno));
 		free(path);
 		return -1;
 	}

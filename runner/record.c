@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -191,13 +192,87 @@ int record_save(const struct config *cfg, const json_t *rec)
  * overwritten in turn, each holding "journal_seq". A write never creates
  * a file after the first two (a new inode and a rename are most of the
  * cost of a small write), and a crash in the middle of one spoils only
- * that one: readers take the newest complete file.
+ * that one: readers take the newest half that is whole.
+ *
+ * Whole means checked, not merely parsable: a half begins with a line
+ * "#upkeep-journal LEN HASH" (FNV-1a of the LEN bytes of JSON that
+ * follow), so a write torn half-way through old content of the same
+ * shape is never mistaken for a newer state. A half never shrinks (the
+ * rest is padded with spaces) and its blocks are reserved ahead with
+ * fallocate, so on a full disk a write that fits its reservation still
+ * succeeds, and one that does not fails before it touches the half. A
+ * write that failed is not counted: the next one goes to the same half,
+ * so the other, whole one is never overwritten by the retry.
  */
+#define JOURNAL_MAGIC "#upkeep-journal "
+/* Bytes reserved per half at least; more as the record grows. */
+#define JOURNAL_RESERVE (128 * 1024)
+
 static char *journal_path(const struct config *cfg, const char *run_id,
 			  int half)
 {
 	return xasprintf("%s/journal/%s.%d.json", cfg->settings.state_dir,
 			 run_id, half);
+}
+
+static uint64_t fnv1a(const char *s, size_t len)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+	return h;
+}
+
+static int write_all_at(int fd, const char *buf, size_t len, off_t at)
+{
+	while (len) {
+		ssize_t n = pwrite(fd, buf, len, at);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? errno : EIO;
+		buf += n;
+		len -= (size_t)n;
+		at += n;
+	}
+	return 0;
+}
+
+/* Writes text over the half open on fd; 0 or an errno. */
+static int journal_put(int fd, const char *text, bool durable)
+{
+	char head[64];
+	struct stat st;
+	size_t body = strlen(text), len;
+	char *buf;
+	int err;
+
+	snprintf(head, sizeof(head), JOURNAL_MAGIC "%zu %016llx\n", body,
+		 (unsigned long long)fnv1a(text, body));
+	len = strlen(head) + body + 1;
+	if (fstat(fd, &st) < 0)
+		return errno;
+	/* Reserve first: on a full disk, fail with the half untouched. */
+	if ((off_t)len > (off_t)st.st_blocks * 512 &&
+	    fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, (off_t)(len * 2 >
+		      JOURNAL_RESERVE ? len * 2 : JOURNAL_RESERVE)) < 0 &&
+	    errno != EOPNOTSUPP)
+		return errno;
+	/* Old content past the new end becomes padding, never a tail. */
+	buf = xmalloc(len > (size_t)st.st_size ? len : (size_t)st.st_size);
+	memcpy(buf, head, strlen(head));
+	memcpy(buf + strlen(head), text, body);
+	buf[len - 1] = '\n';
+	if ((size_t)st.st_size > len)
+		memset(buf + len, ' ', (size_t)st.st_size - len);
+	err = write_all_at(fd, buf, len > (size_t)st.st_size ? len :
+			   (size_t)st.st_size, 0);
+	free(buf);
+	if (!err && durable && fdatasync(fd) < 0)
+		err = errno;
+	return err;
 }
 
 int record_journal_write(const struct config *cfg, json_t *rec, bool durable)
@@ -208,7 +283,6 @@ int record_journal_write(const struct config *cfg, json_t *rec, bool durable)
 	char *path, *text;
 	json_t *safe;
 	int fd, err = 0;
-	size_t len, done = 0;
 
 	json_object_set_new(rec, "journal_seq", json_integer(seq));
 	path = journal_path(cfg, id, (int)(seq % 2));
@@ -216,32 +290,29 @@ int record_journal_write(const struct config *cfg, json_t *rec, bool durable)
 	text = json_dumps(safe, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(safe);
 	if (seq <= 2 && make_parents(path) < 0) {
+		json_object_set_new(rec, "journal_seq", json_integer(seq - 1));
 		free(text);
 		free(path);
 		return -1;
 	}
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0 || !text)
 		err = fd < 0 ? errno : ENOMEM;
-	for (len = text ? strlen(text) : 0; !err && done < len;) {
-		ssize_t n = write(fd, text + done, len - done);
-
-		if (n < 0 && errno != EINTR)
-			err = errno;
-		else if (n > 0)
-			done += (size_t)n;
-	}
-	if (!err && durable && fdatasync(fd) < 0)
-		err = errno;
+	if (!err)
+		err = journal_put(fd, text, durable);
 	if (fd >= 0 && close(fd) < 0 && !err)
 		err = errno;
 	/* The directory entry of each half must be durable once. */
 	if (!err && durable && seq <= 2)
 		sync_dir(path);
 	free(text);
-	if (err)
-		error_set("cannot write the journal '%s': %s", path,
-			  strerror(err));
+	if (err) {
+		/* Not counted: the retry goes to this half again. */
+		json_object_set_new(rec, "journal_seq", json_integer(seq - 1));
+		error_set("cannot write the journal '%s': %s%s", path,
+			  strerror(err), err == ENOSPC ? "; free space there "
+			  "(state_dir in upkeep.yaml) and run again" : "");
+	}
 	free(path);
 	return err ? -1 : 0;
 }
@@ -262,6 +333,42 @@ int record_journal_remove(const struct config *cfg, const json_t *rec)
 	return rc;
 }
 
+/*
+ * One half, checked (see above); NULL when it is empty, torn or corrupt.
+ * A half without the header line is read as plain JSON (written by an
+ * earlier version).
+ */
+static json_t *journal_read(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char head[64];
+	size_t len;
+	unsigned long long hash;
+	char *body;
+	json_t *rec = NULL;
+
+	if (!f)
+		return NULL;
+	if (!fgets(head, sizeof(head), f)) {
+		fclose(f);
+		return NULL;
+	}
+	if (strncmp(head, JOURNAL_MAGIC, strlen(JOURNAL_MAGIC)) != 0) {
+		fclose(f);
+		return json_load_file(path, 0, NULL);
+	}
+	if (sscanf(head + strlen(JOURNAL_MAGIC), "%zu %llx", &len, &hash) == 2 &&
+	    len < ((size_t)1 << 30)) {
+		body = xmalloc(len + 1);
+		if (fread(body, 1, len, f) == len &&
+		    fnv1a(body, len) == (uint64_t)hash)
+			rec = json_loadb(body, len, 0, NULL);
+		free(body);
+	}
+	fclose(f);
+	return rec;
+}
+
 json_t *record_journal_list(const struct config *cfg)
 {
 	char *dir = xasprintf("%s/journal", cfg->settings.state_dir);
@@ -272,26 +379,35 @@ json_t *record_journal_list(const struct config *cfg)
 
 	while (d && (e = readdir(d))) {
 		size_t l = strlen(e->d_name);
-		char *path;
+		char *path, *name;
 		json_t *old;
 
 		if (l < 8 || (strcmp(e->d_name + l - 7, ".0.json") &&
 			      strcmp(e->d_name + l - 7, ".1.json")))
 			continue;
 		path = xasprintf("%s/%s", dir, e->d_name);
-		rec = json_load_file(path, 0, NULL);
+		rec = journal_read(path);
 		free(path);
+		name = xstrndup(e->d_name, l - 7);
 		if (!json_is_string(json_object_get(rec, "run_id"))) {
-			json_decref(rec);	/* the half a crash cut short */
+			/* A half a crash or a full disk spoiled: known
+			 * only by its name, unless the other half is whole. */
+			json_decref(rec);
+			if (!json_object_get(byid, name))
+				json_object_set_new(byid, name, json_pack(
+					"{s:s, s:b}", "run_id", name,
+					"journal_lost", 1));
+			free(name);
 			continue;
 		}
 		id = json_string_value(json_object_get(rec, "run_id"));
 		old = json_object_get(byid, id);
-		if (!old || json_integer_value(json_object_get(old,
-		    "journal_seq")) < json_integer_value(json_object_get(rec,
-		    "journal_seq")))
+		if (!old || json_is_true(json_object_get(old, "journal_lost")) ||
+		    json_integer_value(json_object_get(old, "journal_seq")) <
+		    json_integer_value(json_object_get(rec, "journal_seq")))
 			json_object_set(byid, id, rec);
 		json_decref(rec);
+		free(name);
 	}
 	if (d)
 		closedir(d);

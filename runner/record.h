@@ -49,10 +49,17 @@ char *record_path(const struct config *cfg, const json_t *rec,
  * written at every change; bumps rec's "journal_seq". durable: on disk
  * before it returns (fdatasync), else only safe against upkeep dying
  * (enough for what matters only while the machine is up, such as pids).
+ * On failure (-1, error_set) the half that was whole stays whole and the
+ * write is not counted.
  */
 int record_journal_write(const struct config *cfg, json_t *rec, bool durable);
 int record_journal_remove(const struct config *cfg, const json_t *rec);
-/* The newest complete journal of every run that has one (new array). */
+/*
+ * The newest whole journal half of every run that has a journal (new
+ * array). A run whose halves are all empty, torn or corrupt (a full disk,
+ * a crash in its first write) is listed as {"run_id": ID, "journal_lost":
+ * true}: known by its file name only.
+ */
 json_t *record_journal_list(const struct config *cfg);
 
 /*

@@ -100,6 +100,14 @@ struct step_kind {
 	 */
 	int (*run)(const void *settings, const struct step_ctx *ctx,
 		   struct step_result *res);
+	/*
+	 * Optional. Called by crash recovery (recover.c) for a run that died
+	 * while this step was in flight, after its processes were killed:
+	 * ends what outlives upkeep's process (statements running on a
+	 * server for run_id). Must be bounded in time; best effort.
+	 */
+	void (*recover)(const void *settings, const struct config *cfg,
+			const char *run_id);
 };
 
 void step_result_free(struct step_result *res);

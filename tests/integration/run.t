@@ -79,7 +79,8 @@ steps:
   - { name: overrun, kind: command, run: ["true"], timeout: 30m, allow_overrun: true }
 YAML
 run U --now '2026-11-22 03:40' run b
-is "$rc" 0 "deferred steps do not fail the run"
+is "$rc" 1 "a run with a deferred step is not a success: exit 1"
+is "$(field 'r["status"]')" "incomplete" "nothing failed, something was deferred: the run is incomplete"
 is "$(field '[s["status"] for s in r["steps"]]')" "['ok', 'deferred', 'ok']" "a step that would cross the window's end is deferred; allow_overrun runs"
 like "$(field 'r["steps"][1]["summary"]')" "needs up to 30m; window 'sunday' closes in 20m" "deferral explained"
 ok "the deferred step did not run" test ! -e "$tmp/long"
@@ -105,6 +106,25 @@ like "$out" "would run: rm -rf $tmp/data" "plan shows the argv"
 like "$out" "nothing was changed \\(dry run\\)" "plan says it changed nothing"
 after=$(find "$cfg" "$tmp/data" -printf '%p %s %T@\n' | sort | md5sum)
 is "$after" "$before" "plan changed no file (config, reports, state, data)"
+run U --now '2026-11-22 03:40' plan b
+is "$rc" 1 "plan: exit 1 when the run would defer a step"
+like "$out" "2. long \\(command, up to 30m\\) — would be deferred: needs up to 30m" "plan names the step it would defer, and why"
+like "$out" "verdict: a run now would not do everything" "plan says the run would be incomplete"
+run U --now '2026-11-23 12:00' plan c
+is "$rc" 3 "plan: exit 3 when no window is open (a real run would not start)"
+like "$out" "a run now would not start \\(no window of the job is open\\)" "and says so"
+run U --now '2026-11-23 12:00' plan c --ignore-window
+is "$rc" 0 "plan --ignore-window outside the windows: a clean plan"
+cat >"$cfg/jobs/g.yaml" <<YAML
+job: g
+windows: [sunday]
+tracked_config: { repo: $tmp/no-such-repo }
+steps:
+  - { name: s, kind: command, run: ["true"] }
+YAML
+run U --now '2026-11-22 02:00' plan g
+is "$rc" 3 "plan: exit 3 when the tracked repo is missing (the run would stop before any step)"
+rm -f "$cfg/jobs/g.yaml"
 
 # ---- the host lock ----------------------------------------------------------
 cat >"$cfg/jobs/d.yaml" <<YAML

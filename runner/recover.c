@@ -1,0 +1,232 @@
+/*
+ * Crash recovery; see recover.h. A journal left behind means its upkeep
+ * died (or could not write the record at the end). What the journal says
+ * decides what is done:
+ *
+ * - the run had ended (a final status): only its record could not be
+ *   written (a full disk); it is written now, with its real outcome;
+ * - the run was in progress: what it left running is stopped (the step's
+ *   process group, every process carrying the run's tag or in its cgroup),
+ *   a rollback that was in flight is finished, and the run is closed as
+ *   `interrupted`, naming the step in flight;
+ * - no half of the journal is whole (a full disk at its first write): the
+ *   run is known by its id only; it is closed as `interrupted` saying so.
+ *
+ * The journal goes only once the record is on disk and a rollback in
+ * flight has really finished; otherwise it stays and the next upkeep
+ * tries again.
+ */
+#include "recover.h"
+
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "clock.h"
+#include "config.h"
+#include "engine.h"
+#include "lock.h"
+#include "proc.h"
+#include "record.h"
+#include "report.h"
+#include "rollback.h"
+#include "steps/step.h"
+#include "util/error.h"
+#include "util/mem.h"
+#include "util/timefmt.h"
+
+static json_t *jtime(time_t t)
+{
+	char buf[32];
+
+	timefmt_rfc3339(t, buf, sizeof(buf));
+	return json_string(buf);
+}
+
+/* Kills the in-flight step's process group if it is still the same one. */
+static void kill_leftovers(const json_t *in_flight)
+{
+	pid_t pid = (pid_t)json_integer_value(json_object_get(in_flight, "pid"));
+	unsigned long long started = (unsigned long long)json_integer_value(
+		json_object_get(in_flight, "pid_start"));
+
+	if (pid <= 1 || !started || proc_start_ticks(pid) != started)
+		return;
+	kill(-pid, SIGKILL);
+	kill(pid, SIGKILL);
+}
+
+/*
+ * The job's name from a run id ("20261129T020000Z-weekly-1a2b"), for a
+ * run whose journal was lost. New string, or NULL.
+ */
+static char *job_of_run_id(const char *id)
+{
+	size_t l = strlen(id);
+
+	if (l < 23 || id[16] != '-' || id[l - 5] != '-')
+		return NULL;
+	return xstrndup(id + 17, l - 22);
+}
+
+/* A record for a run known only by its id; NULL if the id says nothing. */
+static json_t *lost_record(const char *id)
+{
+	char *job = job_of_run_id(id);
+	char when[32];
+	struct tm tm = { 0 };
+	time_t t;
+	json_t *rec;
+
+	if (!job)
+		return NULL;
+	if (!strptime(id, "%Y%m%dT%H%M%SZ", &tm)) {
+		free(job);
+		return NULL;
+	}
+	t = timegm(&tm);
+	timefmt_rfc3339(t, when, sizeof(when));
+	rec = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:[], s:[], s:[]}",
+			"schema", RECORD_SCHEMA, "run_id", id, "job", job,
+			"status", "interrupted", "started", when, "reason",
+			"its journal was empty or corrupt (the disk was full, "
+			"or upkeep died during its first write): what the run "
+			"did is unknown", "prechecks", "steps", "validation");
+	free(job);
+	return rec;
+}
+
+/* Ends server-side work the in-flight step left (its kind's recover). */
+static void recover_step(const struct config *cfg, const json_t *rec,
+			 const json_t *in_flight)
+{
+	const struct config_job *job = config_job_find(cfg,
+		json_string_value(json_object_get(rec, "job")) ?: "");
+	const char *name = json_string_value(json_object_get(in_flight, "step"));
+
+	if (!job || !name)
+		return;
+	for (size_t i = 0; i < job->nsteps; i++) {
+		const struct config_step *st = &job->steps[i];
+
+		if (strcmp(st->name, name) == 0 && st->kind->recover)
+			st->kind->recover(st->settings, cfg, json_string_value(
+				json_object_get(rec, "run_id")));
+	}
+}
+
+/* Closes a run that was in progress; false when it must stay open. */
+static bool close_interrupted(const struct config *cfg, json_t *rec)
+{
+	json_t *in_flight = json_object_get(rec, "in_flight"), *s;
+	const char *id = json_string_value(json_object_get(rec, "run_id"));
+	size_t i;
+
+	if (in_flight)
+		kill_leftovers(in_flight);
+	proc_kill_run(id);
+	if (in_flight)
+		recover_step(cfg, rec, in_flight);
+	if (tracked_recover(cfg, rec) < 0) {
+		fprintf(stderr, "upkeep: the journal of run %s stays until its "
+			"rollback is finished; the next upkeep tries again\n", id);
+		return false;
+	}
+	json_array_foreach(json_object_get(rec, "steps"), i, s) {
+		const char *st = json_string_value(json_object_get(s, "status"));
+
+		if (st && strcmp(st, "running") == 0) {
+			json_object_set_new(s, "status",
+					    json_string("interrupted"));
+			json_object_set_new(s, "summary", json_string(
+				"upkeep stopped while this step ran"));
+		}
+	}
+	json_object_set_new(rec, "status", json_string("interrupted"));
+	json_object_set_new(rec, "interrupted_step", in_flight ?
+		json_incref(json_object_get(in_flight, "step")) : json_null());
+	json_object_set_new(rec, "finished", jtime(clock_now()));
+	return true;
+}
+
+int recover_runs(const struct config *cfg)
+{
+	json_t *all = record_journal_list(cfg), *rec;
+	int closed = 0;
+	size_t k;
+
+	json_array_foreach(all, k, rec) {
+		const char *id = json_string_value(json_object_get(rec, "run_id"));
+		const char *status = json_string_value(json_object_get(rec,
+								  "status"));
+		bool ended = status && strcmp(status, "running") != 0;
+		json_t *save = rec;
+		const char *job;
+		time_t started = 0;
+
+		if (json_is_true(json_object_get(rec, "journal_lost"))) {
+			proc_kill_run(id);
+			save = lost_record(id);
+			fprintf(stderr, "upkeep: warning: the journal of run %s is "
+				"empty or corrupt (was the disk full?); closing "
+				"it as interrupted\n", id);
+			if (!save) {
+				record_journal_remove(cfg, rec);
+				continue;
+			}
+		} else if (!ended && !close_interrupted(cfg, rec)) {
+			continue;
+		}
+		if (record_save(cfg, save) < 0 || report_save(cfg, save) < 0 ||
+		    record_journal_remove(cfg, rec) < 0) {
+			fprintf(stderr, "upkeep: warning: cannot close run %s: "
+				"%s; its journal stays\n", id, error_last());
+			if (save != rec)
+				json_decref(save);
+			continue;
+		}
+		closed++;
+		job = json_string_value(json_object_get(save, "job"));
+		timefmt_parse(json_string_value(json_object_get(save, "started")),
+			      &started);
+		if (job && config_job_find(cfg, job))
+			engine_publish(cfg, config_job_find(cfg, job), save,
+				       started);
+		if (ended)
+			fprintf(stderr, "upkeep: wrote the record of run %s (%s), "
+				"which its upkeep could not write\n", id, status);
+		else if (save == rec)
+			fprintf(stderr, "upkeep: closed run %s as interrupted "
+				"(it stopped%s%s)\n", id,
+				json_object_get(rec, "in_flight") ?
+				" during step " : "",
+				json_object_get(rec, "in_flight") ?
+				json_string_value(json_object_get(json_object_get(
+					rec, "in_flight"), "step")) : "");
+		if (save != rec)
+			json_decref(save);
+	}
+	json_decref(all);
+	return closed;
+}
+
+int recover_if_idle(const struct config *cfg)
+{
+	char *dir = xasprintf("%s/journal", cfg->settings.state_dir);
+	struct stat st;
+	int fd, n;
+
+	n = stat(dir, &st);
+	free(dir);
+	if (n < 0)
+		return 0;	/* no journal: nothing to recover, touch nothing */
+	fd = lock_take(cfg, "(recovery)", "-", false);
+	if (fd < 0)
+		return 0;	/* a run is going on: its journal is live */
+	n = recover_runs(cfg);
+	lock_release(fd);
+	return n;
+}
