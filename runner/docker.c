@@ -22,16 +22,10 @@
 #include "util/mem.h"
 #include "util/units.h"
 
-/* The most of an answer that is read: a host with 100,000 objects fits. */
-#define DOCKER_BODY_MAX (256u * 1024 * 1024)
-
 struct docker {
 	struct docker_host host;
 	CURL *curl;			/* reused: keeps the connection open */
-	char api[16];			/* pinned API version, "1.41" */
-	char engine[96];		/* "Podman 4.3.1" */
-	char libpod[32];		/* Podman's libpod API version, or "" */
-	bool podman;
+	struct docker_version ver;	/* from /version; the pinned API */
 	int64_t deadline;		/* clock_mono_ms() limit; 0: none */
 	int64_t budget_ms;		/* what the deadline was set from */
 	bool timed_out;			/* the last failure was the deadline */
@@ -150,8 +144,11 @@ static int docker_socket_error(const struct docker *d, const char *what,
 			 err ? strerror(err) : "unknown error");
 }
 
-/* The first line of an error body, or the engine's "message" field. */
-static void docker_reason(const struct net_body *b, const json_t *j,
+/*
+ * The first line of an error body (len bytes, NUL-terminated), or the
+ * engine's "message" field.
+ */
+static void docker_reason(const char *body, size_t len, const json_t *j,
 			  char *buf, size_t size)
 {
 	const char *msg = json_string_value(json_object_get(j, "message"));
@@ -159,28 +156,58 @@ static void docker_reason(const struct net_body *b, const json_t *j,
 
 	if (msg) {
 		snprintf(buf, size, "%s", msg);
-	} else if (b->len) {
-		n = strcspn(b->buf, "\r\n");
-		snprintf(buf, size, "%.*s", (int)(n > 200 ? 200 : n), b->buf);
+	} else if (len) {
+		n = strcspn(body, "\r\n");
+		snprintf(buf, size, "%.*s", (int)(n > 200 ? 200 : n), body);
 	} else {
 		snprintf(buf, size, "empty answer");
 	}
 	for (char *p = buf; *p; p++)
-		if ((unsigned char)*p < 0x20)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = ' ';
+}
+
+int docker_reply_parse(const char *what, long code, const char *body,
+		       size_t len, json_t **reply)
+{
+	char reason[256];
+	json_error_t jerr;
+	json_t *j = NULL;
+	bool ok = code >= 200 && code < 300;
+
+	if (reply)
+		*reply = NULL;
+	/* A 2xx body is read only when asked for (/_ping answers "OK"). */
+	if (len && (reply || !ok)) {
+		j = json_loadb(body, len, JSON_DECODE_ANY, &jerr);
+		if (!j && ok) {
+			docker_reason(body, len, NULL, reason, sizeof(reason));
+			return error_set("%s: the engine's answer is not JSON (%s "
+					 "at line %d column %d): '%.60s'", what,
+					 jerr.text, jerr.line, jerr.column,
+					 reason);
+		}
+	}
+	if (!ok) {
+		docker_reason(body, len, j, reason, sizeof(reason));
+		json_decref(j);
+		return error_set("%s: HTTP %ld: %s", what, code, reason);
+	}
+	if (reply)
+		*reply = j;
+	else
+		json_decref(j);
+	return 0;
 }
 
 int docker_call_raw(struct docker *d, const char *method, const char *path,
 		    const json_t *body, json_t **reply, long *status)
 {
 	char errbuf[CURL_ERROR_SIZE] = "", what[512], limit[32];
-	char reason[256];
 	struct net_body b = { .max = DOCKER_BODY_MAX };
 	struct curl_slist *headers = NULL;
 	char *url = NULL, *data = NULL;
 	long code = 0, os_errno = 0;
-	json_t *j = NULL;
-	json_error_t jerr;
 	CURLcode cc;
 	int rc = -1;
 
@@ -268,8 +295,12 @@ int docker_call_raw(struct docker *d, const char *method, const char *path,
 		goto out;
 	case CURLE_WRITE_ERROR:
 		if (b.capped) {
-			error_set("%s: the answer is larger than %u MiB", what,
-				  DOCKER_BODY_MAX / 1024 / 1024);
+			error_set("%s: the answer from %s is larger than %u MiB, "
+				  "the most upkeep reads of one reply: the engine "
+				  "holds too many objects for one listing (prune "
+				  "them with the docker CLI), or it is not a "
+				  "Docker engine", what, d->host.where,
+				  DOCKER_BODY_MAX >> 20);
 			goto out;
 		}
 		/* fall through */
@@ -278,31 +309,8 @@ int docker_call_raw(struct docker *d, const char *method, const char *path,
 			  *errbuf ? errbuf : curl_easy_strerror(cc));
 		goto out;
 	}
-	/* A 2xx body is read only when asked for (/_ping answers "OK"). */
-	if (b.len && (reply || code < 200 || code >= 300)) {
-		j = json_loadb(b.buf, b.len, JSON_DECODE_ANY, &jerr);
-		if (!j && code >= 200 && code < 300) {
-			char text[256];
-
-			docker_reason(&b, NULL, text, sizeof(text));
-			error_set("%s: the engine's answer is not JSON (%s at "
-				  "line %d column %d): '%.60s'", what,
-				  jerr.text, jerr.line, jerr.column, text);
-			goto out;
-		}
-	}
-	if (code < 200 || code >= 300) {
-		docker_reason(&b, j, reason, sizeof(reason));
-		error_set("%s: HTTP %ld: %s", what, code, reason);
-		goto out;
-	}
-	if (reply) {
-		*reply = j;
-		j = NULL;
-	}
-	rc = 0;
+	rc = docker_reply_parse(what, code, b.buf ? b.buf : "", b.len, reply);
 out:
-	json_decref(j);
 	net_body_free(&b);
 	free(data);
 	free(url);
@@ -313,7 +321,7 @@ out:
 int docker_call(struct docker *d, const char *method, const char *path,
 		const json_t *body, json_t **reply, long *status)
 {
-	char *full = xasprintf("/v%s%s", d->api, path);
+	char *full = xasprintf("/v%s%s", d->ver.api, path);
 	int rc = docker_call_raw(d, method, full, body, reply, status);
 
 	free(full);
@@ -341,39 +349,32 @@ void docker_set_deadline(struct docker *d, int64_t timeout_ms)
 	d->deadline = timeout_ms > 0 ? clock_mono_ms() + timeout_ms : 0;
 }
 
-/* Reads /version: the engine's name and API versions; pins the version. */
-static int docker_negotiate(struct docker *d)
+int docker_version_parse(const json_t *v, const char *where,
+			 struct docker_version *out)
 {
-	json_t *v = NULL, *comps;
+	json_t *comps;
 	const char *api, *min, *version;
 	size_t i;
-	int rc = -1;
 
-	if (docker_call_raw(d, "GET", "/version", NULL, &v, NULL) < 0)
-		goto out;
+	memset(out, 0, sizeof(*out));
 	api = json_string_value(json_object_get(v, "ApiVersion"));
 	min = json_string_value(json_object_get(v, "MinAPIVersion"));
 	version = json_string_value(json_object_get(v, "Version"));
-	if (!api || strspn(api, "0123456789.") != strlen(api) || !*api) {
-		error_set("GET /version: %s did not say its API version "
-			  "(no ApiVersion): is it a Docker engine?",
-			  d->host.where);
-		goto out;
-	}
-	if (docker_version_cmp(api, DOCKER_API_MIN) < 0) {
-		error_set("the engine at %s speaks API %s; upkeep needs %s or "
-			  "newer (Docker 1.13+, Podman 2+)", d->host.where, api,
-			  DOCKER_API_MIN);
-		goto out;
-	}
-	snprintf(d->api, sizeof(d->api), "%s",
+	if (!api || strspn(api, "0123456789.") != strlen(api) || !*api)
+		return error_set("GET /version: %s did not say its API version "
+				 "(no ApiVersion): is it a Docker engine?",
+				 where);
+	if (docker_version_cmp(api, DOCKER_API_MIN) < 0)
+		return error_set("the engine at %s speaks API %.20s; upkeep "
+				 "needs %s or newer (Docker 1.13+, Podman 2+)",
+				 where, api, DOCKER_API_MIN);
+	snprintf(out->api, sizeof(out->api), "%s",
 		 docker_version_cmp(api, DOCKER_API_MAX) > 0 ? DOCKER_API_MAX
 							     : api);
-	if (min && docker_version_cmp(min, d->api) > 0) {
-		error_set("the engine at %s needs API %s or newer; upkeep "
-			  "speaks up to %s", d->host.where, min, DOCKER_API_MAX);
-		goto out;
-	}
+	if (min && docker_version_cmp(min, out->api) > 0)
+		return error_set("the engine at %s needs API %.20s or newer; "
+				 "upkeep speaks up to %s", where, min,
+				 DOCKER_API_MAX);
 	comps = json_object_get(v, "Components");
 	for (i = 0; i < json_array_size(comps); i++) {
 		json_t *c = json_array_get(comps, i);
@@ -383,16 +384,25 @@ static int docker_negotiate(struct docker *d)
 			const char *lp = json_string_value(json_object_get(
 				json_object_get(c, "Details"), "APIVersion"));
 
-			d->podman = true;
-			snprintf(d->libpod, sizeof(d->libpod), "%s",
+			out->podman = true;
+			snprintf(out->libpod, sizeof(out->libpod), "%s",
 				 lp ? lp : version ? version : "4.0.0");
 		}
 	}
-	snprintf(d->engine, sizeof(d->engine), "%s %s",
-		 d->podman ? "Podman" : "Docker Engine",
+	snprintf(out->engine, sizeof(out->engine), "%s %s",
+		 out->podman ? "Podman" : "Docker Engine",
 		 version ? version : "(version unknown)");
-	rc = 0;
-out:
+	return 0;
+}
+
+/* Reads /version: the engine's name and API versions; pins the version. */
+static int docker_negotiate(struct docker *d)
+{
+	json_t *v = NULL;
+	int rc = -1;
+
+	if (docker_call_raw(d, "GET", "/version", NULL, &v, NULL) == 0)
+		rc = docker_version_parse(v, d->host.where, &d->ver);
 	json_decref(v);
 	return rc;
 }
@@ -447,27 +457,27 @@ const char *docker_where(const struct docker *d)
 
 const char *docker_engine(const struct docker *d)
 {
-	return d->engine;
+	return d->ver.engine;
 }
 
 const char *docker_api_version(const struct docker *d)
 {
-	return d->api;
+	return d->ver.api;
 }
 
 const char *docker_libpod_version(const struct docker *d)
 {
-	return d->podman ? d->libpod : NULL;
+	return d->ver.podman ? d->ver.libpod : NULL;
 }
 
 bool docker_is_podman(const struct docker *d)
 {
-	return d->podman;
+	return d->ver.podman;
 }
 
 bool docker_api_at_least(const struct docker *d, const char *v)
 {
-	return docker_version_cmp(d->api, v) >= 0;
+	return docker_version_cmp(d->ver.api, v) >= 0;
 }
 
 char *docker_escape(const char *s)

@@ -23,6 +23,12 @@
 #define DOCKER_API_MIN "1.25"
 #define DOCKER_API_MAX "1.45"
 #define DOCKER_DEFAULT_SOCKET "/var/run/docker.sock"
+/*
+ * The most of one reply that is read. A listing of 30,000 images or
+ * containers fits; a bigger answer is refused, saying so, rather than
+ * held in memory (with jansson's tree, several times its size).
+ */
+#define DOCKER_BODY_MAX (32u * 1024 * 1024)
 
 struct docker;
 
@@ -59,6 +65,33 @@ void docker_host_free(struct docker_host *h);
  */
 struct docker *docker_open(const char *socket, int64_t timeout_ms);
 void docker_close(struct docker *d);
+
+/*
+ * What an answer of the engine means (docker_call_raw() after the
+ * transfer, and the fuzz target): what is "METHOD PATH", code the HTTP
+ * status, body its len bytes (NUL-terminated). A 2xx with reply not NULL:
+ * *reply gets the parsed JSON (NULL for an empty body) and 0 is returned.
+ * Anything else: -1 after error_set("WHAT: HTTP CODE: the engine's
+ * message") or, for a 2xx that is not JSON, saying so.
+ */
+int docker_reply_parse(const char *what, long code, const char *body,
+		       size_t len, json_t **reply);
+
+/* What GET /version says, as upkeep uses it. */
+struct docker_version {
+	char api[16];		/* the API version pinned: "1.41" */
+	char engine[96];	/* "Docker Engine 24.0.7", "Podman 4.3.1" */
+	char libpod[32];	/* Podman's libpod API version, or "" */
+	bool podman;
+};
+
+/*
+ * Reads a /version answer v from the engine at where (for messages) into
+ * out, pinning min(the engine's API version, DOCKER_API_MAX). 0, or -1
+ * (error_set) when it names no API version or one upkeep cannot speak.
+ */
+int docker_version_parse(const json_t *v, const char *where,
+			 struct docker_version *out);
 
 /* A new deadline: timeout_ms from now (0 or less: none). */
 void docker_set_deadline(struct docker *d, int64_t timeout_ms);

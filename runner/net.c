@@ -26,13 +26,25 @@ int net_init(void)
 size_t net_body_write(char *data, size_t size, size_t nmemb, void *arg)
 {
 	struct net_body *b = arg;
-	size_t len = size * nmemb, room = b->max - b->len;
+	size_t len = size * nmemb, room = b->max - b->len, need;
 
 	if (len > room) {
 		b->capped = true;
 		len = room;
 	}
-	xgrow(&b->buf, &b->cap, b->len + len + 1, 1);
+	need = b->len + len + 1;
+	if (need > b->cap) {
+		/* Doubling, but never past max (+ the NUL): a 32 MiB cap
+		 * must not cost a 64 MiB buffer. */
+		size_t n = b->cap ? b->cap * 2 : 4096;
+
+		while (n < need)
+			n *= 2;
+		if (n > b->max + 1)
+			n = b->max + 1;
+		b->buf = xrealloc(b->buf, n);
+		b->cap = n;
+	}
 	memcpy(b->buf + b->len, data, len);
 	b->len += len;
 	b->buf[b->len] = '\0';

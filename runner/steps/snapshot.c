@@ -323,6 +323,7 @@ struct snap {
 	char *dir;		/* dest/<run-id>, once created */
 	json_t *artifacts;
 	uint64_t total;		/* bytes of all artifacts */
+	struct strv notes;	/* what was left out, for the summary */
 };
 
 /* Ends the attempt as failed (rc -1) or timed out (rc -2) with error_last. */
@@ -460,7 +461,8 @@ static int write_metrics(struct snap *sn, const struct snapshot_dbs *dbs)
 {
 	int64_t t0 = clock_mono_ms(), left = sn->deadline - t0;
 	json_t *m = snapshot_metrics_collect(dbs, sn->s->docker_socket,
-					     left > 0 ? left : 1);
+			left > 0 ? left : 1, snapshot_metrics_docker_budget(
+			sn->ctx->timeout_ms, left), &sn->notes);
 	char when[32];
 	int rc;
 
@@ -556,7 +558,7 @@ static int snapshot_run(const void *settings, const struct step_ctx *ctx,
 	struct snapshot_dbs dbs = { 0 };
 	struct snapshot_pgbin bin = { 0 };
 	struct space sp;
-	char total[32], dur[32];
+	char total[32], dur[32], *notes;
 	int64_t t0 = clock_mono_ms();
 
 	res->details = json_pack("{s:s}", "dest", s->dest);
@@ -606,13 +608,23 @@ static int snapshot_run(const void *settings, const struct step_ctx *ctx,
 	units_format_size(sn.total, total, sizeof(total));
 	units_format_elapsed(clock_mono_ms() - t0, dur, sizeof(dur));
 	prune(&sn);
+	notes = sn.notes.n ? strv_join(&sn.notes, "; ") : NULL;
 	snprintf(res->summary, sizeof(res->summary), "%zu database%s, %s%s"
-		 " in %s, verified; %zu old snapshot%s pruned", dbs.n,
+		 " in %s, verified; %zu old snapshot%s pruned%s%s", dbs.n,
 		 dbs.n == 1 ? "" : "s", total, s->paths.n ? " with paths" : "",
 		 dur, json_array_size(json_object_get(res->details, "pruned")),
 		 json_array_size(json_object_get(res->details, "pruned")) == 1 ?
-		 "" : "s");
+		 "" : "s", notes ? "; " : "", notes ? notes : "");
+	free(notes);
 out:
+	if (sn.notes.n) {
+		json_t *jn = json_array();
+
+		for (size_t i = 0; i < sn.notes.n; i++)
+			json_array_append_new(jn, json_string(sn.notes.v[i]));
+		json_object_set_new(res->details, "notes", jn);
+	}
+	strv_free(&sn.notes);
 	json_object_set(res->details, "artifacts", sn.artifacts);
 	json_object_set_new(res->details, "total_bytes",
 			    json_integer((json_int_t)sn.total));

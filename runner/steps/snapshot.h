@@ -153,10 +153,24 @@ int snapshot_files_archive(const struct strv *paths, const char *dest,
  * for each database its size, connections and top 10 tables by dead
  * tuples, and Docker's disk usage (/system/df) when an engine is
  * configured. A database or engine that cannot be asked gets an "error"
- * string instead.
+ * string instead. The databases get timeout_ms, the engine docker_ms
+ * (snapshot_metrics_docker_budget()); what was left out for the engine
+ * goes to notes, one line naming the request that failed or hung.
  */
 json_t *snapshot_metrics_collect(const struct snapshot_dbs *dbs,
-				 const char *docker_socket, int64_t timeout_ms);
+				 const char *docker_socket, int64_t timeout_ms,
+				 int64_t docker_ms, struct strv *notes);
+
+/* The Docker probe gets a tenth of the step's timeout, within these. */
+#define SNAPSHOT_DOCKER_MAX_MS 10000
+#define SNAPSHOT_DOCKER_MIN_MS 1000
+/*
+ * The time the Docker probe of metrics.json may take in a step of
+ * timeout_ms with left_ms still to go: a tenth of the timeout, 1 to 10 s,
+ * and never more than half of what is left (the rest hashes the files
+ * and writes the manifest).
+ */
+int64_t snapshot_metrics_docker_budget(int64_t timeout_ms, int64_t left_ms);
 
 /* ---- retention (snapshot_retention.c) ---- */
 

@@ -17,6 +17,7 @@
 
 #include "docker.h"
 #include "pg.h"
+#include "record.h"
 #include "util/error.h"
 #include "util/mem.h"
 
@@ -165,9 +166,12 @@ static json_t *df_part(const json_t *list, const char *size_key,
 /*
  * Docker's disk usage as `docker system df` sums it, or NULL when no engine
  * is configured (no socket setting, no DOCKER_HOST, no default socket): a
- * host without Docker is not an error every week.
+ * host without Docker is not an error every week. The whole exchange
+ * (/_ping, /version, /system/df) gets budget_ms: an engine that accepts
+ * and never answers costs that, and the note says which request hung.
  */
-static json_t *docker_df(const char *socket, int64_t timeout_ms)
+static json_t *docker_df(const char *socket, int64_t budget_ms,
+			 struct strv *notes)
 {
 	const char *env = getenv("DOCKER_HOST");
 	struct docker *d;
@@ -175,10 +179,10 @@ static json_t *docker_df(const char *socket, int64_t timeout_ms)
 
 	if (!socket && !(env && *env) && access(DOCKER_DEFAULT_SOCKET, F_OK) != 0)
 		return NULL;
-	d = docker_open(socket, timeout_ms < 10000 ? timeout_ms : 10000);
-	if (!d)
-		return json_pack("{s:s}", "error", error_last());
-	if (docker_call(d, "GET", "/system/df", NULL, &df, NULL) < 0) {
+	d = docker_open(socket, budget_ms > 0 ? budget_ms : 1);
+	if (!d) {
+		out = json_pack("{s:s}", "error", error_last());
+	} else if (docker_call(d, "GET", "/system/df", NULL, &df, NULL) < 0) {
 		out = json_pack("{s:s}", "error", error_last());
 	} else {
 		json_t *images = df_part(json_object_get(df, "Images"), "Size",
@@ -199,13 +203,32 @@ static json_t *docker_df(const char *socket, int64_t timeout_ms)
 				df_part(json_object_get(df, "BuildCache"),
 					"Size", NULL));
 	}
+	if (json_object_get(out, "error"))
+		strv_push_owned(notes, xasprintf("metrics without Docker disk "
+				"usage: %s", record_str(out, "error")));
 	json_decref(df);
 	docker_close(d);
 	return out;
 }
 
+int64_t snapshot_metrics_docker_budget(int64_t timeout_ms, int64_t left_ms)
+{
+	int64_t b = timeout_ms / 10;
+
+	if (b > SNAPSHOT_DOCKER_MAX_MS)
+		b = SNAPSHOT_DOCKER_MAX_MS;
+	if (b < SNAPSHOT_DOCKER_MIN_MS)
+		b = SNAPSHOT_DOCKER_MIN_MS;
+	/* Never more than half of what is left: the rest hashes and writes
+	 * the manifest. */
+	if (b > left_ms / 2)
+		b = left_ms / 2;
+	return b > 0 ? b : 1;
+}
+
 json_t *snapshot_metrics_collect(const struct snapshot_dbs *dbs,
-				 const char *docker_socket, int64_t timeout_ms)
+				 const char *docker_socket, int64_t timeout_ms,
+				 int64_t docker_ms, struct strv *notes)
 {
 	json_t *pg = json_array(), *m, *docker;
 
@@ -213,7 +236,7 @@ json_t *snapshot_metrics_collect(const struct snapshot_dbs *dbs,
 		json_array_append_new(pg, database(&dbs->v[i], timeout_ms));
 	m = json_pack("{s:o, s:o, s:o, s:o}", "disks", disks(), "memory",
 		      memory(), "load", load(), "postgres", pg);
-	docker = docker_df(docker_socket, timeout_ms);
+	docker = docker_df(docker_socket, docker_ms, notes);
 	if (docker)
 		json_object_set_new(m, "docker", docker);
 	return m;

@@ -7,8 +7,9 @@
 # against what psql reads; the manifest; passwords kept off pg_dump's argv;
 # a pg_dump older than the server refused; wrong password, unreachable
 # server; the space pre-check; a timeout mid-dump (no manifest, no
-# pg_dump left); unreadable files; retention over 20 simulated runs; and a
-# plan that creates nothing.
+# pg_dump left); unreadable files; a Docker engine that never answers
+# (metrics without it, within a tenth of the budget); retention over 20
+# simulated runs; and a plan that creates nothing.
 set -uo pipefail
 # shellcheck source=../lib/servers.sh
 . "$(dirname "$0")/../lib/servers.sh"
@@ -326,6 +327,51 @@ run U --now '2026-11-02 02:00' run dock
 is "$rc" 0 "an unreachable engine does not fail the snapshot"
 ddir=$snaps/$(field dock 'r["run_id"]')
 like "$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["docker"]["error"])' "$ddir/metrics.json")" "$PODMAN_SOCK" "metrics: the unreachable engine is named in an error"
+
+# ---- a Docker engine that accepts and never answers -------------------------
+# A wedged dockerd: the probe for metrics.json gets a tenth of the step's
+# timeout (1 s here), the snapshot is kept, and the note names the request
+# that hung. Before, the probe took the whole budget and the step then
+# failed "hashing metrics.json".
+hung=$tmp/hung.sock
+_server_spawn silent "$tmp/silent.log" -- "$PY" "$UPKEEP_TEST_LIB/silent_socket.py" "$hung"
+_server_wait silent "listen on $hung" test -S "$hung"
+cat >"$cfg/jobs/hung.yaml" <<YAML
+job: hung
+windows: [w]
+steps:
+  - { name: snapshot, kind: snapshot, timeout: 10s, postgres: ["dbname=shop"], paths: ["$data"] }
+YAML
+t0=$SECONDS
+run env DOCKER_HOST="unix://$hung" "$UPKEEP" --config "$cfg" --now '2026-11-02 02:00' run hung
+took=$((SECONDS - t0))
+is "$rc" 0 "hung engine: the snapshot succeeds" || diag "$out" "$err"
+is "$(field hung 'r["steps"][0]["status"]')" "ok" "hung engine: step ok"
+cmp_ok "$took" -lt 10 "hung engine: the run ended within the step's 10 s timeout"
+hdir=$snaps/$(field hung 'r["run_id"]')
+ok "hung engine: the snapshot has its manifest" test -s "$hdir/manifest.json"
+is "$(man "$hdir" 'sorted(a["path"] for a in m["artifacts"])')" \
+	"['files.tar.gz', 'metrics.json', 'pg/shop.dump']" "hung engine: dump, files and metrics all kept"
+like "$(field hung 'r["steps"][0]["summary"]')" \
+	"verified; .*metrics without Docker disk usage: GET /_ping: no answer from unix://$hung within the time allowed \\(1s\\)" \
+	"hung engine: the summary names the request that hung and the time it had"
+like "$(field hung 'r["steps"][0]["details"]["notes"][0]')" "GET /_ping: no answer from unix://$hung" "hung engine: the note is in the record's details"
+like "$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["docker"]["error"])' "$hdir/metrics.json")" \
+	"GET /_ping: no answer" "hung engine: metrics.json says why Docker is missing"
+_server_stop silent
+
+# The same engine answering /_ping and /version, then silent on /system/df.
+_server_spawn silent "$tmp/silent.log" -- "$PY" "$UPKEEP_TEST_LIB/silent_socket.py" "$hung" --answer-version
+_server_wait silent "listen on $hung" test -S "$hung"
+t0=$SECONDS
+run env DOCKER_HOST="unix://$hung" "$UPKEEP" --config "$cfg" --now '2026-11-03 02:00' run hung
+took=$((SECONDS - t0))
+is "$rc" 0 "hung /system/df: the snapshot succeeds" || diag "$out" "$err"
+cmp_ok "$took" -lt 10 "hung /system/df: the run ended within the step's 10 s timeout"
+like "$(field hung 'r["steps"][0]["summary"]')" \
+	"metrics without Docker disk usage: GET /v1.43/system/df: no answer from unix://$hung within the time allowed \\(1s\\)" \
+	"hung /system/df: the summary names the endpoint"
+_server_stop silent
 
 # ---- retention over 20 simulated runs -------------------------------------
 cat >"$cfg/jobs/ret.yaml" <<YAML

@@ -27,6 +27,7 @@
 #include "clock.h"
 #include "config.h"
 #include "docker.h"
+#include "net.h"
 #include "steps/step.h"
 #include "util/error.h"
 #include "util/mem.h"
@@ -242,6 +243,30 @@ struct script {
 	const char *path, *status, *body;
 };
 
+/* A body that is DOCKER_BODY_MAX + 1 MiB of JSON whitespace, streamed. */
+static const char big_body[] = "(big)";
+
+/* Sends the status line and big_body's bytes, until the client hangs up. */
+static void send_big(int c, const char *status)
+{
+	size_t total = DOCKER_BODY_MAX + (1u << 20), sent = 0;
+	char head[256], chunk[65536];
+
+	memset(chunk, ' ', sizeof(chunk));
+	snprintf(head, sizeof(head), "HTTP/1.1 %s\r\nContent-Type: "
+		 "application/json\r\nContent-Length: %zu\r\n"
+		 "Connection: close\r\n\r\n", status, total);
+	if (write(c, head, strlen(head)) < 0)
+		return;
+	while (sent < total) {
+		ssize_t n = write(c, chunk, sizeof(chunk));
+
+		if (n <= 0)
+			return;	/* upkeep stopped reading: expected */
+		sent += (size_t)n;
+	}
+}
+
 static pid_t engine(const char *sock, const struct script *s, bool hang)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -281,6 +306,11 @@ static pid_t engine(const char *sock, const struct script *s, bool hang)
 					hit = p;
 					break;
 				}
+			if (hit && hit->body == big_body) {
+				send_big(c, hit->status);
+				close(c);
+				continue;
+			}
 			snprintf(out, sizeof(out), "HTTP/1.1 %s\r\nContent-Type: "
 				 "application/json\r\nContent-Length: %zu\r\n"
 				 "Connection: close\r\n\r\n%s",
@@ -445,6 +475,109 @@ static void test_not_an_engine(void **state)
 	free(sock);
 }
 
+/*
+ * A reply past DOCKER_BODY_MAX is refused, saying how much upkeep reads,
+ * and costs no more memory than that (the body buffer stops growing).
+ */
+static void test_reply_too_big(void **state)
+{
+	const struct script s[] = {
+		{ "/_ping", "200 OK", "OK" },
+		{ "/version", "200 OK", version_ok },
+		{ "/v1.41/images/json", "200 OK", big_body },
+		{ NULL, NULL, NULL },
+	};
+	char *sock = xasprintf("%s/big.sock", root);
+	json_t *reply = (json_t *)1;
+	struct docker *d;
+	long status;
+	pid_t pid;
+
+	(void)state;
+	pid = engine(sock, s, false);
+	d = docker_open(sock, 20000);
+	if (!d)
+		fail_msg("%s", error_last());
+	assert_int_equal(docker_call(d, "GET", "/images/json", NULL, &reply,
+				     &status), -1);
+	assert_null(reply);
+	assert_false(docker_timed_out(d));
+	assert_contains(error_last(), "GET /v1.41/images/json: the answer from "
+			"unix://");
+	assert_contains(error_last(), "is larger than 32 MiB, the most upkeep "
+			"reads of one reply");
+	docker_close(d);
+	stop(pid);
+	free(sock);
+}
+
+/* net_body_write keeps max bytes and a buffer of at most max + 1. */
+static void test_body_cap(void **state)
+{
+	struct net_body b = { .max = 10000 };
+	char chunk[3000];
+
+	(void)state;
+	memset(chunk, 'x', sizeof(chunk));
+	assert_int_equal(net_body_write(chunk, 1, sizeof(chunk), &b), 3000);
+	assert_int_equal(net_body_write(chunk, 1, sizeof(chunk), &b), 3000);
+	assert_int_equal(net_body_write(chunk, 1, sizeof(chunk), &b), 3000);
+	assert_false(b.capped);
+	/* 1000 bytes of room: the transfer is stopped (fewer than given). */
+	assert_int_equal(net_body_write(chunk, 1, sizeof(chunk), &b), 0);
+	assert_true(b.capped);
+	assert_int_equal(b.len, 10000);
+	assert_true(b.cap <= 10001);
+	assert_int_equal(b.buf[b.len], '\0');
+	net_body_free(&b);
+}
+
+/* The reply wording without an engine: what the fuzz target drives. */
+static void test_reply_parse(void **state)
+{
+	static const char busy[] = "{\"message\": \"in\\u001buse\"}";
+	json_t *j = (json_t *)1;
+
+	(void)state;
+	assert_int_equal(docker_reply_parse("GET /x", 200, "[1]", 3, &j), 0);
+	assert_true(json_is_array(j));
+	json_decref(j);
+	assert_int_equal(docker_reply_parse("GET /x", 204, "", 0, &j), 0);
+	assert_null(j);
+	assert_int_equal(docker_reply_parse("GET /x", 200, "OK", 2, NULL), 0);
+	assert_int_equal(docker_reply_parse("GET /x", 409, busy, strlen(busy),
+					    &j), -1);
+	assert_null(j);
+	/* Control characters of the engine's message never reach a terminal. */
+	assert_string_equal(error_last(), "GET /x: HTTP 409: in use");
+	assert_int_equal(docker_reply_parse("GET /x", 500, "", 0, NULL), -1);
+	assert_string_equal(error_last(), "GET /x: HTTP 500: empty answer");
+}
+
+static void test_version_parse(void **state)
+{
+	struct docker_version v;
+	json_t *j;
+
+	(void)state;
+	j = json_loads(version_ok, 0, NULL);
+	assert_int_equal(docker_version_parse(j, "unix:///s", &v), 0);
+	assert_string_equal(v.engine, "Podman 4.3.1");
+	assert_string_equal(v.api, "1.41");
+	assert_true(v.podman);
+	json_decref(j);
+	j = json_pack("{s:s, s:s}", "ApiVersion", "1.44", "MinAPIVersion",
+		      "1.46");
+	assert_int_equal(docker_version_parse(j, "unix:///s", &v), -1);
+	assert_string_equal(error_last(), "the engine at unix:///s needs API "
+			    "1.46 or newer; upkeep speaks up to " DOCKER_API_MAX);
+	json_decref(j);
+	j = json_pack("{s:i}", "ApiVersion", 1);
+	assert_int_equal(docker_version_parse(j, "unix:///s", &v), -1);
+	assert_contains(error_last(), "did not say its API version");
+	json_decref(j);
+}
+
 static void test_hung_engine(void **state)
 {
 	char *sock = xasprintf("%s/h.sock", root);
@@ -523,6 +656,10 @@ int main(void)
 		cmocka_unit_test(test_negotiation),
 		cmocka_unit_test(test_not_an_engine),
 		cmocka_unit_test(test_hung_engine),
+		cmocka_unit_test(test_reply_too_big),
+		cmocka_unit_test(test_body_cap),
+		cmocka_unit_test(test_reply_parse),
+		cmocka_unit_test(test_version_parse),
 		cmocka_unit_test(test_prune_settings),
 	};
 
