@@ -151,6 +151,32 @@ sleep 0.2
 ok "the interrupted step's process was killed" sh -c "! grep -qs '^State:.*[RS]' /proc/$step_pid/status"
 ok "no journal left" sh -c "! ls $cfg/state/journal/*.json 2>/dev/null | grep -q ."
 
+# ---- a retry delay the window cannot hold ----------------------------------
+cat >"$cfg/jobs/r.yaml" <<YAML
+job: r
+windows: [sunday]
+steps:
+  - { name: flaky, kind: command, run: ["false"], timeout: 1m, retries: 2, retry_delay: 110m }
+YAML
+start=$(date +%s)
+run timeout 60 "$UPKEEP" --config "$cfg" --now '2026-11-22 02:00' run r
+is "$rc" 1 "a step whose retry the window cannot hold fails (exit 1), no wait"
+cmp_ok "$(( $(date +%s) - start ))" -lt 20 "the 110m retry delay was not slept (it would end past the window)"
+like "$err" "not retried: after the retry delay: the window.s cutoff has passed" "says why it was not retried"
+rm -f "$cfg/jobs/r.yaml"
+
+# ---- a lock upkeep may not take: the host's problem, exit 2 ------------------
+pub=$(mktemp -d /tmp/upkeep-perm.XXXXXX)
+mkdir -p "$pub/cfg/schedules" "$pub/cfg/jobs" "$pub/state"
+cp "$cfg/schedules/sunday.yaml" "$pub/cfg/schedules/"
+printf 'job: p\nwindows: [sunday]\nsteps:\n  - { name: s, kind: command, run: ["true"] }\n' >"$pub/cfg/jobs/p.yaml"
+printf 'state_dir: %s/state\nreports_dir: %s/reports\n' "$pub" "$pub" >"$pub/cfg/upkeep.yaml"
+chmod -R a+rX "$pub"
+run setpriv --reuid=nobody --regid=nogroup --clear-groups "$UPKEEP" --config "$pub/cfg" --now '2026-11-22 02:00' run p
+is "$rc" 2 "an unwritable state directory: exit 2 (not 1, 'failed')"
+like "$err" "cannot open the lock '$pub/state/upkeep.lock': Permission denied; run upkeep as a user who may write it" "says permission denied, where, and what to do"
+rm -rf "$pub"
+
 # ---- secrets stay out of records and reports ------------------------------
 cat >"$cfg/jobs/e.yaml" <<YAML
 job: e
