@@ -372,14 +372,52 @@ static json_t *auths_entry(json_t *auths, const char *registry)
 	return NULL;
 }
 
+int registry_auth_from_json(const json_t *root, const char *file,
+			    const char *registry, char **user, char **password)
+{
+	const char *auth, *u, *p;
+	json_t *e;
+
+	*user = *password = NULL;
+	e = auths_entry(json_object_get(root, "auths"), registry);
+	if (!e)
+		return 0;
+	auth = json_string_value(json_object_get(e, "auth"));
+	u = json_string_value(json_object_get(e, "username"));
+	p = json_string_value(json_object_get(e, "password"));
+	if (auth && *auth) {
+		char *dec = b64_decode(auth), *colon = dec ? strchr(dec, ':') :
+			NULL;
+
+		if (!colon) {
+			free(dec);
+			return error_set("Docker config '%s': the 'auth' of '%s' "
+					 "is not base64 of user:password; run "
+					 "`docker login %s` again", file, registry,
+					 registry);
+		}
+		*colon = '\0';
+		*user = xstrdup(dec);
+		*password = xstrdup(colon + 1);
+		memset(dec, 0, strlen(*user) + 1 + strlen(*password));
+		free(dec);
+		return 1;
+	}
+	if (u && p) {
+		*user = xstrdup(u);
+		*password = xstrdup(p);
+		return 1;
+	}
+	return 0;
+}
+
 int registry_auth_lookup(const char *path, const char *registry, char **user,
 			 char **password)
 {
 	char *def = path ? NULL : config_default_path();
 	const char *file = path ? path : def;
 	json_error_t jerr;
-	json_t *root = NULL, *e;
-	const char *auth, *u, *p;
+	json_t *root = NULL;
 	int rc = 0;
 
 	*user = *password = NULL;
@@ -398,34 +436,7 @@ int registry_auth_lookup(const char *path, const char *registry, char **user,
 			       "");
 		goto out;
 	}
-	e = auths_entry(json_object_get(root, "auths"), registry);
-	if (!e)
-		goto out;
-	auth = json_string_value(json_object_get(e, "auth"));
-	u = json_string_value(json_object_get(e, "username"));
-	p = json_string_value(json_object_get(e, "password"));
-	if (auth && *auth) {
-		char *dec = b64_decode(auth), *colon = dec ? strchr(dec, ':') :
-			NULL;
-
-		if (!colon) {
-			free(dec);
-			rc = error_set("Docker config '%s': the 'auth' of '%s' is "
-				       "not base64 of user:password; run `docker "
-				       "login %s` again", file, registry,
-				       registry);
-			goto out;
-		}
-		*colon = '\0';
-		*user = xstrdup(dec);
-		*password = xstrdup(colon + 1);
-		free(dec);
-		rc = 1;
-	} else if (u && p) {
-		*user = xstrdup(u);
-		*password = xstrdup(p);
-		rc = 1;
-	}
+	rc = registry_auth_from_json(root, file, registry, user, password);
 out:
 	json_decref(root);
 	free(def);
@@ -451,16 +462,20 @@ char *registry_base_url(const struct registry_opts *opts, const char *host)
 struct http_reply {
 	long status;
 	struct net_body body;
-	char digest[160];
-	char content_type[128];
-	char *www_auth;
+	struct registry_headers h;
 };
 
 static void http_reply_free(struct http_reply *r)
 {
 	net_body_free(&r->body);
-	free(r->www_auth);
+	registry_headers_free(&r->h);
 	memset(r, 0, sizeof(*r));
+}
+
+void registry_headers_free(struct registry_headers *h)
+{
+	free(h->www_auth);
+	memset(h, 0, sizeof(*h));
 }
 
 /* Copies the value of header line `name: value` when it is that header. */
@@ -484,31 +499,41 @@ static bool header_value(const char *line, size_t len, const char *name,
 	return true;
 }
 
-static size_t http_header(char *data, size_t size, size_t nitems, void *arg)
+void registry_headers_add(struct registry_headers *h, const char *line,
+			  size_t len)
 {
-	struct http_reply *r = arg;
-	size_t len = size * nitems;
 	char buf[2048];
 
 	/* A new status line (after a redirect or 100): forget the old. */
-	if (len > 5 && !strncmp(data, "HTTP/", 5)) {
-		r->digest[0] = r->content_type[0] = '\0';
-		free(r->www_auth);
-		r->www_auth = NULL;
+	if (len > 5 && !strncmp(line, "HTTP/", 5)) {
+		h->digest[0] = h->content_type[0] = '\0';
+		free(h->www_auth);
+		h->www_auth = NULL;
 	}
-	header_value(data, len, "Docker-Content-Digest", r->digest,
-		     sizeof(r->digest));
-	header_value(data, len, "Content-Type", r->content_type,
-		     sizeof(r->content_type));
-	/* Several WWW-Authenticate headers are one list of challenges. */
-	if (header_value(data, len, "WWW-Authenticate", buf, sizeof(buf))) {
-		char *all = r->www_auth ? xasprintf("%s, %s", r->www_auth, buf) :
+	header_value(line, len, "Docker-Content-Digest", h->digest,
+		     sizeof(h->digest));
+	header_value(line, len, "Content-Type", h->content_type,
+		     sizeof(h->content_type));
+	/*
+	 * Several WWW-Authenticate headers are one list of challenges; a
+	 * registry sending more than a few is not heard past 16 KiB.
+	 */
+	if (header_value(line, len, "WWW-Authenticate", buf, sizeof(buf)) &&
+	    (!h->www_auth || strlen(h->www_auth) < 16384)) {
+		char *all = h->www_auth ? xasprintf("%s, %s", h->www_auth, buf) :
 			xstrdup(buf);
 
-		free(r->www_auth);
-		r->www_auth = all;
+		free(h->www_auth);
+		h->www_auth = all;
 	}
-	return len;
+}
+
+static size_t http_header(char *data, size_t size, size_t nitems, void *arg)
+{
+	struct http_reply *r = arg;
+
+	registry_headers_add(&r->h, data, size * nitems);
+	return size * nitems;
 }
 
 enum http_auth { HTTP_AUTH_NONE, HTTP_AUTH_BASIC, HTTP_AUTH_BEARER };
@@ -642,9 +667,7 @@ static char *fetch_token(const struct registry_opts *opts,
 	char errbuf[CURL_ERROR_SIZE], host[256], *url, *scope_owned = NULL;
 	const char *scope = ch->scope;
 	struct http_reply r;
-	json_t *j = NULL;
 	char *token = NULL, *es = NULL, *ev = NULL;
-	const char *t;
 	CURL *esc;
 
 	if (!ch->realm || strncmp(ch->realm, "http", 4)) {
@@ -702,22 +725,30 @@ static char *fetch_token(const struct registry_opts *opts,
 			  r.status);
 		goto out;
 	}
-	j = json_loadb(r.body.buf ? r.body.buf : "", r.body.len, 0, NULL);
-	t = json_string_value(json_object_get(j, "token"));
-	if (!t || !*t)
-		t = json_string_value(json_object_get(j, "access_token"));
-	if (!t || !*t) {
+	token = registry_token_parse(r.body.buf ? r.body.buf : "", r.body.len);
+	if (!token)
 		error_set("%s: token server '%s' sent no token (expected JSON "
 			  "with 'token' or 'access_token')", image, host);
-		goto out;
-	}
-	token = xstrdup(t);
 out:
 	if (r.body.buf)
 		memset(r.body.buf, 0, r.body.len);
 	http_reply_free(&r);
-	json_decref(j);
 	free(url);
+	return token;
+}
+
+char *registry_token_parse(const char *body, size_t len)
+{
+	json_t *j = json_loadb(body, len, 0, NULL);
+	const char *t = json_string_value(json_object_get(j, "token"));
+	char *token = NULL;
+
+	if (!t || !*t)
+		t = json_string_value(json_object_get(j, "access_token"));
+	/* A token goes into a header line: none with a line break. */
+	if (t && *t && !strpbrk(t, "\r\n"))
+		token = xstrdup(t);
+	json_decref(j);
 	return token;
 }
 
@@ -739,14 +770,12 @@ static bool manifest_type_ok(const char *ct)
 	return false;
 }
 
-/* The digest of a manifest body, checking it looks like one. */
-static int body_digest(const struct http_reply *r, const char *image,
-		       const char *registry, char *out, size_t len)
+int registry_manifest_digest(const char *body, size_t len, char *out,
+			     size_t outlen)
 {
 	struct snapshot_sha256 h;
 	char hex[65];
-	json_t *j = json_loadb(r->body.buf ? r->body.buf : "", r->body.len, 0,
-			       NULL);
+	json_t *j = json_loadb(body, len, 0, NULL);
 	bool ok = json_is_object(j) &&
 		  json_is_integer(json_object_get(j, "schemaVersion")) &&
 		  (json_object_get(j, "manifests") ||
@@ -755,13 +784,23 @@ static int body_digest(const struct http_reply *r, const char *image,
 
 	json_decref(j);
 	if (!ok)
+		return -1;
+	snapshot_sha256_init(&h);
+	snapshot_sha256_update(&h, body, len);
+	snapshot_sha256_hex(&h, hex);
+	snprintf(out, outlen, "sha256:%s", hex);
+	return 0;
+}
+
+/* The digest of a manifest body, checking it looks like one. */
+static int body_digest(const struct http_reply *r, const char *image,
+		       const char *registry, char *out, size_t len)
+{
+	if (registry_manifest_digest(r->body.buf ? r->body.buf : "",
+				     r->body.len, out, len) < 0)
 		return error_set("%s: registry '%s' answered with something that "
 				 "is not an image manifest (Content-Type '%s')",
-				 image, registry, r->content_type);
-	snapshot_sha256_init(&h);
-	snapshot_sha256_update(&h, r->body.buf, r->body.len);
-	snapshot_sha256_hex(&h, hex);
-	snprintf(out, len, "sha256:%s", hex);
+				 image, registry, r->h.content_type);
 	return 0;
 }
 
@@ -834,7 +873,7 @@ int registry_digest(const struct registry_opts *opts,
 		if (r.status != 401 || q.auth != HTTP_AUTH_NONE)
 			break;
 		/* 401: answer the challenge once. */
-		if (registry_challenge_parse(r.www_auth, &ch) < 0) {
+		if (registry_challenge_parse(r.h.www_auth, &ch) < 0) {
 			error_set("%s: registry '%s' wants authentication (HTTP "
 				  "401) but sent no usable WWW-Authenticate "
 				  "challenge", image, ref->registry);
@@ -863,21 +902,21 @@ int registry_digest(const struct registry_opts *opts,
 		goto out;
 	}
 	snprintf(ans->media_type, sizeof(ans->media_type), "%s",
-		 r.content_type);
-	if (r.digest[0]) {
-		if (!registry_digest_valid(r.digest)) {
+		 r.h.content_type);
+	if (r.h.digest[0]) {
+		if (!registry_digest_valid(r.h.digest)) {
 			error_set("%s: registry '%s' sent a malformed "
 				  "Docker-Content-Digest '%.80s'", image,
-				  ref->registry, r.digest);
+				  ref->registry, r.h.digest);
 			goto out;
 		}
-		if (r.content_type[0] && !manifest_type_ok(r.content_type)) {
+		if (r.h.content_type[0] && !manifest_type_ok(r.h.content_type)) {
 			error_set("%s: registry '%s' answered with Content-Type "
 				  "'%s', not an image manifest", image,
-				  ref->registry, r.content_type);
+				  ref->registry, r.h.content_type);
 			goto out;
 		}
-		snprintf(ans->digest, sizeof(ans->digest), "%s", r.digest);
+		snprintf(ans->digest, sizeof(ans->digest), "%s", r.h.digest);
 		rc = 0;
 		goto out;
 	}
@@ -894,7 +933,7 @@ int registry_digest(const struct registry_opts *opts,
 		goto out;
 	}
 	snprintf(ans->media_type, sizeof(ans->media_type), "%s",
-		 r.content_type);
+		 r.h.content_type);
 	rc = body_digest(&r, image, ref->registry, ans->digest,
 			 sizeof(ans->digest));
 out:

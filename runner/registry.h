@@ -16,7 +16,9 @@
 #ifndef UPKEEP_REGISTRY_H
 #define UPKEEP_REGISTRY_H
 
+#include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "util/strv.h"
@@ -75,6 +77,36 @@ void registry_challenge_free(struct registry_challenge *c);
  */
 int registry_auth_lookup(const char *path, const char *registry, char **user,
 			 char **password);
+/* The same from config.json's parsed root; file names it in messages. */
+int registry_auth_from_json(const json_t *root, const char *file,
+			    const char *registry, char **user, char **password);
+
+/*
+ * What registry_digest() reads of a registry's answers, exposed for the
+ * unit tests and the fuzz target (fuzz/registry.c): they are text from
+ * the network.
+ */
+struct registry_headers {
+	char digest[160];	/* Docker-Content-Digest, cut to fit */
+	char content_type[128];
+	char *www_auth;		/* every WWW-Authenticate, ", "-joined */
+};
+/* One header line (len bytes, not NUL-terminated) of an answer. */
+void registry_headers_add(struct registry_headers *h, const char *line,
+			  size_t len);
+void registry_headers_free(struct registry_headers *h);
+/*
+ * The token of a token server's JSON answer ("token", else
+ * "access_token"), or NULL when there is none usable. Free it.
+ */
+char *registry_token_parse(const char *body, size_t len);
+/*
+ * "sha256:<hex>" of body into out when body is an image manifest or
+ * index (a JSON object with an integer schemaVersion and manifests,
+ * layers or fsLayers); -1 when it is not one.
+ */
+int registry_manifest_digest(const char *body, size_t len, char *out,
+			     size_t outlen);
 
 /* How to reach registries. */
 struct registry_opts {

@@ -264,6 +264,78 @@ static void test_auth_lookup(void **state)
 	unsetenv("DOCKER_CONFIG");
 }
 
+/* Header lines as libcurl hands them over (with CRLF, not NUL-ended). */
+static void add(struct registry_headers *h, const char *line)
+{
+	registry_headers_add(h, line, strlen(line));
+}
+
+static void test_headers(void **state)
+{
+	struct registry_headers h = { 0 };
+	char big[4000];
+
+	(void)state;
+	add(&h, "HTTP/1.1 401 Unauthorized\r\n");
+	add(&h, "www-authenticate: Bearer realm=\"https://a/token\"\r\n");
+	add(&h, "WWW-Authenticate: Basic realm=\"r\"\r\n");
+	assert_string_equal(h.www_auth, "Bearer realm=\"https://a/token\", "
+			    "Basic realm=\"r\"");
+	/* A redirect's or a retry's new status line starts afresh. */
+	add(&h, "HTTP/1.1 200 OK\r\n");
+	assert_null(h.www_auth);
+	add(&h, "Docker-Content-Digest:  sha256:abc \r\n");
+	add(&h, "Content-Type:application/vnd.oci.image.index.v1+json\r\n");
+	add(&h, "Content-Type\r\n");
+	add(&h, "X: y\r\n");
+	assert_string_equal(h.digest, "sha256:abc");
+	assert_string_equal(h.content_type,
+			    "application/vnd.oci.image.index.v1+json");
+	/* Too long: cut to the field, never past it. */
+	memset(big, 'a', sizeof(big));
+	memcpy(big, "Content-Type: ", 14);
+	registry_headers_add(&h, big, sizeof(big));
+	assert_int_equal(strlen(h.content_type), sizeof(h.content_type) - 1);
+	/* Hundreds of challenges are not heard past 16 KiB. */
+	memcpy(big, "WWW-Authenticate: ", 18);
+	for (int i = 0; i < 100; i++)
+		registry_headers_add(&h, big, sizeof(big));
+	assert_true(strlen(h.www_auth) < 16384 + 2048 + 2);
+	registry_headers_free(&h);
+}
+
+static char *token(const char *body)
+{
+	return registry_token_parse(body, strlen(body));
+}
+
+static void test_token_and_manifest(void **state)
+{
+	static const char index[] = "{\"schemaVersion\": 2, \"manifests\": []}";
+	static const char v1[] = "{\"schemaVersion\": \"2\", \"layers\": []}";
+	char *t, out[80];
+
+	(void)state;
+	t = token("{\"token\": \"abc\"}");
+	assert_string_equal(t, "abc");
+	free(t);
+	t = token("{\"token\": \"\", \"access_token\": \"x\"}");
+	assert_string_equal(t, "x");
+	free(t);
+	/* A token with a line break would add a header of its own. */
+	assert_null(token("{\"token\": \"a\\r\\nX-Evil: 1\"}"));
+	assert_null(token("[]"));
+	assert_null(token(""));
+	assert_int_equal(registry_manifest_digest(index, strlen(index), out,
+						  sizeof(out)), 0);
+	assert_int_equal(strncmp(out, "sha256:", 7), 0);
+	assert_int_equal(strlen(out), 7 + 64);
+	assert_int_equal(registry_manifest_digest(v1, strlen(v1), out,
+						  sizeof(out)), -1);
+	assert_int_equal(registry_manifest_digest("<html>", 6, out,
+						  sizeof(out)), -1);
+}
+
 static void test_base_url(void **state)
 {
 	struct strv insecure = { 0 };
@@ -336,6 +408,8 @@ int main(void)
 		cmocka_unit_test(test_challenge_bad),
 		cmocka_unit_test(test_auth_lookup),
 		cmocka_unit_test(test_base_url),
+		cmocka_unit_test(test_headers),
+		cmocka_unit_test(test_token_and_manifest),
 		cmocka_unit_test(test_unreachable),
 	};
 
