@@ -2,7 +2,9 @@
  * Running one child process to completion; see proc.h for the contract
  * and for how a whole process tree is found and killed. The parent polls
  * the output pipe with a short timeout so it notices the deadline and the
- * child's exit even while descendants keep the pipe open.
+ * child's exit even while descendants keep the pipe open. Also the run's
+ * cgroup (made, entered for each spawn, killed, removed) and the child's
+ * environment (upkeep's own as it started, plus the run tag).
  */
 #include "clock.h"
 #include "proc.h"
@@ -10,6 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -18,12 +21,14 @@
 #include <string.h>
 #include <spawn.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "util/mem.h"
+#include "util/tz.h"
 
 static size_t proc_descendants_scan(pid_t root, pid_t *out, size_t max);
 
@@ -304,12 +309,434 @@ static void keep_tail(struct proc_result *r, const char *data, size_t len)
 /* "UPKEEP_RUN_ID=<run-id>" while a run goes on, given to every child. */
 static char run_tag[160];
 
+/* ---- the run's cgroup ---------------------------------------------------- */
+
+/*
+ * Where a cgroup v2 hierarchy is writable, a run's children live in a
+ * cgroup of the run's own, <upkeep's cgroup>/upkeep/<run-id>. Whatever they
+ * do (setsid, double fork, dropping UPKEEP_RUN_ID) they cannot leave it, so
+ * the run is killed whole even after upkeep itself died: systemd's
+ * KillMode=control-group. Nested under upkeep's own cgroup, not the
+ * hierarchy's root, so that it works in a delegated subtree (Delegate=yes,
+ * a user's session) and the service's cgroup still holds the run.
+ *
+ * A child must be inside before it can fork. posix_spawn cannot start it
+ * there (glibc 2.36 has no CLONE_INTO_CGROUP for it) and moving it after
+ * the spawn races with its first fork, so upkeep steps into the cgroup
+ * itself for the spawn and back out right after: the child is born inside.
+ * The pair of moves costs about 25 us. While upkeep is inside, the cgroup
+ * is never killed whole (it would kill upkeep too).
+ */
+static struct {
+	char dir[PATH_MAX];		/* the run's cgroup; "" when none */
+	int procs_fd;			/* dir/cgroup.procs: to step in */
+	int home_fd;			/* upkeep's own cgroup.procs: to step out */
+	volatile sig_atomic_t inside;	/* upkeep is in dir right now */
+	char why[PATH_MAX + 128];	/* why the run has no cgroup */
+} cg = { .procs_fd = -1, .home_fd = -1 };
+
+/* Bounds for walking a cgroup tree (recovery, nested cgroups). */
+#define CGROUP_MAX_DEPTH 16
+#define CGROUP_MAX_DIRS 20000
+
+/* Writes text to dir/file; 0 or -1 with errno. */
+static int cgroup_write(const char *dir, const char *file, const char *text)
+{
+	char path[PATH_MAX + 32];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = write(fd, text, strlen(text));
+	close(fd);
+	return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+/* Whether a process is left in dir or below (cgroup.events). */
+static bool cgroup_populated(const char *dir)
+{
+	char path[PATH_MAX + 32], buf[256];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/cgroup.events", dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;	/* gone */
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	return strstr(buf, "populated 1") != NULL;
+}
+
+/*
+ * Whether the directory entry e of dir is a directory (cgroupfs fills
+ * d_type; other file systems may not).
+ */
+static bool is_dir(const char *dir, const struct dirent *e)
+{
+	char path[PATH_MAX + 300];
+	struct stat st;
+
+	if (e->d_type != DT_UNKNOWN)
+		return e->d_type == DT_DIR;
+	snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+	return lstat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/*
+ * Sends sig to every process in dir and in the cgroups below it, upkeep
+ * excepted. Returns how many there were.
+ */
+static size_t cgroup_signal_depth(const char *dir, int sig, int depth)
+{
+	char path[PATH_MAX + 32], line[32];
+	struct dirent *e;
+	size_t n = 0;
+	FILE *f;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	f = fopen(path, "re");
+	while (f && fgets(line, sizeof(line), f)) {
+		pid_t pid = (pid_t)atol(line);
+
+		if (pid > 1 && pid != getpid()) {
+			if (sig)
+				kill(pid, sig);
+			n++;
+		}
+	}
+	if (f)
+		fclose(f);
+	d = depth < CGROUP_MAX_DEPTH ? opendir(dir) : NULL;
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.' || !is_dir(dir, e))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		n += cgroup_signal_depth(path, sig, depth + 1);
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static size_t cgroup_signal(const char *dir, int sig)
+{
+	return dir[0] ? cgroup_signal_depth(dir, sig, 0) : 0;
+}
+
+/*
+ * Kills every process in dir and below and waits until they are gone.
+ * cgroup.kill (Linux 5.14) kills the whole subtree at once, forks in flight
+ * included. Without it, or while upkeep itself is inside: freeze what can
+ * be frozen (5.2), then SIGKILL process by process until none is left.
+ * Returns how many were killed.
+ */
+static size_t cgroup_kill(const char *dir)
+{
+	bool self = cg.inside && strcmp(dir, cg.dir) == 0;
+	bool whole = false;
+	size_t n;
+	int64_t until;
+
+	if (!dir[0] || (!self && !cgroup_populated(dir)))
+		return 0;
+	n = cgroup_signal(dir, 0);
+	if (!self)
+		whole = cgroup_write(dir, "cgroup.kill", "1") == 0;
+	if (!whole && !self)
+		cgroup_write(dir, "cgroup.freeze", "1");
+	until = clock_mono_ms() + PROC_REAP_MS;
+	while (self ? cgroup_signal(dir, whole ? 0 : SIGKILL) > 0 :
+		      cgroup_populated(dir)) {
+		if (!whole && !self)
+			cgroup_signal(dir, SIGKILL);
+		if (clock_mono_ms() >= until)
+			break;
+		usleep(1000);
+	}
+	if (!whole && !self)
+		cgroup_write(dir, "cgroup.freeze", "0");
+	return n;
+}
+
+/*
+ * Removes dir and the cgroups below it (a step may have made some), then
+ * its parent ("upkeep") when that is empty now. Nothing may be left in
+ * them: see cgroup_kill().
+ */
+static void cgroup_remove_depth(const char *dir, int depth)
+{
+	char path[PATH_MAX + 300];
+	struct dirent *e;
+	DIR *d = depth < CGROUP_MAX_DEPTH ? opendir(dir) : NULL;
+
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.' || !is_dir(dir, e))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		cgroup_remove_depth(path, depth + 1);
+	}
+	if (d)
+		closedir(d);
+	rmdir(dir);
+}
+
+static void cgroup_remove(const char *dir)
+{
+	char parent[PATH_MAX], *slash;
+
+	cgroup_remove_depth(dir, 0);
+	snprintf(parent, sizeof(parent), "%s", dir);
+	slash = strrchr(parent, '/');
+	if (slash) {
+		*slash = '\0';
+		/* Fails while another run's cgroup is there: as it should. */
+		rmdir(parent);
+	}
+}
+
+/*
+ * The cgroup v2 mount point and upkeep's own cgroup directory under it
+ * (from its "0::" line in /proc/self/cgroup). mnt may be NULL. Returns -1
+ * with cg.why set when there is no usable hierarchy.
+ */
+static int cgroup_home(char *mnt_out, char *home, size_t size)
+{
+	char line[PATH_MAX + 512], own[PATH_MAX] = "", root[PATH_MAX] = "";
+	char mnt[PATH_MAX] = "", *p;
+	const char *rel;
+	size_t len;
+	FILE *f;
+
+	f = fopen("/proc/self/cgroup", "re");
+	while (f && fgets(line, sizeof(line), f))
+		if (strncmp(line, "0::", 3) == 0)
+			snprintf(own, sizeof(own), "%.*s",
+				 (int)strcspn(line + 3, "\n"), line + 3);
+	if (f)
+		fclose(f);
+	/* "/proc/PID/mountinfo": ID PARENT MAJ:MIN ROOT MOUNTPOINT ... - TYPE */
+	f = fopen("/proc/self/mountinfo", "re");
+	while (f && fgets(line, sizeof(line), f)) {
+		p = strstr(line, " - ");
+		if (p && strncmp(p + 3, "cgroup2 ", 8) == 0 &&
+		    sscanf(line, "%*s %*s %*s %4095s %4095s", root, mnt) == 2)
+			break;
+		mnt[0] = '\0';
+	}
+	if (f)
+		fclose(f);
+	if (!mnt[0]) {
+		snprintf(cg.why, sizeof(cg.why), "no cgroup v2 file system is "
+			 "mounted (/proc/self/mountinfo)");
+		return -1;
+	}
+	if (mnt_out)
+		snprintf(mnt_out, PATH_MAX, "%s", mnt);
+	if (!home)
+		return 0;
+	/* Escaped names (\040 for a space) and a removed cgroup: give up. */
+	len = strlen(own);
+	if (own[0] != '/' || strchr(own, '\\') || strchr(mnt, '\\') ||
+	    (len > 10 && strcmp(own + len - 10, " (deleted)") == 0)) {
+		snprintf(cg.why, sizeof(cg.why), "upkeep's cgroup v2 path "
+			 "'%s' is not usable (/proc/self/cgroup)", own);
+		return -1;
+	}
+	/* Both are relative to the cgroup namespace's root. */
+	len = strcmp(root, "/") == 0 ? 0 : strlen(root);
+	if (strncmp(own, root, len) != 0 || (own[len] && own[len] != '/')) {
+		snprintf(cg.why, sizeof(cg.why), "upkeep's cgroup '%.1000s' is "
+			 "not under the cgroup2 mount at '%.1000s' (root "
+			 "'%.1000s')", own,
+			 mnt, root);
+		return -1;
+	}
+	rel = own + len;
+	snprintf(home, size, "%s%s", mnt, strcmp(rel, "/") == 0 ? "" : rel);
+	return 0;
+}
+
+/* Steps into the run's cgroup; false when there is none or it failed. */
+static bool cgroup_enter(void)
+{
+	if (cg.inside)
+		return true;
+	if (cg.procs_fd < 0 || write(cg.procs_fd, "0", 1) != 1)
+		return false;
+	cg.inside = 1;
+	return true;
+}
+
+/*
+ * Steps back to upkeep's own cgroup. Should that fail, upkeep stays inside
+ * and the cgroup is killed process by process (cgroup_kill()).
+ */
+static void cgroup_leave(void)
+{
+	for (int i = 0; i < 3 && cg.inside; i++)
+		if (write(cg.home_fd, "0", 1) == 1)
+			cg.inside = 0;
+}
+
+static void cgroup_close(void)
+{
+	if (cg.procs_fd >= 0)
+		close(cg.procs_fd);
+	if (cg.home_fd >= 0)
+		close(cg.home_fd);
+	cg.procs_fd = cg.home_fd = -1;
+}
+
+/* Opens the cgroup for run_id, or says in cg.why why there is none. */
+static void cgroup_begin(const char *run_id)
+{
+	const char *off = getenv("UPKEEP_NO_CGROUP");
+	char home[PATH_MAX], path[PATH_MAX + 32];
+	int tries = 0;
+
+	cg.why[0] = '\0';
+	if (off && *off && strcmp(off, "0") != 0) {
+		snprintf(cg.why, sizeof(cg.why), "UPKEEP_NO_CGROUP is set");
+		return;
+	}
+	if (!run_id[0] || run_id[0] == '.' || strchr(run_id, '/')) {
+		snprintf(cg.why, sizeof(cg.why), "the run id '%s' is not a "
+			 "file name", run_id);
+		return;
+	}
+	if (cgroup_home(NULL, home, sizeof(home)) < 0)
+		return;
+	/* ENOENT: another upkeep removed the empty "upkeep" meanwhile. */
+	for (;;) {
+		snprintf(path, sizeof(path), "%s/upkeep", home);
+		if (mkdir(path, 0755) < 0 && errno != EEXIST)
+			goto fail;
+		if (snprintf(cg.dir, sizeof(cg.dir), "%s/%s", path, run_id) >=
+		    (int)sizeof(cg.dir)) {
+			errno = ENAMETOOLONG;
+			goto fail;
+		}
+		if (mkdir(cg.dir, 0755) == 0)
+			break;
+		if (errno == EEXIST) {
+			/* Ids are unique: a dead run's, so its processes go. */
+			cgroup_kill(cg.dir);
+			break;
+		}
+		if (errno != ENOENT || ++tries == 3) {
+			int e = errno;
+
+			snprintf(path, sizeof(path), "%s", cg.dir);
+			errno = e;
+			goto fail;
+		}
+	}
+	snprintf(path, sizeof(path), "%s/cgroup.procs", cg.dir);
+	cg.procs_fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (cg.procs_fd < 0)
+		goto fail_dir;
+	snprintf(path, sizeof(path), "%s/cgroup.procs", home);
+	cg.home_fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (cg.home_fd < 0)
+		goto fail_dir;
+	/*
+	 * Moving in and out is what every spawn does: try it now. Should
+	 * upkeep be stuck inside, its children still are too.
+	 */
+	snprintf(path, sizeof(path), "%s/cgroup.procs", cg.dir);
+	if (!cgroup_enter())
+		goto fail_dir;
+	cgroup_leave();
+	return;
+fail_dir:
+	snprintf(cg.why, sizeof(cg.why), "cannot write '%s': %s", path,
+		 strerror(errno));
+	cgroup_close();
+	cgroup_remove(cg.dir);
+	cg.dir[0] = '\0';
+	return;
+fail:
+	snprintf(cg.why, sizeof(cg.why), "cannot create '%s': %s", path,
+		 strerror(errno));
+	cg.dir[0] = '\0';
+}
+
+/* Kills what is left of the run's cgroup and removes it. */
+static void cgroup_end(void)
+{
+	if (!cg.dir[0])
+		return;
+	cgroup_leave();
+	cgroup_kill(cg.dir);
+	cgroup_close();
+	cgroup_remove(cg.dir);
+	cg.dir[0] = '\0';
+}
+
+/*
+ * Kills and removes every cgroup "upkeep/<run_id>" at or below dir (a
+ * dead run's: which cgroup upkeep ran in then is not known now). Returns
+ * how many processes it killed.
+ */
+static size_t cgroup_kill_run(const char *dir, const char *run_id, int depth,
+			      int *budget)
+{
+	char path[PATH_MAX + 300], run[PATH_MAX + 600];
+	struct dirent *e;
+	size_t n = 0;
+	DIR *d = opendir(dir);
+
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.' || !is_dir(dir, e) || --*budget < 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (strcmp(e->d_name, "upkeep") == 0) {
+			snprintf(run, sizeof(run), "%s/%s", path, run_id);
+			if (access(run, F_OK) == 0 && strcmp(run, cg.dir) != 0) {
+				n += cgroup_kill(run);
+				cgroup_remove(run);
+			}
+		}
+		if (depth < CGROUP_MAX_DEPTH)
+			n += cgroup_kill_run(path, run_id, depth + 1, budget);
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+const char *proc_containment(void)
+{
+	static char what[PATH_MAX + 16];
+
+	if (!run_tag[0])
+		return "subreaper";
+	if (!cg.dir[0])
+		return "subreaper + UPKEEP_RUN_ID";
+	snprintf(what, sizeof(what), "cgroup %s", cg.dir);
+	return what;
+}
+
+const char *proc_containment_why(void)
+{
+	return run_tag[0] && !cg.dir[0] && cg.why[0] ? cg.why : NULL;
+}
+
 void proc_set_run_id(const char *run_id)
 {
+	cgroup_end();
 	if (run_id)
 		snprintf(run_tag, sizeof(run_tag), "UPKEEP_RUN_ID=%s", run_id);
 	else
 		run_tag[0] = '\0';
+	if (run_id)
+		cgroup_begin(run_id);
 }
 
 /* Whether pid's environment (as it was at exec) holds the entry want. */
@@ -357,10 +784,16 @@ static size_t signal_tagged(const char *want, int sig)
 
 size_t proc_kill_run(const char *run_id)
 {
-	char want[160];
+	char want[160], mnt[PATH_MAX];
 	size_t total = 0, n;
-	int64_t until = clock_mono_ms() + PROC_REAP_MS;
+	int64_t until;
+	int budget = CGROUP_MAX_DIRS;
 
+	/* Its cgroup first: what left the run is there, tagged or not. */
+	if (run_id[0] && run_id[0] != '.' && !strchr(run_id, '/') &&
+	    cgroup_home(mnt, NULL, 0) == 0)
+		total += cgroup_kill_run(mnt, run_id, 0, &budget);
+	until = clock_mono_ms() + PROC_REAP_MS;
 	snprintf(want, sizeof(want), "UPKEEP_RUN_ID=%s", run_id);
 	/* Freeze first, until no new process appears, so a forking one
 	 * cannot outrun the kill. */
@@ -390,30 +823,40 @@ static bool same_name(const char *a, const char *b)
 }
 
 /*
- * The child's environment: upkeep's own, with spec->env's entries over it
- * (a name given there replaces ours), and the run tag. The strings are
- * borrowed; free only the array.
+ * The child's environment: upkeep's own as it started, with spec->env's
+ * entries over it (a name given there replaces ours), and the run tag.
+ * "As it started": the TZ that tz_use() set for some window's calendar
+ * maths is put back to what upkeep was given (or dropped). The strings
+ * are borrowed; free only the array.
  */
 static char **child_env(const struct proc_spec *spec)
 {
 	size_t n = 0, extra = 0, k = 0;
+	const char *tz0 = NULL;
+	bool tz_moved = tz_startup_entry(&tz0);
 	char **v;
 
 	while (environ[n])
 		n++;
 	while (spec->env && spec->env[extra])
 		extra++;
-	v = xcalloc(n + extra + 2, sizeof(*v));
+	v = xcalloc(n + extra + 3, sizeof(*v));
 	for (size_t i = 0; i < n; i++) {
-		bool replaced = run_tag[0] && same_name(environ[i], run_tag);
+		bool replaced = (run_tag[0] && same_name(environ[i], run_tag)) ||
+				(tz_moved && same_name(environ[i], "TZ="));
 
 		for (size_t j = 0; j < extra && !replaced; j++)
 			replaced = same_name(environ[i], spec->env[j]);
 		if (!replaced)
 			v[k++] = environ[i];
 	}
-	for (size_t j = 0; j < extra; j++)
+	for (size_t j = 0; j < extra; j++) {
 		v[k++] = spec->env[j];
+		if (same_name("TZ=", spec->env[j]))
+			tz0 = NULL;	/* the step's own TZ wins */
+	}
+	if (tz_moved && tz0)
+		v[k++] = (char *)tz0;
 	if (run_tag[0])
 		v[k++] = run_tag;
 	return v;
@@ -448,8 +891,9 @@ static char *lookup_in_env_path(const struct proc_spec *spec)
 /*
  * Starts spec's process with posix_spawn (vfork-like: no copy of upkeep's
  * address space per step): its own process group, default signals, an
- * empty mask, stdin from /dev/null, stdout and stderr to out_fd. Returns
- * the pid, or -1 with errno (exec's own, for a missing program).
+ * empty mask, stdin from /dev/null, stdout and stderr to out_fd, born in
+ * the run's cgroup when there is one. Returns the pid, or -1 with errno
+ * (exec's own, for a missing program).
  */
 static pid_t spawn(const struct proc_spec *spec, int out_fd)
 {
@@ -474,8 +918,11 @@ static pid_t spawn(const struct proc_spec *spec, int out_fd)
 	posix_spawn_file_actions_adddup2(&fa, out_fd, 2);
 	if (spec->cwd)
 		posix_spawn_file_actions_addchdir_np(&fa, spec->cwd);
+	/* Not inside (no cgroup, or it failed): the subreaper still holds. */
+	cgroup_enter();
 	rc = prog ? posix_spawn(&pid, prog, &fa, &at, spec->argv, env) :
 		    posix_spawnp(&pid, spec->argv[0], &fa, &at, spec->argv, env);
+	cgroup_leave();
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
 	free(prog);
@@ -564,6 +1011,7 @@ int proc_run(const struct proc_spec *spec, struct proc_result *r)
 			terminating = true;
 			term_at = now;
 			signal_tree(SIGTERM);
+			cgroup_signal(cg.dir, SIGTERM);
 		} else if (terminating && now - term_at >= spec->kill_grace_ms) {
 			kill_tree(pid, &status, &done);
 			break;
@@ -574,6 +1022,8 @@ int proc_run(const struct proc_spec *spec, struct proc_result *r)
 	 * then what is still in the pipe is read.
 	 */
 	r->leftovers = (int)kill_tree(pid, &status, &done);
+	/* What left upkeep's tree but not the cgroup (none, normally). */
+	r->leftovers += (int)cgroup_kill(cg.dir);
 	while (out[0] >= 0 && (n = read(out[0], buf, sizeof(buf))) > 0) {
 		keep_tail(r, buf, (size_t)n);
 		if (spec->on_output)

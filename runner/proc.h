@@ -13,6 +13,20 @@
  * Descendants still running when the main process exits on its own are
  * killed the same way and counted as leftovers.
  *
+ * Processes that leave the run: a descendant that also drops the run tag
+ * (below) and daemonizes is only held by the subreaper, which dies with
+ * upkeep. So while a run goes on and a cgroup v2 hierarchy is writable
+ * (root, or a delegated subtree), its children are born in a cgroup of the
+ * run's own, <upkeep's cgroup>/upkeep/<run-id>, which nothing in it can
+ * leave; it is killed whole with cgroup.kill (systemd's
+ * KillMode=control-group) after every step, when the run ends (then it is
+ * removed) and by the next upkeep after a crash. UPKEEP_NO_CGROUP=1 turns
+ * this off; the subreaper and the tag are then all there is.
+ *
+ * Children get the environment upkeep was started with (the TZ that the
+ * calendar maths set is put back, see util/tz.h), spec->env over it, and
+ * the run tag.
+ *
  * proc_run() treats every descendant of upkeep as the child's: it runs one
  * process tree at a time, as the engine does (steps and checks run one
  * after another).
@@ -64,16 +78,34 @@ void proc_result_free(struct proc_result *result);
 
 /*
  * While run_id is set (NULL clears it), every child gets UPKEEP_RUN_ID=
- * run_id in its environment, inherited by all it starts. That tag is how
- * the next upkeep finds what a run killed with SIGKILL left behind, even
- * processes that left the process group and were re-parented to init.
+ * run_id in its environment, inherited by all it starts, and is started in
+ * the run's cgroup when one can be made (see above). The tag and the
+ * cgroup are how the next upkeep finds what a run killed with SIGKILL left
+ * behind, even processes that left the process group and were re-parented
+ * to init. Setting another id or NULL kills what is left in the previous
+ * run's cgroup and removes it.
  */
 void proc_set_run_id(const char *run_id);
 /*
- * Stops and kills every process whose environment carries run_id's tag
- * (not upkeep itself). Returns how many it killed.
+ * Kills the dead run run_id's cgroup (found by name, "upkeep/<run_id>",
+ * anywhere in the cgroup v2 hierarchy) and removes it, then stops and kills
+ * every process whose environment carries run_id's tag (not upkeep itself).
+ * Returns how many it killed.
  */
 size_t proc_kill_run(const char *run_id);
+
+/*
+ * How the current run's processes are held, for its record and log:
+ * "cgroup <directory>", or "subreaper + UPKEEP_RUN_ID" (no usable cgroup
+ * v2, or UPKEEP_NO_CGROUP=1); "subreaper" outside a run.
+ */
+const char *proc_containment(void);
+/*
+ * Why the current run has no cgroup ("UPKEEP_NO_CGROUP is set", "cannot
+ * create '/sys/fs/cgroup/upkeep': Read-only file system", ...), or NULL
+ * when it has one or no run is going on.
+ */
+const char *proc_containment_why(void);
 
 /*
  * The start time of pid in clock ticks since boot (/proc/PID/stat field

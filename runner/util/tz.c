@@ -5,6 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/mem.h"
+
+/* Set by the first tz_use() that changes TZ: see tz_startup_entry(). */
+static bool tz_changed;
+static char *tz_startup;	/* "TZ=..." as upkeep started, or NULL */
 
 bool tz_valid(const char *zone)
 {
@@ -35,6 +40,16 @@ void tz_use(const char *zone)
 
 	if (cur && strcmp(cur, want) == 0)
 		return;
+	if (!tz_changed) {
+		tz_startup = cur ? xasprintf("TZ=%s", cur) : NULL;
+		tz_changed = true;
+	}
 	setenv("TZ", want, 1);
 	tzset();
+}
+
+bool tz_startup_entry(const char **entry)
+{
+	*entry = tz_startup;
+	return tz_changed;
 }
