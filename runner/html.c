@@ -13,7 +13,9 @@
 #include <string.h>
 
 #include "record.h"
+#include "report.h"
 #include "util/mem.h"
+#include "util/text.h"
 #include "util/units.h"
 #include "weekly.h"
 
@@ -24,27 +26,16 @@
 #define CHART_BOTTOM 40		/* room for the x labels */
 #define CHART_TOP 12
 
+/* A number of the model, range-checked like every record's. */
 static int64_t num(const json_t *o, const char *key)
 {
-	json_t *v = json_object_get(o, key);
-
-	return json_is_integer(v) ? json_integer_value(v) :
-	       json_is_real(v) ? (int64_t)json_real_value(v) : 0;
+	return report_num(o, key);
 }
 
 /* Text and attribute values: & < > " ' escaped. */
 static void esc(FILE *f, const char *s)
 {
-	for (; *s; s++) {
-		switch (*s) {
-		case '&': fputs("&amp;", f); break;
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '"': fputs("&quot;", f); break;
-		case '\'': fputs("&#39;", f); break;
-		default: fputc(*s, f);
-		}
-	}
+	text_escape(f, s, TEXT_HTML);
 }
 
 static void size_txt(FILE *f, int64_t bytes)
@@ -63,15 +54,25 @@ static void elapsed_txt(FILE *f, int64_t ms)
 	fputs(buf, f);
 }
 
+static void percent_txt(FILE *f, const json_t *v)
+{
+	if (json_is_number(v))
+		fprintf(f, "%.1f%%", json_number_value(v));
+	else
+		fputs("–", f);
+}
+
 static const char *status_class(const char *status)
 {
-	if (!strcmp(status, "ok") || !strcmp(status, "succeeded") ||
-	    !strcmp(status, "passed"))
+	switch (report_status_of(status)->level) {
+	case REPORT_GOOD:
 		return "good";
-	if (!strcmp(status, "skipped") || !strcmp(status, "deferred") ||
-	    !strcmp(status, "skipped-precheck") || !strcmp(status, "planned"))
+	case REPORT_INFO:
+	case REPORT_WARN:
 		return "warn";
-	return "bad";
+	default:
+		return "bad";
+	}
 }
 
 static void badge(FILE *f, const char *status)
@@ -181,14 +182,21 @@ static void bars(FILE *f, const char *id, const char *title,
 			"</text>", CHART_W / 2, CHART_H / 2);
 }
 
+/* An axis value as an int64: nice_max() may round past INT64_MAX. */
+static int64_t clamp(double v)
+{
+	return v >= 9223372036854775807.0 ? INT64_MAX : v <= 0 ? 0 :
+	       (int64_t)v;
+}
+
 static void label_size(FILE *f, double v)
 {
-	size_txt(f, (int64_t)v);
+	size_txt(f, clamp(v));
 }
 
 static void label_elapsed(FILE *f, double v)
 {
-	elapsed_txt(f, (int64_t)v);
+	elapsed_txt(f, clamp(v));
 }
 
 static void label_percent(FILE *f, double v)
@@ -216,16 +224,21 @@ static void chart_disk(FILE *f, const json_t *trend)
 		double x = CHART_LEFT + slot * ((double)i + 0.5), y;
 		size_t l = strlen(path);
 
-		fprintf(f, "<text class=\"xlab\" x=\"%.1f\" y=\"%d\">%s</text>",
-			x, CHART_H - CHART_BOTTOM + 16, record_str(w, "week") + 5);
+		fprintf(f, "<text class=\"xlab\" x=\"%.1f\" y=\"%d\">", x,
+			CHART_H - CHART_BOTTOM + 16);
+		esc(f, strlen(record_str(w, "week")) > 5 ? record_str(w, "week") + 5 :
+		    record_str(w, "week"));
+		fputs("</text>", f);
 		if (!json_is_number(d))
 			continue;
 		y = CHART_TOP + plot_h - plot_h * json_number_value(d) / 100.0;
 		snprintf(path + l, sizeof(path) - l, "%s%.1f,%.1f ",
 			 l ? "" : "", x, y);
 		fprintf(f, "<circle class=\"point\" cx=\"%.1f\" cy=\"%.1f\" "
-			"r=\"4\"><title>%s: %.1f%% used</title></circle>", x, y,
-			record_str(w, "week"), json_number_value(d));
+			"r=\"4\"><title>", x, y);
+		esc(f, record_str(w, "week"));
+		fprintf(f, ": %.1f%% used</title></circle>",
+			json_number_value(d));
 	}
 	if (points > 1)
 		fprintf(f, "<polyline class=\"line\" points=\"%s\"/>", path);
@@ -337,6 +350,15 @@ static void summary(FILE *f, const json_t *m)
 	size_t i;
 
 	fputs("<h2>System health summary</h2><div class=\"cards\">", f);
+	if (!strcmp(record_str(s, "health"), "healthy"))
+		fputs("<div class=\"card\"><b class=\"good\">healthy</b>no "
+		      "incident, no window missed</div>", f);
+	else
+		fprintf(f, "<div class=\"card\"><b class=\"bad\">needs "
+			"attention</b>%lld incident%s, %lld window%s missed</div>",
+			(long long)num(s, "incidents"), num(s, "incidents") == 1 ?
+			"" : "s", (long long)num(s, "windows_missed"),
+			num(s, "windows_missed") == 1 ? "" : "s");
 	fprintf(f, "<div class=\"card\"><b>%lld</b>runs</div>",
 		(long long)num(s, "runs"));
 	json_object_foreach(json_object_get(s, "by_status"), key, v) {
@@ -405,10 +427,12 @@ static void activities(FILE *f, const json_t *m)
 			esc(f, record_str(r, "window"));
 		}
 		fputs(", ", f);
-		if (!strcmp(record_str(r, "status"), "missed"))
+		if (report_status_of(record_str(r, "status"))->not_run)
 			fputs("no run", f);
-		else
+		else if (json_object_get(r, "duration_ms"))
 			elapsed_txt(f, num(r, "duration_ms"));
+		else
+			fputs("duration unknown", f);
 		if (num(r, "reclaimed_bytes")) {
 			fputs("; reclaimed ", f);
 			size_txt(f, num(r, "reclaimed_bytes"));
@@ -511,6 +535,27 @@ static void metrics(FILE *f, const json_t *m)
 	}
 	if (json_array_size(json_object_get(mt, "databases")))
 		fputs("</tbody></table></div>", f);
+	if (json_object_size(json_object_get(mt, "dead_tuple_percent"))) {
+		const char *key;
+
+		fputs("<h3>Dead tuples</h3><p class=\"muted\">Dead tuples as a "
+		      "share of each table's rows, in the week's last run that "
+		      "looked at it: before its VACUUM (or when a snapshot saw "
+		      "them) and after.</p><div class=\"scroll\"><table><thead>"
+		      "<tr><th>table</th><th>before</th><th>after VACUUM</th>"
+		      "</tr></thead><tbody>", f);
+		json_object_foreach(json_object_get(mt, "dead_tuple_percent"),
+				    key, v) {
+			fputs("<tr><td>", f);
+			esc(f, key);
+			fputs("</td><td>", f);
+			percent_txt(f, json_object_get(v, "before"));
+			fputs("</td><td>", f);
+			percent_txt(f, json_object_get(v, "after"));
+			fputs("</td></tr>", f);
+		}
+		fputs("</tbody></table></div>", f);
+	}
 	fputs("<h3>Bytes reclaimed</h3>", f);
 	chart_reclaimed(f, json_object_get(m, "runs"));
 	fputs("<h3>Step durations</h3>", f);
@@ -520,9 +565,10 @@ static void metrics(FILE *f, const json_t *m)
 		"<th>missed</th><th>reclaimed</th><th>dead tuples removed</th>"
 		"<th>maintenance</th></tr></thead><tbody>", WEEKLY_TREND_WEEKS);
 	json_array_foreach(json_object_get(mt, "trend"), i, v) {
-		fprintf(f, "<tr><td>%s</td><td>%lld</td><td>%lld</td><td>%lld"
-			"</td><td>", record_str(v, "week"), (long long)num(v, "runs"),
-			(long long)num(v, "incidents"),
+		fputs("<tr><td>", f);
+		esc(f, record_str(v, "week"));
+		fprintf(f, "</td><td>%lld</td><td>%lld</td><td>%lld</td><td>",
+			(long long)num(v, "runs"), (long long)num(v, "incidents"),
 			(long long)num(v, "missed"));
 		size_txt(f, num(v, "reclaimed_bytes"));
 		fprintf(f, "</td><td>%lld</td><td>",
@@ -605,6 +651,17 @@ char *html_weekly(const json_t *m)
 	}
 	if (json_array_size(json_object_get(m, "recommendations")))
 		fputs("</ul>", f);
+	if (json_array_size(json_object_get(m, "notes"))) {
+		fputs("\n<h2>Record problems</h2><p>These values in the week's "
+		      "records cannot be right and are counted as absent:</p><ul>",
+		      f);
+		json_array_foreach(json_object_get(m, "notes"), i, v) {
+			fputs("<li>", f);
+			esc(f, json_string_value(v));
+			fputs("</li>", f);
+		}
+		fputs("</ul>", f);
+	}
 	fputs("\n</body></html>\n", f);
 	fclose(f);
 	return buf;

@@ -2,8 +2,11 @@
  * The Prometheus textfile; see metrics.h. The format is the text
  * exposition format 0.0.4: one HELP and one TYPE line per family, then its
  * samples, label values escaped (backslash, double quote, newline). Gauges
- * describe each job's last run (missed windows are not runs); the two
- * counters count over every record on disk.
+ * describe each job's last run (missed windows are not runs; a
+ * config-error is, so that its job's success gauge drops to 0); the
+ * counters count over every record on disk. Status label values are
+ * report_statuses' run statuses, every one of them for every job (a
+ * series that is there with 0 is one an alert can rely on).
  */
 #include "metrics.h"
 
@@ -15,6 +18,7 @@
 #include "clock.h"
 #include "config.h"
 #include "record.h"
+#include "report.h"
 #include "util/mem.h"
 #include "util/timefmt.h"
 #include "weekly.h"
@@ -50,7 +54,8 @@ static json_t *jobs_of(const struct config *cfg, const json_t *records)
 
 	for (size_t j = 0; j < cfg->njobs; j++)
 		json_object_set_new(jobs, cfg->jobs[j].name, json_pack(
-			"{s:n, s:i, s:i}", "last", "rollbacks", 0, "missed", 0));
+			"{s:n, s:i, s:i, s:{}}", "last", "rollbacks", 0, "missed",
+			0, "by_status"));
 	json_array_foreach(records, i, r) {
 		const char *status = record_str(r, "status");
 		json_t *j = json_object_get(jobs, record_str(r, "job"));
@@ -58,9 +63,16 @@ static json_t *jobs_of(const struct config *cfg, const json_t *records)
 		if (!*record_str(r, "job"))
 			continue;
 		if (!j) {
-			j = json_pack("{s:n, s:i, s:i}", "last", "rollbacks", 0,
-				      "missed", 0);
+			j = json_pack("{s:n, s:i, s:i, s:{}}", "last", "rollbacks",
+				      0, "missed", 0, "by_status");
 			json_object_set_new(jobs, record_str(r, "job"), j);
+		}
+		if (*status) {
+			json_t *by = json_object_get(j, "by_status");
+
+			json_object_set_new(by, status, json_integer(
+				json_integer_value(json_object_get(by, status))
+				+ 1));
 		}
 		if (!strcmp(status, "missed")) {
 			json_object_set_new(j, "missed", json_integer(
@@ -81,20 +93,40 @@ static json_t *jobs_of(const struct config *cfg, const json_t *records)
 
 static double seconds(const json_t *o, const char *key)
 {
-	return (double)json_integer_value(json_object_get(o, key)) / 1000.0;
+	return (double)report_num(o, key) / 1000.0;
+}
+
+/* The run statuses a label takes: every known one, and any other that
+ * a record of the job holds. */
+static json_t *status_values(const json_t *jobs)
+{
+	json_t *out = json_object(), *j, *v;
+	const struct report_status *st;
+	const char *name, *key;
+
+	for (st = report_statuses; st->name; st++)
+		if (st->run && strcmp(st->name, "running"))
+			json_object_set_new(out, st->name, json_true());
+	json_object_foreach((json_t *)jobs, name, j)
+		json_object_foreach(json_object_get(j, "by_status"), key, v)
+			json_object_set_new(out, key, json_true());
+	return out;
 }
 
 char *metrics_text(const struct config *cfg, const json_t *records,
 		   time_t now)
 {
 	json_t *jobs = jobs_of(cfg, records), *j, *s;
+	json_t *statuses = status_values(jobs);
 	const char *name;
 	char *buf = NULL;
 	size_t len = 0, i;
 	FILE *f = open_memstream(&buf, &len);
 	time_t t;
+	int64_t ms;
 
 	if (!f) {
+		json_decref(statuses);
 		json_decref(jobs);
 		return xstrdup("");
 	}
@@ -103,8 +135,10 @@ char *metrics_text(const struct config *cfg, const json_t *records,
 	json_object_foreach(jobs, name, j) {
 		json_t *last = json_object_get(j, "last");
 
-		if (json_is_null(last) || timefmt_parse(record_str(last, "finished"),
-							&t) < 0)
+		/* A config-error record has a start only: nothing ran. */
+		if (json_is_null(last) || (timefmt_parse(record_str(last,
+			"finished"), &t) < 0 && timefmt_parse(record_str(last,
+			"started"), &t) < 0))
 			continue;
 		fputs("upkeep_last_run_timestamp_seconds{", f);
 		label(f, "job", name, false);
@@ -121,12 +155,29 @@ char *metrics_text(const struct config *cfg, const json_t *records,
 		label(f, "job", name, false);
 		fprintf(f, "} %d\n", !strcmp(record_str(last, "status"), "succeeded"));
 	}
+	family(f, "upkeep_last_run_status", "gauge",
+	       "1 for the status of the job's last run, 0 for the others.");
+	json_object_foreach(jobs, name, j) {
+		json_t *last = json_object_get(j, "last");
+		const char *key;
+		json_t *v;
+
+		if (json_is_null(last))
+			continue;
+		json_object_foreach(statuses, key, v) {
+			fputs("upkeep_last_run_status{", f);
+			label(f, "job", name, true);
+			label(f, "status", key, false);
+			fprintf(f, "} %d\n", !strcmp(record_str(last, "status"),
+						     key));
+		}
+	}
 	family(f, "upkeep_last_run_duration_seconds", "gauge",
 	       "How long the job's last run took.");
 	json_object_foreach(jobs, name, j) {
 		json_t *last = json_object_get(j, "last");
 
-		if (json_is_null(last))
+		if (json_is_null(last) || !report_int(last, "duration_ms", &ms))
 			continue;
 		fputs("upkeep_last_run_duration_seconds{", f);
 		label(f, "job", name, false);
@@ -137,7 +188,7 @@ char *metrics_text(const struct config *cfg, const json_t *records,
 	json_object_foreach(jobs, name, j) {
 		json_array_foreach(json_object_get(json_object_get(j, "last"),
 						   "steps"), i, s) {
-			if (!json_is_integer(json_object_get(s, "duration_ms")))
+			if (!report_int(s, "duration_ms", &ms))
 				continue;
 			fputs("upkeep_step_duration_seconds{", f);
 			label(f, "job", name, true);
@@ -150,7 +201,7 @@ char *metrics_text(const struct config *cfg, const json_t *records,
 	json_object_foreach(jobs, name, j) {
 		json_array_foreach(json_object_get(json_object_get(j, "last"),
 						   "steps"), i, s) {
-			if (!json_is_integer(json_object_get(s, "timeout_ms")))
+			if (!report_int(s, "timeout_ms", &ms))
 				continue;
 			fputs("upkeep_step_timeout_seconds{", f);
 			label(f, "job", name, true);
@@ -198,6 +249,22 @@ char *metrics_text(const struct config *cfg, const json_t *records,
 		fprintf(f, "} %lld\n", (long long)json_integer_value(
 			json_object_get(j, "missed")));
 	}
+	family(f, "upkeep_runs_total", "counter",
+	       "Records of the job by status (missed windows and jobs excluded "
+	       "for a config error included), on record.");
+	json_object_foreach(jobs, name, j) {
+		const char *key;
+		json_t *v;
+
+		json_object_foreach(statuses, key, v) {
+			fputs("upkeep_runs_total{", f);
+			label(f, "job", name, true);
+			label(f, "status", key, false);
+			fprintf(f, "} %lld\n", (long long)json_integer_value(
+				json_object_get(json_object_get(j, "by_status"),
+						key)));
+		}
+	}
 	family(f, "upkeep_next_window_timestamp_seconds", "gauge",
 	       "When the window opens next (Unix time).");
 	for (i = 0; i < cfg->nwindows; i++) {
@@ -210,6 +277,7 @@ char *metrics_text(const struct config *cfg, const json_t *records,
 		fprintf(f, "} %lld\n", (long long)occ.start);
 	}
 	fclose(f);
+	json_decref(statuses);
 	json_decref(jobs);
 	return buf;
 }

@@ -19,7 +19,9 @@
 #include "log.h"
 #include "net.h"
 #include "record.h"
+#include "report.h"
 #include "util/mem.h"
+#include "util/text.h"
 #include "util/timefmt.h"
 #include "util/units.h"
 #include "weekly.h"
@@ -52,25 +54,36 @@ unsigned notify_event_of(const char *status)
 		return CONFIG_NOTIFY_MISSED;
 	if (!strcmp(status, "running"))
 		return CONFIG_NOTIFY_START;
+	/* incomplete and config-error are warnings (the bodies say so:
+	 * ":warning:", "level": "warning"), told to the webhooks that want
+	 * failures: something did not run that should have. */
 	if (!strcmp(status, "failed") || !strcmp(status, "interrupted") ||
-	    !strcmp(status, "skipped-precheck"))
+	    !strcmp(status, "skipped-precheck") ||
+	    !strcmp(status, "incomplete") || !strcmp(status, "config-error"))
 		return CONFIG_NOTIFY_FAILURE;
 	return 0;
+}
+
+const char *notify_level(unsigned event, const char *status)
+{
+	if (event == CONFIG_NOTIFY_START)
+		return "info";
+	switch (report_status_of(status)->level) {
+	case REPORT_GOOD:
+		return "good";
+	case REPORT_INFO:
+		return "info";
+	case REPORT_WARN:
+		return "warning";
+	default:
+		return "error";
+	}
 }
 
 /* Slack's text escaping: only &, < and > are special. */
 static void slack_text(FILE *f, const char *s)
 {
-	for (; *s; s++) {
-		if (*s == '&')
-			fputs("&amp;", f);
-		else if (*s == '<')
-			fputs("&lt;", f);
-		else if (*s == '>')
-			fputs("&gt;", f);
-		else
-			fputc(*s, f);
-	}
+	text_escape(f, s, TEXT_SLACK);
 }
 
 static const char *emoji(unsigned event, const char *status)
@@ -86,8 +99,10 @@ static const char *emoji(unsigned event, const char *status)
 	case CONFIG_NOTIFY_MISSED:
 		return ":warning:";
 	default:
-		return strcmp(status, "skipped-precheck") ? ":x:" :
-		       ":no_entry:";
+		if (!strcmp(status, "skipped-precheck"))
+			return ":no_entry:";
+		return report_status_of(status)->level == REPORT_WARN ?
+		       ":warning:" : ":x:";
 	}
 }
 
@@ -100,6 +115,7 @@ static char *slack_body(const struct config *cfg, const json_t *rec,
 	FILE *f = open_memstream(&text, &len);
 	json_t *body;
 	time_t t;
+	int64_t ms;
 
 	fprintf(f, "%s *", emoji(event, status));
 	slack_text(f, record_str(rec, "job"));
@@ -116,9 +132,9 @@ static char *slack_body(const struct config *cfg, const json_t *rec,
 	slack_text(f, record_str(rec, "run_id"));
 	fputs("`", f);
 	if (event != CONFIG_NOTIFY_START && event != CONFIG_NOTIFY_MISSED &&
-	    json_is_integer(json_object_get(rec, "duration_ms"))) {
-		units_format_elapsed(json_integer_value(json_object_get(rec,
-					"duration_ms")), dur, sizeof(dur));
+	    !report_status_of(status)->not_run &&
+	    report_int(rec, "duration_ms", &ms)) {
+		units_format_elapsed(ms, dur, sizeof(dur));
 		fprintf(f, ", %s", dur);
 	}
 	fputs(")", f);
@@ -161,29 +177,36 @@ static char *json_body(const struct config *cfg, const json_t *rec,
 {
 	static const char *const keep[] = { "run_id", "job", "description",
 		"status", "started", "finished", "duration_ms", "host",
-		"window", "rollback", "interrupted_step", "reason",
+		"window", "rollback", "interrupted_step", "signal", "reason",
 		"next_window", NULL };
 	json_t *body = json_object(), *steps = json_array(), *s;
 	struct weekly_numbers n;
 	char *why, *text, week[16];
 	size_t i;
 	time_t t;
+	int64_t ms;
 
 	json_object_set_new(body, "event", json_string(
 		notify_event_name(event)));
+	json_object_set_new(body, "level", json_string(notify_level(event,
+				record_str(rec, "status"))));
 	for (i = 0; keep[i]; i++)
 		if (json_object_get(rec, keep[i]))
 			json_object_set(body, keep[i],
 					json_object_get(rec, keep[i]));
+	/* A number no run can have is left out, as the reports do. */
+	if (!report_int(rec, "duration_ms", &ms))
+		json_object_del(body, "duration_ms");
+	else
+		json_object_set_new(body, "duration_ms", json_integer(ms));
 	json_array_foreach(json_object_get(rec, "steps"), i, s) {
 		json_t *e = json_pack("{s:s, s:s, s:s, s:s}", "name",
 				      record_str(s, "name"), "kind", record_str(s, "kind"),
 				      "status", record_str(s, "status"), "summary",
 				      record_str(s, "summary"));
 
-		if (json_object_get(s, "duration_ms"))
-			json_object_set(e, "duration_ms",
-					json_object_get(s, "duration_ms"));
+		if (report_int(s, "duration_ms", &ms))
+			json_object_set_new(e, "duration_ms", json_integer(ms));
 		json_array_append_new(steps, e);
 	}
 	json_object_set_new(body, "steps", steps);

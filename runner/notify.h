@@ -1,6 +1,7 @@
 /*
  * Notifications: webhooks (libcurl) told when a run starts, succeeds,
- * fails, rolls back or misses its window, with a Slack-compatible
+ * fails (or ends incomplete, or its job is excluded for a config error:
+ * warnings), rolls back or misses its window, with a Slack-compatible
  * {"text": ...} body or a generic JSON summary of the run record. They
  * never hold up or fail a run: every event has a total budget
  * (NOTIFY_BUDGET_MS) shared by its webhooks, retries back off within it,
@@ -22,6 +23,12 @@
 
 /* The event (CONFIG_NOTIFY_*) a run's final status is; 0 for none. */
 unsigned notify_event_of(const char *status);
+/*
+ * How bad the news is, for the bodies (the JSON "level", the Slack
+ * emoji): "good", "info", "warning" (incomplete, config-error,
+ * skipped-precheck) or "error".
+ */
+const char *notify_level(unsigned event, const char *status);
 /* "start", "success", ... for one CONFIG_NOTIFY_* bit. */
 const char *notify_event_name(unsigned event);
 

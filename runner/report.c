@@ -1,10 +1,13 @@
 /*
  * Markdown reports of runs, rendered from run records; see report.h.
  * Everything printed comes from the (already redacted) record, so the
- * report can never show more than the record does.
+ * report can never show more than the record does; every string from it
+ * is escaped for where it lands (text_escape()), since names come from
+ * config files, summaries and output from steps and servers.
  */
 #include "report.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,35 +15,191 @@
 #include "config.h"
 #include "record.h"
 #include "util/mem.h"
+#include "util/text.h"
 #include "util/timefmt.h"
 #include "util/units.h"
 #include "weekly.h"
 
-void report_md_cell(FILE *f, const char *s)
+/* ---- statuses ------------------------------------------------------------ */
+
+const struct report_status report_statuses[] = {
+	{ "succeeded", REPORT_GOOD, true, false, false,
+	  "every step and check passed" },
+	{ "failed", REPORT_BAD, true, true, false,
+	  "a step, a pre-check's gate or a validation failed" },
+	{ "rolled-back", REPORT_BAD, true, true, false,
+	  "something failed and the tracked config was put back to its "
+	  "last stable state" },
+	{ "rollback-failed", REPORT_BAD, true, true, false,
+	  "something failed and putting the tracked config back failed too: "
+	  "look at it now" },
+	{ "incomplete", REPORT_WARN, true, true, false,
+	  "nothing failed, but not every step ran (deferred for lack of "
+	  "window time, or skipped); last-stable was not moved" },
+	{ "interrupted", REPORT_BAD, true, true, false,
+	  "upkeep was stopped during the run" },
+	{ "config-error", REPORT_WARN, true, true, true,
+	  "not run: the job's file (or a window it uses) has problems; fix "
+	  "them (upkeep check lists them) and the job runs in its next window" },
+	{ "missed", REPORT_BAD, true, true, true,
+	  "the window closed with no run" },
+	{ "skipped-precheck", REPORT_WARN, true, false, false,
+	  "a pre-check did not pass, so nothing was changed" },
+	{ "skipped-window", REPORT_WARN, true, false, false,
+	  "no window of the job was open, so nothing ran" },
+	{ "planned", REPORT_INFO, true, false, false,
+	  "a dry run: nothing was changed" },
+	{ "running", REPORT_INFO, true, false, false, "in progress" },
+	/* Steps and checks. */
+	{ "ok", REPORT_GOOD, false, false, false, NULL },
+	{ "passed", REPORT_GOOD, false, false, false, NULL },
+	{ "deferred", REPORT_WARN, false, false, false, NULL },
+	{ "skipped", REPORT_WARN, false, false, false, NULL },
+	{ "timed-out", REPORT_BAD, false, false, false, NULL },
+	{ "FAILED", REPORT_BAD, false, false, false, NULL },
+	{ NULL, REPORT_BAD, false, false, false, NULL },
+};
+
+const struct report_status *report_status_of(const char *name)
 {
-	for (; *s; s++) {
-		if (*s == '|')
-			fputs("\\|", f);
-		else if (*s == '\n' || *s == '\r')
-			fputc(' ', f);
-		else
-			fputc(*s, f);
+	static const struct report_status unknown = { "unknown", REPORT_BAD,
+		true, true, false, "a status this version of upkeep does not "
+		"know" };
+	const struct report_status *st;
+
+	for (st = report_statuses; st->name; st++)
+		if (name && !strcmp(st->name, name))
+			return st;
+	return &unknown;
+}
+
+/* ---- numbers ------------------------------------------------------------- */
+
+/* The range a number under key may take (report_int). */
+static void range_of(const char *key, double *lo, double *hi)
+{
+	size_t kl = strlen(key);
+
+	*lo = -9223372036854775808.0;		/* -2^63: exact as a double */
+	*hi = 9223372036854775807.0;		/* rounds to 2^63: compared with < */
+	if (kl >= 3 && !strcmp(key + kl - 3, "_ms")) {
+		*lo = 0;
+		*hi = 100 * 366.0 * 86400 * 1000;
+	} else if (strstr(key, "bytes")) {
+		*lo = 0;
+		*hi = 1152921504606846976.0;	/* 1 EiB */
 	}
+}
+
+/* v (a number under key) as an int64, when it is within key's range. */
+static bool in_range(const json_t *v, const char *key, int64_t *out)
+{
+	double lo, hi, d;
+
+	range_of(key, &lo, &hi);
+	if (json_is_integer(v)) {
+		int64_t n = json_integer_value(v);
+
+		/* The double bounds hold these as integers exactly, but for
+		 * 2^63, which no int64 reaches. */
+		if ((double)n < lo || (hi < 9223372036854775807.0 &&
+				       (double)n > hi))
+			return false;
+		*out = n;
+		return true;
+	}
+	if (!json_is_real(v))
+		return false;
+	d = json_real_value(v);
+	/* The conversion is defined only below 2^63 (exclusive). */
+	if (!isfinite(d) || d < lo || d >= 9223372036854775808.0 || d > hi)
+		return false;
+	*out = (int64_t)d;
+	return true;
+}
+
+bool report_int(const json_t *o, const char *key, int64_t *out)
+{
+	int64_t n;
+
+	if (!json_is_object(o) || !in_range(json_object_get(o, key), key, &n))
+		return false;
+	*out = n;
+	return true;
+}
+
+int64_t report_num(const json_t *o, const char *key)
+{
+	int64_t n = 0;
+
+	return report_int(o, key, &n) ? n : 0;
+}
+
+void report_number_notes(const json_t *v, const char *where, json_t *notes)
+{
+	const char *key;
+	json_t *x;
+	size_t i;
+	int64_t n;
+
+	if (json_is_object(v)) {
+		json_object_foreach((json_t *)v, key, x) {
+			char *path = xasprintf("%s%s%s", where, *where ? "." : "",
+					       key);
+
+			if (json_is_number(x) && !in_range(x, key, &n)) {
+				char *t = json_dumps(x, JSON_ENCODE_ANY |
+						     JSON_REAL_PRECISION(6));
+
+				json_array_append_new(notes, json_sprintf(
+					"%s: %s is out of range (shown as "
+					"absent)", path, t ? t : "?"));
+				free(t);
+			} else {
+				report_number_notes(x, path, notes);
+			}
+			free(path);
+		}
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, x) {
+			char *path = xasprintf("%s[%zu]", where, i);
+
+			report_number_notes(x, path, notes);
+			free(path);
+		}
+	}
+}
+
+/* ---- the run's Markdown -------------------------------------------------- */
+
+/* Text from a record, as Markdown text. */
+static void md(FILE *f, const char *s)
+{
+	text_escape(f, s, TEXT_MD);
+}
+
+/* A status, bold unless it is good news. */
+static void md_status(FILE *f, const char *status)
+{
+	bool plain = report_status_of(status)->level == REPORT_GOOD;
+
+	fputs(plain ? "" : "**", f);
+	md(f, status);
+	fputs(plain ? "" : "**", f);
 }
 
 static void duration(FILE *f, const json_t *o, const char *key)
 {
-	json_t *v = json_object_get(o, key);
+	int64_t ms;
 	char buf[32];
 
-	if (!json_is_integer(v)) {
+	if (!report_int(o, key, &ms)) {
 		fputs("–", f);
 		return;
 	}
 	/* Whole seconds read better; below a second, milliseconds. */
-	units_format_duration(json_integer_value(v) >= 1000 ?
-			      json_integer_value(v) / 1000 * 1000 :
-			      json_integer_value(v), buf, sizeof(buf));
+	units_format_duration(ms >= 1000 ? ms / 1000 * 1000 : ms, buf,
+			      sizeof(buf));
 	fputs(buf, f);
 }
 
@@ -57,20 +216,27 @@ static void checks_table(FILE *f, const char *title, const json_t *list)
 	fprintf(f, "| check | kind | result | seen | attempts |\n"
 		   "|---|---|---|---|---|\n");
 	json_array_foreach(list, i, c) {
+		int64_t n;
+
 		fputs("| ", f);
-		report_md_cell(f, record_str(c, "name"));
-		fprintf(f, " | %s | %s | ", record_str(c, "kind"),
-			json_is_true(json_object_get(c, "passed")) ? "passed" :
-			"**FAILED**");
-		report_md_cell(f, record_str(c, "message"));
-		fprintf(f, " | %lld |\n",
-			(long long)json_integer_value(json_object_get(c,
-							"attempts")));
+		md(f, record_str(c, "name"));
+		fputs(" | ", f);
+		md(f, record_str(c, "kind"));
+		fprintf(f, " | %s | ", json_is_true(json_object_get(c, "passed")) ?
+			"passed" : "**FAILED**");
+		md(f, record_str(c, "message"));
+		if (report_int(c, "attempts", &n))
+			fprintf(f, " | %lld |\n", (long long)n);
+		else
+			fputs(" | – |\n", f);
 	}
 	fputs("\n", f);
 }
 
-/* The output tail in a fence that the output itself cannot close. */
+/*
+ * The output tail in a fence that the output itself cannot close, under
+ * a <summary> (raw HTML in Markdown: the name is escaped as HTML there).
+ */
 static void output_block(FILE *f, const char *name, const char *out)
 {
 	const char *p;
@@ -83,8 +249,9 @@ static void output_block(FILE *f, const char *name, const char *out)
 		if (run > longest)
 			longest = run;
 	}
-	fprintf(f, "<details><summary>output of %s (last lines)</summary>\n\n",
-		name);
+	fputs("<details><summary>output of ", f);
+	text_escape(f, name, TEXT_HTML_LINE);
+	fputs(" (last lines)</summary>\n\n", f);
 	for (size_t i = 0; i < (longest < 3 ? 3 : longest + 1); i++)
 		fputc('`', f);
 	fputs("\n", f);
@@ -101,44 +268,48 @@ static void output_block(FILE *f, const char *name, const char *out)
 	fputs("\n\n</details>\n\n", f);
 }
 
-/* The first 7 characters of a commit id, or "none". */
-static const char *short_id(const json_t *o, const char *key, char buf[8])
+/* The first 7 characters of a commit id, or "none" (escaped). */
+static void short_id(FILE *f, const json_t *o, const char *key)
 {
 	const char *id = record_str(o, key);
+	char buf[8];
 
-	snprintf(buf, 8, "%.7s", *id ? id : "none");
-	return buf;
+	snprintf(buf, sizeof(buf), "%.7s", *id ? id : "none");
+	md(f, buf);
 }
 
-/* Every step's findings (details.findings: severity, source, text). */
-static void findings_section(FILE *f, const json_t *steps)
+/*
+ * The run's findings (weekly_findings(): each subject once, whichever
+ * sources reported it). A step with findings shows them here only: its
+ * output is the same list (docs/steps/patch-check.md).
+ */
+static void findings_section(FILE *f, const json_t *rec)
 {
-	const json_t *s, *x;
-	size_t i, k, n = 0;
+	json_t *list = weekly_findings(rec);
+	const json_t *x;
+	size_t i;
 
-	json_array_foreach(steps, i, s)
-		n += json_array_size(json_object_get(json_object_get(s,
-			"details"), "findings"));
-	if (!n)
+	if (!json_array_size(list)) {
+		json_decref(list);
 		return;
+	}
 	fprintf(f, "## Findings\n\n| step | severity | source | finding |\n"
 		"|---|---|---|---|\n");
-	json_array_foreach(steps, i, s) {
-		json_array_foreach(json_object_get(json_object_get(s, "details"),
-						   "findings"), k, x) {
-			fputs("| ", f);
-			report_md_cell(f, record_str(s, "name"));
-			fprintf(f, " | %s%s%s | ", strcmp(record_str(x, "severity"),
-				"security") ? "" : "**", record_str(x, "severity"),
-				strcmp(record_str(x, "severity"), "security") ? "" :
-				"**");
-			report_md_cell(f, record_str(x, "source"));
-			fputs(" | ", f);
-			report_md_cell(f, record_str(x, "text"));
-			fputs(" |\n", f);
-		}
+	json_array_foreach(list, i, x) {
+		bool sec = !strcmp(record_str(x, "severity"), "security");
+
+		fputs("| ", f);
+		md(f, record_str(x, "step"));
+		fputs(sec ? " | **" : " | ", f);
+		md(f, record_str(x, "severity"));
+		fputs(sec ? "** | " : " | ", f);
+		md(f, record_str(x, "source"));
+		fputs(" | ", f);
+		md(f, record_str(x, "text"));
+		fputs(" |\n", f);
 	}
 	fputs("\n", f);
+	json_decref(list);
 }
 
 /* What the run did with the job's git-tracked config (DESIGN, "A run"). */
@@ -146,26 +317,40 @@ static void tracked_section(FILE *f, const json_t *rec)
 {
 	const json_t *tc = json_object_get(rec, "tracked_config");
 	const json_t *pr = json_object_get(tc, "promoted");
-	char a[8], b[8];
 
 	if (!tc)
 		return;
-	fprintf(f, "## Tracked config\n\n| | |\n|---|---|\n| repo | `%s` |\n",
-		record_str(tc, "repo"));
-	fprintf(f, "| HEAD at the start | %s on %s%s |\n", short_id(tc, "head",
-		a), record_str(tc, "branch"), json_is_true(json_object_get(tc,
-		"clean")) ? "" : " (uncommitted changes captured in the "
-		"snapshot)");
-	fprintf(f, "| run snapshot | %s (`%s`) |\n", short_id(tc, "snapshot", a),
-		record_str(tc, "snapshot_ref"));
-	if (pr)
-		fprintf(f, "| last-stable | %s → %s (promoted) |\n",
-			short_id(pr, "from", a), short_id(pr, "to", b));
-	else
-		fprintf(f, "| last-stable | %s (not moved: %s) |\n",
-			short_id(tc, "last_stable", a), *record_str(tc,
-			"promote_error") ? record_str(tc, "promote_error") :
-			"only a run whose every step and check passed moves it");
+	fputs("## Tracked config\n\n| | |\n|---|---|\n| repo | ", f);
+	text_escape(f, record_str(tc, "repo"), TEXT_MD_CODE);
+	fputs(" |\n| HEAD at the start | ", f);
+	short_id(f, tc, "head");
+	fputs(" on ", f);
+	md(f, record_str(tc, "branch"));
+	fprintf(f, "%s |\n", json_is_true(json_object_get(tc, "clean")) ? "" :
+		" (uncommitted changes captured in the snapshot)");
+	fputs("| run snapshot | ", f);
+	short_id(f, tc, "snapshot");
+	fputs(" (", f);
+	text_escape(f, record_str(tc, "snapshot_ref"), TEXT_MD_CODE);
+	fputs(") |\n", f);
+	fputs("| last-stable | ", f);
+	if (pr) {
+		short_id(f, pr, "from");
+		fputs(" → ", f);
+		short_id(f, pr, "to");
+		fputs(" (promoted) |\n", f);
+	} else {
+		short_id(f, tc, "last_stable");
+		fputs(" (not moved: ", f);
+		if (*record_str(tc, "promote_error"))
+			md(f, record_str(tc, "promote_error"));
+		else if (!strcmp(record_str(rec, "status"), "incomplete"))
+			fputs("not every step ran", f);
+		else
+			fputs("only a run whose every step and check passed "
+			      "moves it", f);
+		fputs(") |\n", f);
+	}
 	fputs("\n", f);
 }
 
@@ -174,36 +359,48 @@ static void rollback_section(FILE *f, const json_t *rec)
 	const json_t *rb = json_object_get(rec, "rollback");
 	const json_t *files = json_object_get(rb, "files"), *x;
 	const json_t *apply = json_object_get(rb, "apply");
-	char a[8], b[8];
 	size_t i;
 
 	if (!rb)
 		return;
 	fputs("## Rollback\n\n| | |\n|---|---|\n| why | ", f);
-	report_md_cell(f, record_str(rb, "reason"));
+	md(f, record_str(rb, "reason"));
 	fputs(" |\n", f);
-	if (*record_str(rb, "note"))
-		fprintf(f, "| what | %s |\n", record_str(rb, "note"));
-	if (*record_str(rb, "target"))
-		fprintf(f, "| restored | %s → %s (%s) |\n", short_id(rb, "from",
-			a), short_id(rb, "target", b), record_str(rb, "target_is"));
-	if (json_is_string(json_object_get(rb, "commit")))
-		fprintf(f, "| commit | %s on the branch (the failed state stays "
-			"in history) |\n", short_id(rb, "commit", a));
-	else if (*record_str(rb, "target"))
+	if (*record_str(rb, "note")) {
+		fputs("| what | ", f);
+		md(f, record_str(rb, "note"));
+		fputs(" |\n", f);
+	}
+	if (*record_str(rb, "target")) {
+		fputs("| restored | ", f);
+		short_id(f, rb, "from");
+		fputs(" → ", f);
+		short_id(f, rb, "target");
+		fputs(" (", f);
+		md(f, record_str(rb, "target_is"));
+		fputs(") |\n", f);
+	}
+	if (json_is_string(json_object_get(rb, "commit"))) {
+		fputs("| commit | ", f);
+		short_id(f, rb, "commit");
+		fputs(" on the branch (the failed state stays in history) |\n", f);
+	} else if (*record_str(rb, "target")) {
 		fputs("| commit | none needed: HEAD already had that tree "
 		      "(only uncommitted changes were undone) |\n", f);
+	}
 	if (apply) {
 		fputs("| apply | ", f);
-		report_md_cell(f, record_str(apply, "summary"));
+		md(f, record_str(apply, "summary"));
 		fputs(" |\n", f);
 	}
 	if (*record_str(rb, "error")) {
 		fputs("| error | ", f);
-		report_md_cell(f, record_str(rb, "error"));
+		md(f, record_str(rb, "error"));
 		fputs(" |\n", f);
 	}
-	fprintf(f, "| state | %s |\n\n", record_str(rb, "phase"));
+	fputs("| state | ", f);
+	md(f, record_str(rb, "phase"));
+	fputs(" |\n\n", f);
 	if (json_array_size(files)) {
 		fprintf(f, "%zu file%s put back:\n\n| file | change |\n"
 			"|---|---|\n", json_array_size(files),
@@ -215,8 +412,10 @@ static void rollback_section(FILE *f, const json_t *rec)
 				break;
 			}
 			fputs("| ", f);
-			report_md_cell(f, record_str(x, "path"));
-			fprintf(f, " | %s |\n", record_str(x, "change"));
+			md(f, record_str(x, "path"));
+			fputs(" | ", f);
+			md(f, record_str(x, "change"));
+			fputs(" |\n", f);
 		}
 		fputs("\n", f);
 	}
@@ -225,6 +424,49 @@ static void rollback_section(FILE *f, const json_t *rec)
 	if (json_object_get(rb, "validation"))
 		checks_table(f, "Validation after the rollback",
 			     json_object_get(rb, "validation"));
+}
+
+/* "| key | text |" with the text escaped. */
+static void row(FILE *f, const char *key, const char *text)
+{
+	fprintf(f, "| %s | ", key);
+	md(f, text);
+	fputs(" |\n", f);
+}
+
+/* The run's outcome: what its status means and why it is not a success. */
+static void outcome_rows(FILE *f, const json_t *rec)
+{
+	const char *status = record_str(rec, "status");
+	const struct report_status *st = report_status_of(status);
+	char *why = st->level == REPORT_GOOD ? NULL : weekly_why(rec);
+
+	if (st->meaning && st->run)
+		row(f, "outcome", st->meaning);
+	/* config-error and the like say why in "reason" already. */
+	if (why && strcmp(why, record_str(rec, "reason")) != 0)
+		row(f, "why", why);
+	free(why);
+}
+
+/* Out-of-range numbers in the record, which the report shows as absent. */
+static void notes_section(FILE *f, const json_t *rec)
+{
+	json_t *notes = json_array(), *n;
+	size_t i;
+
+	report_number_notes(rec, "", notes);
+	if (json_array_size(notes)) {
+		fputs("## Record problems\n\nThese values cannot be right and "
+		      "are shown as absent (–):\n\n", f);
+		json_array_foreach(notes, i, n) {
+			fputs("- ", f);
+			md(f, json_string_value(n));
+			fputs("\n", f);
+		}
+		fputs("\n", f);
+	}
+	json_decref(notes);
 }
 
 char *report_markdown(const json_t *rec)
@@ -237,37 +479,54 @@ char *report_markdown(const json_t *rec)
 
 	if (!f)
 		return xstrdup("");
-	fprintf(f, "# Maintenance run %s: %s\n\n", record_str(rec, "job"),
-		record_str(rec, "status"));
-	fprintf(f, "| | |\n|---|---|\n");
-	fprintf(f, "| run | `%s` |\n", record_str(rec, "run_id"));
-	if (*record_str(rec, "description")) {
-		fputs("| job | ", f);
-		report_md_cell(f, record_str(rec, "description"));
-		fputs(" |\n", f);
-	}
-	fprintf(f, "| host | %s |\n", record_str(rec, "host"));
-	fprintf(f, "| started | %s |\n", record_str(rec, "started"));
-	fprintf(f, "| finished | %s |\n", record_str(rec, "finished"));
+	fputs("# Maintenance run ", f);
+	md(f, record_str(rec, "job"));
+	fputs(": ", f);
+	md(f, record_str(rec, "status"));
+	fputs("\n\n| | |\n|---|---|\n| run | ", f);
+	text_escape(f, record_str(rec, "run_id"), TEXT_MD_CODE);
+	fputs(" |\n", f);
+	outcome_rows(f, rec);
+	if (*record_str(rec, "description"))
+		row(f, "job", record_str(rec, "description"));
+	row(f, "host", record_str(rec, "host"));
+	row(f, "started", record_str(rec, "started"));
+	if (*record_str(rec, "finished"))
+		row(f, "finished", record_str(rec, "finished"));
 	fputs("| duration | ", f);
 	duration(f, rec, "duration_ms");
 	fputs(" |\n", f);
 	w = json_object_get(rec, "window");
-	if (w)
-		fprintf(f, "| window | %s: %s to %s (cutoff %s) |\n",
-			record_str(w, "name"), record_str(w, "start"), record_str(w, "end"),
-			record_str(w, "cutoff"));
-	else
+	if (w) {
+		fputs("| window | ", f);
+		md(f, record_str(w, "name"));
+		fputs(": ", f);
+		md(f, record_str(w, "start"));
+		fputs(" to ", f);
+		md(f, record_str(w, "end"));
+		fputs(" (cutoff ", f);
+		md(f, record_str(w, "cutoff"));
+		fputs(") |\n", f);
+	} else {
 		fprintf(f, "| window | none: run outside the job's windows "
 			"(--ignore-window) |\n");
-	if (*record_str(rec, "reason")) {
-		fputs("| reason | ", f);
-		report_md_cell(f, record_str(rec, "reason"));
+	}
+	if (*record_str(rec, "reason"))
+		row(f, "reason", record_str(rec, "reason"));
+	if (*record_str(rec, "signal") || *record_str(rec, "interrupted_step")) {
+		fputs("| interrupted | ", f);
+		if (*record_str(rec, "signal")) {
+			fputs("by ", f);
+			md(f, record_str(rec, "signal"));
+		}
+		if (*record_str(rec, "interrupted_step")) {
+			fputs(*record_str(rec, "signal") ? " during step '" :
+			      "during step '", f);
+			md(f, record_str(rec, "interrupted_step"));
+			fputs("'", f);
+		}
 		fputs(" |\n", f);
 	}
-	if (*record_str(rec, "interrupted_step"))
-		fprintf(f, "| interrupted | during step '%s' |\n",
-			record_str(rec, "interrupted_step"));
 	fputs("\n", f);
 
 	checks_table(f, "Pre-checks", json_object_get(rec, "prechecks"));
@@ -280,30 +539,41 @@ char *report_markdown(const json_t *rec)
 			"summary |\n|---|---|---|---|---|---|---|\n");
 	json_array_foreach(steps, i, s) {
 		fprintf(f, "| %zu | ", i + 1);
-		report_md_cell(f, record_str(s, "name"));
-		fprintf(f, " | %s | %s%s%s | ", record_str(s, "kind"),
-			strcmp(record_str(s, "status"), "ok") ? "**" : "",
-			record_str(s, "status"), strcmp(record_str(s, "status"), "ok") ?
-			"**" : "");
+		md(f, record_str(s, "name"));
+		fputs(" | ", f);
+		md(f, record_str(s, "kind"));
+		fputs(" | ", f);
+		md_status(f, record_str(s, "status"));
+		fputs(" | ", f);
 		duration(f, s, "duration_ms");
 		fputs(" | ", f);
 		duration(f, s, "timeout_ms");
 		fputs(" | ", f);
-		report_md_cell(f, record_str(s, "summary"));
+		md(f, record_str(s, "summary"));
 		fputs(" |\n", f);
 	}
 	fputs("\n", f);
 	json_array_foreach(steps, i, s)
-		output_block(f, record_str(s, "name"), record_str(s, "output_tail"));
+		if (!json_array_size(json_object_get(json_object_get(s,
+						"details"), "findings")))
+			output_block(f, record_str(s, "name"),
+				     record_str(s, "output_tail"));
 
-	findings_section(f, steps);
+	findings_section(f, rec);
 	checks_table(f, "Validation", json_object_get(rec, "validation"));
 	tracked_section(f, rec);
 	rollback_section(f, rec);
 	w = json_object_get(rec, "next_window");
-	if (w)
-		fprintf(f, "## Next window\n\n%s opens %s (until %s).\n\n",
-			record_str(w, "name"), record_str(w, "start"), record_str(w, "end"));
+	if (w) {
+		fputs("## Next window\n\n", f);
+		md(f, record_str(w, "name"));
+		fputs(" opens ", f);
+		md(f, record_str(w, "start"));
+		fputs(" (until ", f);
+		md(f, record_str(w, "end"));
+		fputs(").\n\n", f);
+	}
+	notes_section(f, rec);
 	if (timefmt_parse(record_str(rec, "started"), &t) == 0) {
 		weekly_week_of(t, week, sizeof(week));
 		fprintf(f, "Week: [%s](../../weekly/%s.md) ([HTML](../../weekly/"
@@ -354,9 +624,26 @@ static size_t prefix_bytes(const char *s, size_t want)
 	return i;
 }
 
+/* ASCII punctuation: what a backslash escapes in Markdown. */
+static bool md_punct(char c)
+{
+	return c && strchr("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~", c);
+}
+
+/* The length of the run of backticks at s[0..len). */
+static size_t ticks(const char *s, size_t len)
+{
+	size_t n = 0;
+
+	while (n < len && s[n] == '`')
+		n++;
+	return n;
+}
+
 /*
  * Inline Markdown to plain text: **bold** (kept as ANSI bold with colour),
- * `code` and [text](link) (the text), \| escapes.
+ * `code` (its text as is, but \| for a pipe), [text](link) (the text),
+ * backslash escapes (the character).
  */
 static char *inline_text(const char *s, size_t len, bool color)
 {
@@ -366,16 +653,39 @@ static char *inline_text(const char *s, size_t len, bool color)
 	bool bold = false;
 
 	for (size_t i = 0; i < len; i++) {
-		if (s[i] == '\\' && i + 1 < len && s[i + 1] == '|') {
-			fputc('|', f);
+		if (s[i] == '\\' && i + 1 < len && md_punct(s[i + 1])) {
+			fputc(s[i + 1], f);
 			i++;
+		} else if (s[i] == '`') {
+			size_t n = ticks(s + i, len - i), j = i + n, m = 0;
+
+			/* The closing run has exactly as many backticks. */
+			for (; j < len; j += m ? m : 1)
+				if ((m = ticks(s + j, len - j)) == n)
+					break;
+			if (j >= len) {
+				fwrite(s + i, 1, n, f);
+				i += n - 1;
+				continue;
+			}
+			{
+				size_t b = i + n, e = j;
+
+				if (e - b >= 2 && s[b] == ' ' && s[e - 1] == ' ')
+					b++, e--;
+				for (size_t k = b; k < e; k++) {
+					if (s[k] == '\\' && k + 1 < e &&
+					    s[k + 1] == '|')
+						k++;
+					fputc(s[k], f);
+				}
+			}
+			i = j + n - 1;
 		} else if (s[i] == '*' && i + 1 < len && s[i + 1] == '*') {
 			bold = !bold;
 			if (color)
 				fputs(bold ? "\033[1m" : "\033[22m", f);
 			i++;
-		} else if (s[i] == '`') {
-			continue;
 		} else if (s[i] == '[') {
 			const char *close = memchr(s + i, ']', len - i);
 
@@ -403,6 +713,29 @@ static char *inline_text(const char *s, size_t len, bool color)
 	return buf;
 }
 
+/* HTML text (a <summary>) back to plain text: text_escape's entities. */
+static void html_text(FILE *f, const char *s, size_t len)
+{
+	static const char *const ent[][2] = { { "&amp;", "&" },
+		{ "&lt;", "<" }, { "&gt;", ">" }, { "&quot;", "\"" },
+		{ "&#39;", "'" } };
+
+	for (size_t i = 0; i < len; i++) {
+		size_t k;
+
+		for (k = 0; k < 5; k++)
+			if (!strncmp(s + i, ent[k][0], strlen(ent[k][0])) &&
+			    i + strlen(ent[k][0]) <= len)
+				break;
+		if (k < 5) {
+			fputs(ent[k][1], f);
+			i += strlen(ent[k][0]) - 1;
+		} else {
+			fputc(s[i], f);
+		}
+	}
+}
+
 /* Visible columns of a string that may hold ANSI escapes. */
 static size_t vis_cols(const char *s)
 {
@@ -423,19 +756,16 @@ static size_t vis_cols(const char *s)
 	return n;
 }
 
+/* The colour of a cell that is a status (report_statuses), or NULL. */
 static const char *status_color(const char *cellv)
 {
-	static const char *const bad[] = { "failed", "FAILED", "timed-out",
-		"rollback-failed", "missed", "interrupted", "rolled-back",
-		NULL };
+	const struct report_status *st = report_status_of(cellv);
 
-	for (size_t i = 0; bad[i]; i++)
-		if (strcmp(cellv, bad[i]) == 0)
-			return "\033[31m";
-	if (!strcmp(cellv, "ok") || !strcmp(cellv, "succeeded") ||
-	    !strcmp(cellv, "passed"))
-		return "\033[32m";
-	return NULL;
+	if (strcmp(st->name, cellv) != 0)
+		return NULL;
+	return st->level == REPORT_GOOD ? "\033[32m" : st->level ==
+	       REPORT_WARN ? "\033[33m" : st->level == REPORT_BAD ?
+	       "\033[31m" : NULL;
 }
 
 /* Prints a cell cut (with an ellipsis) or padded to w columns. */
@@ -629,8 +959,10 @@ char *report_terminal(const char *md, int width, bool color)
 			const char *s = strstr(line, "<summary>");
 			const char *e = s ? strstr(s, "</summary>") : NULL;
 
-			if (s && e)
-				fprintf(f, "%.*s:\n", (int)(e - s - 9), s + 9);
+			if (s && e) {
+				html_text(f, s + 9, (size_t)(e - s - 9));
+				fputs(":\n", f);
+			}
 		} else if (!strncmp(line, "</details>", 10)) {
 			continue;
 		} else {

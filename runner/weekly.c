@@ -21,6 +21,7 @@
 #include "report.h"
 #include "util/error.h"
 #include "util/mem.h"
+#include "util/text.h"
 #include "util/timefmt.h"
 #include "util/units.h"
 #include "window.h"
@@ -37,20 +38,28 @@
 
 /* ---- small JSON readers ------------------------------------------------- */
 
+/* A number of a record or model, range-checked (report_int()), or 0. */
 static int64_t num(const json_t *o, const char *key)
 {
-	json_t *v = json_object_get(o, key);
+	return report_num(o, key);
+}
 
-	if (json_is_integer(v))
-		return json_integer_value(v);
-	if (json_is_real(v))
-		return (int64_t)json_real_value(v);
-	return 0;
+/* a + b, held at the int64 bounds: totals of hostile records cannot wrap. */
+static int64_t sat_add(int64_t a, int64_t b)
+{
+	int64_t r;
+
+	if (__builtin_add_overflow(a, b, &r))
+		return b > 0 ? INT64_MAX : INT64_MIN;
+	return r;
 }
 
 static void add_int(json_t *o, const char *key, int64_t n)
 {
-	json_object_set_new(o, key, json_integer(num(o, key) + n));
+	json_t *v = json_object_get(o, key);
+
+	json_object_set_new(o, key, json_integer(sat_add(json_is_integer(v) ?
+				json_integer_value(v) : 0, n)));
 }
 
 static json_t *jtime(time_t t)
@@ -140,14 +149,15 @@ static int64_t sum_nested(const json_t *v, const char *pattern, int depth)
 		return 0;
 	if (json_is_object(v)) {
 		json_object_foreach((json_t *)v, key, x) {
-			if (json_is_integer(x) && strstr(key, pattern))
-				sum += json_integer_value(x);
+			if (json_is_number(x) && strstr(key, pattern))
+				sum = sat_add(sum, num(v, key));
 			else
-				sum += sum_nested(x, pattern, depth + 1);
+				sum = sat_add(sum, sum_nested(x, pattern,
+							      depth + 1));
 		}
 	} else if (json_is_array(v)) {
 		json_array_foreach(v, i, x)
-			sum += sum_nested(x, pattern, depth + 1);
+			sum = sat_add(sum, sum_nested(x, pattern, depth + 1));
 	}
 	return sum;
 }
@@ -158,8 +168,8 @@ static int64_t step_total(const json_t *details, const char *pattern)
 	json_t *x;
 
 	json_object_foreach((json_t *)details, key, x)
-		if (json_is_integer(x) && strstr(key, pattern))
-			return json_integer_value(x);
+		if (json_is_number(x) && strstr(key, pattern))
+			return num(details, key);
 	return sum_nested(details, pattern, 0);
 }
 
@@ -169,7 +179,7 @@ static int64_t count_of(const json_t *details, const char *key)
 	json_t *v = json_object_get(details, key);
 
 	return json_is_array(v) ? (int64_t)json_array_size(v) :
-	       json_is_integer(v) ? json_integer_value(v) : 0;
+	       num(details, key);
 }
 
 /* Snapshot artifacts (docs/steps/snapshot.md) that say verified: false. */
@@ -190,9 +200,11 @@ static int unverified(const json_t *d)
  */
 static int64_t reclaimed(const json_t *s, const json_t *d)
 {
+	int64_t n;
+
 	if (!strcmp(record_str(s, "kind"), "docker-prune") &&
-	    json_is_integer(json_object_get(d, "bytes")))
-		return json_integer_value(json_object_get(d, "bytes"));
+	    report_int(d, "bytes", &n))
+		return n;
 	return step_total(d, "reclaimed");
 }
 
@@ -211,13 +223,163 @@ static int64_t dead_removed(const json_t *s, const json_t *d)
 	    !json_is_array(json_object_get(d, "databases")))
 		return step_total(d, "dead_tuples_removed");
 	json_array_foreach(json_object_get(d, "databases"), i, db)
-		sum += num(db, "dead_tuples_removed");
+		sum = sat_add(sum, num(db, "dead_tuples_removed"));
 	return sum;
+}
+
+/* ---- findings ------------------------------------------------------------ */
+
+/* Finding severities, for "covers at least as severely". */
+static int severity_rank(const char *sev)
+{
+	return !strcmp(sev, "security") ? 3 : !strcmp(sev, "update") ? 2 :
+	       !strcmp(sev, "info") ? 1 : 0;
+}
+
+/* A Debian package name's characters: where a name in a text ends. */
+static bool pkg_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '.' || c == '+' || c == '-';
+}
+
+/* Whether text names the package `name` (as a whole word). */
+static bool names_package(const char *text, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (!n)
+		return false;
+	for (const char *p = strstr(text, name); p; p = strstr(p + 1, name))
+		if ((p == text || !pkg_char(p[-1])) && !pkg_char(p[n]))
+			return true;
+	return false;
+}
+
+/*
+ * The packages (or other subjects) a finding is about. A finding may say
+ * so itself ("subject" or "package"); else it is read from the step's
+ * details (docs/steps/patch-check.md): the PostgreSQL probe's server
+ * package, and apt's upgradable packages named in the text. Empty when
+ * nothing says: such a finding is never taken for another.
+ */
+static json_t *finding_subjects(const json_t *d, const json_t *x)
+{
+	json_t *out = json_array(), *p;
+	const char *text = record_str(x, "text"), *src = record_str(x, "source");
+	size_t i;
+
+	if (*record_str(x, "subject") || *record_str(x, "package")) {
+		json_array_append_new(out, json_string(*record_str(x, "subject") ?
+			record_str(x, "subject") : record_str(x, "package")));
+		return out;
+	}
+	if (!strcmp(src, "postgres")) {
+		const char *pkg = record_str(json_object_get(d, "postgres"),
+					     "package");
+
+		if (names_package(text, pkg))
+			json_array_append_new(out, json_string(pkg));
+		return out;
+	}
+	json_array_foreach(json_object_get(json_object_get(d, "apt"),
+					   "packages"), i, p)
+		if (names_package(text, record_str(p, "name")))
+			json_array_append_new(out, json_string(record_str(p,
+								"name")));
+	return out;
+}
+
+/* Whether every subject of a is one of b's. */
+static bool covers(const json_t *b, const json_t *a)
+{
+	const json_t *x, *y;
+	size_t i, j;
+
+	if (!json_array_size(json_object_get(a, "subjects")))
+		return false;
+	json_array_foreach(json_object_get(a, "subjects"), i, x) {
+		bool found = false;
+
+		json_array_foreach(json_object_get(b, "subjects"), j, y)
+			if (json_equal((json_t *)x, (json_t *)y))
+				found = true;
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Findings of steps (all of them, or only the one at `only`), each subject
+ * once: a finding from one source about packages that a finding from
+ * another source reports at least as severely is folded into that one,
+ * whose source then names both ("apt, postgres"). Same-source findings
+ * are kept: a source says each thing once.
+ */
+static json_t *findings_of(const json_t *steps, const json_t *only)
+{
+	json_t *all = json_array(), *out = json_array(), *e, *b;
+	const json_t *s, *x;
+	size_t i, k;
+
+	json_array_foreach(steps, i, s) {
+		const json_t *d = json_object_get(s, "details");
+
+		if (only && s != only)
+			continue;
+		json_array_foreach(json_object_get(d, "findings"), k, x)
+			json_array_append_new(all, json_pack("{s:s, s:s, s:s, "
+				"s:s, s:o, s:b}", "step", record_str(s, "name"),
+				"severity", record_str(x, "severity"), "source",
+				record_str(x, "source"), "text", record_str(x,
+				"text"), "subjects", finding_subjects(d, x),
+				"dropped", 0));
+	}
+	json_array_foreach(all, i, e) {
+		int ra = severity_rank(record_str(e, "severity"));
+
+		json_array_foreach(all, k, b) {
+			int rb = severity_rank(record_str(b, "severity"));
+
+			if (k == i || json_is_true(json_object_get(b, "dropped")) ||
+			    !strcmp(record_str(b, "source"), record_str(e,
+								"source")) ||
+			    rb < ra || !covers(b, e))
+				continue;
+			/* Two that cover each other equally: the first stays. */
+			if (rb == ra && covers(e, b) && k > i)
+				continue;
+			json_object_set_new(e, "dropped", json_true());
+			if (!strstr(record_str(b, "source"), record_str(e, "source"))) {
+				char *both = xasprintf("%s, %s", record_str(b,
+					"source"), record_str(e, "source"));
+
+				json_object_set_new(b, "source", json_string(both));
+				free(both);
+			}
+			break;
+		}
+	}
+	json_array_foreach(all, i, e) {
+		if (json_is_true(json_object_get(e, "dropped")))
+			continue;
+		json_object_del(e, "dropped");
+		json_array_append(out, e);
+	}
+	json_decref(all);
+	return out;
+}
+
+json_t *weekly_findings(const json_t *rec)
+{
+	return findings_of(json_object_get(rec, "steps"), NULL);
 }
 
 void weekly_run_numbers(const json_t *rec, struct weekly_numbers *out)
 {
 	const json_t *s, *d;
+	json_t *f;
 	size_t i;
 
 	memset(out, 0, sizeof(*out));
@@ -225,18 +387,28 @@ void weekly_run_numbers(const json_t *rec, struct weekly_numbers *out)
 		d = json_object_get(s, "details");
 		if (!json_is_object(d))
 			continue;
-		out->reclaimed_bytes += reclaimed(s, d);
-		out->dead_tuples_removed += dead_removed(s, d);
-		out->tables_vacuumed += count_of(d, "tables_vacuumed") +
-			num(json_object_get(d, "totals"), "done");
-		out->security_updates += count_of(d, "security_updates") +
-					 count_of(d, "security");
-		out->findings += count_of(d, "findings");
+		out->reclaimed_bytes = sat_add(out->reclaimed_bytes,
+					       reclaimed(s, d));
+		out->dead_tuples_removed = sat_add(out->dead_tuples_removed,
+						   dead_removed(s, d));
+		out->tables_vacuumed = sat_add(out->tables_vacuumed,
+			sat_add(count_of(d, "tables_vacuumed"),
+				num(json_object_get(d, "totals"), "done")));
+		out->security_updates = sat_add(out->security_updates,
+			sat_add(count_of(d, "security_updates"),
+				count_of(d, "security")));
+		/* A kind may give a count; lists are counted below, once. */
+		if (!json_is_array(json_object_get(d, "findings")))
+			out->findings = sat_add(out->findings,
+						count_of(d, "findings"));
 		if (json_is_true(json_object_get(d, "reboot_required")))
 			out->reboot_required = 1;
 		if (!strcmp(record_str(s, "kind"), "snapshot"))
 			out->unverified_snapshots += unverified(d);
 	}
+	f = weekly_findings(rec);
+	out->findings = sat_add(out->findings, (int64_t)json_array_size(f));
+	json_decref(f);
 }
 
 /*
@@ -359,6 +531,27 @@ static json_t *step_numbers(const json_t *s)
 			if (num(t, bad[k]))
 				json_object_set_new(out, bad[k],
 						    json_integer(num(t, bad[k])));
+	} else if (!strcmp(kind, "patch-check") &&
+		   json_is_array(json_object_get(d, "findings"))) {
+		/* Counted like the run report lists them: each subject once. */
+		json_t *one = json_pack("[O]", s), *list = findings_of(one, NULL);
+		int count[4] = { 0 };
+		char buf[96];
+
+		json_array_foreach(list, i, a)
+			count[severity_rank(record_str(a, "severity"))]++;
+		snprintf(buf, sizeof(buf), "%zu (%d security, %d update, %d "
+			 "info)", json_array_size(list), count[3], count[2],
+			 count[1]);
+		json_object_set_new(out, "findings", json_string(buf));
+		if (json_object_get(d, "security_updates"))
+			json_object_set_new(out, "security updates", json_integer(
+				count_of(d, "security_updates")));
+		if (json_is_boolean(json_object_get(d, "reboot_required")))
+			json_object_set(out, "reboot required",
+					json_object_get(d, "reboot_required"));
+		json_decref(list);
+		json_decref(one);
 	} else {
 		key_numbers(d, "", out, 8);
 	}
@@ -375,7 +568,7 @@ struct observe {
 	json_t *disks;		/* mount -> {first, last} */
 	json_t *memory;		/* {first, last} */
 	json_t *databases;	/* name -> {first, last} */
-	json_t *ratios;		/* table -> dead tuples, % of all: last */
+	json_t *ratios;		/* table -> {before, after?, run_id}: last */
 	json_t *tables;		/* table -> runs with dead tuples removed */
 	json_t *images;		/* images with updates: name -> true */
 };
@@ -422,12 +615,26 @@ static double memory_used_percent(const json_t *m)
 	return 100.0 * (double)num(m, "used_bytes") / (double)total;
 }
 
+/* Dead tuples as a percent of a table's rows ({dead_tuples, live_tuples}),
+ * or -1 when that is not known. */
+static double dead_percent(const json_t *t)
+{
+	int64_t dead, live;
+
+	if (!report_int(t, "dead_tuples", &dead) ||
+	    !report_int(t, "live_tuples", &live) || dead < 0 || live < 0 ||
+	    (double)dead + (double)live <= 0)
+		return -1;
+	return 100.0 * (double)dead / ((double)dead + (double)live);
+}
+
 static void observe_walk(struct observe *ob, const json_t *v, const char *key,
 			 const char *run_id, int depth)
 {
 	const char *k;
 	json_t *x;
 	size_t i;
+	int64_t n;
 
 	if (depth > 5)
 		return;
@@ -455,8 +662,10 @@ static void observe_walk(struct observe *ob, const json_t *v, const char *key,
 		first_last(ob->memory, o);
 		return;
 	}
+	/* A database's size as the server counts it; a dump artifact
+	 * ({path, database, size_bytes}) is a file's size, not comparable. */
 	if (json_is_string(json_object_get(v, "database")) &&
-	    json_is_integer(json_object_get(v, "size_bytes"))) {
+	    report_int(v, "size_bytes", &n) && !json_object_get(v, "path")) {
 		first_last(slot(ob->databases, record_str(v, "database")),
 			   json_deep_copy(v));
 	}
@@ -467,18 +676,35 @@ static void observe_walk(struct observe *ob, const json_t *v, const char *key,
 		 * kind's {dead_tuples_removed}. Named "schema.table".
 		 */
 		const json_t *b = json_object_get(v, "before");
+		const json_t *after = json_object_get(v, "after");
 		const json_t *src = json_object_get(v, "dead_tuples") ? v : b;
 		int64_t dead = json_object_get(src, "dead_tuples") ?
 			       num(src, "dead_tuples") :
 			       num(v, "dead_tuples_removed");
-		int64_t live = num(src, "live_tuples");
+		double before_pct = dead_percent(src), after_pct =
+			dead_percent(after);
+		json_t *r;
 		char name[256];
 
 		snprintf(name, sizeof(name), "%s%s%s", record_str(v, "schema"),
 			 *record_str(v, "schema") ? "." : "", record_str(v, "table"));
-		if (json_object_get(src, "live_tuples") && dead + live > 0)
-			json_object_set_new(ob->ratios, name, json_real(
-				100.0 * (double)dead / (double)(dead + live)));
+		/*
+		 * The ratios of the last run that looked at the table: a
+		 * vacuum's before and after, else what a snapshot saw (in
+		 * the SOP it runs first, so it is a "before"); within one run
+		 * the vacuum's figures win whatever the order they are read.
+		 */
+		r = json_object_get(ob->ratios, name);
+		if (before_pct >= 0 && (!r || strcmp(record_str(r, "run_id"),
+			run_id) || after_pct >= 0 ||
+		    !json_object_get(r, "after"))) {
+			r = json_pack("{s:f, s:s}", "before", before_pct,
+				      "run_id", run_id);
+			if (after_pct >= 0)
+				json_object_set_new(r, "after",
+						    json_real(after_pct));
+			json_object_set_new(ob->ratios, name, r);
+		}
 		if (dead > 0)
 			json_object_set_new(slot(ob->tables, name), run_id,
 					    json_integer(dead));
@@ -561,11 +787,18 @@ static void observe_free(struct observe *ob)
 
 /* ---- building the model -------------------------------------------------- */
 
+/* Failed, rolled back, interrupted, missed, incomplete, config-error...:
+ * report_statuses says which. */
 static bool is_incident(const char *status)
 {
-	return !strcmp(status, "failed") || !strcmp(status, "rolled-back") ||
-	       !strcmp(status, "rollback-failed") ||
-	       !strcmp(status, "interrupted") || !strcmp(status, "missed");
+	return report_status_of(status)->incident;
+}
+
+/* The job did not run at all (missed, config-error): no maintenance time,
+ * its window occurrence not used. */
+static bool not_run(const char *status)
+{
+	return report_status_of(status)->not_run;
 }
 
 /* The report's link to a run's Markdown, relative to reports/weekly/. */
@@ -591,9 +824,18 @@ char *weekly_why(const json_t *rec)
 				 record_str(json_object_get(rec, "window"), "name"),
 				 record_str(rec, "started"));
 	else if (!strcmp(status, "interrupted"))
-		text = xasprintf("upkeep stopped%s%s", *record_str(rec,
-				 "interrupted_step") ? " during step " : "",
+		text = xasprintf("upkeep stopped%s%s%s%s", *record_str(rec,
+				 "signal") ? " by " : "", record_str(rec, "signal"),
+				 *record_str(rec, "interrupted_step") ?
+				 " during step " : "",
 				 record_str(rec, "interrupted_step"));
+	else if (!strcmp(status, "config-error"))
+		text = xasprintf("not run%s%s%s: %s", json_object_get(rec,
+				 "window") ? " in window '" : "", record_str(
+				 json_object_get(rec, "window"), "name"),
+				 json_object_get(rec, "window") ? "'" : "",
+				 *record_str(rec, "reason") ? record_str(rec,
+				 "reason") : "its file has problems");
 	if (!text) {
 		json_array_foreach(json_object_get(rec, "steps"), i, s) {
 			const char *st = record_str(s, "status");
@@ -602,6 +844,20 @@ char *weekly_why(const json_t *rec)
 				text = xasprintf("step '%s' %s: %s",
 						 record_str(s, "name"), st,
 						 record_str(s, "summary"));
+				break;
+			}
+		}
+	}
+	/* incomplete: the first step that did not run, and why. */
+	if (!text && !strcmp(status, "incomplete")) {
+		json_array_foreach(json_object_get(rec, "steps"), i, s) {
+			const char *st = record_str(s, "status");
+
+			if (!strcmp(st, "deferred") || !strcmp(st, "skipped")) {
+				text = xasprintf("step '%s' %s%s%s",
+						 record_str(s, "name"), st,
+						 *record_str(s, "summary") ? ": " :
+						 "", record_str(s, "summary"));
 				break;
 			}
 		}
@@ -716,14 +972,16 @@ static json_t *run_entry(const json_t *rec)
 	struct weekly_numbers n;
 	const json_t *s;
 	size_t i;
+	int64_t ms;
 
 	weekly_run_numbers(rec, &n);
 	json_object_set_new(e, "run_id", json_string(record_str(rec, "run_id")));
 	json_object_set_new(e, "job", json_string(record_str(rec, "job")));
 	json_object_set_new(e, "status", json_string(record_str(rec, "status")));
 	json_object_set_new(e, "started", json_string(record_str(rec, "started")));
-	json_object_set_new(e, "duration_ms", json_integer(num(rec,
-							"duration_ms")));
+	/* Absent when the record's is out of range (see "notes"). */
+	if (report_int(rec, "duration_ms", &ms))
+		json_object_set_new(e, "duration_ms", json_integer(ms));
 	json_object_set_new(e, "report", run_link(rec));
 	if (json_object_get(rec, "window"))
 		json_object_set_new(e, "window", json_string(record_str(
@@ -737,12 +995,10 @@ static json_t *run_entry(const json_t *rec)
 				       "kind", record_str(s, "kind"),
 				       "status", record_str(s, "status"),
 				       "summary", record_str(s, "summary"));
-		if (json_is_integer(json_object_get(s, "duration_ms")))
-			json_object_set(st, "duration_ms",
-					json_object_get(s, "duration_ms"));
-		if (json_is_integer(json_object_get(s, "timeout_ms")))
-			json_object_set(st, "timeout_ms",
-					json_object_get(s, "timeout_ms"));
+		if (report_int(s, "duration_ms", &ms))
+			json_object_set_new(st, "duration_ms", json_integer(ms));
+		if (report_int(s, "timeout_ms", &ms))
+			json_object_set_new(st, "timeout_ms", json_integer(ms));
 		{
 			json_t *nums = step_numbers(s);
 			char *t = numbers_text(nums);
@@ -773,7 +1029,7 @@ static void recommend(json_t *list, const char *rule, const char *evidence,
 static void recommend(json_t *list, const char *rule, const char *evidence,
 		      const char *fmt, ...)
 {
-	char text[512];
+	char text[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -792,9 +1048,9 @@ static void step_durations(json_t *stats, const json_t *rec)
 	json_array_foreach(json_object_get(rec, "steps"), i, s) {
 		char key[256];
 		json_t *st;
-		int64_t d = num(s, "duration_ms");
+		int64_t d;
 
-		if (!json_is_integer(json_object_get(s, "duration_ms")))
+		if (!report_int(s, "duration_ms", &d))
 			continue;
 		snprintf(key, sizeof(key), "%s\x1f%s", record_str(rec, "job"),
 			 record_str(s, "name"));
@@ -812,9 +1068,110 @@ static void step_durations(json_t *stats, const json_t *rec)
 		if (d > num(st, "max_ms"))
 			json_object_set_new(st, "max_ms", json_integer(d));
 		if (num(s, "timeout_ms") > num(st, "timeout_ms"))
-			json_object_set(st, "timeout_ms",
-					json_object_get(s, "timeout_ms"));
+			json_object_set_new(st, "timeout_ms", json_integer(
+				num(s, "timeout_ms")));
 	}
+}
+
+/* "'a', 'b'" from the names of the steps of r whose status is status;
+ * *first gets the first of them. New string. */
+static char *step_names(const json_t *r, const char *status, size_t *count,
+			const json_t **first)
+{
+	const json_t *s;
+	char *buf = NULL;
+	size_t len = 0, i;
+	FILE *f = open_memstream(&buf, &len);
+
+	*count = 0;
+	*first = NULL;
+	json_array_foreach(json_object_get(r, "steps"), i, s) {
+		if (strcmp(record_str(s, "status"), status))
+			continue;
+		fprintf(f, "%s'%s'", (*count)++ ? ", " : "", record_str(s, "name"));
+		if (!*first)
+			*first = s;
+	}
+	fclose(f);
+	return buf;
+}
+
+/*
+ * Rule "incomplete": a run that deferred steps for lack of window time,
+ * with the evidence: the steps' timeouts against the window and its
+ * cutoff, or, when they fit, how late the run started and how long the
+ * steps before took. A run that only skipped steps says why they were.
+ */
+static void recommend_incomplete(json_t *recs, const json_t *r)
+{
+	const json_t *w = json_object_get(r, "window"), *s, *first;
+	const char *id = record_str(r, "run_id"), *job = record_str(r, "job");
+	int64_t sum = 0, ran = 0, t;
+	size_t n, i;
+	time_t ws, we, wc, st;
+	char total[32], len[32], cut[32], late[32], took[32], own[32];
+	char *names = step_names(r, "deferred", &n, &first);
+
+	if (!n) {
+		free(names);
+		names = step_names(r, "skipped", &n, &first);
+		if (n)
+			recommend(recs, "incomplete", id, "job '%s' skipped "
+				  "step%s %s%s%s: see why in its report and make "
+				  "the job run whole", job, n == 1 ? "" : "s",
+				  names, *record_str(first, "summary") ? ": " : "",
+				  record_str(first, "summary"));
+		free(names);
+		return;
+	}
+	json_array_foreach(json_object_get(r, "steps"), i, s) {
+		if (report_int(s, "timeout_ms", &t))
+			sum = sat_add(sum, t);
+		if (strcmp(record_str(s, "status"), "deferred") &&
+		    report_int(s, "duration_ms", &t))
+			ran = sat_add(ran, t);
+	}
+	units_format_duration(sum, total, sizeof(total));
+	if (!w || timefmt_parse(record_str(w, "start"), &ws) < 0 ||
+	    timefmt_parse(record_str(w, "end"), &we) < 0 || we <= ws) {
+		recommend(recs, "incomplete", id, "job '%s' deferred step%s %s: "
+			  "its steps' timeouts add up to %s: give it a longer "
+			  "window or split the job", job, n == 1 ? "" : "s",
+			  names, total);
+		free(names);
+		return;
+	}
+	if (timefmt_parse(record_str(w, "cutoff"), &wc) < 0 || wc > we ||
+	    wc < ws)
+		wc = we;
+	units_format_duration((int64_t)(we - ws) * 1000, len, sizeof(len));
+	units_format_duration((int64_t)(we - wc) * 1000, cut, sizeof(cut));
+	if (sum > (int64_t)(wc - ws) * 1000) {
+		recommend(recs, "incomplete", id, "job '%s' deferred step%s %s "
+			  "in window '%s': its steps' timeouts add up to %s and "
+			  "the window is %s with %s%s cutoff: lengthen the window "
+			  "or split the job", job, n == 1 ? "" : "s", names,
+			  record_str(w, "name"), total, len, we > wc ? "a " : "",
+			  we > wc ? cut : "no");
+	} else {
+		if (timefmt_parse(record_str(r, "started"), &st) < 0 || st < ws)
+			st = ws;
+		units_format_duration((int64_t)(st - ws) * 1000, late,
+				      sizeof(late));
+		units_format_elapsed(ran, took, sizeof(took));
+		units_format_duration(num(first, "timeout_ms"), own,
+				      sizeof(own));
+		recommend(recs, "incomplete", id, "job '%s' deferred step%s %s "
+			  "in window '%s': its steps' timeouts (%s) fit the "
+			  "window (%s with %s%s cutoff), but the run started %s "
+			  "after it opened and the steps before took %s, leaving "
+			  "less than the %s timeout of '%s': start the job at the "
+			  "opening, look at what ran long, or lengthen the window",
+			  job, n == 1 ? "" : "s", names, record_str(w, "name"),
+			  total, len, we > wc ? "a " : "", we > wc ? cut : "no",
+			  late, took, own, record_str(first, "name"));
+	}
+	free(names);
 }
 
 static void recommendations(json_t *recs, const struct observe *ob,
@@ -855,12 +1212,19 @@ static void recommendations(json_t *recs, const struct observe *ob,
 				  "or its timer runs and the host was up",
 				  record_str(r, "job"), record_str(json_object_get(r,
 				  "window"), "name"), record_str(r, "started"));
+		if (!strcmp(record_str(r, "status"), "incomplete"))
+			recommend_incomplete(recs, r);
+		if (!strcmp(record_str(r, "status"), "config-error"))
+			recommend(recs, "config-error", id, "job '%s' was not "
+				  "run in window '%s' of %s: %s: fix it (upkeep "
+				  "check lists every problem)", record_str(r, "job"),
+				  record_str(json_object_get(r, "window"), "name"),
+				  record_str(r, "started"), *record_str(r, "reason") ?
+				  record_str(r, "reason") : "its file has problems");
 		json_array_foreach(json_object_get(r, "steps"), j, s) {
-			int64_t d = num(s, "duration_ms"), t = num(s,
-								  "timeout_ms");
+			int64_t d, t = num(s, "timeout_ms");
 
-			if (t <= 0 || !json_is_integer(json_object_get(s,
-							"duration_ms")))
+			if (t <= 0 || !report_int(s, "duration_ms", &d))
 				continue;
 			if ((double)d * 100.0 / (double)t <=
 			    WEEKLY_TIMEOUT_USE_MAX)
@@ -926,7 +1290,7 @@ static void window_use(json_t *occ, const json_t *rec)
 			json_object_set_new(o, "ms", json_integer((e - s) * 1000));
 		json_object_set_new(occ, key, o);
 	}
-	if (strcmp(record_str(rec, "status"), "missed") != 0)
+	if (!not_run(record_str(rec, "status")))
 		json_object_set_new(o, "used", json_true());
 }
 
@@ -979,6 +1343,7 @@ json_t *weekly_build(const struct config *cfg, const json_t *records,
 	json_t *week_recs = json_array(), *trend = json_array();
 	json_t *occ = json_object(), *stats = json_object(), *metrics;
 	json_t *durations = json_array(), *recs = json_array(), *v;
+	json_t *notes = json_array();
 	struct observe ob, week_ob;
 	const json_t *rec;
 	const char *key;
@@ -1062,13 +1427,14 @@ json_t *weekly_build(const struct config *cfg, const json_t *records,
 				"status", status, "started", started,
 				"detail", incident_detail(rec), "report",
 				run_link(rec)));
-		if (strcmp(status, "missed") != 0)
-			maint_ms += num(rec, "duration_ms");
+		if (!not_run(status))
+			maint_ms = sat_add(maint_ms, num(rec, "duration_ms"));
 		window_use(occ, rec);
+		report_number_notes(rec, record_str(rec, "run_id"), notes);
 		step_durations(stats, rec);
 	}
 	json_object_foreach(occ, key, v) {
-		window_ms += num(v, "ms");
+		window_ms = sat_add(window_ms, num(v, "ms"));
 		if (json_is_true(json_object_get(v, "used")))
 			used++;
 		else
@@ -1094,7 +1460,13 @@ json_t *weekly_build(const struct config *cfg, const json_t *records,
 			    "incidents", (json_int_t)json_array_size(incidents),
 			    "maintenance_ms", (json_int_t)maint_ms,
 			    "window_ms", (json_int_t)window_ms);
+	/* Healthy: no incident and no window missed. */
+	json_object_set_new(summary, "health", json_string(
+		json_array_size(incidents) || missed ? "attention" : "healthy"));
 	json_object_set_new(model, "summary", summary);
+	/* Numbers in the week's records that no run can have, shown as
+	 * absent (report_int()). */
+	json_object_set_new(model, "notes", notes);
 	json_object_set_new(model, "incidents", incidents);
 	json_object_set_new(model, "runs", runs);
 
@@ -1161,6 +1533,12 @@ json_t *weekly_build(const struct config *cfg, const json_t *records,
 
 /* ---- Markdown ------------------------------------------------------------ */
 
+/* Text from a record or the config, as Markdown text (text_escape()). */
+static void md(FILE *f, const char *s)
+{
+	text_escape(f, s, TEXT_MD);
+}
+
 static void md_elapsed(FILE *f, int64_t ms)
 {
 	char buf[32];
@@ -1177,6 +1555,16 @@ static void md_size(FILE *f, int64_t bytes)
 	fputs(buf, f);
 }
 
+/* "[`run-id`](../runs/YYYY/run-id.md)", escaped for its two places. */
+static void md_run_link(FILE *f, const json_t *o)
+{
+	fputs("[", f);
+	text_escape(f, record_str(o, "run_id"), TEXT_MD_CODE);
+	fputs("](", f);
+	text_escape(f, record_str(o, "report"), TEXT_MD_URL);
+	fputs(")", f);
+}
+
 static void md_summary(FILE *f, const json_t *m)
 {
 	const json_t *s = json_object_get(m, "summary"), *v;
@@ -1186,10 +1574,20 @@ static void md_summary(FILE *f, const json_t *m)
 	char pct[16];
 
 	fprintf(f, "## System health summary\n\n| | |\n|---|---|\n");
+	if (!strcmp(record_str(s, "health"), "healthy"))
+		fputs("| health | healthy: no incident, no window missed |\n", f);
+	else
+		fprintf(f, "| health | **needs attention**: %lld incident%s, "
+			"%lld window%s missed |\n", (long long)num(s, "incidents"),
+			num(s, "incidents") == 1 ? "" : "s",
+			(long long)num(s, "windows_missed"),
+			num(s, "windows_missed") == 1 ? "" : "s");
 	fprintf(f, "| runs | %lld |\n", (long long)num(s, "runs"));
-	json_object_foreach(json_object_get(s, "by_status"), key, v)
-		fprintf(f, "| %s | %lld |\n", key,
-			(long long)json_integer_value(v));
+	json_object_foreach(json_object_get(s, "by_status"), key, v) {
+		fputs("| ", f);
+		md(f, key);
+		fprintf(f, " | %lld |\n", (long long)json_integer_value(v));
+	}
 	fprintf(f, "| windows used | %lld |\n| windows missed | %lld |\n",
 		(long long)num(s, "windows_used"),
 		(long long)num(s, "windows_missed"));
@@ -1204,10 +1602,16 @@ static void md_summary(FILE *f, const json_t *m)
 	if (!json_array_size(json_object_get(m, "incidents")))
 		fprintf(f, "None.\n\n");
 	json_array_foreach(json_object_get(m, "incidents"), i, v) {
-		fprintf(f, "- **%s** %s [`%s`](%s) (%s): ", record_str(v, "status"),
-			record_str(v, "job"), record_str(v, "run_id"), record_str(v, "report"),
-			record_str(v, "started"));
-		report_md_cell(f, record_str(v, "detail"));
+		fputs("- **", f);
+		md(f, record_str(v, "status"));
+		fputs("** ", f);
+		md(f, record_str(v, "job"));
+		fputs(" ", f);
+		md_run_link(f, v);
+		fputs(" (", f);
+		md(f, record_str(v, "started"));
+		fputs("): ", f);
+		md(f, record_str(v, "detail"));
 		fputs("\n", f);
 	}
 	if (json_array_size(json_object_get(m, "incidents")))
@@ -1223,16 +1627,26 @@ static void md_activities(FILE *f, const json_t *m)
 	if (!json_array_size(json_object_get(m, "runs")))
 		fprintf(f, "No runs this week.\n\n");
 	json_array_foreach(json_object_get(m, "runs"), i, r) {
-		fprintf(f, "### %s: %s, %s\n\n", record_str(r, "job"), record_str(r, "status"),
-			record_str(r, "started"));
-		fprintf(f, "Run [`%s`](%s)", record_str(r, "run_id"), record_str(r, "report"));
-		if (*record_str(r, "window"))
-			fprintf(f, " in window '%s'", record_str(r, "window"));
+		fputs("### ", f);
+		md(f, record_str(r, "job"));
+		fputs(": ", f);
+		md(f, record_str(r, "status"));
 		fputs(", ", f);
-		if (!strcmp(record_str(r, "status"), "missed"))
+		md(f, record_str(r, "started"));
+		fputs("\n\nRun ", f);
+		md_run_link(f, r);
+		if (*record_str(r, "window")) {
+			fputs(" in window '", f);
+			md(f, record_str(r, "window"));
+			fputs("'", f);
+		}
+		fputs(", ", f);
+		if (not_run(record_str(r, "status")))
 			fputs("no run", f);
-		else
+		else if (json_object_get(r, "duration_ms"))
 			md_elapsed(f, num(r, "duration_ms"));
+		else
+			fputs("duration unknown", f);
 		if (num(r, "reclaimed_bytes")) {
 			fputs("; reclaimed ", f);
 			md_size(f, num(r, "reclaimed_bytes"));
@@ -1243,7 +1657,7 @@ static void md_activities(FILE *f, const json_t *m)
 		fputs(".\n\n", f);
 		if (json_object_get(r, "incident")) {
 			fputs("Incident: ", f);
-			report_md_cell(f, record_str(r, "incident"));
+			md(f, record_str(r, "incident"));
 			fputs("\n\n", f);
 		}
 		if (json_array_size(json_object_get(r, "steps")))
@@ -1255,9 +1669,12 @@ static void md_activities(FILE *f, const json_t *m)
 								  "timeout_ms");
 
 			fputs("| ", f);
-			report_md_cell(f, record_str(s, "name"));
-			fprintf(f, " | %s | %s | ", record_str(s, "kind"),
-				record_str(s, "status"));
+			md(f, record_str(s, "name"));
+			fputs(" | ", f);
+			md(f, record_str(s, "kind"));
+			fputs(" | ", f);
+			md(f, record_str(s, "status"));
+			fputs(" | ", f);
 			if (json_object_get(s, "duration_ms"))
 				md_elapsed(f, d);
 			else
@@ -1272,17 +1689,26 @@ static void md_activities(FILE *f, const json_t *m)
 					(double)t);
 			else
 				fputs(" | – | ", f);
-			report_md_cell(f, record_str(s, "numbers_text"));
+			md(f, record_str(s, "numbers_text"));
 			fputs(" |\n", f);
 		}
 		if (json_array_size(json_object_get(r, "steps")))
 			fputs("\n", f);
 		if (*record_str(r, "rollback_text")) {
 			fputs("Rollback: ", f);
-			report_md_cell(f, record_str(r, "rollback_text"));
+			md(f, record_str(r, "rollback_text"));
 			fputs("\n\n", f);
 		}
 	}
+}
+
+/* A percent of the model, or "–" when it is not there. */
+static void md_percent(FILE *f, const json_t *v)
+{
+	if (json_is_number(v))
+		fprintf(f, "%.1f%%", json_number_value(v));
+	else
+		fputs("–", f);
 }
 
 static void md_metrics(FILE *f, const json_t *m)
@@ -1298,36 +1724,43 @@ static void md_metrics(FILE *f, const json_t *m)
 			"before → after |\n|---|---|---|---|---|\n");
 	json_array_foreach(json_object_get(mt, "disks"), i, v) {
 		fputs("| ", f);
-		report_md_cell(f, record_str(v, "mount"));
+		md(f, record_str(v, "mount"));
 		fputs(" | ", f);
 		md_size(f, num(v, "total_bytes"));
 		fputs(" | ", f);
 		md_size(f, num(v, "free_bytes_before"));
 		fputs(" | ", f);
 		md_size(f, num(v, "free_bytes_after"));
-		fprintf(f, " | %.1f%% → %.1f%% |\n",
-			json_real_value(json_object_get(v, "used_percent_before")),
-			json_real_value(json_object_get(v, "used_percent_after")));
+		fputs(" | ", f);
+		md_percent(f, json_object_get(v, "used_percent_before"));
+		fputs(" → ", f);
+		md_percent(f, json_object_get(v, "used_percent_after"));
+		fputs(" |\n", f);
 	}
 	if (json_array_size(json_object_get(mt, "disks")))
 		fputs("\n", f);
 	fprintf(f, "### Memory\n\n");
 	v = json_object_get(mt, "memory");
-	if (v)
-		fprintf(f, "Used %.1f%% → %.1f%%.\n\n",
-			json_real_value(json_object_get(v, "used_percent_before")),
-			json_real_value(json_object_get(v, "used_percent_after")));
-	else
+	if (v) {
+		fputs("Used ", f);
+		md_percent(f, json_object_get(v, "used_percent_before"));
+		fputs(" → ", f);
+		md_percent(f, json_object_get(v, "used_percent_after"));
+		fputs(".\n\n", f);
+	} else {
 		fprintf(f, "No memory figures in this week's runs.\n\n");
+	}
 	fprintf(f, "### Databases\n\n");
 	if (!json_array_size(json_object_get(mt, "databases")))
 		fprintf(f, "No database sizes in this week's runs.\n\n");
 	else
-		fprintf(f, "| database | size before | size after |\n"
+		fprintf(f, "Size on the server (pg_database_size) at the week's "
+			"first and last run that measured it.\n\n"
+			"| database | size before | size after |\n"
 			"|---|---|---|\n");
 	json_array_foreach(json_object_get(mt, "databases"), i, v) {
 		fputs("| ", f);
-		report_md_cell(f, record_str(v, "database"));
+		md(f, record_str(v, "database"));
 		fputs(" | ", f);
 		md_size(f, num(v, "size_bytes_before"));
 		fputs(" | ", f);
@@ -1339,13 +1772,20 @@ static void md_metrics(FILE *f, const json_t *m)
 	if (json_object_get(mt, "dead_tuple_percent")) {
 		const char *key;
 
-		fprintf(f, "### Dead tuples\n\n| table | dead tuples |\n"
-			"|---|---|\n");
+		fprintf(f, "### Dead tuples\n\nDead tuples as a share of each "
+			"table's rows, in the week's last run that looked at it: "
+			"before its VACUUM (or when a snapshot saw them) and "
+			"after (– when that run did not vacuum the table).\n\n"
+			"| table | before | after VACUUM |\n|---|---|---|\n");
 		json_object_foreach(json_object_get(mt, "dead_tuple_percent"),
 				    key, v) {
 			fputs("| ", f);
-			report_md_cell(f, key);
-			fprintf(f, " | %.1f%% |\n", json_number_value(v));
+			md(f, key);
+			fputs(" | ", f);
+			md_percent(f, json_object_get(v, "before"));
+			fputs(" | ", f);
+			md_percent(f, json_object_get(v, "after"));
+			fputs(" |\n", f);
 		}
 		fputs("\n", f);
 	}
@@ -1356,8 +1796,10 @@ static void md_metrics(FILE *f, const json_t *m)
 		fprintf(f, "| job | step | runs | average | longest | timeout |\n"
 			"|---|---|---|---|---|---|\n");
 	json_array_foreach(json_object_get(mt, "step_durations"), i, v) {
-		fprintf(f, "| %s | ", record_str(v, "job"));
-		report_md_cell(f, record_str(v, "step"));
+		fputs("| ", f);
+		md(f, record_str(v, "job"));
+		fputs(" | ", f);
+		md(f, record_str(v, "step"));
 		fprintf(f, " | %lld | ", (long long)num(v, "runs"));
 		md_elapsed(f, num(v, "avg_ms"));
 		fputs(" | ", f);
@@ -1375,8 +1817,10 @@ static void md_metrics(FILE *f, const json_t *m)
 	json_array_foreach(json_object_get(mt, "trend"), i, v) {
 		json_t *d = json_object_get(v, "disk_used_percent");
 
-		fprintf(f, "| %s | %lld | %lld | %lld | ", record_str(v, "week"),
-			(long long)num(v, "runs"), (long long)num(v, "incidents"),
+		fputs("| ", f);
+		md(f, record_str(v, "week"));
+		fprintf(f, " | %lld | %lld | %lld | ", (long long)num(v, "runs"),
+			(long long)num(v, "incidents"),
 			(long long)num(v, "missed"));
 		md_size(f, num(v, "reclaimed_bytes"));
 		fprintf(f, " | %lld | ", (long long)num(v,
@@ -1410,10 +1854,17 @@ static void md_upcoming(FILE *f, const json_t *m)
 				      sizeof(local));
 		else
 			snprintf(local, sizeof(local), "%s", record_str(v, "start"));
-		fprintf(f, "| %s | %s | %s | ", record_str(v, "window"), local,
-			record_str(v, "end"));
-		json_array_foreach(json_object_get(v, "jobs"), k, j)
-			fprintf(f, "%s%s", k ? ", " : "", json_string_value(j));
+		fputs("| ", f);
+		md(f, record_str(v, "window"));
+		fputs(" | ", f);
+		md(f, local);
+		fputs(" | ", f);
+		md(f, record_str(v, "end"));
+		fputs(" | ", f);
+		json_array_foreach(json_object_get(v, "jobs"), k, j) {
+			fputs(k ? ", " : "", f);
+			md(f, json_string_value(j));
+		}
 		if (!json_array_size(json_object_get(v, "jobs")))
 			fputs("(no job)", f);
 		fputs(" |\n", f);
@@ -1430,9 +1881,15 @@ char *weekly_markdown(const json_t *m)
 
 	if (!f)
 		return xstrdup("");
-	fprintf(f, "# Weekly maintenance report %s\n\n", record_str(m, "week"));
-	fprintf(f, "%s to %s (UTC); generated %s.\n\n", record_str(m, "from"),
-		record_str(m, "to"), record_str(m, "generated"));
+	fputs("# Weekly maintenance report ", f);
+	md(f, record_str(m, "week"));
+	fputs("\n\n", f);
+	md(f, record_str(m, "from"));
+	fputs(" to ", f);
+	md(f, record_str(m, "to"));
+	fputs(" (UTC); generated ", f);
+	md(f, record_str(m, "generated"));
+	fputs(".\n\n", f);
 	md_summary(f, m);
 	md_activities(f, m);
 	md_metrics(f, m);
@@ -1441,11 +1898,22 @@ char *weekly_markdown(const json_t *m)
 	if (!json_array_size(json_object_get(m, "recommendations")))
 		fprintf(f, "None: nothing this week crossed a threshold.\n");
 	json_array_foreach(json_object_get(m, "recommendations"), i, v) {
-		fprintf(f, "- **%s**: ", record_str(v, "rule"));
-		report_md_cell(f, record_str(v, "text"));
+		fputs("- **", f);
+		md(f, record_str(v, "rule"));
+		fputs("**: ", f);
+		md(f, record_str(v, "text"));
 		fputs(" (evidence: ", f);
-		report_md_cell(f, record_str(v, "evidence"));
+		md(f, record_str(v, "evidence"));
 		fputs(")\n", f);
+	}
+	if (json_array_size(json_object_get(m, "notes"))) {
+		fputs("\n## Record problems\n\nThese values in the week's records "
+		      "cannot be right and are counted as absent:\n\n", f);
+		json_array_foreach(json_object_get(m, "notes"), i, v) {
+			fputs("- ", f);
+			md(f, json_string_value(v));
+			fputs("\n", f);
+		}
 	}
 	fclose(f);
 	return buf;

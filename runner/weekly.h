@@ -47,6 +47,14 @@ struct weekly_numbers {
 };
 void weekly_run_numbers(const json_t *rec, struct weekly_numbers *out);
 /*
+ * The findings of a run's steps (details.findings: severity, source,
+ * text), each subject once: when two sources report the same package
+ * (apt and the PostgreSQL probe both see postgresql-15), the one that says
+ * it at least as severely stays and its source names both. Each is
+ * {step, severity, source, text, subjects}. New reference.
+ */
+json_t *weekly_findings(const json_t *rec);
+/*
  * Why a run did not simply succeed, in one line: the failed step, check or
  * validation, the window missed, the step upkeep died in, the rollback's
  * commits. New string, or NULL when there is nothing to say.

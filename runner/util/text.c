@@ -1,6 +1,7 @@
 /* Making outside text safe to keep; see text.h. */
 #include "util/text.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #include "util/mem.h"
@@ -86,4 +87,136 @@ void text_last_line(const char *out, size_t len, size_t max, char *buf,
 	buf[j] = '\0';
 	if (n < len - start && j + 4 < size)
 		strcpy(buf + j, "…");
+}
+
+/* ---- escaping for the documents text lands in ------------------------------ */
+
+/* ASCII only: CommonMark counts some other characters as punctuation. */
+static bool is_alnum(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9');
+}
+
+static void md_text(FILE *f, const char *s)
+{
+	for (const char *p = s; *p; p++) {
+		switch (*p) {
+		case '\n': case '\r': case '\t':
+			fputc(' ', f);
+			break;
+		case '_':
+			/* snake_case reads as it is: an intraword _ cannot
+			 * open or close emphasis. */
+			if (p > s && is_alnum(p[-1]) && is_alnum(p[1]))
+				fputc('_', f);
+			else
+				fputs("\\_", f);
+			break;
+		case '\\': case '`': case '*': case '[': case ']': case '<':
+		case '&': case '|': case '~': case '#':
+			fputc('\\', f);
+			fputc(*p, f);
+			break;
+		default:
+			fputc(*p, f);
+		}
+	}
+}
+
+static void md_code(FILE *f, const char *s)
+{
+	size_t longest = 0, run = 0, len = strlen(s);
+	bool pad;
+
+	if (!len)
+		return;
+	for (const char *p = s; *p; p++) {
+		run = *p == '`' ? run + 1 : 0;
+		if (run > longest)
+			longest = run;
+	}
+	/* A span that starts or ends with a backtick needs a space between
+	 * it and the fence (CommonMark strips one on each side). */
+	pad = s[0] == '`' || s[len - 1] == '`';
+	for (size_t i = 0; i <= longest; i++)
+		fputc('`', f);
+	if (pad)
+		fputc(' ', f);
+	for (const char *p = s; *p; p++) {
+		if (*p == '\n' || *p == '\r' || *p == '\t')
+			fputc(' ', f);
+		else if (*p == '|')
+			fputs("\\|", f);
+		else
+			fputc(*p, f);
+	}
+	if (pad)
+		fputc(' ', f);
+	for (size_t i = 0; i <= longest; i++)
+		fputc('`', f);
+}
+
+static void md_url(FILE *f, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (is_alnum((char)*p) || strchr("-._~/", *p))
+			fputc(*p, f);
+		else
+			fprintf(f, "%%%02X", *p);
+	}
+}
+
+static void html(FILE *f, const char *s, bool one_line, bool slack)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&': fputs("&amp;", f); break;
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '"': fputs(slack ? "\"" : "&quot;", f); break;
+		case '\'': fputs(slack ? "'" : "&#39;", f); break;
+		case '\n': case '\r':
+			fputc(one_line ? ' ' : *s, f);
+			break;
+		default: fputc(*s, f);
+		}
+	}
+}
+
+void text_escape(FILE *f, const char *s, enum text_escape how)
+{
+	if (!s)
+		return;
+	switch (how) {
+	case TEXT_MD:
+		md_text(f, s);
+		break;
+	case TEXT_MD_CODE:
+		md_code(f, s);
+		break;
+	case TEXT_MD_URL:
+		md_url(f, s);
+		break;
+	case TEXT_HTML:
+	case TEXT_HTML_LINE:
+		html(f, s, how == TEXT_HTML_LINE, false);
+		break;
+	case TEXT_SLACK:
+		html(f, s, false, true);
+		break;
+	}
+}
+
+char *text_escaped(const char *s, enum text_escape how)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return xstrdup("");
+	text_escape(f, s, how);
+	fclose(f);
+	return buf;
 }
