@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <git2.h>
 #include <errno.h>
@@ -18,6 +19,7 @@
 
 #include "checks/check.h"
 #include "confmap.h"
+#include "secret.h"
 #include "steps/step.h"
 #include "util/error.h"
 #include "util/mem.h"
@@ -63,16 +65,28 @@ static void pos_set(struct config_pos *p, const struct confmap_file *ld,
 	p->col = n->col;
 }
 
+#define NAME_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" \
+		   "0123456789._-"
+
 /*
  * Names become file names, git ref components and report titles, so they
  * are kept to a safe alphabet.
  */
+static bool name_valid(const char *name)
+{
+	size_t len = strlen(name);
+
+	return len && len <= 64 && strspn(name, NAME_CHARS) == len &&
+	       name[0] != '.' && name[0] != '-' && !strstr(name, "..") &&
+	       name[len - 1] != '.' &&
+	       !(len >= 5 && strcmp(name + len - 5, ".lock") == 0);
+}
+
 static int check_name(struct confmap *m, const char *key, const char *name)
 {
 	size_t len = strlen(name);
 
-	if (len > 64 || strspn(name, "abcdefghijklmnopqrstuvwxyz"
-			       "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != len ||
+	if (len > 64 || strspn(name, NAME_CHARS) != len ||
 	    name[0] == '.' || name[0] == '-') {
 		confmap_error(m, ytree_map_get(m->node, key),
 			      "'%s' must be a name of at most 64 letters, "
@@ -321,12 +335,65 @@ static void load_metrics(struct confmap_file *ld, struct confmap *parent,
 		parent->errors++;
 }
 
+/*
+ * `secrets:`, a list of variable names. Read as written, never
+ * interpolated: "${DB_PASSWORD}" here would put the secret itself in the
+ * list, and in the message that says it is wrong.
+ */
+static void load_secret_vars(struct confmap *m, struct strv *out)
+{
+	const struct ynode *n = confmap_node(m, "secrets", 0);
+	size_t count;
+
+	if (!n)
+		return;
+	if (n->type == YTREE_MAP) {
+		confmap_error(m, n, "'secrets' must be a list of environment "
+			      "variable names, not a mapping");
+		return;
+	}
+	count = n->type == YTREE_SEQ ? n->n : 1;
+	for (size_t i = 0; i < count; i++) {
+		const struct ynode *it = ytree_item(n, i);
+		const char *v = it->value;
+
+		if (it->type != YTREE_SCALAR || ytree_is_null(it)) {
+			confmap_error(m, it, "'secrets' must be a list of "
+				      "environment variable names; this item "
+				      "is %s", ytree_type_name(it));
+			continue;
+		}
+		if (strlen(v) != it->len || !*v || isdigit((unsigned char)*v) ||
+		    strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			   "0123456789_") != it->len) {
+			confmap_error(m, it, "'secrets' lists environment "
+				      "variable names (letters, digits and '_', "
+				      "like DB_PASSWORD), not '%s'%s", v,
+				      strchr(v, '$') ? " (write the name "
+				      "without ${ })" : "");
+			continue;
+		}
+		if (!strv_contains(out, v))
+			strv_push(out, v);
+	}
+}
+
 static void load_settings(struct confmap_file *ld, const struct ynode *root)
 {
 	struct config_settings *s = &ld->cfg->settings;
 	struct confmap m;
 
 	confmap_init(&m, ld, root, "upkeep.yaml");
+	/* First: every ${VAR} after it, in this file too, is judged by it. */
+	load_secret_vars(&m, &s->secret_vars);
+	/* Listed variables are secret even where no ${VAR} names them: a
+	 * step inherits the environment and may print them. */
+	for (size_t i = 0; i < s->secret_vars.n; i++) {
+		const char *val = getenv(s->secret_vars.v[i]);
+
+		if (val)
+			config_secret_add(ld->cfg, val);
+	}
 	confmap_path(&m, "state_dir", 0, &s->state_dir);
 	confmap_path(&m, "reports_dir", 0, &s->reports_dir);
 	confmap_path(&m, "snapshot_dir", 0, &s->snapshot_dir);
@@ -379,8 +446,10 @@ static void load_window(struct confmap_file *ld, const struct ynode *root)
 
 	confmap_init(&m, ld, root, "a window");
 	w.timezone = xstrdup("UTC");
-	if (confmap_str(&m, "window", CONFMAP_REQUIRED, &w.name) > 0)
+	if (confmap_str(&m, "window", CONFMAP_REQUIRED, &w.name) > 0) {
 		check_name(&m, "window", w.name);
+		ld->declared = xstrdup(w.name);
+	}
 	if (confmap_str(&m, "start", CONFMAP_REQUIRED, &w.start) > 0 &&
 	    calendar_parse(w.start, &w.calendar) < 0)
 		confmap_error(&m, ytree_map_get(root, "start"), "%s",
@@ -757,10 +826,13 @@ static void load_job(struct confmap_file *ld, const struct ynode *root)
 	struct confmap m;
 
 	confmap_init(&m, ld, root, "a job");
-	if (confmap_str(&m, "job", CONFMAP_REQUIRED, &job.name) > 0)
-		check_name(&m, "job", job.name);
+	if (confmap_str(&m, "job", CONFMAP_REQUIRED, &job.name) > 0 &&
+	    check_name(&m, "job", job.name) == 0)
+		ld->declared = xstrdup(job.name);
 	confmap_str(&m, "description", 0, &job.description);
 	load_windows_ref(ld, &m, &job);
+	for (size_t i = 0; i < job.windows.n; i++)
+		strv_push(&ld->uses, job.windows.v[i]);
 	load_tracked(ld, &m, &job);
 	n = confmap_node(&m, "prechecks", 0);
 	if (n && config_parse_checks(ld, n, "prechecks", &job.prechecks) < 0)
@@ -832,13 +904,186 @@ static bool list_dir(const char *root, const char *sub, struct strv *out,
 
 typedef void (*loader_fn)(struct confmap_file *ld, const struct ynode *root);
 
-static void load_file(struct config *cfg, struct diags *d, struct seen *seen,
-		      const struct seen *windows, const char *rel,
-		      const char *expect, loader_fn fn)
+/* A window file with problems, in a CONFIG_LOAD_PARTIAL load. */
+struct bad_window {
+	char *name;		/* its `window:` as read, else the file's stem */
+	char *problem;		/* its first diagnostic */
+	size_t nproblems;
+};
+
+/* One load in progress: what the files of the root share. */
+struct loader {
+	struct config *cfg;
+	struct diags *d;
+	struct seen windows;	/* window names declared, valid or not */
+	struct seen jobs;
+	struct bad_window *bad;
+	size_t nbad;
+	size_t capbad;
+	/* Problems in the files a partial load left out: when these are
+	 * all there are, the load succeeds. */
+	size_t excluded_problems;
+};
+
+enum file_kind {
+	FILE_SETTINGS,
+	FILE_WINDOW,
+	FILE_JOB,
+};
+
+/* The stem of rel ("jobs/db backup.yaml" -> "db_backup"), a valid name. */
+static char *stem_name(const char *rel)
 {
+	const char *base = strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel;
+	const char *dot = strrchr(base, '.');
+	size_t len = dot && dot != base ? (size_t)(dot - base) : strlen(base);
+	char *name = xstrndup(base, len > 64 ? 64 : len);
+
+	if (name_valid(name))
+		return name;
+	for (char *p = name; *p; p++)
+		if (*p == '.' || !strchr(NAME_CHARS, *p))
+			*p = '_';
+	if (name[0] == '-')
+		name[0] = '_';
+	return name;
+}
+
+/*
+ * The first problem (by position) among the diagnostics added since first,
+ * all of one file, as "file:line:col: message".
+ */
+static char *first_problem(const struct diags *d, size_t first,
+			   const char *file)
+{
+	const struct diag *best = NULL;
+
+	for (size_t i = first; i < d->n; i++) {
+		const struct diag *g = &d->v[i];
+
+		if (!best || g->line < best->line ||
+		    (g->line == best->line && g->col < best->col))
+			best = g;
+	}
+	if (!best)
+		return xasprintf("%s: has problems (more than %d in the config; "
+				 "see 'upkeep check')", file, DIAGS_MAX);
+	if (best->line > 0)
+		return xasprintf("%s:%d:%d: %s", best->file, best->line,
+				 best->col, best->msg);
+	return xasprintf("%s: %s", best->file, best->msg);
+}
+
+static const struct bad_window *bad_window_find(const struct loader *L,
+						const char *name)
+{
+	for (size_t i = 0; i < L->nbad; i++)
+		if (strcmp(L->bad[i].name, name) == 0)
+			return &L->bad[i];
+	return NULL;
+}
+
+static void window_done(struct loader *L, struct confmap_file *ld,
+			const char *rel, size_t first, size_t nproblems)
+{
+	struct bad_window *bw;
+
+	if (!nproblems)
+		return;
+	xgrow(&L->bad, &L->capbad, L->nbad + 1, sizeof(*L->bad));
+	bw = &L->bad[L->nbad++];
+	bw->name = ld->declared ? xstrdup(ld->declared) : stem_name(rel);
+	bw->problem = first_problem(L->d, first, ld->file);
+	bw->nproblems = nproblems;
+	L->excluded_problems += nproblems;
+	/* So a job naming it is left out for this file's problems, not
+	 * reported again as naming a window that is not defined. */
+	if (!seen_has(&L->windows, bw->name)) {
+		struct seen_item *it;
+
+		xgrow(&L->windows.v, &L->windows.cap, L->windows.n + 1,
+		      sizeof(*L->windows.v));
+		it = &L->windows.v[L->windows.n++];
+		it->name = xstrdup(bw->name);
+		it->file = xstrdup(ld->file);
+		it->line = 1;
+		it->col = 1;
+	}
+}
+
+static void broken_free(struct config_broken *b)
+{
+	free(b->job);
+	free(b->file);
+	strv_free(&b->windows);
+	free(b->problem);
+}
+
+static void job_done(struct loader *L, struct confmap_file *ld,
+		     const char *rel, size_t first, size_t nproblems,
+		     size_t njobs_before)
+{
+	struct config *cfg = L->cfg;
+	const struct bad_window *bw = NULL;
+	struct config_broken b = { 0 };
+	size_t window_problems = 0;
+	bool missing = false;
+
+	for (size_t i = 0; i < ld->uses.n; i++) {
+		const struct bad_window *w = bad_window_find(L, ld->uses.v[i]);
+
+		if (w) {
+			window_problems += w->nproblems;
+			if (!bw)
+				bw = w;
+		} else if (!config_window_find(cfg, ld->uses.v[i])) {
+			missing = true;	/* reported in this file */
+		}
+	}
+	if (!nproblems && !bw && !missing)
+		return;
+	/* Loaded, but a window it needs is broken: it cannot run either. */
+	if (cfg->njobs > njobs_before)
+		job_free(&cfg->jobs[--cfg->njobs]);
+	L->excluded_problems += nproblems;
+	b.guessed = !ld->declared;
+	b.job = ld->declared ? xstrdup(ld->declared) : stem_name(rel);
+	b.file = xstrdup(ld->file);
+	b.windows = ld->uses;
+	memset(&ld->uses, 0, sizeof(ld->uses));
+	if (nproblems || !bw)
+		b.problem = first_problem(L->d, first, ld->file);
+	else
+		b.problem = xstrdup(bw->problem);
+	b.nproblems = nproblems + window_problems;
+	/* One entry per job: a name defined twice is one broken job. */
+	for (size_t i = 0; i < cfg->nbroken; i++) {
+		if (strcmp(cfg->broken[i].job, b.job) == 0) {
+			cfg->broken[i].nproblems += b.nproblems;
+			broken_free(&b);
+			return;
+		}
+	}
+	cfg->broken = xrealloc(cfg->broken, (cfg->nbroken + 1) *
+			       sizeof(*cfg->broken));
+	cfg->broken[cfg->nbroken++] = b;
+}
+
+static void load_file(struct loader *L, const char *rel, enum file_kind kind)
+{
+	static const char *const expects[] = { NULL, "window", "job" };
+	static const loader_fn fns[] = { load_settings, load_window, load_job };
+	struct config *cfg = L->cfg;
+	struct diags *d = L->d;
+	const char *expect = expects[kind];
 	char *display = display_path(cfg, rel);
-	struct confmap_file ld = { .cfg = cfg, .diags = d, .file = display,
-				   .seen = seen, .windows = windows };
+	struct confmap_file ld = {
+		.cfg = cfg, .diags = d, .file = display,
+		.seen = kind == FILE_JOB ? &L->jobs :
+			kind == FILE_WINDOW ? &L->windows : NULL,
+		.windows = kind == FILE_JOB ? &L->windows : NULL,
+	};
+	size_t before = diags_count(d), first = d->n, njobs = cfg->njobs;
 	struct ydoc doc;
 
 	if (ytree_load(display, display, &doc, d) == 0) {
@@ -853,26 +1098,58 @@ static void load_file(struct config *cfg, struct diags *d, struct seen *seen,
 				  "expected a mapping that starts with '%s:', "
 				  "found %s", expect, ytree_type_name(doc.root));
 		else
-			fn(&ld, doc.root);
+			fns[kind](&ld, doc.root);
 		ytree_free(&doc);
 	}
+	if (cfg->load_flags & CONFIG_LOAD_PARTIAL) {
+		if (kind == FILE_WINDOW)
+			window_done(L, &ld, rel, first,
+				    diags_count(d) - before);
+		else if (kind == FILE_JOB)
+			job_done(L, &ld, rel, first, diags_count(d) - before,
+				 njobs);
+	}
+	free(ld.declared);
+	strv_free(&ld.uses);
 	free(display);
 }
-
 
 int config_load(const char *root, struct config *cfg, struct diags *d)
 {
 	return config_load_flags(root, 0, cfg, d);
 }
 
+/*
+ * A job left out of a partial load for a problem of its own may share its
+ * name with one that loaded (a job defined in two files): which of the two
+ * was meant is unknown, so neither runs.
+ */
+static void drop_shadowed_jobs(struct config *cfg)
+{
+	for (size_t i = 0; i < cfg->nbroken; i++) {
+		for (size_t j = 0; !cfg->broken[i].guessed && j < cfg->njobs;
+		     j++) {
+			if (strcmp(cfg->jobs[j].name, cfg->broken[i].job))
+				continue;
+			job_free(&cfg->jobs[j]);
+			memmove(&cfg->jobs[j], &cfg->jobs[j + 1],
+				(cfg->njobs - j - 1) * sizeof(*cfg->jobs));
+			cfg->njobs--;
+			break;
+		}
+	}
+}
+
 int config_load_flags(const char *root, int flags, struct config *cfg,
 		      struct diags *d)
 {
+	struct loader L = { .cfg = cfg, .d = d };
 	struct strv files = { 0 };
-	struct seen windows = { 0 }, jobs = { 0 };
 	struct stat st;
+	size_t before = diags_count(d);
 	char *path, *abs;
 	bool have_sched, have_jobs;
+	int rc;
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->load_flags = flags;
@@ -890,36 +1167,50 @@ int config_load_flags(const char *root, int flags, struct config *cfg,
 	}
 	path = config_path(cfg, "upkeep.yaml");
 	if (stat(path, &st) == 0)
-		load_file(cfg, d, NULL, NULL, "upkeep.yaml", NULL,
-			  load_settings);
+		load_file(&L, "upkeep.yaml", FILE_SETTINGS);
 	free(path);
 
 	have_sched = list_dir(root, "schedules", &files, d);
 	for (size_t i = 0; i < files.n; i++)
-		load_file(cfg, d, &windows, NULL, files.v[i], "window",
-			  load_window);
+		load_file(&L, files.v[i], FILE_WINDOW);
 	strv_free(&files);
 
 	have_jobs = list_dir(root, "jobs", &files, d);
 	for (size_t i = 0; i < files.n; i++)
-		load_file(cfg, d, &jobs, &windows, files.v[i], "job", load_job);
+		load_file(&L, files.v[i], FILE_JOB);
 	strv_free(&files);
-	seen_free(&windows);
-	seen_free(&jobs);
+	seen_free(&L.windows);
+	seen_free(&L.jobs);
+	for (size_t i = 0; i < L.nbad; i++) {
+		free(L.bad[i].name);
+		free(L.bad[i].problem);
+	}
+	free(L.bad);
 
 	if (!have_sched && !have_jobs)
 		diags_add(d, root, 0, 0, "no config here: expected "
 			  "schedules/*.yaml and jobs/*.yaml (use --config DIR "
 			  "or set UPKEEP_CONFIG)");
-	/* A message may quote a value that came from the environment. */
+	/* A message may quote a secret (a value from the environment). */
 	for (size_t i = 0; cfg->secrets.n && i < d->n; i++) {
 		char *r = config_redact(cfg, d->v[i].msg);
 
 		free(d->v[i].msg);
 		d->v[i].msg = r;
 	}
+	for (size_t i = 0; cfg->secrets.n && i < cfg->nbroken; i++) {
+		char *r = config_redact(cfg, cfg->broken[i].problem);
+
+		free(cfg->broken[i].problem);
+		cfg->broken[i].problem = r;
+	}
 	diags_sort(d);
-	return d->n ? -1 : 0;
+	if (!(flags & CONFIG_LOAD_PARTIAL))
+		return diags_count(d) > before ? -1 : 0;
+	drop_shadowed_jobs(cfg);
+	/* Anything else (upkeep.yaml, the root, a directory) stops it all. */
+	rc = diags_count(d) - before > L.excluded_problems ? -1 : 0;
+	return rc;
 }
 
 void config_free(struct config *cfg)
@@ -932,15 +1223,36 @@ void config_free(struct config *cfg)
 	for (size_t i = 0; i < cfg->njobs; i++)
 		job_free(&cfg->jobs[i]);
 	free(cfg->jobs);
+	for (size_t i = 0; i < cfg->nbroken; i++)
+		broken_free(&cfg->broken[i]);
+	free(cfg->broken);
 	free(s->state_dir);
 	free(s->reports_dir);
 	free(s->snapshot_dir);
 	notifies_free(&s->notify);
 	free(s->metrics_textfile);
+	strv_free(&s->secret_vars);
 	strv_free(&cfg->secrets);
 	free(cfg->root);
 	free(cfg->root_abs);
 	memset(cfg, 0, sizeof(*cfg));
+}
+
+void config_secret_add(struct config *cfg, const char *value)
+{
+	if (value && strlen(value) >= SECRET_MIN_LEN &&
+	    !strv_contains(&cfg->secrets, value))
+		strv_push(&cfg->secrets, value);
+}
+
+void config_secret_dsn(struct config *cfg, const char *dsn)
+{
+	struct strv pw = { 0 };
+
+	secret_dsn_passwords(dsn, &pw);
+	for (size_t i = 0; i < pw.n; i++)
+		config_secret_add(cfg, pw.v[i]);
+	strv_free(&pw);
 }
 
 const struct config_window *config_window_find(const struct config *cfg,

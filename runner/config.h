@@ -63,6 +63,9 @@ struct config_settings {
 	int64_t retry_delay_ms;		/* a step without retry_delay: */
 	struct config_notifies notify;	/* webhooks for every job */
 	char *metrics_textfile;		/* Prometheus textfile, or NULL */
+	/* `secrets:`: names of variables whose values are secret whatever
+	 * the name says (docs/secrets.md). */
+	struct strv secret_vars;
 };
 
 struct config_date {
@@ -135,6 +138,29 @@ struct config_job {
 	struct config_pos pos;
 };
 
+/*
+ * A job a CONFIG_LOAD_PARTIAL load left out because its file, or a window
+ * it uses, has problems. The caller records it (a `config-error` run) so
+ * someone notices; its diagnostics are in the load's diags as well.
+ */
+struct config_broken {
+	/*
+	 * The file's `job:` when it could be read and is a valid name, else
+	 * the file's stem made a valid name (guessed is then true).
+	 */
+	char *job;
+	bool guessed;
+	char *file;			/* the job file, as in diagnostics */
+	struct strv windows;		/* its `windows:`; empty when unreadable */
+	/*
+	 * The first diagnostic of the job file, "file:line:col: message";
+	 * for a job whose own file is fine, the first of the broken window's
+	 * file (so it names that file).
+	 */
+	char *problem;
+	size_t nproblems;		/* diagnostics that exclude this job */
+};
+
 struct config {
 	char *root;			/* the config root, as given (messages) */
 	char *root_abs;			/* the same, absolute (resolving paths) */
@@ -143,9 +169,15 @@ struct config {
 	size_t nwindows;
 	struct config_job *jobs;
 	size_t njobs;
-	/* Values that came from ${VAR}: redacted from reports and logs. */
+	/*
+	 * Secret values, redacted from reports and logs: ${VAR}s whose name
+	 * says so or that `secrets:` lists, DSN passwords, credential
+	 * headers, webhook URLs (docs/secrets.md).
+	 */
 	struct strv secrets;
 	int load_flags;			/* CONFIG_LOAD_* it was loaded with */
+	struct config_broken *broken;	/* CONFIG_LOAD_PARTIAL: jobs left out */
+	size_t nbroken;
 };
 
 /*
@@ -169,6 +201,14 @@ enum {
 	 * environment.
 	 */
 	CONFIG_LOAD_ANY_ENV = 1 << 0,
+	/*
+	 * For running due jobs (run --due, the daemon): a job file or window
+	 * file with problems leaves out only the jobs it defines or that use
+	 * that window, each listed in cfg->broken; the rest load. The load
+	 * then returns 0 with diagnostics in d (log them). Problems outside
+	 * job and window files (upkeep.yaml, the root itself) still fail it.
+	 */
+	CONFIG_LOAD_PARTIAL = 1 << 1,
 };
 int config_load_flags(const char *root, int flags, struct config *cfg,
 		      struct diags *d);
@@ -184,6 +224,15 @@ const struct config_job *config_job_find(const struct config *cfg,
  * path stays as it is).
  */
 char *config_path(const struct config *cfg, const char *path);
+
+/*
+ * Adds value to the secrets (once; values shorter than SECRET_MIN_LEN are
+ * ignored). For values in a secret position that the loader cannot see
+ * as such by itself.
+ */
+void config_secret_add(struct config *cfg, const char *value);
+/* Adds the password of a PostgreSQL connection string (see secret.h). */
+void config_secret_dsn(struct config *cfg, const char *dsn);
 
 /*
  * Returns a copy of s with every secret replaced by "<redacted>". Use it on

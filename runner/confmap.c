@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "secret.h"
 #include "util/error.h"
 #include "util/mem.h"
 #include "util/suggest.h"
@@ -127,11 +128,12 @@ int confmap_expand(struct confmap_file *ld, const struct ynode *n, char **out)
 					  name, name);
 				goto fail;
 			}
-			/* Shorter values are not secrets; redacting every
-			 * "e" would garble all output. */
-			if (strlen(val) >= 3 &&
-			    !strv_contains(&ld->cfg->secrets, val))
-				strv_push(&ld->cfg->secrets, val);
+			/* Only what is secret: redacting every variable's
+			 * value garbles any text that happens to hold it
+			 * (APPDB=app in "happy apps"). */
+			if (secret_name(name) ||
+			    strv_contains(&ld->cfg->settings.secret_vars, name))
+				config_secret_add(ld->cfg, val);
 			add = val;
 			addlen = strlen(val);
 			p = end + 1;
@@ -591,6 +593,16 @@ int confmap_strmap(struct confmap *m, const char *key, int flags,
 			free(s);
 			goto fail;
 		}
+		if (names == CONFMAP_NAMES_ENV && secret_name(k->value)) {
+			config_secret_add(m->ld->cfg, s);
+		} else if (names == CONFMAP_NAMES_HEADER) {
+			struct strv cred = { 0 };
+
+			secret_header(k->value, s, &cred);
+			for (size_t c = 0; c < cred.n; c++)
+				config_secret_add(m->ld->cfg, cred.v[c]);
+			strv_free(&cred);
+		}
 		strv_push_owned(&got, xasprintf("%s=%s", k->value, s));
 		free(s);
 	}
@@ -600,6 +612,25 @@ int confmap_strmap(struct confmap *m, const char *key, int flags,
 fail:
 	strv_free(&got);
 	return -1;
+}
+
+int confmap_dsn(struct confmap *m, const char *key, int flags, char **out)
+{
+	int rc = confmap_str(m, key, flags, out);
+
+	if (rc > 0)
+		config_secret_dsn(m->ld->cfg, *out);
+	return rc;
+}
+
+int confmap_dsnlist(struct confmap *m, const char *key, int flags,
+		    struct strv *out)
+{
+	int rc = confmap_strlist(m, key, flags, out);
+
+	for (size_t i = 0; rc > 0 && i < out->n; i++)
+		config_secret_dsn(m->ld->cfg, out->v[i]);
+	return rc;
 }
 
 int confmap_finish(struct confmap *m)

@@ -31,6 +31,14 @@ struct confmap_file {
 	const char *file;	/* display name of the file being read */
 	struct seen *seen;	/* names declared so far (config.c's) */
 	const struct seen *windows; /* window names declared (config.c's) */
+	/*
+	 * What the file declares, kept even when the file has problems, so
+	 * a CONFIG_LOAD_PARTIAL load can name the job it leaves out: the
+	 * `job:` or `window:` name when it is a valid one (else NULL), and
+	 * a job's `windows:` when readable. Owned; config.c frees them.
+	 */
+	char *declared;
+	struct strv uses;
 };
 
 #define CONFMAP_MAX_KEYS 48
@@ -106,9 +114,22 @@ enum confmap_names {
 	CONFMAP_NAMES_HEADER,	/* HTTP header field names (RFC 9110 tokens) */
 };
 
-/* A mapping of names to strings (environment, headers): "K=V" entries. */
+/*
+ * A mapping of names to strings (environment, headers): "K=V" entries.
+ * The value of a secret-named variable and of a credential header
+ * (Authorization, ...; see secret_header()) becomes a secret.
+ */
 int confmap_strmap(struct confmap *m, const char *key, int flags,
 		   enum confmap_names names, struct strv *out);
+
+/*
+ * A PostgreSQL connection string (confmap_str) whose password becomes a
+ * secret, or a list of them (confmap_strlist). For every key that holds a
+ * DSN, so its password is redacted wherever it appears.
+ */
+int confmap_dsn(struct confmap *m, const char *key, int flags, char **out);
+int confmap_dsnlist(struct confmap *m, const char *key, int flags,
+		    struct strv *out);
 
 /*
  * Reports unknown and duplicate keys. Returns 0, or -1 when this mapping
@@ -117,10 +138,11 @@ int confmap_strmap(struct confmap *m, const char *key, int flags,
 int confmap_finish(struct confmap *m);
 
 /*
- * Converts a scalar node to a string with ${VAR} interpolation. Values from
- * the environment of 3 characters or more become secrets, redacted
- * wherever they would appear in output. Returns 0, or -1 after a
- * diagnostic.
+ * Converts a scalar node to a string with ${VAR} interpolation. The value
+ * of a variable whose name says it is secret (secret_name()) or that
+ * upkeep.yaml's `secrets:` lists becomes a secret, redacted wherever it
+ * would appear in output; other variables are shown as they are. Returns
+ * 0, or -1 after a diagnostic.
  */
 int confmap_expand(struct confmap_file *ld, const struct ynode *n, char **out);
 

@@ -1,6 +1,7 @@
 /*
  * Unit tests: the config model (runner/config.c, runner/confmap.c):
- * defaults, interpolation and redaction, merge keys, and that the shipped
+ * defaults, interpolation and what counts as a secret, merge keys, partial
+ * loads (a broken job file leaves out only its job), and that the shipped
  * config loads. Files are written to a temporary config root.
  */
 #include <setjmp.h>
@@ -160,6 +161,293 @@ static void test_errors_are_all_reported(void **state)
 	diags_free(&d);
 }
 
+/* Removes root/rel (a file one test added). */
+static void drop(const char *rel)
+{
+	char *path = xasprintf("%s/%s", root, rel);
+
+	unlink(path);
+	free(path);
+}
+
+static bool redacts(const struct config *cfg, const char *in, const char *want)
+{
+	char *out = config_redact(cfg, in);
+	bool same = strcmp(out, want) == 0;
+
+	if (!same)
+		fprintf(stderr, "redact(\"%s\") = \"%s\", want \"%s\"\n", in, out,
+			want);
+	free(out);
+	return same;
+}
+
+/* Issue 15 item 10: APPDB=app garbled "happy apps on /srv/app/deploy". */
+static void test_secret_is_what_is_secret(void **state)
+{
+	struct config cfg;
+
+	(void)state;
+	setenv("UPKEEP_TEST_APPDB", "app", 1);
+	setenv("UPKEEP_TEST_APP_TOKEN", "tok-8c1f", 1);
+	setenv("UPKEEP_TEST_LISTED", "listed-value", 1);
+	setenv("UPKEEP_TEST_UNUSED_LISTED", "never-named", 1);
+	setenv("UPKEEP_TEST_dbPassword", "camel-pw", 1);
+	put("upkeep.yaml", "secrets: [UPKEEP_TEST_LISTED, "
+	    "UPKEEP_TEST_UNUSED_LISTED, UPKEEP_TEST_NOT_SET]\n");
+	put("jobs/j.yaml", "job: j\nwindows: [sunday]\nsteps:\n"
+	    "  - name: a\n    kind: command\n"
+	    "    run: [echo, \"db=${UPKEEP_TEST_APPDB} t=${UPKEEP_TEST_APP_TOKEN}"
+	    " l=${UPKEEP_TEST_LISTED} c=${UPKEEP_TEST_dbPassword}\"]\n"
+	    "    env: {PGPASSWORD: literal-pw, APP_NAME: app-name}\n"
+	    "validate:\n  - {name: h, kind: http, url: \"http://127.0.0.1/\","
+	    " headers: {Authorization: Bearer bearer-tok, X-Trace: trace-id}}\n");
+	load_ok(&cfg);
+	assert_true(redacts(&cfg, "db=app; happy apps on /srv/app/deploy",
+			    "db=app; happy apps on /srv/app/deploy"));
+	assert_true(redacts(&cfg, "t=tok-8c1f l=listed-value u=never-named "
+			    "c=camel-pw", "t=<redacted> l=<redacted> "
+			    "u=<redacted> c=<redacted>"));
+	assert_true(redacts(&cfg, "PGPASSWORD=literal-pw APP_NAME=app-name",
+			    "PGPASSWORD=<redacted> APP_NAME=app-name"));
+	assert_true(redacts(&cfg, "Authorization: Bearer bearer-tok; token "
+			    "bearer-tok; trace-id", "Authorization: <redacted>; "
+			    "token <redacted>; trace-id"));
+	assert_int_equal(cfg.settings.secret_vars.n, 3);
+	config_free(&cfg);
+	drop("upkeep.yaml");
+	unsetenv("UPKEEP_TEST_APPDB");
+	unsetenv("UPKEEP_TEST_APP_TOKEN");
+	unsetenv("UPKEEP_TEST_LISTED");
+	unsetenv("UPKEEP_TEST_UNUSED_LISTED");
+	unsetenv("UPKEEP_TEST_dbPassword");
+}
+
+/* config_secret_dsn(): the password, decoded and as written. */
+static void test_secret_dsn(void **state)
+{
+	struct config cfg;
+
+	(void)state;
+	put("jobs/j.yaml", "job: j\nwindows: [sunday]\nsteps:\n"
+	    "  - {name: a, kind: command, run: [\"true\"]}\n");
+	load_ok(&cfg);
+	config_secret_dsn(&cfg, "host=/run/pg dbname=app user=ops "
+			  "password='it\\'s-kv'");
+	config_secret_dsn(&cfg, "postgresql://ops:p%40ss-uri@db.example/app");
+	/* Unparsable (a bad percent escape): found as text all the same. */
+	config_secret_dsn(&cfg, "postgresql://app_owner:My%Pct-Kk9-SECRET@/app"
+			  "?host=/tmp");
+	config_secret_dsn(&cfg, "service=app");
+	assert_true(redacts(&cfg, "it's-kv p@ss-uri p%40ss-uri "
+			    "\"My%Pct-Kk9-SECRET\" service=app",
+			    "<redacted> <redacted> <redacted> \"<redacted>\" "
+			    "service=app"));
+	config_free(&cfg);
+}
+
+/*
+ * Loads the root with CONFIG_LOAD_PARTIAL; 0 is expected. The broken
+ * job named job must be there: its entry is returned.
+ */
+static const struct config_broken *partial(struct config *cfg,
+					   struct diags *d, const char *job)
+{
+	memset(d, 0, sizeof(*d));
+	if (config_load_flags(root, CONFIG_LOAD_PARTIAL, cfg, d) != 0) {
+		diags_print(d, stderr);
+		fail_msg("partial load failed");
+	}
+	for (size_t i = 0; i < cfg->nbroken; i++)
+		if (strcmp(cfg->broken[i].job, job) == 0)
+			return &cfg->broken[i];
+	fail_msg("no broken job '%s'", job);
+	return NULL;
+}
+
+/* Without the flag, the same root fails as a whole. */
+static void full_load_fails(void)
+{
+	struct diags d = { 0 };
+	struct config cfg;
+
+	assert_int_equal(config_load(root, &cfg, &d), -1);
+	assert_int_equal(cfg.nbroken, 0);
+	config_free(&cfg);
+	diags_free(&d);
+}
+
+static const char good_job[] = "job: good\nwindows: [sunday]\nsteps:\n"
+			       "  - {name: a, kind: command, run: [\"true\"]}\n";
+
+/* Issue 15 item 3: an unset ${VAR} in one job cancelled every other. */
+static void test_partial_unset_var(void **state)
+{
+	const struct config_broken *b;
+	struct diags d;
+	struct config cfg;
+
+	(void)state;
+	unsetenv("UPKEEP_TEST_UNSET");
+	put("jobs/good.yaml", good_job);
+	put("jobs/j.yaml", "job: other\nwindows: [sunday]\nsteps:\n"
+	    "  - {name: a, kind: command, run: [echo, \"${UPKEEP_TEST_UNSET}\"]}"
+	    "\n");
+	b = partial(&cfg, &d, "other");
+	assert_int_equal(cfg.njobs, 1);
+	assert_string_equal(cfg.jobs[0].name, "good");
+	assert_int_equal(cfg.nbroken, 1);
+	assert_false(b->guessed);
+	assert_int_equal(b->windows.n, 1);
+	assert_string_equal(b->windows.v[0], "sunday");
+	assert_non_null(strstr(b->file, "jobs/j.yaml"));
+	assert_non_null(strstr(b->problem, "jobs/j.yaml:4:42: environment "
+			       "variable 'UPKEEP_TEST_UNSET' is not set"));
+	assert_int_equal(b->nproblems, 1);
+	assert_int_equal(d.n, 1);	/* still there, for the log */
+	config_free(&cfg);
+	diags_free(&d);
+	full_load_fails();
+	drop("jobs/good.yaml");
+}
+
+/* A wrong key: job and windows are still read from the file. */
+static void test_partial_bad_key(void **state)
+{
+	const struct config_broken *b;
+	struct diags d;
+	struct config cfg;
+
+	(void)state;
+	put("jobs/good.yaml", good_job);
+	put("jobs/j.yaml", "job: other\nwindows: [sunday]\ntimout: 5m\nsteps:\n"
+	    "  - {name: a, kind: comand}\n");
+	b = partial(&cfg, &d, "other");
+	assert_int_equal(cfg.njobs, 1);
+	assert_false(b->guessed);
+	assert_int_equal(b->windows.n, 1);
+	assert_int_equal(b->nproblems, 2);
+	/* The first by position, not by discovery. */
+	assert_non_null(strstr(b->problem, "jobs/j.yaml:3:1: unknown key "
+			       "'timout'"));
+	config_free(&cfg);
+	diags_free(&d);
+	full_load_fails();
+	drop("jobs/good.yaml");
+}
+
+/* YAML that does not parse: the job is the file's stem, made a name. */
+static void test_partial_yaml_syntax(void **state)
+{
+	const struct config_broken *b;
+	struct diags d;
+	struct config cfg;
+
+	(void)state;
+	put("jobs/good.yaml", good_job);
+	put("jobs/db backup.yaml", "job: db\nwindows: [sunday\nsteps: x\n");
+	b = partial(&cfg, &d, "db_backup");
+	assert_int_equal(cfg.njobs, 1);
+	assert_true(b->guessed);
+	assert_int_equal(b->windows.n, 0);
+	assert_non_null(strstr(b->problem, "jobs/db backup.yaml:"));
+	config_free(&cfg);
+	diags_free(&d);
+	full_load_fails();
+	/* An invalid job: name is not used either. */
+	drop("jobs/db backup.yaml");
+	put("jobs/j.yaml", "job: \"../x\"\nwindows: [sunday]\nsteps:\n"
+	    "  - {name: a, kind: command, run: [\"true\"]}\n");
+	b = partial(&cfg, &d, "j");
+	assert_true(b->guessed);
+	assert_int_equal(b->windows.n, 1);
+	config_free(&cfg);
+	diags_free(&d);
+	drop("jobs/good.yaml");
+}
+
+/* A broken window leaves out the job that uses it, not the other. */
+static void test_partial_broken_window(void **state)
+{
+	const struct config_broken *b;
+	struct diags d;
+	struct config cfg;
+
+	(void)state;
+	put("schedules/nightly.yaml", "window: nightly\nstart: \"*-*-* 03:00\"\n"
+	    "duration: 1h\ncutof: 5m\n");
+	put("jobs/good.yaml", good_job);
+	put("jobs/j.yaml", "job: night\nwindows: [nightly]\nsteps:\n"
+	    "  - {name: a, kind: command, run: [\"true\"]}\n");
+	b = partial(&cfg, &d, "night");
+	assert_int_equal(cfg.njobs, 1);
+	assert_string_equal(cfg.jobs[0].name, "good");
+	assert_int_equal(cfg.nwindows, 1);
+	assert_int_equal(cfg.nbroken, 1);
+	assert_false(b->guessed);
+	assert_non_null(strstr(b->file, "jobs/j.yaml"));
+	assert_non_null(strstr(b->problem, "schedules/nightly.yaml:4:1: "
+			       "unknown key 'cutof'"));
+	assert_int_equal(b->nproblems, 1);
+	config_free(&cfg);
+	diags_free(&d);
+	full_load_fails();
+
+	/* A window file that does not parse: known by its stem. */
+	put("schedules/nightly.yaml", "window: [nightly\n");
+	b = partial(&cfg, &d, "night");
+	assert_int_equal(cfg.njobs, 1);
+	assert_non_null(strstr(b->problem, "schedules/nightly.yaml:"));
+	for (size_t i = 0; i < d.n; i++)	/* not also "not defined" */
+		assert_null(strstr(d.v[i].msg, "not defined"));
+	config_free(&cfg);
+	diags_free(&d);
+	drop("schedules/nightly.yaml");
+	drop("jobs/good.yaml");
+}
+
+/* One job in two files: which was meant is unknown, so neither runs. */
+static void test_partial_duplicate_job(void **state)
+{
+	struct diags d;
+	struct config cfg;
+
+	(void)state;
+	put("jobs/a.yaml", good_job);
+	put("jobs/j.yaml", good_job);
+	partial(&cfg, &d, "good");
+	assert_int_equal(cfg.njobs, 0);
+	assert_int_equal(cfg.nbroken, 1);
+	config_free(&cfg);
+	diags_free(&d);
+	drop("jobs/a.yaml");
+}
+
+/* A broken upkeep.yaml stops everything, partial or not. */
+static void test_partial_broken_upkeep_yaml(void **state)
+{
+	struct diags d = { 0 };
+	struct config cfg;
+
+	(void)state;
+	put("upkeep.yaml", "step_timout: 5m\n");
+	put("jobs/j.yaml", good_job);
+	assert_int_equal(config_load_flags(root, CONFIG_LOAD_PARTIAL, &cfg, &d),
+			 -1);
+	assert_int_equal(d.n, 1);
+	config_free(&cfg);
+	diags_free(&d);
+	/* And a root that is fine loads with nothing left out. */
+	drop("upkeep.yaml");
+	assert_int_equal(config_load_flags(root, CONFIG_LOAD_PARTIAL, &cfg, &d),
+			 0);
+	assert_int_equal(cfg.njobs, 1);
+	assert_int_equal(cfg.nbroken, 0);
+	assert_int_equal(d.n, 0);
+	config_free(&cfg);
+	diags_free(&d);
+}
+
 int main(void)
 {
 	int rc;
@@ -169,6 +457,14 @@ int main(void)
 		cmocka_unit_test(test_interpolation_and_redaction),
 		cmocka_unit_test(test_merge_keys_share_defaults),
 		cmocka_unit_test(test_errors_are_all_reported),
+		cmocka_unit_test(test_secret_is_what_is_secret),
+		cmocka_unit_test(test_secret_dsn),
+		cmocka_unit_test(test_partial_unset_var),
+		cmocka_unit_test(test_partial_bad_key),
+		cmocka_unit_test(test_partial_yaml_syntax),
+		cmocka_unit_test(test_partial_broken_window),
+		cmocka_unit_test(test_partial_duplicate_job),
+		cmocka_unit_test(test_partial_broken_upkeep_yaml),
 	};
 
 	rc = cmocka_run_group_tests_name("config", tests, setup, teardown);

@@ -1,0 +1,49 @@
+/*
+ * What counts as a secret in a config: the rules, as pure functions, that
+ * the loader (config.c, confmap.c) applies to decide which values reports
+ * and logs must not show. A value is secret when it came from a variable
+ * whose name says so, from a variable listed under `secrets:`, or from a
+ * secret position (a DSN's password, a credential header, a webhook URL).
+ * The rule is documented for operators in docs/secrets.md. Redacting the
+ * values from text is config_redact()'s job, not this file's.
+ */
+#ifndef UPKEEP_SECRET_H
+#define UPKEEP_SECRET_H
+
+#include <stdbool.h>
+
+#include "util/strv.h"
+
+/*
+ * Values shorter than this are never redacted: replacing every "ab" would
+ * garble all output, and a two-character password protects nothing.
+ */
+#define SECRET_MIN_LEN 3
+
+/*
+ * True when a variable or header name says its value is secret: one of its
+ * components (split at '_', '-', '.' and camelCase humps, case ignored) is
+ * a secret word (PASSWORD, TOKEN, KEY, ...; see secret.c and
+ * docs/secrets.md), or ends in one of the long ones (PGPASSWORD).
+ */
+bool secret_name(const char *name);
+
+/*
+ * Appends to out the password of a PostgreSQL connection string, both as
+ * libpq reads it (PQconninfoParse: key=value and URI forms) and as it is
+ * written (percent-encoded, quoted), so it is redacted from libpq's own
+ * messages too. A dsn libpq cannot parse is searched as text for
+ * "password=" and a URI's "user:password@", so its password is still
+ * found. Appends nothing when there is no password.
+ */
+void secret_dsn_passwords(const char *dsn, struct strv *out);
+
+/*
+ * Appends to out the secret parts of an HTTP header when its name is a
+ * credential (Authorization, Proxy-Authorization, Cookie, or any name
+ * secret_name() accepts, like X-Api-Key): the whole value and, for
+ * "Scheme credentials", the credentials alone.
+ */
+void secret_header(const char *name, const char *value, struct strv *out);
+
+#endif
