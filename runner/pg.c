@@ -1,13 +1,71 @@
 /*
- * PostgreSQL connections over libpq: see pg.h.
+ * PostgreSQL connections over libpq, every call bounded: see pg.h.
+ *
+ * Only libpq's non-blocking calls are used: PQconnectStartParams and
+ * PQconnectPoll to connect, PQsendQuery, PQflush, PQconsumeInput and
+ * PQisBusy to query, each wait a poll(2) on PQsocket() that ends at the
+ * deadline. The blocking calls (PQconnectdb, PQexec, PQgetResult on a busy
+ * connection) would wait as long as the server lets them: forever, for a
+ * server that accepted the connection and then stopped. libpq 15 has no
+ * non-blocking cancel (PQcancelCreate is libpq 17), and PQcancel itself
+ * waits for the server to close its socket, so pg_cancel() runs PQcancel
+ * (async-signal-safe by contract) in a forked child and kills the child
+ * at the deadline.
+ *
+ * A session's deadline and timeout live with the connection, as libpq
+ * instance data (libpq-events.h): pg_exec() finds them there, and PQfinish
+ * frees them whoever calls it.
  */
 #include "pg.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <libpq-events.h>
+
+#include "clock.h"
 #include "util/error.h"
 #include "util/mem.h"
+#include "util/units.h"
+
+#define PG_REDACTED "<redacted>"
+/* How often recovery looks whether cancelled sessions are gone. */
+#define PG_END_POLL_MS 100
+/* How long recovery waits for cancelled statements before terminating. */
+#define PG_END_WAIT_MS 1000
+
+/* What pg_connect() knows of a session, kept with its PGconn. */
+struct pg_session {
+	int64_t deadline;		/* pg_exec()'s */
+	int64_t timeout_ms;		/* what the deadline stands for */
+	bool abandoned;			/* its socket was shut down */
+};
+
+/* libpq calls this for its events; only the connection's end matters. */
+static int session_event(PGEventId id, void *info, void *pass)
+{
+	(void)pass;
+	if (id == PGEVT_CONNDESTROY) {
+		PGEventConnDestroy *e = info;
+
+		free(PQinstanceData(e->conn, session_event));
+	}
+	return 1;
+}
+
+static struct pg_session *session_of(const PGconn *conn)
+{
+	return conn ? PQinstanceData(conn, session_event) : NULL;
+}
 
 /* libpq's messages end with a newline and may span lines: one line. */
 static char *one_line(const char *msg)
@@ -23,6 +81,23 @@ static char *one_line(const char *msg)
 	return s;
 }
 
+/* ---- what a dsn is, and what of it may be shown --------------------------- */
+
+/* libpq's test (recognized_connection_string): else dsn is a dbname. */
+static size_t uri_prefix(const char *dsn)
+{
+	if (!strncmp(dsn, "postgresql://", 13))
+		return 13;
+	if (!strncmp(dsn, "postgres://", 11))
+		return 11;
+	return 0;
+}
+
+static bool is_conninfo(const char *dsn)
+{
+	return dsn && (uri_prefix(dsn) || strchr(dsn, '='));
+}
+
 char *pg_display(const char *dsn)
 {
 	PQconninfoOption *opts;
@@ -31,6 +106,8 @@ char *pg_display(const char *dsn)
 
 	if (!dsn || !*dsn)
 		return xstrdup("(libpq environment)");
+	if (!is_conninfo(dsn))
+		return xasprintf("dbname=%s", dsn);
 	opts = PQconninfoParse(dsn, NULL);
 	if (!opts)
 		return xstrdup("(unparsable conninfo)");
@@ -45,15 +122,592 @@ char *pg_display(const char *dsn)
 	return out;
 }
 
-PGconn *pg_open(const char *dsn, const char *dbname, int64_t timeout_ms)
+static int hexval(char c)
 {
-	const char *keys[5], *vals[5];
-	char timeout[24];
-	int n = 0;
-	PGconn *conn;
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
 
-	snprintf(timeout, sizeof(timeout), "%lld",
-		 (long long)(timeout_ms < 2000 ? 2 : (timeout_ms + 999) / 1000));
+/* s with its valid %XX escapes decoded (invalid ones kept as written). */
+static char *percent_decode(const char *s, size_t n)
+{
+	char *out = xmalloc(n + 1), *o = out;
+
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 &&
+		    hexval(s[i + 2]) >= 0) {
+			*o++ = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+			i += 2;
+		} else {
+			*o++ = s[i];
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+/*
+ * A secret piece, as written and percent-decoded. Pieces under 3 bytes
+ * are left: replacing every "a" of a message would hide the message, not
+ * the password.
+ */
+static void add_secret(struct strv *v, const char *s, size_t n)
+{
+	char *d;
+
+	if (n < 3)
+		return;
+	strv_push_owned(v, xstrndup(s, n));
+	d = percent_decode(s, n);
+	if (strlen(d) >= 3 && strcmp(d, v->v[v->n - 1]))
+		strv_push_owned(v, d);
+	else
+		free(d);
+}
+
+/*
+ * The password as written in dsn, found by its syntax alone, so that a dsn
+ * libpq refuses still gives it up: a URI's user:password@ and
+ * ?password=, and password=value or password='value' of a conninfo.
+ */
+static void password_pieces(const char *dsn, struct strv *out)
+{
+	size_t pre = uri_prefix(dsn);
+
+	if (pre) {
+		const char *a = dsn + pre, *end = a + strcspn(a, "/"), *at = NULL;
+
+		for (const char *p = a; p < end; p++)
+			if (*p == '@')
+				at = p;
+		if (at) {
+			const char *colon = memchr(a, ':', (size_t)(at - a));
+
+			if (colon)
+				add_secret(out, colon + 1,
+					   (size_t)(at - colon - 1));
+		}
+	}
+	for (const char *p = dsn; (p = strstr(p, "password")); p += 8) {
+		const char *v = p + 8;
+		size_t n;
+
+		while (*v == ' ' || *v == '\t' || *v == '\n')
+			v++;
+		if (*v++ != '=')
+			continue;
+		if (pre) {		/* ?password=x&... */
+			add_secret(out, v, strcspn(v, "&"));
+			continue;
+		}
+		while (*v == ' ' || *v == '\t' || *v == '\n')
+			v++;
+		if (*v != '\'') {
+			add_secret(out, v, strcspn(v, " \t\n"));
+			continue;
+		}
+		v++;
+		for (n = 0; v[n] && v[n] != '\''; n++)
+			if (v[n] == '\\' && v[n + 1])
+				n++;
+		add_secret(out, v, n);
+		/* And as libpq reads it, backslashes undone. */
+		char *u = xmalloc(n + 1), *o = u;
+
+		for (size_t i = 0; i < n; i++) {
+			if (v[i] == '\\' && i + 1 < n)
+				i++;
+			*o++ = v[i];
+		}
+		*o = '\0';
+		add_secret(out, u, strlen(u));
+		free(u);
+	}
+}
+
+/* Replaces every occurrence of needle in *s with PG_REDACTED. */
+static void redact_all(char **s, const char *needle)
+{
+	size_t nl = strlen(needle), rl = strlen(PG_REDACTED);
+	char *p;
+
+	if (!nl)
+		return;
+	while ((p = strstr(*s, needle))) {
+		size_t before = (size_t)(p - *s);
+		char *t = xmalloc(strlen(*s) - nl + rl + 1);
+
+		memcpy(t, *s, before);
+		memcpy(t + before, PG_REDACTED, rl);
+		strcpy(t + before + rl, p + nl);
+		free(*s);
+		*s = t;
+	}
+}
+
+static int longest_first(const void *a, const void *b)
+{
+	size_t x = strlen(*(char *const *)a), y = strlen(*(char *const *)b);
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+char *pg_scrub(const char *msg, const char *dsn)
+{
+	char *out = xstrdup(msg ? msg : "");
+	struct strv secrets = { 0 };
+	PQconninfoOption *opts;
+	bool parsed = true;
+
+	if (!is_conninfo(dsn))
+		return out;
+	strv_push(&secrets, dsn);
+	password_pieces(dsn, &secrets);
+	opts = PQconninfoParse(dsn, NULL);
+	if (opts) {
+		for (PQconninfoOption *o = opts; o->keyword; o++)
+			if (o->val && !strcmp(o->keyword, "password"))
+				add_secret(&secrets, o->val, strlen(o->val));
+		PQconninfoFree(opts);
+	} else {
+		parsed = false;
+	}
+	qsort(secrets.v, secrets.n, sizeof(*secrets.v), longest_first);
+	for (size_t i = 0; i < secrets.n; i++)
+		redact_all(&out, secrets.v[i]);
+	strv_free(&secrets);
+	if (parsed)
+		return out;
+	/*
+	 * libpq's complaints about a dsn it cannot parse quote the piece it
+	 * stopped at ("invalid percent-encoded token: \"...\""), which may be
+	 * any part of it: every quoted piece of the dsn goes.
+	 */
+	for (size_t at = 0;;) {
+		char *q = strchr(out + at, '"'), *e = q ? strchr(q + 1, '"') : NULL;
+		size_t qi, n;
+		char *piece;
+
+		if (!e)
+			break;
+		qi = (size_t)(q - out);
+		n = (size_t)(e - q - 1);
+		piece = xstrndup(q + 1, n);
+		at = (size_t)(e - out) + 1;
+		if (n >= 2 && strstr(dsn, piece)) {
+			char *t = xasprintf("%.*s\"" PG_REDACTED "%s", (int)qi,
+					    out, e);
+
+			free(out);
+			out = t;
+			at = qi + strlen(PG_REDACTED) + 2;
+		}
+		free(piece);
+	}
+	return out;
+}
+
+void pg_appname(const char *run_id, char *buf, size_t len)
+{
+	size_t n = len < PG_APPNAME_MAX + 1 ? len : PG_APPNAME_MAX + 1;
+
+	snprintf(buf, n, "upkeep%s%s", run_id ? "/" : "",
+		 run_id ? run_id : "");
+	/* What the server would do to it (pg_clean_ascii), done first. */
+	for (char *p = buf; *p; p++)
+		if ((unsigned char)*p < 32 || (unsigned char)*p > 126)
+			*p = '?';
+}
+
+char *pg_server(PGconn *conn)
+{
+	const char *h = PQhost(conn), *p = PQport(conn);
+
+	return xasprintf("%s:%s", h && *h ? h : "localhost",
+			 p && *p ? p : "5432");
+}
+
+/* ---- waiting, cancelling, giving up ----------------------------------------- */
+
+/*
+ * Waits until conn's socket is ready for events or deadline passes: 1
+ * ready, 0 deadline, -1 failed (error_set).
+ */
+static int wait_socket(PGconn *conn, short events, int64_t deadline)
+{
+	struct pollfd pfd = { .fd = PQsocket(conn), .events = events };
+
+	if (pfd.fd < 0)
+		return error_set("the connection has no socket");
+	for (;;) {
+		int64_t left = deadline - clock_mono_ms();
+		int n;
+
+		if (left <= 0)
+			return 0;
+		n = poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left);
+		if (n > 0)
+			return 1;
+		if (n < 0 && errno != EINTR)
+			return error_set("poll: %s", strerror(errno));
+	}
+}
+
+int pg_cancel(PGconn *conn, int64_t deadline)
+{
+	char buf[300], *server, *why;
+	size_t got = 0;
+	bool ended = false;
+	PGcancel *c;
+	int p[2], status;
+	pid_t pid;
+
+	if (deadline - clock_mono_ms() <= 0)
+		return error_set("no time was left to send the cancel request");
+	c = PQgetCancel(conn);
+	if (!c)
+		return error_set("cannot prepare the cancel request: the "
+				 "connection is closed");
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		PQfreeCancel(c);
+		return error_set("cannot send the cancel request: pipe: %s",
+				 strerror(errno));
+	}
+	pid = fork();
+	if (pid == 0) {
+		/* Only async-signal-safe calls here: upkeep may have threads. */
+		char err[256];
+		int ok;
+
+		close(p[0]);
+		ok = PQcancel(c, err, sizeof(err));
+		if (write(p[1], ok ? "1" : "0", 1) == 1 && !ok) {
+			size_t n = 0;
+
+			while (n < sizeof(err) && err[n])
+				n++;
+			if (write(p[1], err, n) < 0)
+				_exit(1);
+		}
+		_exit(0);
+	}
+	PQfreeCancel(c);
+	close(p[1]);
+	if (pid < 0) {
+		close(p[0]);
+		return error_set("cannot send the cancel request: fork: %s",
+				 strerror(errno));
+	}
+	while (!ended) {
+		struct pollfd pfd = { .fd = p[0], .events = POLLIN };
+		int64_t left = deadline - clock_mono_ms();
+		ssize_t n;
+
+		if (left <= 0)
+			break;
+		if (poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left) <= 0)
+			continue;	/* EINTR, or the deadline: looked at above */
+		n = read(p[0], buf + got, sizeof(buf) - 1 - got);
+		if (n > 0)
+			got += (size_t)n;
+		else if (n == 0 || errno != EINTR)
+			ended = true;
+		if (got == sizeof(buf) - 1)
+			ended = true;
+	}
+	close(p[0]);
+	if (!ended)
+		kill(pid, SIGKILL);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	buf[got] = '\0';
+	if (ended && got && buf[0] == '1')
+		return 0;
+	server = pg_server(conn);
+	if (!ended) {
+		error_set("the server at %s did not take the cancel request in "
+			  "time", server);
+	} else {
+		why = one_line(got > 1 ? buf + 1 : "no answer");
+		error_set("cannot send the cancel request to the server at "
+			  "%s: %s", server, why);
+		free(why);
+	}
+	free(server);
+	return -1;
+}
+
+void pg_abandon(PGconn *conn)
+{
+	struct pg_session *s = session_of(conn);
+
+	if (PQsocket(conn) >= 0)
+		shutdown(PQsocket(conn), SHUT_RDWR);
+	if (s)
+		s->abandoned = true;
+}
+
+/* "the 6s timeout", from the session's timeout. */
+static void timeout_words(PGconn *conn, char *buf, size_t len)
+{
+	struct pg_session *s = session_of(conn);
+	char d[32];
+
+	if (!s || s->timeout_ms <= 0) {
+		snprintf(buf, len, "its deadline");
+		return;
+	}
+	units_format_duration(s->timeout_ms, d, sizeof(d));
+	snprintf(buf, len, "the %s timeout", d);
+}
+
+/*
+ * The deadline passed: a bounded cancel of the statement in flight, so
+ * that a server that is only slow stops it now, then the connection is
+ * closed whatever the server does. Sets the error: what happened.
+ */
+static void give_up(PGconn *conn, bool in_flight, const char *what,
+		    const char *how)
+{
+	char *server = pg_server(conn), words[64];
+	bool cancelled = in_flight &&
+		pg_cancel(conn, clock_mono_ms() + PG_CANCEL_GRACE_MS) == 0;
+
+	pg_abandon(conn);
+	timeout_words(conn, words, sizeof(words));
+	if (cancelled)
+		error_set("%s%sno answer from the server at %s within %s: the "
+			  "statement was cancelled and the connection closed",
+			  what ? what : "", what ? ": " : "", server, words);
+	else
+		error_set("%s%sthe server at %s %s; after %s the connection "
+			  "was closed", what ? what : "", what ? ": " : "",
+			  server, how, words);
+	free(server);
+}
+
+/* ---- queries -------------------------------------------------------------- */
+
+static bool result_ok(const PGresult *res)
+{
+	return PQresultStatus(res) == PGRES_TUPLES_OK ||
+	       PQresultStatus(res) == PGRES_COMMAND_OK;
+}
+
+/*
+ * Sends sql and waits for its results until deadline: the last result,
+ * or the first failed one. NULL with *timed_out set at the deadline (the
+ * caller gives up on the connection), or NULL after error_set().
+ */
+static PGresult *query_wait(PGconn *conn, int64_t deadline, const char *sql,
+			    int n, const char *const *params, bool *timed_out)
+{
+	PGresult *keep = NULL, *res;
+	int r;
+
+	*timed_out = false;
+	if (!(n ? PQsendQueryParams(conn, sql, n, NULL, params, NULL, NULL, 0)
+		: PQsendQuery(conn, sql)))
+		goto failed;
+	/* In non-blocking mode a query may be queued, not yet sent. */
+	while ((r = PQflush(conn)) == 1) {
+		r = wait_socket(conn, POLLIN | POLLOUT, deadline);
+		if (r <= 0)
+			goto waited;
+		if (!PQconsumeInput(conn))
+			goto failed;
+	}
+	if (r < 0)
+		goto failed;
+	for (;;) {
+		while (PQisBusy(conn)) {
+			r = wait_socket(conn, POLLIN, deadline);
+			if (r <= 0)
+				goto waited;
+			if (!PQconsumeInput(conn))
+				goto failed;
+		}
+		res = PQgetResult(conn);
+		if (!res)
+			break;
+		if (result_ok(res) && (!keep || result_ok(keep))) {
+			PQclear(keep);
+			keep = res;
+		} else if (!keep || result_ok(keep)) {
+			PQclear(keep);
+			keep = res;	/* the first failure is the story */
+		} else {
+			PQclear(res);
+		}
+	}
+	if (keep)
+		return keep;
+failed: {
+		char *why = one_line(PQerrorMessage(conn));
+
+		error_set("%s", *why ? why : "no result");
+		free(why);
+		PQclear(keep);
+		return NULL;
+	}
+waited:
+	PQclear(keep);
+	*timed_out = r == 0;
+	return NULL;
+}
+
+static PGresult *query(PGconn *conn, int64_t deadline, const char *what,
+		       const char *sql, int n, const char *const *params)
+{
+	struct pg_session *s = session_of(conn);
+	bool timed_out;
+	PGresult *res;
+	char *why;
+
+	if (s && s->abandoned) {
+		error_set("%s: the connection was closed at an earlier "
+			  "deadline", what);
+		return NULL;
+	}
+	res = query_wait(conn, deadline, sql, n, params, &timed_out);
+	if (timed_out) {
+		give_up(conn, true, what, "stopped answering");
+		return NULL;
+	}
+	if (!res) {
+		why = xstrdup(error_last());
+		error_set("%s: %s", what, why);
+		free(why);
+		return NULL;
+	}
+	if (result_ok(res))
+		return res;
+	why = one_line(PQresultErrorMessage(res));
+	error_set("%s: %s", what, *why ? why :
+		  PQresStatus(PQresultStatus(res)));
+	free(why);
+	PQclear(res);
+	return NULL;
+}
+
+PGresult *pg_query(PGconn *conn, int64_t deadline, const char *what,
+		   const char *sql)
+{
+	return query(conn, deadline, what, sql, 0, NULL);
+}
+
+PGresult *pg_query_params(PGconn *conn, int64_t deadline, const char *what,
+			  const char *sql, int n, const char *const *params)
+{
+	return query(conn, deadline, what, sql, n, params);
+}
+
+PGresult *pg_exec(PGconn *conn, const char *what, const char *sql)
+{
+	struct pg_session *s = session_of(conn);
+
+	/* A connection not from pg_connect: a minute, not forever. */
+	return query(conn, s ? s->deadline : clock_mono_ms() + 60000, what,
+		     sql, 0, NULL);
+}
+
+/* ---- connecting ------------------------------------------------------------ */
+
+/* libpq's connection phases: the server said nothing yet, or stopped. */
+static const char *connect_phase(PGconn *conn)
+{
+	return PQstatus(conn) == CONNECTION_STARTED ?
+	       "did not accept the connection" :
+	       "accepted the connection and stopped answering";
+}
+
+/* Drives PQconnectPoll until connected (1), deadline (0) or failure (-1). */
+static int connect_poll(PGconn *conn, int64_t deadline)
+{
+	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+
+	for (;;) {
+		int r;
+
+		if (st == PGRES_POLLING_OK)
+			return 1;
+		if (st == PGRES_POLLING_FAILED)
+			return -1;
+		if (PQsocket(conn) < 0) {
+			if (clock_mono_ms() >= deadline)
+				return 0;
+		} else {
+			r = wait_socket(conn, st == PGRES_POLLING_READING ?
+					POLLIN : POLLOUT, deadline);
+			if (r <= 0)
+				return r;
+		}
+		st = PQconnectPoll(conn);
+	}
+}
+
+/* The session's guards, in one round trip; see pg.h. */
+static char *guards_sql(PGconn *conn, const struct pg_opts *o)
+{
+	int64_t t = o->statement_timeout_ms;
+
+	if (t <= 0)
+		t = o->deadline - clock_mono_ms() + PG_GUARD_SLACK_MS;
+	if (t > INT_MAX)
+		t = INT_MAX;		/* the settings' own maximum */
+	if (t < 1)
+		t = 1;
+	if (PQserverVersion(conn) < 140000)
+		return xasprintf("SET statement_timeout = %lld; "
+				 "SET idle_in_transaction_session_timeout "
+				 "= %lld", (long long)t, (long long)t);
+	return xasprintf("SET statement_timeout = %lld; "
+			 "SET idle_in_transaction_session_timeout = %lld; "
+			 "SET idle_session_timeout = %lld; "
+			 "SET client_connection_check_interval = 1000",
+			 (long long)t, (long long)t, (long long)t);
+}
+
+PGconn *pg_connect(const char *dsn, const char *dbname,
+		   const struct pg_opts *o)
+{
+	const char *keys[6], *vals[6];
+	char appname[PG_APPNAME_MAX + 1], tcp[24];
+	char *shown = NULL, *why = NULL, *sql;
+	struct pg_session *s;
+	int64_t left = o->deadline - clock_mono_ms();
+	PGconn *conn = NULL;
+	PGresult *res;
+	bool timed_out;
+	int n = 0, r;
+
+	pg_appname(o->run_id, appname, sizeof(appname));
+	snprintf(tcp, sizeof(tcp), "%lld", (long long)(left < 1 ? 1 :
+		 left + PG_GUARD_SLACK_MS > INT_MAX ? INT_MAX :
+		 left + PG_GUARD_SLACK_MS));
+	if (is_conninfo(dsn)) {
+		PQconninfoOption *opts = PQconninfoParse(dsn, &why);
+
+		if (!opts) {
+			char *line = one_line(why ? why : "out of memory");
+			char *clean = pg_scrub(line, dsn);
+
+			error_set("cannot connect to PostgreSQL: cannot parse "
+				  "the connection string: %s; check its syntax "
+				  "(in a URI, write '%%' as %%25 and '@' as %%40)",
+				  clean);
+			free(clean);
+			free(line);
+			PQfreemem(why);
+			return NULL;
+		}
+		PQconninfoFree(opts);
+	}
 	/* With expand_dbname, the first dbname is the whole dsn; a later
 	 * dbname overrides the database it names. */
 	if (dsn && *dsn) {
@@ -64,49 +718,162 @@ PGconn *pg_open(const char *dsn, const char *dbname, int64_t timeout_ms)
 		keys[n] = "dbname";
 		vals[n++] = dbname;
 	}
-	keys[n] = "connect_timeout";
-	vals[n++] = timeout;
 	keys[n] = "application_name";
-	vals[n++] = "upkeep";
+	vals[n++] = appname;
+	/* TCP only (libpq ignores it on a unix socket): data the server
+	 * does not acknowledge by then ends the connection. */
+	keys[n] = "tcp_user_timeout";
+	vals[n++] = tcp;
 	keys[n] = NULL;
 	vals[n] = NULL;
-	conn = PQconnectdbParams(keys, vals, 1);
+	conn = PQconnectStartParams(keys, vals, 1);
 	if (!conn) {
 		error_set("cannot connect to PostgreSQL: out of memory");
 		return NULL;
 	}
-	if (PQstatus(conn) != CONNECTION_OK) {
-		char *shown = pg_display(dsn);
-		char *why = one_line(PQerrorMessage(conn));
-
-		error_set("cannot connect to PostgreSQL (%s%s%s): %s", shown,
-			  dbname ? ", database " : "", dbname ? dbname : "",
-			  why);
-		free(shown);
-		free(why);
+	s = xcalloc(1, sizeof(*s));
+	s->deadline = o->deadline;
+	s->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : left;
+	if (!PQregisterEventProc(conn, session_event, "upkeep", NULL) ||
+	    !PQsetInstanceData(conn, session_event, s)) {
+		free(s);
+		error_set("cannot connect to PostgreSQL: out of memory");
 		PQfinish(conn);
 		return NULL;
 	}
+	shown = pg_display(dsn);
+	r = PQstatus(conn) == CONNECTION_BAD ? -1 :
+	    connect_poll(conn, o->deadline);
+	if (r == 0) {
+		give_up(conn, false, NULL, connect_phase(conn));
+		goto fail;
+	}
+	if (r < 0) {
+		char *line = one_line(PQerrorMessage(conn));
+
+		why = pg_scrub(line, dsn);
+		free(line);
+		error_set("%s", why);
+		free(why);
+		goto fail;
+	}
+	if (PQsetnonblocking(conn, 1) != 0) {
+		error_set("cannot make the connection non-blocking");
+		goto fail;
+	}
+	sql = guards_sql(conn, o);
+	res = query_wait(conn, o->deadline, sql, 0, NULL, &timed_out);
+	free(sql);
+	if (timed_out) {
+		give_up(conn, true, NULL, connect_phase(conn));
+		goto fail;
+	}
+	if (!res || !result_ok(res)) {
+		char *line = one_line(res ? PQresultErrorMessage(res) :
+				      error_last());
+
+		error_set("cannot set the session's time limits: %s", line);
+		free(line);
+		PQclear(res);
+		goto fail;
+	}
+	PQclear(res);
+	free(shown);
 	return conn;
+fail:
+	why = xstrdup(error_last());
+	error_set("cannot connect to PostgreSQL (%s%s%s): %s", shown,
+		  dbname ? ", database " : "", dbname ? dbname : "", why);
+	free(why);
+	free(shown);
+	PQfinish(conn);
+	return NULL;
 }
 
-PGresult *pg_exec(PGconn *conn, const char *what, const char *sql)
+void pg_set_deadline(PGconn *conn, int64_t deadline, int64_t timeout_ms)
 {
-	PGresult *res = PQexec(conn, sql);
-	ExecStatusType st = PQresultStatus(res);
-	char *why;
+	struct pg_session *s = session_of(conn);
 
-	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
-		return res;
-	why = one_line(res ? PQresultErrorMessage(res) : PQerrorMessage(conn));
-	if (!*why) {
-		free(why);
-		why = one_line(PQerrorMessage(conn));
-	}
-	error_set("%s: %s", what, *why ? why : PQresStatus(st));
-	free(why);
+	if (!s)
+		return;
+	s->deadline = deadline;
+	s->timeout_ms = timeout_ms;
+}
+
+PGconn *pg_open(const char *dsn, const char *dbname, int64_t timeout_ms)
+{
+	struct pg_opts o = { .deadline = clock_mono_ms() + timeout_ms,
+			     .timeout_ms = timeout_ms };
+
+	return pg_connect(dsn, dbname, &o);
+}
+
+/* ---- what several parts ask --------------------------------------------- */
+
+int pg_end_run(const char *dsn, const char *run_id, int64_t deadline,
+	       int *ended)
+{
+	static const char cancel_sql[] =
+		"SELECT count(pg_catalog.pg_cancel_backend(pid)) "
+		"FROM pg_catalog.pg_stat_activity "
+		"WHERE application_name = $1 "
+		"AND pid <> pg_catalog.pg_backend_pid()";
+	static const char left_sql[] =
+		"SELECT count(*) FROM pg_catalog.pg_stat_activity "
+		"WHERE application_name = $1 "
+		"AND pid <> pg_catalog.pg_backend_pid()";
+	static const char terminate_sql[] =
+		"SELECT count(pg_catalog.pg_terminate_backend(pid)) "
+		"FROM pg_catalog.pg_stat_activity "
+		"WHERE application_name = $1 "
+		"AND pid <> pg_catalog.pg_backend_pid()";
+	struct pg_opts o = { .deadline = deadline };
+	char name[PG_APPNAME_MAX + 1];
+	const char *params[] = { name };
+	PGresult *res;
+	PGconn *conn;
+	int64_t until;
+	int rc = -1, left;
+
+	*ended = 0;
+	pg_appname(run_id, name, sizeof(name));
+	conn = pg_connect(dsn, NULL, &o);
+	if (!conn)
+		return -1;
+	res = pg_query_params(conn, deadline, "cannot cancel the run's "
+			      "statements", cancel_sql, 1, params);
+	if (!res)
+		goto out;
+	*ended = atoi(PQgetvalue(res, 0, 0));
 	PQclear(res);
-	return NULL;
+	/* A cancelled statement whose client is gone ends its session. */
+	until = clock_mono_ms() + PG_END_WAIT_MS;
+	if (until > deadline)
+		until = deadline;
+	for (;;) {
+		res = pg_query_params(conn, deadline, "cannot look at the "
+				      "run's sessions", left_sql, 1, params);
+		if (!res)
+			goto out;
+		left = atoi(PQgetvalue(res, 0, 0));
+		PQclear(res);
+		if (!left) {
+			rc = 0;
+			goto out;
+		}
+		if (clock_mono_ms() + PG_END_POLL_MS >= until)
+			break;
+		usleep(PG_END_POLL_MS * 1000);
+	}
+	res = pg_query_params(conn, deadline, "cannot end the run's sessions",
+			      terminate_sql, 1, params);
+	if (!res)
+		goto out;
+	PQclear(res);
+	rc = 0;
+out:
+	PQfinish(conn);
+	return rc;
 }
 
 int pg_databases(PGconn *conn, struct strv *out)

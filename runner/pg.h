@@ -1,8 +1,15 @@
 /*
- * The one way upkeep opens PostgreSQL connections and asks the questions
- * several parts share (which databases exist, how to name one). Used by
- * the snapshot and vacuum steps and the postgres check. Errors go through
- * error_set() and never contain a password.
+ * The one way upkeep opens PostgreSQL connections and asks them questions,
+ * each call bounded by a deadline whatever the server does (it may accept
+ * the connection and never answer, or its postmaster may be stopped), and
+ * each session guarded on the server too, so that SQL upkeep started does
+ * not outlive upkeep for long. Used by the snapshot, vacuum and
+ * patch-check steps and the postgres check. Errors go through error_set()
+ * and never contain a password, nor any text of a dsn libpq could not
+ * parse.
+ *
+ * Deadlines are clock_mono_ms() times. What is not for here: pg_dump and
+ * pg_restore, which run as child processes (proc.c bounds them).
  */
 #ifndef UPKEEP_PG_H
 #define UPKEEP_PG_H
@@ -13,13 +20,119 @@
 #include "util/strv.h"
 
 /*
- * Connects to dsn (a conninfo string, "service=NAME", a postgres:// URI,
- * or NULL/"" for libpq's environment), to database dbname instead of the
- * dsn's when dbname is not NULL. Gives up after timeout_ms (libpq's
- * connect_timeout, at least 2 s). Returns the connection, or NULL after
- * error_set("cannot connect to PostgreSQL (DISPLAY): libpq's reason").
+ * A session's server-side guards go this far past its deadline, so that
+ * upkeep's own cancel or close always comes first and a guard only acts
+ * when upkeep is gone.
  */
+#define PG_GUARD_SLACK_MS 2000
+/*
+ * After a deadline, a cancel request still gets this long to reach the
+ * server before the connection is closed anyway.
+ */
+#define PG_CANCEL_GRACE_MS 500
+/* application_name is at most this long (NAMEDATALEN - 1 on the server). */
+#define PG_APPNAME_MAX 63
+
+/* How pg_connect opens a session. */
+struct pg_opts {
+	/*
+	 * Required. By when the connection must be made; pg_exec() on it must
+	 * end by then too.
+	 */
+	int64_t deadline;
+	/* The timeout that deadline stands for, for messages; 0: the rest. */
+	int64_t timeout_ms;
+	/* The run it is for: application_name "upkeep/RUN_ID"; NULL: "upkeep". */
+	const char *run_id;
+	/*
+	 * The session's statement_timeout; 0: until the deadline plus
+	 * PG_GUARD_SLACK_MS. Also its idle_in_transaction_session_timeout
+	 * and (PostgreSQL 14 and later) idle_session_timeout.
+	 */
+	int64_t statement_timeout_ms;
+};
+
+/*
+ * Connects to dsn (a conninfo string, "service=NAME", a postgres:// URI,
+ * a database name, or NULL/"" for libpq's environment), to database
+ * dbname instead of the dsn's when dbname is not NULL, with libpq's
+ * non-blocking API: connect and startup end by o->deadline or the
+ * connection is closed. The session then carries its guards: the
+ * application_name of o->run_id, statement_timeout,
+ * idle_in_transaction_session_timeout, and on PostgreSQL 14 and later
+ * idle_session_timeout and client_connection_check_interval (a statement
+ * whose client is gone is stopped within a second); over TCP, libpq's
+ * tcp_user_timeout. Returns the connection (close it with PQfinish), or
+ * NULL after error_set("cannot connect to PostgreSQL (DISPLAY): what
+ * happened"), e.g. "the server at /run/pg:5432 accepted the connection
+ * and stopped answering; after the 6s timeout the connection was closed".
+ */
+PGconn *pg_connect(const char *dsn, const char *dbname,
+		   const struct pg_opts *o);
+
+/*
+ * Gives conn (from pg_connect) a new deadline for pg_exec() and a new
+ * timeout for messages, e.g. once connected with a shorter one.
+ */
+void pg_set_deadline(PGconn *conn, int64_t deadline, int64_t timeout_ms);
+
+/* pg_connect() with a deadline timeout_ms from now and no run id. */
 PGconn *pg_open(const char *dsn, const char *dbname, int64_t timeout_ms);
+
+/*
+ * Runs sql (one or more statements, no parameters) and waits for its
+ * results until deadline. Returns the last result when every statement
+ * succeeded (PGRES_TUPLES_OK or PGRES_COMMAND_OK); else NULL after
+ * error_set("what: the server's message"). At the deadline, the statement
+ * is cancelled (the cancel bounded by PG_CANCEL_GRACE_MS) and the
+ * connection is closed: later queries on it fail at once. PQclear the
+ * result.
+ */
+PGresult *pg_query(PGconn *conn, int64_t deadline, const char *what,
+		   const char *sql);
+
+/* pg_query() of one statement with text parameters $1..$n. */
+PGresult *pg_query_params(PGconn *conn, int64_t deadline, const char *what,
+			  const char *sql, int n, const char *const *params);
+
+/* pg_query() until the deadline the connection was opened with. */
+PGresult *pg_exec(PGconn *conn, const char *what, const char *sql);
+
+/*
+ * Asks the server to cancel the statement running on conn, waiting for
+ * the request to be delivered at most until deadline (libpq 15 has no
+ * non-blocking cancel: a child process sends it and is killed at the
+ * deadline). Returns 0 when the server took the request, -1 after
+ * error_set() when it could not be delivered in time.
+ */
+int pg_cancel(PGconn *conn, int64_t deadline);
+
+/*
+ * Closes conn's socket, whatever the server does: every later call on it
+ * fails at once (PQfinish still frees it). For a session abandoned at a
+ * deadline.
+ */
+void pg_abandon(PGconn *conn);
+
+/* "HOST:PORT" (a socket directory for HOST) of conn's server. Free it. */
+char *pg_server(PGconn *conn);
+
+/*
+ * The application_name of run_id's sessions, as the server will show it
+ * in pg_stat_activity: "upkeep/RUN_ID", at most PG_APPNAME_MAX bytes,
+ * anything but printable ASCII made '?'. "upkeep" for NULL.
+ */
+void pg_appname(const char *run_id, char *buf, size_t len);
+
+/*
+ * Ends what a dead run left on the server: cancels the statements of
+ * every session of run_id (by application_name, see pg_appname), waits a
+ * little, then terminates the sessions that remain. Connects through dsn
+ * by deadline. Sets *ended to the number of sessions found. 0, or -1
+ * (error_set).
+ */
+int pg_end_run(const char *dsn, const char *run_id, int64_t deadline,
+	       int *ended);
 
 /*
  * The dsn without its password, for messages and reports: "host=/run/pg
@@ -30,17 +143,19 @@ PGconn *pg_open(const char *dsn, const char *dbname, int64_t timeout_ms);
 char *pg_display(const char *dsn);
 
 /*
+ * msg (a libpq message about dsn) without dsn's secrets: the dsn's whole
+ * text and its password, as written, percent-decoded or unquoted, become
+ * "<redacted>"; when libpq cannot parse the dsn, so does every quoted
+ * piece of it in msg ("invalid percent-encoded token: \"<redacted>\"").
+ * Free the result.
+ */
+char *pg_scrub(const char *msg, const char *dsn);
+
+/*
  * Appends the names of the server's databases a connection may be opened
  * to (datallowconn, not templates), sorted, to out. 0, or -1 (error_set).
  */
 int pg_databases(PGconn *conn, struct strv *out);
-
-/*
- * Runs sql (no parameters) and returns its result when its status is
- * PGRES_TUPLES_OK or PGRES_COMMAND_OK; else NULL after error_set("what:
- * the server's message"). PQclear the result.
- */
-PGresult *pg_exec(PGconn *conn, const char *what, const char *sql);
 
 /* name quoted as an SQL identifier by libpq (PQescapeIdentifier); free it. */
 char *pg_ident(PGconn *conn, const char *name);

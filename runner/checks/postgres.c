@@ -5,11 +5,11 @@
  * comparison ("> 0", "<= 100", "!= 0", "= ready"). The message names the
  * server version. Read-only by contract, so the session is made read-only
  * before the query runs: a query that would write fails instead. A query
- * still running at the deadline is cancelled on the server.
+ * still running at the deadline is cancelled on the server and its
+ * connection closed (pg.c bounds every call, whatever the server does).
  */
 #include <errno.h>
 #include <stdbool.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,79 +144,26 @@ static bool judge(const struct postgres_settings *s, const char *value)
 	}
 }
 
-/*
- * Runs sql by the deadline: the result, or NULL with *why set (owned).
- * At the deadline the statement is cancelled on the server.
- */
-static PGresult *query_by(PGconn *conn, const char *sql, int64_t deadline,
-			  char **why)
-{
-	PGresult *res, *keep = NULL;
-	struct pollfd pfd = { .fd = PQsocket(conn), .events = POLLIN };
-
-	if (!PQsendQuery(conn, sql))
-		goto fail;
-	while (PQisBusy(conn)) {
-		int64_t left = deadline - clock_mono_ms();
-		char err[256];
-
-		if (left <= 0) {
-			PGcancel *c = PQgetCancel(conn);
-
-			if (c) {
-				PQcancel(c, err, sizeof(err));
-				PQfreeCancel(c);
-			}
-			*why = xstrdup("no answer in time; the query was "
-				       "cancelled");
-			return NULL;
-		}
-		if (poll(&pfd, 1, left > 60000 ? 60000 : (int)left) < 0 && errno != EINTR)
-			goto fail;
-		if (!PQconsumeInput(conn))
-			goto fail;
-	}
-	/* The first result, unless a later statement failed. */
-	while ((res = PQgetResult(conn))) {
-		bool bad = PQresultStatus(res) != PGRES_TUPLES_OK &&
-			   PQresultStatus(res) != PGRES_COMMAND_OK;
-
-		if (!keep || (bad && (PQresultStatus(keep) == PGRES_TUPLES_OK ||
-			      PQresultStatus(keep) == PGRES_COMMAND_OK))) {
-			PQclear(keep);
-			keep = res;
-		} else {
-			PQclear(res);
-		}
-	}
-	if (keep && (PQresultStatus(keep) == PGRES_TUPLES_OK ||
-		     PQresultStatus(keep) == PGRES_COMMAND_OK))
-		return keep;
-	if (keep) {
-		*why = pg_message(PQresultErrorMessage(keep));
-		PQclear(keep);
-		return NULL;
-	}
-fail:
-	*why = pg_message(PQerrorMessage(conn));
-	return NULL;
-}
-
 static int postgres_run(const void *settings, const struct check_ctx *ctx,
 			struct check_result *res)
 {
 	const struct postgres_settings *s = settings;
-	int64_t start = clock_mono_ms(), deadline, ct;
-	char version[48], took[32], *why = NULL, *value = NULL;
+	int64_t start = clock_mono_ms(), timeout, ct;
+	char version[48], took[32], *value = NULL;
+	struct pg_opts o = { 0 };
 	const char *sv;
 	PGresult *r = NULL;
 	PGconn *conn;
 
 	res->passed = false;
-	deadline = start + (ctx->timeout_ms > 0 ? ctx->timeout_ms : 30000);
-	ct = s->connect_timeout_ms && s->connect_timeout_ms < ctx->timeout_ms ?
-	     s->connect_timeout_ms : ctx->timeout_ms;
-	conn = pg_open(s->dsn, NULL, ct);
+	timeout = ctx->timeout_ms > 0 ? ctx->timeout_ms : 30000;
+	ct = s->connect_timeout_ms && s->connect_timeout_ms < timeout ?
+	     s->connect_timeout_ms : timeout;
+	o.deadline = start + ct;
+	o.timeout_ms = ct;
+	/* The server's guards last as long as the whole check may. */
+	o.statement_timeout_ms = timeout + PG_GUARD_SLACK_MS;
+	conn = pg_connect(s->dsn, NULL, &o);
 	if (!conn) {
 		res->duration_ms = clock_mono_ms() - start;
 		snprintf(res->message, sizeof(res->message), "%s",
@@ -234,18 +181,19 @@ static int postgres_run(const void *settings, const struct check_ctx *ctx,
 			 "(database %s) in %s", version, PQdb(conn), took);
 		goto out;
 	}
+	pg_set_deadline(conn, start + timeout, timeout);
 	/* Checks change nothing: a query that writes fails. */
-	r = query_by(conn, "SET SESSION CHARACTERISTICS AS TRANSACTION "
-		     "READ ONLY", deadline, &why);
+	r = pg_exec(conn, "query failed", "SET SESSION CHARACTERISTICS AS "
+		    "TRANSACTION READ ONLY");
 	if (r) {
 		PQclear(r);
-		r = query_by(conn, s->query, deadline, &why);
+		r = pg_exec(conn, "query failed", s->query);
 	}
 	res->duration_ms = clock_mono_ms() - start;
 	units_format_elapsed(res->duration_ms, took, sizeof(took));
 	if (!r) {
-		snprintf(res->message, sizeof(res->message), "%s: query "
-			 "failed: %s", version, why);
+		snprintf(res->message, sizeof(res->message), "%s: %s", version,
+			 error_last());
 		goto out;
 	}
 	if (PQntuples(r) > 0 && PQnfields(r) > 0)
@@ -266,7 +214,6 @@ static int postgres_run(const void *settings, const struct check_ctx *ctx,
 			 ", as expected:" : ", expected", s->expect, took);
 	}
 out:
-	free(why);
 	free(value);
 	PQclear(r);
 	PQfinish(conn);

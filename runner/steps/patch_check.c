@@ -532,6 +532,9 @@ static void check_postgres(const struct patch_check_settings *s,
 		.root = apt_root(), .deadline_ms = deadline,
 		.kill_grace_ms = ctx->kill_grace_ms,
 	};
+	struct pg_opts o_pg = { .deadline = deadline,
+				.timeout_ms = ctx->timeout_ms,
+				.run_id = ctx->run_id };
 	struct strv names = { 0 };
 	PGresult *res = NULL;
 	PGconn *c;
@@ -540,15 +543,19 @@ static void check_postgres(const struct patch_check_settings *s,
 	int n = 0;
 
 	json_object_set_new(details, "postgres", pj);
-	c = pg_open(s->postgres, NULL, deadline - clock_mono_ms());
+	/* Bounded by the step's deadline, whatever the server does. */
+	c = pg_connect(s->postgres, NULL, &o_pg);
 	if (!c) {
+		*timed_out |= clock_mono_ms() >= deadline;
 		finding(f, "info", "postgres", "%s", error_last());
 		json_object_set_new(pj, "error", json_string(error_last()));
 		goto out;
 	}
-	res = pg_exec(c, "server version", "select current_setting("
-		      "'server_version'), current_setting('server_version_num')");
+	res = pg_exec(c, "cannot read the server version", "select "
+		      "current_setting('server_version'), "
+		      "current_setting('server_version_num')");
 	if (!res) {
+		*timed_out |= clock_mono_ms() >= deadline;
 		finding(f, "info", "postgres", "%s", error_last());
 		json_object_set_new(pj, "error", json_string(error_last()));
 		goto out;

@@ -3,7 +3,10 @@
  * `postgres:` names (and how big they are), which pg_dump can dump them,
  * and running pg_dump --format=custom and pg_restore --list through
  * proc_run(). Passwords reach pg_dump through PGPASSWORD in its
- * environment, never its argv (which any user can read in /proc).
+ * environment, never its argv (which any user can read in /proc). The
+ * queries this file sends itself are bounded by the step's deadline
+ * (pg.c); pg_dump's session carries the run id in its application_name
+ * (PGAPPNAME), as upkeep's own sessions do.
  */
 #include "steps/snapshot.h"
 
@@ -58,8 +61,14 @@ static int split_dsn(const char *dsn, const char *dbname, char **conninfo,
 	if (dsn && *dsn) {
 		opts = PQconninfoParse(dsn, &why);
 		if (!opts) {
+			/* libpq quotes what it stopped at: maybe a password. */
+			char *line = pg_message(why ? why : "out of memory");
+			char *clean = pg_scrub(line, dsn);
+
 			error_set("cannot parse the PostgreSQL connection "
-				  "string: %s", why ? why : "out of memory");
+				  "string: %s", clean);
+			free(clean);
+			free(line);
 			PQfreemem(why);
 			return -1;
 		}
@@ -138,11 +147,15 @@ static int add_db(struct snapshot_dbs *out, const char *dsn, PGconn *conn,
 int snapshot_pg_resolve(const struct strv *postgres, int64_t timeout_ms,
 			struct snapshot_dbs *out)
 {
+	/* One deadline for all the entries: the step's time, not each's. */
+	struct pg_opts o = { .deadline = clock_mono_ms() + timeout_ms,
+			     .timeout_ms = timeout_ms };
+
 	for (size_t i = 0; i < postgres->n; i++) {
 		const char *e = postgres->v[i];
 		bool all = !strcmp(e, "all") || !strncmp(e, "all:", 4);
 		const char *dsn = all ? e + (e[3] ? 4 : 3) : e;
-		PGconn *conn = pg_open(dsn, NULL, timeout_ms);
+		PGconn *conn = pg_connect(dsn, NULL, &o);
 		PGresult *res;
 		int rc = 0;
 
@@ -359,9 +372,18 @@ int snapshot_pg_dump(const struct snapshot_db *db,
 			 NULL };
 	char *pw = db->password ? xasprintf("PGPASSWORD=%s", db->password) :
 		   NULL;
-	char *env[] = { pw, NULL };
+	char name[PG_APPNAME_MAX + 1], *app;
+	char *env[3] = { NULL };
 	char *what = xasprintf("pg_dump of %s", db->display);
-	int rc = run_tool(argv, pw ? env : NULL, ctx, deadline_ms, true, what);
+	int rc, n = 0;
+
+	pg_appname(ctx->run_id, name, sizeof(name));
+	app = xasprintf("PGAPPNAME=%s", name);
+	env[n++] = app;
+	if (pw)
+		env[n++] = pw;
+	rc = run_tool(argv, env, ctx, deadline_ms, true, what);
+	free(app);
 
 	if (pw)
 		explicit_bzero(pw, strlen(pw));

@@ -99,12 +99,30 @@ struct vacuum_db {
 
 struct vacuum_job {
 	const struct vacuum_settings *s;
+	const char *run_id;		/* NULL in a plan */
+	int64_t timeout_ms;		/* the step's, for messages */
 	struct vacuum_db *db;
 	size_t ndb;
 	char *error;			/* listing the databases failed */
 	PGconn *progress;		/* for the TTY progress line, or NULL */
 	const char *progress_db;
+	int64_t progress_by;		/* no progress query past this */
 };
+
+/* A progress query may take this long (and never past progress_by). */
+#define VACUUM_PROGRESS_MS 1000
+/* Recovery's connection and statements, all told, at most. */
+#define VACUUM_RECOVER_MS 10000
+
+/* A session of the step, guarded on the server (see pg_connect). */
+static PGconn *job_connect(const struct vacuum_job *j, const char *dbname,
+			   int64_t deadline)
+{
+	struct pg_opts o = { .deadline = deadline, .timeout_ms = j->timeout_ms,
+			     .run_id = j->run_id };
+
+	return pg_connect(j->s->dsn, dbname, &o);
+}
 
 static void job_free(struct vacuum_job *j)
 {
@@ -162,7 +180,7 @@ static double dead_ratio(const struct vacuum_table_list *l, bool after)
  * every connectable one for "all", or the listed ones. 0, or -1 with
  * j->error set.
  */
-static int list_databases(struct vacuum_job *j, int64_t timeout_ms)
+static int list_databases(struct vacuum_job *j, int64_t deadline)
 {
 	const struct vacuum_settings *s = j->s;
 	struct strv names = { 0 };
@@ -179,7 +197,7 @@ static int list_databases(struct vacuum_job *j, int64_t timeout_ms)
 			j->db[j->ndb++].name = xstrdup(s->databases.v[i]);
 		return 0;
 	}
-	conn = pg_open(s->dsn, NULL, timeout_ms);
+	conn = job_connect(j, NULL, deadline);
 	if (!conn || pg_databases(conn, &names) < 0) {
 		j->error = xasprintf("%s; check the dsn and that the server "
 				     "is up", error_last());
@@ -200,11 +218,9 @@ static int list_databases(struct vacuum_job *j, int64_t timeout_ms)
  * the connection (the caller closes it), or NULL with db->error set.
  */
 static PGconn *select_tables(struct vacuum_job *j, struct vacuum_db *db,
-			     int64_t timeout_ms)
+			     int64_t deadline)
 {
-	PGconn *conn = pg_open(j->s->dsn, db->name, timeout_ms);
-	PGresult *res;
-	char sql[64];
+	PGconn *conn = job_connect(j, db->name, deadline);
 
 	db->reached = true;
 	db->ratio_before = db->ratio_after = -1;
@@ -216,11 +232,7 @@ static PGconn *select_tables(struct vacuum_job *j, struct vacuum_db *db,
 	}
 	if (!db->name)
 		db->name = xstrdup(PQdb(conn));
-	snprintf(sql, sizeof(sql), "SET statement_timeout = %lld",
-		 (long long)(timeout_ms > 1 ? timeout_ms : 1));
-	res = pg_exec(conn, "cannot set a timeout", sql);
-	PQclear(res);
-	if (!res || vacuum_select_fetch(conn, &db->all) < 0) {
+	if (vacuum_select_fetch(conn, deadline, &db->all) < 0) {
 		db->error = xasprintf("database '%s': %s", db->name,
 				      error_last());
 		PQfinish(conn);
@@ -387,20 +399,20 @@ static int vacuum_plan(const void *settings, const struct step_ctx *ctx,
 		       struct step_plan *plan)
 {
 	const struct vacuum_settings *s = settings;
-	struct vacuum_job j = { .s = s };
-	int64_t bytes = 0, largest = 0, limit = 10000;
+	struct vacuum_job j = { .s = s, .timeout_ms = 10000 };
+	int64_t bytes = 0, largest = 0, limit = j.timeout_ms;
 	json_t *dbs = json_array(), *warnings = json_array();
 	int rc = 0;
 	char *shown = pg_display(s->dsn);
 
-	if (list_databases(&j, limit) < 0) {
+	if (list_databases(&j, clock_mono_ms() + limit) < 0) {
 		strv_push(&plan->lines, j.error);
 		rc = -1;
 		goto out;
 	}
 	for (size_t i = 0; i < j.ndb; i++) {
 		struct vacuum_db *db = &j.db[i];
-		PGconn *conn = select_tables(&j, db, limit);
+		PGconn *conn = select_tables(&j, db, clock_mono_ms() + limit);
 		json_t *jdb = json_object();
 
 		json_object_set_new(jdb, "name", json_string(db->name ?
@@ -444,11 +456,14 @@ static void progress_tick(void *arg, size_t done, size_t total,
 	PGresult *res;
 
 	if (cur && j->progress) {
+		int64_t by = clock_mono_ms() + VACUUM_PROGRESS_MS;
+
 		snprintf(sql, sizeof(sql), "SELECT phase, heap_blks_scanned, "
 			 "heap_blks_total FROM pg_catalog.pg_stat_progress_"
 			 "vacuum WHERE relid = %u", cur->oid);
-		res = PQexec(j->progress, sql);
-		if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res))
+		res = pg_query(j->progress, by < j->progress_by ? by :
+			       j->progress_by, "progress", sql);
+		if (res && PQntuples(res))
 			snprintf(phase, sizeof(phase), ": %s (%s of %s blocks)",
 				 PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
 				 PQgetvalue(res, 0, 2));
@@ -472,19 +487,10 @@ static int by_oid(const void *a, const void *b)
 static void after_stats(struct vacuum_db *db, PGconn *conn, int64_t end)
 {
 	struct vacuum_table_list now = { 0 };
-	int64_t left = end - clock_mono_ms();
-	char sql[64];
-	PGresult *res;
 
-	if (left < 100)
+	if (end - clock_mono_ms() < 100)
 		return;
-	snprintf(sql, sizeof(sql), "SET statement_timeout = %lld",
-		 (long long)(left / 2));
-	res = pg_exec(conn, "cannot set a timeout", sql);
-	if (!res)
-		return;
-	PQclear(res);
-	if (vacuum_select_fetch(conn, &now) < 0) {
+	if (vacuum_select_fetch(conn, end, &now) < 0) {
 		vacuum_table_list_free(&now);
 		return;
 	}
@@ -667,7 +673,8 @@ static int vacuum_run(const void *settings, const struct step_ctx *ctx,
 		      struct step_result *res)
 {
 	const struct vacuum_settings *s = settings;
-	struct vacuum_job j = { .s = s };
+	struct vacuum_job j = { .s = s, .run_id = ctx->run_id,
+				.timeout_ms = ctx->timeout_ms };
 	struct vacuum_totals tot = { 0 };
 	int64_t start = clock_mono_ms(), span = ctx->timeout_ms;
 	int64_t end = start + span;
@@ -681,21 +688,24 @@ static int vacuum_run(const void *settings, const struct step_ctx *ctx,
 		log_msg(LOG_WARN, ctx->step ? ctx->step->name : "vacuum",
 			"full: true: each table is rewritten under an ACCESS "
 			"EXCLUSIVE lock");
-	if (list_databases(&j, hard - clock_mono_ms()) < 0) {
+	j.progress_by = cancel_at;
+	if (list_databases(&j, hard) < 0) {
 		failed = true;
 		goto out;
 	}
 	for (size_t i = 0; i < j.ndb; i++) {
 		struct vacuum_db *db = &j.db[i];
 		struct vacuum_exec x = { .s = s, .cancel_at = cancel_at,
-					 .deadline = hard };
+					 .deadline = hard,
+					 .run_id = ctx->run_id,
+					 .timeout_ms = ctx->timeout_ms };
 		PGconn *conn;
 
 		if (clock_mono_ms() >= cancel_at) {
 			timed_out = true;
 			break;
 		}
-		conn = select_tables(&j, db, hard - clock_mono_ms());
+		conn = select_tables(&j, db, hard);
 		if (!conn) {
 			failed = true;
 			log_msg(LOG_ERROR, ctx->step ? ctx->step->name : "vacuum",
@@ -741,6 +751,33 @@ out:
 	return 0;
 }
 
+/* ---- recovery ------------------------------------------------------------- */
+
+/*
+ * A run that died in this step may have left statements running on the
+ * server (a VACUUM goes on when its client is gone, unless the server
+ * checks the client: client_connection_check_interval, PostgreSQL 14):
+ * its sessions carry the run id in application_name, so end them.
+ */
+static void vacuum_recover(const void *settings, const struct config *cfg,
+			   const char *run_id)
+{
+	const struct vacuum_settings *s = settings;
+	int ended;
+
+	(void)cfg;
+	if (!run_id)
+		return;
+	if (pg_end_run(s->dsn, run_id, clock_mono_ms() + VACUUM_RECOVER_MS,
+		       &ended) < 0)
+		log_msg(LOG_WARN, "vacuum", "cannot end the statements run %s "
+			"left on the server: %s; they end at their "
+			"statement_timeout", run_id, error_last());
+	else if (ended)
+		log_msg(LOG_INFO, "vacuum", "ended %d session%s run %s left "
+			"on the server", ended, ended == 1 ? "" : "s", run_id);
+}
+
 const struct step_kind step_kind_vacuum = {
 	.name = "vacuum",
 	.flags = STEP_MUTATES | STEP_NEEDS_POSTGRES,
@@ -748,4 +785,5 @@ const struct step_kind step_kind_vacuum = {
 	.free = vacuum_free,
 	.plan = vacuum_plan,
 	.run = vacuum_run,
+	.recover = vacuum_recover,
 };

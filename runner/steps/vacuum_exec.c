@@ -5,13 +5,17 @@
  * loop hands the next table (largest first) to every idle worker, then
  * sleeps in poll(2) on the busy workers' sockets until one answers or the
  * next time limit comes: a table's table_timeout, or the step's cancel_at.
- * A limit that passes is enforced on the server with PQcancel; the
- * statement then ends with SQLSTATE 57014 and only that table's work is
- * lost (VACUUM and ANALYZE of one table are one transaction). A worker
- * whose cancellation is not answered by the hard deadline is closed, so
- * the step never overruns. As a last guard, each connection carries a
- * statement_timeout a little past the deadline: should upkeep itself die,
- * the server still stops our statements.
+ * A limit that passes is enforced on the server with pg_cancel (bounded:
+ * a stopped postmaster never takes the request); the statement then ends
+ * with SQLSTATE 57014 and only that table's work is lost (VACUUM and
+ * ANALYZE of one table are one transaction). A worker whose cancellation
+ * is not answered by the hard deadline is closed, so the step never
+ * overruns. As a last guard, each session carries pg_connect's guards: a
+ * statement_timeout a little past the deadline (never shorter, so it
+ * cannot cut a legitimate VACUUM short) and, on PostgreSQL 14 and later,
+ * client_connection_check_interval: should upkeep itself die, the server
+ * still stops our statements; and the application_name carries the run
+ * id, by which recovery finds them (step_kind.recover).
  *
  * SKIP_LOCKED does not fail a statement: the server skips the table with
  * a WARNING (SQLSTATE 55P03). The notice receiver catches it per worker.
@@ -36,9 +40,11 @@
 #define SQLSTATE_UNDEFINED_TABLE "42P01"
 #define SQLSTATE_INSUFFICIENT_PRIVILEGE "42501"
 
+/* A cancel request gets at most this long, within the deadline. */
+#define VACUUM_CANCEL_MS 2000
+
 struct worker {
 	PGconn *conn;			/* NULL once lost or abandoned */
-	PGcancel *cancel;
 	struct vacuum_table *t;		/* in flight, or NULL when idle */
 	int64_t started;
 	int64_t table_deadline;		/* 0: none */
@@ -64,11 +70,8 @@ static void on_notice(void *arg, const PGresult *res)
 
 static void worker_close(struct worker *w)
 {
-	if (w->cancel)
-		PQfreeCancel(w->cancel);
 	if (w->conn)
 		PQfinish(w->conn);
-	w->cancel = NULL;
 	w->conn = NULL;
 	free(w->warning);
 	w->warning = NULL;
@@ -79,33 +82,24 @@ static void worker_close(struct worker *w)
 /* Opens one worker's connection and sets its timeouts. 0, or -1. */
 static int worker_open(struct vacuum_exec *x, struct worker *w)
 {
-	int64_t left = x->deadline - clock_mono_ms();
+	struct pg_opts o = { .deadline = x->deadline,
+			     .timeout_ms = x->timeout_ms, .run_id = x->run_id };
 	char *sql;
 	PGresult *res;
 
-	w->conn = pg_open(x->s->dsn, x->db, left);
+	w->conn = pg_connect(x->s->dsn, x->db, &o);
 	if (!w->conn)
 		return -1;
 	PQsetNoticeReceiver(w->conn, on_notice, w);
-	/*
-	 * lock_timeout bounds a wait for a lock (without SKIP_LOCKED);
-	 * statement_timeout is only the guard for when upkeep dies, set past
-	 * the deadline so that our own cancellation comes first.
-	 */
-	sql = xasprintf("SET lock_timeout = %lld; SET statement_timeout = "
-			"%lld", (long long)x->s->lock_timeout_ms,
-			(long long)(left > 0 ? left + 2000 : 2000));
-	res = pg_exec(w->conn, "cannot set the timeouts", sql);
+	/* lock_timeout bounds a wait for a lock (without SKIP_LOCKED). */
+	sql = xasprintf("SET lock_timeout = %lld",
+			(long long)x->s->lock_timeout_ms);
+	res = pg_query(w->conn, x->deadline, "cannot set the lock timeout",
+		       sql);
 	free(sql);
 	if (!res)
 		goto fail;
 	PQclear(res);
-	w->cancel = PQgetCancel(w->conn);
-	if (!w->cancel) {
-		error_set("cannot prepare cancellation for database '%s'",
-			  x->db);
-		goto fail;
-	}
 	return 0;
 fail:
 	worker_close(w);
@@ -163,18 +157,17 @@ static int worker_send(struct vacuum_exec *x, struct worker *w,
 	return 0;
 }
 
-/* Asks the server to cancel w's statement; why is the outcome it gets. */
-static void worker_cancel(struct worker *w, int why)
+/*
+ * Asks the server to cancel w's statement, waiting for the request to be
+ * taken until the deadline at most; why is the outcome it gets.
+ */
+static void worker_cancel(struct vacuum_exec *x, struct worker *w, int why)
 {
-	char err[256];
+	int64_t by = clock_mono_ms() + VACUUM_CANCEL_MS;
 
 	w->cancel_why = why;
-	if (!PQcancel(w->cancel, err, sizeof(err))) {
-		char *msg = pg_message(err);
-
-		table_error(w->t, "cannot send the cancel request: %s", msg);
-		free(msg);
-	}
+	if (pg_cancel(w->conn, by < x->deadline ? by : x->deadline) < 0)
+		table_error(w->t, "%s", error_last());
 }
 
 /* Sets t's outcome from the statement's failed result. */
@@ -334,17 +327,28 @@ int vacuum_exec_run(struct vacuum_exec *x, struct vacuum_table **tables,
 				continue;
 			if (!k->cancel_why && now >= x->cancel_at) {
 				x->deadline_hit = true;
-				worker_cancel(k, VACUUM_TIMED_OUT);
+				worker_cancel(x, k, VACUUM_TIMED_OUT);
 			} else if (!k->cancel_why && k->table_deadline &&
 				   now >= k->table_deadline) {
-				worker_cancel(k, VACUUM_CANCELLED);
+				worker_cancel(x, k, VACUUM_CANCELLED);
 			} else if (k->cancel_why && now >= x->deadline) {
 				/* No answer to the cancel: give up on it. */
+				char *server = pg_server(k->conn), tmo[32];
+				/* Why the cancel failed, if it did. */
+				char *why = k->t->error ? xstrdup(k->t->error) :
+					    xasprintf("the server at %s did not "
+						      "end the statement when "
+						      "asked to cancel it",
+						      server);
+
+				units_format_duration(x->timeout_ms, tmo,
+						      sizeof(tmo));
 				k->t->outcome = k->cancel_why;
 				k->t->duration_ms = now - k->started;
-				table_error(k->t, "the server did not answer "
-					    "the cancel request in time; its "
-					    "connection was closed");
+				table_error(k->t, "%s; after the %s timeout the "
+					    "connection was closed", why, tmo);
+				free(why);
+				free(server);
 				k->t = NULL;
 				worker_close(k);
 				done++;

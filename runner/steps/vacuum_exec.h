@@ -2,8 +2,9 @@
  * Running the `vacuum` step's statements: `jobs` libpq connections to one
  * database, one table per statement, sent with the async API and waited on
  * with poll(2), so that per-table timeouts and the step's deadline are
- * enforced by cancelling the statement on the server (PQcancel) rather
- * than by hoping it ends. Choosing the tables is vacuum_select.c's job.
+ * enforced by cancelling the statement on the server (pg_cancel, itself
+ * bounded) rather than by hoping it ends. Choosing the tables is
+ * vacuum_select.c's job.
  */
 #ifndef UPKEEP_STEPS_VACUUM_EXEC_H
 #define UPKEEP_STEPS_VACUUM_EXEC_H
@@ -17,6 +18,8 @@
 struct vacuum_exec {
 	const struct vacuum_settings *s;
 	const char *db;			/* the database, for messages */
+	const char *run_id;		/* for the sessions' application_name */
+	int64_t timeout_ms;		/* the step's, for messages */
 	/*
 	 * Monotonic times (clock_mono_ms): no statement starts after
 	 * cancel_at, and statements still running then are cancelled; one

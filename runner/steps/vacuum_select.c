@@ -224,17 +224,18 @@ static const char select_sql[] =
 	"AND n.nspname !~ '^pg_toast' "
 	"ORDER BY c.oid";
 
-int vacuum_select_fetch(PGconn *conn, struct vacuum_table_list *out)
+int vacuum_select_fetch(PGconn *conn, int64_t deadline,
+			struct vacuum_table_list *out)
 {
 	PGresult *res;
 
 	/* Statistics are cached per transaction; each call wants fresh ones. */
-	res = pg_exec(conn, "cannot read the table statistics",
-		      "SELECT pg_catalog.pg_stat_clear_snapshot()");
+	res = pg_query(conn, deadline, "cannot read the table statistics",
+		       "SELECT pg_catalog.pg_stat_clear_snapshot()");
 	if (!res)
 		return -1;
 	PQclear(res);
-	res = pg_exec(conn, "cannot list the tables", select_sql);
+	res = pg_query(conn, deadline, "cannot list the tables", select_sql);
 	if (!res)
 		return -1;
 	for (int i = 0; i < PQntuples(res); i++) {

@@ -126,11 +126,12 @@ const char *vacuum_outcome_name(int outcome);
 
 /*
  * Reads every user table of conn's database (tables and materialized views,
- * no temporary ones) with its numbers into out, in oid order. The query
- * takes no lock on any table, so a table locked by another session cannot
- * hold it up. 0, or -1 after error_set().
+ * no temporary ones) with its numbers into out, in oid order, by deadline
+ * (clock_mono_ms). The query takes no lock on any table, so a table locked
+ * by another session cannot hold it up. 0, or -1 after error_set().
  */
-int vacuum_select_fetch(PGconn *conn, struct vacuum_table_list *out);
+int vacuum_select_fetch(PGconn *conn, int64_t deadline,
+			struct vacuum_table_list *out);
 
 /* Sorts largest first (bytes, then schema and name, for a stable order). */
 void vacuum_table_sort(struct vacuum_table_list *l);

@@ -43,7 +43,7 @@ setup_sql() { psql -v ON_ERROR_STOP=1 -d "${DB:-app}" -q -c "$1" -c "select pg_s
 vacuumed() { Q "select coalesce(string_agg(relname, ',' order by relname), '') from pg_stat_user_tables where vacuum_count > 0"; }
 counts() { Q "select string_agg(relname || ':' || vacuum_count || ':' || analyze_count, ',' order by relname) from pg_stat_user_tables"; }
 # ours: upkeep's backends still on the server (other than idle ones).
-ours() { psql -Atqc "select count(*) from pg_stat_activity where application_name = 'upkeep'"; }
+ours() { psql -Atqc "select count(*) from pg_stat_activity where application_name like 'upkeep%'"; }
 # no_backends_within SECONDS: our backends are all gone by then.
 no_backends_within() {
 	local end=$((SECONDS + $1))
@@ -72,7 +72,7 @@ run_until_waiting() {
 	U run "$1" --ignore-window >"$tmp/$1.out" 2>&1 &
 	upid=$!
 	for _ in $(seq 100); do
-		[ "$(psql -Atqc "select count(*) from pg_stat_activity where application_name = 'upkeep' and wait_event_type = 'Lock'")" = 1 ] && return 0
+		[ "$(psql -Atqc "select count(*) from pg_stat_activity where application_name like 'upkeep%' and wait_event_type = 'Lock'")" = 1 ] && return 0
 		sleep 0.05
 	done
 	return 1
@@ -99,7 +99,7 @@ job needed 'dsn: "dbname=app", timeout: 1m, jobs: 2'
 
 # ---- the plan: which tables and why, and nothing sent -----------------------
 before=$(counts)
-run U plan needed
+run U plan needed --ignore-window
 is "$rc" 0 "plan exits 0" || diag "$out$err"
 listed=$(grep -E '^ +[0-9]+\. public\.t[0-9]+: ' <<<"$out" | sed -E 's/^ +[0-9]+\. public\.(t[0-9]+):.*/\1/' | sort | paste -sd, -)
 is "$listed" "t001,$dirty" "the plan lists exactly the 20 dirty tables and t001"
@@ -142,7 +142,7 @@ U run par --ignore-window >"$tmp/par.out" 2>&1 &
 upid=$!
 peak=0
 for _ in $(seq 80); do
-	n=$(psql -Atqc "select count(*) from pg_stat_activity where application_name = 'upkeep' and state = 'active' and query like 'VACUUM%'")
+	n=$(psql -Atqc "select count(*) from pg_stat_activity where application_name like 'upkeep%' and state = 'active' and query like 'VACUUM%'")
 	[ "$n" -gt "$peak" ] && peak=$n
 	[ "$peak" -ge 4 ] && break
 	sleep 0.05
@@ -232,7 +232,7 @@ unlock
 ok "another session locks t005" lock app t005
 job killed 'dsn: "dbname=app", select: all, tables: ["t00[56]"], skip_locked: false, lock_timeout: 1m'
 ok "upkeep waits for the lock on t005" run_until_waiting killed
-psql -Atqc "select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'upkeep' and wait_event_type = 'Lock'" >/dev/null
+psql -Atqc "select pg_terminate_backend(pid) from pg_stat_activity where application_name like 'upkeep%' and wait_event_type = 'Lock'" >/dev/null
 wait "$upid"
 is "$(field killed 'r["steps"][0]["status"], t["t005"]["status"], t["t006"]["status"]')" \
 	"('failed', 'failed', 'not reached')" "record: the table in flight failed, the next not reached"
