@@ -26,7 +26,7 @@ const struct report_status report_statuses[] = {
 	{ "succeeded", REPORT_GOOD, true, false, false,
 	  "every step and check passed" },
 	{ "failed", REPORT_BAD, true, true, false,
-	  "a step, a pre-check's gate or a validation failed" },
+	  "a step or a validation failed" },
 	{ "rolled-back", REPORT_BAD, true, true, false,
 	  "something failed and the tracked config was put back to its "
 	  "last stable state" },

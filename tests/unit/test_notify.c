@@ -32,6 +32,17 @@ static void test_events(void **state)
 			 CONFIG_NOTIFY_ROLLBACK);
 	assert_int_equal(notify_event_of("missed"), CONFIG_NOTIFY_MISSED);
 	assert_int_equal(notify_event_of("planned"), 0);
+	/* Warnings go to the webhooks that hear of failures. */
+	assert_int_equal(notify_event_of("incomplete"), CONFIG_NOTIFY_FAILURE);
+	assert_int_equal(notify_event_of("config-error"), CONFIG_NOTIFY_FAILURE);
+	assert_string_equal(notify_level(CONFIG_NOTIFY_FAILURE, "incomplete"),
+			    "warning");
+	assert_string_equal(notify_level(CONFIG_NOTIFY_FAILURE, "config-error"),
+			    "warning");
+	assert_string_equal(notify_level(CONFIG_NOTIFY_FAILURE, "failed"),
+			    "error");
+	assert_string_equal(notify_level(CONFIG_NOTIFY_SUCCESS, "succeeded"),
+			    "good");
 	assert_string_equal(notify_event_name(CONFIG_NOTIFY_MISSED), "missed");
 	assert_string_equal(notify_event_name(CONFIG_NOTIFY_START), "start");
 }
@@ -165,6 +176,76 @@ static void test_bodies(void **state)
 	unsetenv("UNIT_PW");
 }
 
+/* incomplete and config-error: a warning, with the evidence. */
+static void test_warning_bodies(void **state)
+{
+	static const char incomplete[] =
+		"{\"run_id\":\"20261129T020000Z-j-0001\",\"job\":\"j\","
+		"\"status\":\"incomplete\",\"host\":\"db1\",\"started\":"
+		"\"2026-11-29T02:00:00Z\",\"duration_ms\":65000,\"window\":"
+		"{\"name\":\"w\"},\"steps\":[{\"name\":\"vacuum\",\"kind\":"
+		"\"vacuum\",\"status\":\"deferred\",\"summary\":\"needs 2h, "
+		"1h left\",\"timeout_ms\":7200000}]}";
+	static const char config_error[] =
+		"{\"run_id\":\"20261129T020000Z-x-0002\",\"job\":\"x\","
+		"\"status\":\"config-error\",\"started\":"
+		"\"2026-11-29T02:00:00Z\",\"window\":{\"name\":\"w\"},"
+		"\"reason\":\"jobs/x.yaml:3:7: unknown key 'timout'\"}";
+	struct config cfg;
+	json_t *rec, *body;
+	char *text;
+
+	(void)state;
+	load(&cfg, "step_timeout: 1m\n");
+	rec = json_loads(incomplete, 0, NULL);
+	assert_non_null(rec);
+	text = notify_body(&cfg, rec, notify_event_of("incomplete"),
+			   CONFIG_NOTIFY_SLACK);
+	body = json_loads(text, 0, NULL);
+	assert_non_null(strstr(json_string_value(json_object_get(body, "text")),
+			       ":warning: *j* incomplete on db1 (run "
+			       "`20261129T020000Z-j-0001`, 1m05s) in window 'w'\n"
+			       "step 'vacuum' deferred: needs 2h, 1h left"));
+	assert_null(strstr(text, ":white_check_mark:"));
+	json_decref(body);
+	free(text);
+	text = notify_body(&cfg, rec, notify_event_of("incomplete"),
+			   CONFIG_NOTIFY_JSON);
+	body = json_loads(text, 0, NULL);
+	assert_string_equal(json_string_value(json_object_get(body, "level")),
+			    "warning");
+	assert_string_equal(json_string_value(json_object_get(body, "event")),
+			    "failure");
+	json_decref(body);
+	free(text);
+	json_decref(rec);
+
+	rec = json_loads(config_error, 0, NULL);
+	assert_non_null(rec);
+	text = notify_body(&cfg, rec, notify_event_of("config-error"),
+			   CONFIG_NOTIFY_SLACK);
+	body = json_loads(text, 0, NULL);
+	assert_non_null(strstr(json_string_value(json_object_get(body, "text")),
+			       ":warning: *x* config-error on this host (run "
+			       "`20261129T020000Z-x-0002`) in window 'w'\nnot run "
+			       "in window 'w': jobs/x.yaml:3:7: unknown key "
+			       "'timout'"));
+	json_decref(body);
+	free(text);
+	text = notify_body(&cfg, rec, notify_event_of("config-error"),
+			   CONFIG_NOTIFY_JSON);
+	body = json_loads(text, 0, NULL);
+	assert_string_equal(json_string_value(json_object_get(body, "level")),
+			    "warning");
+	assert_string_equal(json_string_value(json_object_get(body, "reason")),
+			    "jobs/x.yaml:3:7: unknown key 'timout'");
+	json_decref(body);
+	free(text);
+	json_decref(rec);
+	config_free(&cfg);
+	config_root_remove();
+}
+
 /* Nothing configured for an event: nothing is sent, nothing blocks. */
 static void test_nothing_to_send(void **state)
 {
@@ -186,6 +267,7 @@ int main(void)
 		cmocka_unit_test(test_events),
 		cmocka_unit_test(test_settings),
 		cmocka_unit_test(test_bodies),
+		cmocka_unit_test(test_warning_bodies),
 		cmocka_unit_test(test_nothing_to_send),
 	};
 

@@ -1,4 +1,8 @@
-/* Unit tests: making a step's output safe to keep (runner/util/text.c). */
+/*
+ * Unit tests: making outside text safe to keep and to show
+ * (runner/util/text.c): sanitizing, last lines, escaping for Markdown,
+ * HTML and Slack.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -54,9 +58,57 @@ static void test_last_line(void **state)
 	check_last("aé", 2, "a…");
 }
 
+static void esc_is(const char *in, enum text_escape how, const char *want)
+{
+	char *got = text_escaped(in, how);
+
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void test_escape(void **state)
+{
+	(void)state;
+	/* Markdown text: markup stays text, lines cannot start blocks. */
+	esc_is("<img src=x onerror=alert(9)>", TEXT_MD,
+	       "\\<img src=x onerror=alert(9)>");
+	esc_is("[x](javascript:alert(1))", TEXT_MD,
+	       "\\[x\\](javascript:alert(1))");
+	esc_is("a | b", TEXT_MD, "a \\| b");
+	esc_is("**bold** `code` ~~del~~ &amp; #1 \\", TEXT_MD,
+	       "\\*\\*bold\\*\\* \\`code\\` \\~\\~del\\~\\~ \\&amp; "
+	       "\\#1 \\\\");
+	esc_is("line one\n# two\r\n\tthree", TEXT_MD,
+	       "line one \\# two   three");
+	/* snake_case stays readable; an _ that could emphasize does not. */
+	esc_is("tables_vacuumed _x_ a_", TEXT_MD,
+	       "tables_vacuumed \\_x\\_ a\\_");
+	esc_is("café → ok", TEXT_MD, "café → ok");
+	esc_is("", TEXT_MD, "");
+
+	/* Code spans: a fence longer than any run inside. */
+	esc_is("run-1", TEXT_MD_CODE, "`run-1`");
+	esc_is("a`b``c", TEXT_MD_CODE, "```a`b``c```");
+	esc_is("`x`", TEXT_MD_CODE, "`` `x` ``");
+	esc_is("a|b\nc", TEXT_MD_CODE, "`a\\|b c`");
+	esc_is("", TEXT_MD_CODE, "");
+
+	/* Link paths: nothing can end the link or make it a scheme. */
+	esc_is("../runs/2026/20261129T020000Z-web-1a2b.md", TEXT_MD_URL,
+	       "../runs/2026/20261129T020000Z-web-1a2b.md");
+	esc_is("x) <y>:javascript:a b", TEXT_MD_URL,
+	       "x%29%20%3Cy%3E%3Ajavascript%3Aa%20b");
+
+	esc_is("<a href=\"x\">'&'</a>\n", TEXT_HTML,
+	       "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;\n");
+	esc_is("a\nb", TEXT_HTML_LINE, "a b");
+	esc_is("<b> & \"q\"", TEXT_SLACK, "&lt;b&gt; &amp; \"q\"");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_escape),
 		cmocka_unit_test(test_last_line),
 		cmocka_unit_test(test_sanitize),
 	};
