@@ -86,7 +86,8 @@ static void range_of(const char *key, double *lo, double *hi)
 		*lo = 0;
 		*hi = 100 * 366.0 * 86400 * 1000;
 	} else if (strstr(key, "bytes")) {
-		*lo = 0;
+		/* Negative: a shortfall ("free_after_bytes" of a plan). */
+		*lo = -1152921504606846976.0;
 		*hi = 1152921504606846976.0;	/* 1 EiB */
 	}
 }

@@ -45,7 +45,7 @@ const struct report_status *report_status_of(const char *name);
 
 /*
  * o's number member key as an int64, when it is one within the range its
- * name implies: "*_ms" 0 to 100 years, "*bytes*" 0 to 1 EiB, anything
+ * name implies: "*_ms" 0 to 100 years, "*bytes*" ±1 EiB, anything
  * else the int64 range (a real is truncated). false
  * when absent, not a number, or out of range: a value no run can have
  * is as good as absent, and is never converted (a huge real cast to an

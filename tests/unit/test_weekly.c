@@ -530,6 +530,31 @@ static void test_new_statuses(void **state)
 	free(md);
 	json_decref(m);
 
+	/* Timeouts that fit: the evidence is the late start and what ran. */
+	m = model_of("[{\"run_id\":\"inc2\",\"job\":\"weekly\",\"status\":"
+		     "\"incomplete\",\"started\":\"2026-11-29T03:00:00Z\","
+		     "\"duration_ms\":1000," W48_SUNDAY ",\"steps\":["
+		     "{\"name\":\"a\",\"status\":\"ok\",\"duration_ms\":"
+		     "1200000,\"timeout_ms\":1800000},{\"name\":\"b\","
+		     "\"status\":\"deferred\",\"timeout_ms\":1800000}]},"
+		     "{\"run_id\":\"inc3\",\"job\":\"nightly\",\"status\":"
+		     "\"incomplete\",\"started\":\"2026-11-28T03:00:00Z\","
+		     "\"steps\":[{\"name\":\"c\",\"status\":\"skipped\","
+		     "\"summary\":\"an earlier step failed with on_failure: "
+		     "continue\"}]}]");
+	assert_string_equal(s_at(json_array_get(json_object_get(m,
+		"recommendations"), 1), "text"), "job 'nightly' skipped step 'c': an earlier step failed with "
+		"on_failure: continue: see why in its report and make the job "
+		"run whole");
+	assert_string_equal(s_at(rec_of(m, "incomplete"), "text"),
+		"job 'weekly' deferred step "
+		"'b' in window 'sunday': its steps' timeouts (1h) fit the window "
+		"(2h with a 15m cutoff), but the run started 1h after it opened "
+		"and the steps before took 20m00s, leaving less than the 30m "
+		"timeout of 'b': start the job at the opening, look at what ran "
+		"long, or lengthen the window");
+	json_decref(m);
+
 	/* One healthy run: healthy. */
 	m = model_of("[{\"run_id\":\"ok1\",\"job\":\"weekly\",\"status\":"
 		     "\"succeeded\",\"started\":\"2026-11-29T02:00:00Z\","
