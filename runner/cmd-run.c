@@ -152,8 +152,16 @@ const struct cmd_entry cmd_run_entry = {
 	RUN_OPTIONS
 	"      --dry-run        the same as 'upkeep plan JOB'\n"
 	"\n"
-	"Exit codes: 0 succeeded, 1 failed, 3 nothing ran (outside a window,\n"
-	"lock held, pre-check failed).\n"
+	"Ctrl-C (SIGINT), SIGTERM or SIGHUP stops the step in progress (its\n"
+	"whole process tree: SIGTERM, then SIGKILL after kill_grace), starts\n"
+	"nothing new, and writes the record as interrupted; a second Ctrl-C\n"
+	"kills the tree at once.\n"
+	"\n"
+	"Exit codes: 0 succeeded; 1 failed, rolled back, or incomplete (a step\n"
+	"was deferred for lack of window time: nothing failed, not everything\n"
+	"ran); 2 usage, config or host problem (the journal or the lock could\n"
+	"not be written); 3 nothing ran (outside a window, lock held, pre-check\n"
+	"failed); 128+N stopped by signal N (130 Ctrl-C, 143 SIGTERM).\n"
 	"\n"
 	"Examples:\n"
 	"  upkeep run weekly\n"
@@ -164,14 +172,21 @@ const struct cmd_entry cmd_run_entry = {
 
 const struct cmd_entry cmd_plan_entry = {
 	.name = "plan",
-	.args = "JOB",
+	.args = "JOB [--ignore-window]",
 	.summary = "Show what a run of a job would do, changing nothing",
 	.help =
 	"A dry run: runs the pre-checks (they are read-only), shows each\n"
 	"step's plan (a command step shows the command it would run and runs\n"
-	"nothing) and checks the plan against the window. Writes nothing.\n"
+	"nothing) and checks the plan against the window, each step at the\n"
+	"latest start its predecessors' timeouts allow. Writes nothing.\n"
 	"\n"
-	"Exit codes: 0 a clean plan, 3 a pre-check failed.\n"
+	"Options:\n"
+	"      --ignore-window  plan a run outside the job's windows\n"
+	"\n"
+	"Exit codes: 0 a run now would do everything; 1 it would not do\n"
+	"everything (a step would be deferred, or a step's plan found a\n"
+	"problem); 2 usage or config error; 3 a run now would not start (no\n"
+	"window open, a pre-check fails, the tracked config is missing).\n"
 	"\n"
 	"Example:\n"
 	"  upkeep plan weekly\n",

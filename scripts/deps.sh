@@ -14,7 +14,7 @@ git tzdata ca-certificates
 postgresql postgresql-client
 podman crun catatonit uidmap slirp4netns fuse-overlayfs
 docker-registry
-perl curl python3 procps
+perl curl python3 procps tmux util-linux
 systemd
 chromium libxml2-utils
 man-db groff-base

@@ -39,7 +39,7 @@ prechecks:
 steps:
   - { name: s, kind: command, run: ["true"] }
 YAML
-run U plan good
+run U plan good --ignore-window
 is "$rc" 0 "every pre-check passes: plan exits 0" || diag "$out$err"
 like "$(line api)" "^  ok +api +HTTP 200 in [0-9]+ ms$" "http: status and time"
 like "$(line 'api regex')" "^  ok " "http: body_regex anchors at lines"
@@ -84,7 +84,7 @@ steps:
   - { name: s, kind: command, run: ["true"] }
 YAML
 start=$(date +%s%N)
-run U plan bad
+run U plan bad --ignore-window
 elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
 is "$rc" 3 "a failed pre-check: plan exits 3" || diag "$out$err"
 ok "the timeouts held: the plan took ${elapsed} ms (< 5000)" test "$elapsed" -lt 5000

@@ -98,7 +98,7 @@ is "$(podman_cli images -a --filter dangling=true --format '{{.ID}}' | wc -l)" 3
 # ---- the default categories: plan, then run --------------------------------
 job d 'prune: [containers, images, networks]'
 before=$(state)
-run U plan d
+run U plan d --ignore-window
 is "$rc" 0 "plan exits 0" || diag "$out$err"
 is "$(state)" "$before" "the plan removed nothing (podman before = after)"
 like "$out" "engine: Podman [0-9.]+ \\(API 1\\.[0-9]+\\) at unix://$PODMAN_SOCK" "the plan names the engine, API version and socket"

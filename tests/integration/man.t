@@ -128,7 +128,7 @@ done
 # The config keys, from the getters' calls: confmap_TYPE(map, "key", ...).
 # KEY FILE lines; every getter call names its key on the call's first line.
 keys=$(cd "$repo/runner" && grep -rnoE \
-	'confmap_(str|bool|int|number|duration|size|ratio|amount|enum|intlist|strlist|argv|path|strmap|node)\([^,()]+, "[a-zA-Z_][a-zA-Z0-9_-]*"' \
+	'confmap_(str|bool|int|number|duration|size|ratio|amount|enum|intlist|strlist|argv|path|strmap|node|dsn|dsnlist)\([^,()]+, "[a-zA-Z_][a-zA-Z0-9_-]*"' \
 	--include='*.c' . | grep -v '^\./confmap\.c:' |
 	sed -E 's|^\./([^:]+):[0-9]+:.*"([^"]+)"$|\2 \1|' | sort -u)
 nkeys=$(cut -d' ' -f1 <<<"$keys" | sort -u | wc -l)
@@ -136,7 +136,7 @@ cmp_ok "$nkeys" -ge 90 "the sources' getter calls name the config keys ($nkeys k
 for k in window start duration job tracked_config keep_runs on_failure retry_for prune max_used output_match table_timeout; do
 	has "$keys" "^$k " "the key list has '$k' (the extraction works)"
 done
-calls=$(cd "$repo/runner" && grep -rnE 'confmap_(str|bool|int|number|duration|size|ratio|amount|enum|intlist|strlist|argv|path|strmap|node)\(' \
+calls=$(cd "$repo/runner" && grep -rnE 'confmap_(str|bool|int|number|duration|size|ratio|amount|enum|intlist|strlist|argv|path|strmap|node|dsn|dsnlist)\(' \
 	--include='*.c' . | grep -v '^\./confmap\.c:' | grep -vc '"')
 is "$calls" 0 "every getter call names its key on its first line (else the list misses it)"
 

@@ -171,7 +171,7 @@ section() {
 }
 
 keys=$(cd "$repo/runner" && grep -rnoE \
-	'confmap_(str|bool|int|number|duration|size|ratio|amount|enum|intlist|strlist|argv|path|strmap|node)\([^,()]+, "[a-zA-Z_][a-zA-Z0-9_-]*"' \
+	'confmap_(str|bool|int|number|duration|size|ratio|amount|enum|intlist|strlist|argv|path|strmap|node|dsn|dsnlist)\([^,()]+, "[a-zA-Z_][a-zA-Z0-9_-]*"' \
 	--include='*.c' . | grep -v '^\./confmap\.c:' |
 	sed -E 's|^\./([^:]+):[0-9]+:.*"([^"]+)"$|\2 \1|' | sort -u)
 cmp_ok "$(cut -d' ' -f1 <<<"$keys" | sort -u | wc -l)" -ge 90 "the sources' getter calls name the config keys"
