@@ -4,7 +4,8 @@
 # passes a strict parser of the text exposition format 0.0.4 (below, since
 # Debian's promtool comes only inside the whole prometheus server
 # package), and its values agree with the run records as python3 reads
-# them from `upkeep history --json`.
+# them from `upkeep history --json`; run statuses, incomplete and
+# config-error included, are label values.
 set -uo pipefail
 . "$(dirname "$0")/../lib/upkeep.sh"
 PY=/usr/bin/python3
@@ -149,6 +150,42 @@ is "$(value upkeep_next_window_timestamp_seconds 'window="nightly"')" \
 is "$(value upkeep_next_window_timestamp_seconds 'window="sun.day"')" \
 	"$("$PY" -c 'import calendar; print(calendar.timegm((2026, 11, 29, 3, 0, 0)))')" \
 	"sun.day opens next on Sunday the 29th at 03:00 UTC"
+
+# ---- statuses as label values ------------------------------------------------
+is "$(value upkeep_last_run_status 'job="a",status="succeeded"')" 1 "a's last status is 1 under its status"
+is "$(value upkeep_last_run_status 'job="a",status="failed"')" 0 "and 0 under the others"
+is "$(value upkeep_last_run_status 'job="b",status="failed"')" 1 "b's last status: failed"
+is "$(value upkeep_runs_total 'job="a",status="missed"')" "$(rec a 'sum(x["status"] == "missed" for x in rs)')" \
+	"a's records by status: missed"
+is "$(value upkeep_runs_total 'job="b",status="failed"')" "$(rec b 'sum(x["status"] == "failed" for x in rs)')" \
+	"b's records by status: failed"
+is "$(value upkeep_runs_total 'job="a",status="incomplete"')" 0 "a status with no record is there, at 0"
+# Records as the engine writes them for a run that deferred a step and for
+# a job excluded from its window by a broken file (issue 15, items 1 and 3).
+"$PY" - "$cfg/reports/runs/2026" <<'PY' || bail_out "cannot write the records"
+import json, os, sys
+d = sys.argv[1]
+w = {"name": "nightly", "start": "2026-11-25T02:00:00Z", "cutoff": "2026-11-25T03:00:00Z", "end": "2026-11-25T03:00:00Z"}
+json.dump({"schema": 1, "run_id": "20261125T020000Z-gone-0001", "job": "gone", "status": "config-error",
+           "started": "2026-11-25T02:00:00Z", "window": w,
+           "reason": "jobs/gone.yaml:3:7: unknown key 'timout' (did you mean 'timeout'?)"},
+          open(os.path.join(d, "20261125T020000Z-gone-0001.json"), "w"))
+json.dump({"schema": 1, "run_id": "20261125T020100Z-late-0002", "job": "late", "status": "incomplete",
+           "started": "2026-11-25T02:01:00Z", "finished": "2026-11-25T02:02:00Z", "duration_ms": 60000, "window": w,
+           "steps": [{"name": "long", "kind": "command", "status": "deferred", "timeout_ms": 7200000}]},
+          open(os.path.join(d, "20261125T020100Z-late-0002.json"), "w"))
+PY
+run U --now '2026-11-25 02:45' run a
+is "$rc" 0 "another run of a rewrites the textfile"
+is "$("$PY" "$tmp/promcheck.py" "$prom")" ok "with the new statuses it passes the strict format check"
+is "$(value upkeep_last_run_status 'job="gone",status="config-error"')" 1 "the excluded job: config-error"
+is "$(value upkeep_last_run_success 'job="gone"')" 0 "the excluded job did not succeed"
+is "$(value upkeep_runs_total 'job="gone",status="config-error"')" 1 "one config-error on record"
+is "$(value upkeep_last_run_timestamp_seconds 'job="gone"')" \
+	"$("$PY" -c 'import calendar; print(calendar.timegm((2026, 11, 25, 2, 0, 0)))')" \
+	"a config-error's time is its start (nothing finished)"
+is "$(value upkeep_last_run_status 'job="late",status="incomplete"')" 1 "the incomplete run: incomplete"
+is "$(value upkeep_last_run_success 'job="late"')" 0 "an incomplete run is no success"
 
 # ---- the parser can fail -----------------------------------------------------
 printf '# TYPE x gauge\nx{a="1"} 1\nx{a="1"} 2\n' >"$tmp/bad.prom"
