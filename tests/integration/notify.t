@@ -3,9 +3,10 @@
 # tests/integration/notify.t - webhooks (`notify:` in upkeep.yaml and in a
 # job) sent by the real binary to the HTTP fixture: which events reach
 # which webhook, the Slack-compatible and the generic JSON bodies, a 500
-# retried, a hanging endpoint costing the run at most the 10 s budget, and
-# the webhook URL's token never written under reports/ nor logged. What
-# was sent is read from the fixture's own record of the requests.
+# retried, a hanging endpoint costing the run at most the 10 s budget, an
+# incomplete run told as a warning, and the webhook URL's token never
+# written under reports/ nor logged. What was sent is read from the
+# fixture's own record of the requests.
 set -uo pipefail
 # shellcheck source=../lib/servers.sh
 . "$(dirname "$0")/../lib/servers.sh"
@@ -99,6 +100,37 @@ is "$(reqs '[json.loads(x["body"])["text"].split(" ")[0] for x in r]')" \
 	"missed (the 25th), then start and success of the run it did"
 like "$(reqs 'json.loads(r[0]["body"])["text"]')" "missed its window.*window 'nightly' of 2026-11-25T02:00:00Z closed with no run" \
 	"missed: names the window occurrence"
+
+# ---- an incomplete run: a warning, not a success ----------------------------
+# A one-off window too short for the step: it is deferred, the run is
+# incomplete (issue 15, item 1), and the webhooks hear a warning.
+cat >"$cfg/schedules/once.yaml" <<'YAML'
+window: once
+start: "2026-11-26 05:00"
+duration: 1h
+YAML
+cat >"$cfg/jobs/d.yaml" <<YAML
+job: d
+windows: [once]
+steps:
+  - { name: long, kind: command, run: ["true"], timeout: 2h }
+notify:
+  - { name: audit, url: "$HTTP_FIXTURE/hooks/json/$TOKEN", format: json, on: [failure] }
+YAML
+http_reset
+http_set "/hooks/slack/$TOKEN" 200 ok
+http_set "/hooks/json/$TOKEN" 200 ok
+run U --now '2026-11-26 05:00' run d
+is "$rc" 1 "a run that deferred its step exits 1"
+is "$(U history --job d --json | "$PY" -c 'import json,sys; print(json.load(sys.stdin)[-1]["status"])')" incomplete \
+	"and is recorded incomplete"
+is "$(reqs '[x["path"].split("/")[2] for x in r]')" '["slack", "slack", "json"]' \
+	"start to ops, then the warning to ops and to the job's failure webhook"
+like "$(reqs 'json.loads(r[1]["body"])["text"]')" "^:warning: \\*d\\* incomplete on .*
+step 'long' deferred" "Slack: a warning emoji (not a check mark), the status and the deferred step"
+is "$(reqs '(lambda b: [b["event"], b["level"], b["status"]])(json.loads(r[2]["body"]))')" \
+	'["failure", "warning", "incomplete"]' "the generic body: a failure event at the warning level"
+rm -f "$cfg/jobs/d.yaml" "$cfg/schedules/once.yaml"
 
 # ---- a 500 is retried ------------------------------------------------------
 http_reset
