@@ -67,8 +67,9 @@ static char *run_id_job(const char *name)
 struct found {
 	char *dest;		/* the directory it is in */
 	char *job;
-	struct snapshot_entry e;	/* name (run id), created, complete */
-	json_t *manifest;	/* NULL when incomplete */
+	/* name (run id), created, complete, unreadable (why, or NULL) */
+	struct snapshot_entry e;
+	json_t *manifest;	/* NULL when incomplete or unreadable */
 };
 
 static void found_free(struct found *f)
@@ -76,8 +77,14 @@ static void found_free(struct found *f)
 	free(f->dest);
 	free(f->job);
 	free(f->e.name);
+	free(f->e.unreadable);
 	json_decref(f->manifest);
 }
+
+/* What to do when a snapshot cannot be read by this user. */
+#define UNREADABLE_HINT "run upkeep as a user who may read it (the user " \
+	"the snapshot step runs as, often root)"
+
 
 static int oldest_first(const void *a, const void *b)
 {
@@ -88,7 +95,12 @@ static int oldest_first(const void *a, const void *b)
 	return strcmp(x->e.name, y->e.name);
 }
 
-/* Every snapshot (of job, unless NULL) under dests, oldest first. */
+/*
+ * Every snapshot (of job, unless NULL) under dests, oldest first. 0, or
+ * an exit code after error_set: UPKEEP_EXIT_USAGE when a directory may
+ * not be read by this user (the environment is wrong, not the snapshots),
+ * UPKEEP_EXIT_FAILED for other failures.
+ */
 static int scan(const struct strv *dests, const char *job, struct found **v,
 		size_t *n)
 {
@@ -104,8 +116,14 @@ static int scan(const struct strv *dests, const char *job, struct found **v,
 		if (!dir) {
 			if (errno == ENOENT)
 				continue;
-			return error_set("cannot list '%s': %s", dests->v[d],
-					 strerror(errno));
+			if (errno == EACCES || errno == EPERM) {
+				error_set("permission denied listing '%s': "
+					  "%s", dests->v[d], UNREADABLE_HINT);
+				return UPKEEP_EXIT_USAGE;
+			}
+			error_set("cannot list '%s': %s", dests->v[d],
+				  strerror(errno));
+			return UPKEEP_EXIT_FAILED;
 		}
 		while ((de = readdir(dir)) != NULL) {
 			char *j = run_id_job(de->d_name);
@@ -123,7 +141,7 @@ static int scan(const struct strv *dests, const char *job, struct found **v,
 			if (snapshot_retention_scan(dests->v[d], jobs.v[k], &e,
 						    &ne) < 0) {
 				strv_free(&jobs);
-				return -1;
+				return UPKEEP_EXIT_FAILED;
 			}
 			for (size_t i = 0; i < ne; i++) {
 				struct found f = { .dest = xstrdup(dests->v[d]),
@@ -155,7 +173,10 @@ static void found_list_free(struct found *v, size_t n)
 	free(v);
 }
 
-/* The bytes of a snapshot: the manifest's total, else what is on disk. */
+/*
+ * The bytes of a snapshot: the manifest's total, else what is on disk
+ * (not called for an unreadable one: its size is unknown).
+ */
 static uint64_t snapshot_bytes(const struct found *f)
 {
 	json_t *t = json_object_get(f->manifest, "total_bytes");
@@ -208,13 +229,24 @@ static json_t *snapshot_contents(const struct found *f)
 	return out;
 }
 
-/* Says that f is incomplete and not a backup. */
-static void say_incomplete(const char *who, const struct found *f)
+/*
+ * Says that f is incomplete and not a backup, or that this user cannot
+ * tell (its manifest is unreadable). Returns the exit code that goes
+ * with it: 1, or 2 for an unreadable one (the environment is wrong).
+ */
+static int say_incomplete(const char *who, const struct found *f)
 {
+	if (f->e.unreadable) {
+		fprintf(stderr, "%s: snapshot '%s': %s, so this user cannot "
+			"tell whether it is a good backup; %s\n", who,
+			f->e.name, f->e.unreadable, UNREADABLE_HINT);
+		return UPKEEP_EXIT_USAGE;
+	}
 	fprintf(stderr, "%s: snapshot '%s' in '%s' is incomplete (no "
 		"manifest.json: the attempt failed or was killed) and is not "
 		"a backup; take a new one with 'upkeep run %s'\n", who,
 		f->e.name, f->dest, f->job);
+	return UPKEEP_EXIT_FAILED;
 }
 
 /*
@@ -229,6 +261,7 @@ static int find_snapshots(const char *who, const struct strv *dests,
 	char *job = run_id_job(run_id), *where;
 	struct found *v;
 	size_t n;
+	int rc;
 
 	*out = NULL;
 	*nout = 0;
@@ -238,11 +271,11 @@ static int find_snapshots(const char *who, const struct strv *dests,
 			run_id, LIST_HINT);
 		return UPKEEP_EXIT_USAGE;
 	}
-	if (scan(dests, job, &v, &n) < 0) {
+	if ((rc = scan(dests, job, &v, &n)) != 0) {
 		fprintf(stderr, "%s: %s\n", who, error_last());
 		found_list_free(v, n);
 		free(job);
-		return UPKEEP_EXIT_FAILED;
+		return rc;
 	}
 	free(job);
 	*out = xcalloc(n ? n : 1, sizeof(**out));
@@ -462,25 +495,39 @@ static int snapshots_list(struct cmd_ctx *ctx, int argc, char **argv)
 	if (cmd_load_config(ctx, e, CONFIG_LOAD_ANY_ENV, &cfg) < 0)
 		return UPKEEP_EXIT_USAGE;
 	snapshot_dests(&cfg, &dests);
-	if (scan(&dests, job, &v, &n) < 0) {
+	if ((rc = scan(&dests, job, &v, &n)) != 0) {
 		fprintf(stderr, "upkeep snapshots: %s\n", error_last());
-		rc = UPKEEP_EXIT_FAILED;
 		goto out;
 	}
 	out = json_array();
 	for (size_t i = 0; i < n; i++) {
 		char created[32], *dir = xasprintf("%s/%s", v[i].dest,
 						   v[i].e.name);
+		const char *unreadable = v[i].e.unreadable;
 
 		timefmt_rfc3339(v[i].e.created, created, sizeof(created));
+		/* Unreadable: its size and contents are unknown (null), not
+		 * 0 B and nothing. */
 		json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:s, "
-				"s:I, s:b, s:b, s:o}", "run_id", v[i].e.name,
-				"job", v[i].job, "dir", dir, "created", created,
-				"size_bytes", (json_int_t)snapshot_bytes(&v[i]),
-				"complete", v[i].e.complete, "verified",
+				"s:o, s:b, s:b, s:o, s:s, s:o}", "run_id",
+				v[i].e.name, "job", v[i].job, "dir", dir,
+				"created", created, "size_bytes", unreadable ?
+				json_null() : json_integer((json_int_t)
+				snapshot_bytes(&v[i])), "complete",
+				v[i].e.complete, "verified",
 				snapshot_verified(&v[i]), "contents",
-				snapshot_contents(&v[i])));
+				unreadable ? json_null() :
+				snapshot_contents(&v[i]), "state", unreadable ?
+				"unreadable" : v[i].e.complete ? "complete" :
+				"incomplete", "error", unreadable ?
+				json_string(unreadable) : json_null()));
 		free(dir);
+		if (unreadable) {
+			fprintf(stderr, "upkeep snapshots: snapshot '%s': %s; "
+				"%s\n", v[i].e.name, unreadable,
+				UNREADABLE_HINT);
+			rc = UPKEEP_EXIT_USAGE;
+		}
 	}
 	if (json) {
 		char *text = json_dumps(out, JSON_INDENT(2) | JSON_SORT_KEYS);
@@ -505,16 +552,21 @@ static int snapshots_list(struct cmd_ctx *ctx, int argc, char **argv)
 			json_t *x;
 			size_t k;
 
-			units_format_size((uint64_t)json_integer_value(
-					  json_object_get(r, "size_bytes")),
-					  size, sizeof(size));
+			bool known = !*record_str(r, "error");
+
+			if (known)
+				units_format_size((uint64_t)json_integer_value(
+						  json_object_get(r, "size_bytes")),
+						  size, sizeof(size));
+			else
+				snprintf(size, sizeof(size), "?");
 			json_array_foreach(json_object_get(r, "contents"), k, x)
 				strv_push(&c, json_string_value(x));
-			contents = c.n ? strv_join(&c, ", ") : xstrdup("–");
+			contents = !known ? xstrdup("? (permission denied)") :
+				   c.n ? strv_join(&c, ", ") : xstrdup("–");
 			printf("%-22s %-12s %-10s %-10s %-8s %-30s %s\n",
 			       record_str(r, "created"), record_str(r, "job"), size,
-			       json_is_true(json_object_get(r, "complete")) ?
-			       "complete" : "incomplete",
+			       record_str(r, "state"), !known ? "?" :
 			       json_is_true(json_object_get(r, "verified")) ?
 			       "yes" : "no", record_str(r, "run_id"), contents);
 			free(contents);
@@ -614,8 +666,10 @@ static int snapshots_verify(struct cmd_ctx *ctx, int argc, char **argv)
 			    &dests, &v, &n);
 	for (size_t i = 0; i < n; i++) {
 		if (!v[i].manifest) {
-			say_incomplete("upkeep snapshots verify", &v[i]);
-			rc = UPKEEP_EXIT_FAILED;
+			int r = say_incomplete("upkeep snapshots verify", &v[i]);
+
+			if (rc != UPKEEP_EXIT_USAGE)
+				rc = r;
 		} else if (verify_one(&cfg, &v[i], timeout_ms) < 0) {
 			rc = UPKEEP_EXIT_FAILED;
 		}
@@ -766,8 +820,7 @@ static int snapshots_restore(struct cmd_ctx *ctx, int argc, char **argv)
 	for (size_t i = 0; i < n; i++)
 		nc += v[i].manifest != NULL;
 	if (!nc) {
-		say_incomplete("upkeep snapshots restore", &v[0]);
-		rc = UPKEEP_EXIT_FAILED;
+		rc = say_incomplete("upkeep snapshots restore", &v[0]);
 		goto out;
 	}
 	for (size_t i = 0, j = 0; i < n; i++) {
@@ -912,7 +965,9 @@ const struct cmd_entry cmd_snapshots_entry = {
 	"    Every snapshot, oldest first: when it was taken, job, size,\n"
 	"    complete or incomplete, verified (its dumps passed pg_restore\n"
 	"    --list when taken), run id and what it holds (databases, files,\n"
-	"    metrics). --json adds each one's directory.\n"
+	"    metrics). --json adds each one's directory. A snapshot this user\n"
+	"    may not read is 'unreadable' (size and contents unknown), named\n"
+	"    on stderr with the path, and the exit status is 2.\n"
 	"\n"
 	"verify RUN-ID [--timeout D]\n"
 	"    Re-hashes every artifact against the manifest (sha256, size) and\n"

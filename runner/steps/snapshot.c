@@ -177,11 +177,12 @@ static int need_major(const struct snapshot_dbs *dbs)
  * one named run_id exists (run_id NULL, in a plan: the future one, dated
  * ctx->run_started). Returns the names in *del, incomplete leftovers
  * included, never run_id itself: the newest verified snapshot stays even
- * when an older clock makes it sort last.
+ * when an older clock makes it sort last. Snapshots whose manifest could
+ * not be read are left alone; unreadable gets why, one line each.
  */
 static int retention_victims(const struct snapshot_settings *s,
 			     const struct step_ctx *ctx, const char *run_id,
-			     struct strv *del)
+			     struct strv *del, struct strv *unreadable)
 {
 	struct snapshot_entry *v, *all;
 	const char *self = run_id ? run_id : "(this run)";
@@ -190,6 +191,9 @@ static int retention_victims(const struct snapshot_settings *s,
 
 	if (snapshot_retention_scan(s->dest, ctx->job->name, &v, &n) < 0)
 		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (v[i].unreadable)
+			strv_push(unreadable, v[i].unreadable);
 	all = xcalloc(n + 1, sizeof(*all));
 	if (run_id) {
 		memcpy(all, v, n * sizeof(*v));
@@ -214,6 +218,29 @@ static int retention_victims(const struct snapshot_settings *s,
 	return 0;
 }
 
+/*
+ * Says that retention leaves alone the snapshots it could not read: one
+ * line in lines (when not NULL), and details' "unreadable".
+ */
+static void unreadable_lines(const struct strv *unreadable,
+			     struct strv *lines, json_t *details)
+{
+	json_t *j;
+
+	if (!unreadable->n)
+		return;
+	if (lines)
+		strv_push_owned(lines, xasprintf("retention leaves alone %zu "
+				"snapshot%s it cannot read (%s%s): run upkeep as "
+				"the user that took them", unreadable->n,
+				unreadable->n == 1 ? "" : "s", unreadable->v[0],
+				unreadable->n > 1 ? ", ..." : ""));
+	j = json_array();
+	for (size_t i = 0; i < unreadable->n; i++)
+		json_array_append_new(j, json_string(unreadable->v[i]));
+	json_object_set_new(details, "unreadable_snapshots", j);
+}
+
 /* ---- plan ---------------------------------------------------------------- */
 
 static int snapshot_plan(const void *settings, const struct step_ctx *ctx,
@@ -222,7 +249,7 @@ static int snapshot_plan(const void *settings, const struct step_ctx *ctx,
 	const struct snapshot_settings *s = settings;
 	struct snapshot_dbs dbs = { 0 };
 	struct snapshot_pgbin bin = { 0 };
-	struct strv del = { 0 };
+	struct strv del = { 0 }, unreadable = { 0 };
 	struct space sp;
 	char size[32];
 	json_t *jdbs = json_array();
@@ -290,7 +317,7 @@ static int snapshot_plan(const void *settings, const struct step_ctx *ctx,
 			(json_int_t)sp.avail, "free_after_bytes",
 			(json_int_t)sp.after, "space_ok", sp.ok));
 	}
-	if (retention_victims(s, ctx, NULL, &del) < 0) {
+	if (retention_victims(s, ctx, NULL, &del, &unreadable) < 0) {
 		strv_push_owned(&plan->lines, xasprintf("cannot tell what "
 				"retention would delete: %s", error_last()));
 		rc = -1;
@@ -306,8 +333,10 @@ static int snapshot_plan(const void *settings, const struct step_ctx *ctx,
 			json_array_append_new(jdel, json_string(del.v[i]));
 		json_object_set_new(plan->details, "would_delete", jdel);
 		free(list);
+		unreadable_lines(&unreadable, &plan->lines, plan->details);
 	}
 	strv_free(&del);
+	strv_free(&unreadable);
 	snapshot_dbs_free(&dbs);
 	return rc;
 }
@@ -526,11 +555,20 @@ static int write_manifest(struct snap *sn)
 /* Deletes what retention does not keep; the names go to details. */
 static void prune(struct snap *sn)
 {
-	struct strv del = { 0 };
+	struct strv del = { 0 }, unreadable = { 0 };
 	json_t *pruned = json_array(), *failed = json_array();
 
-	if (retention_victims(sn->s, sn->ctx, sn->ctx->run_id, &del) < 0)
+	if (retention_victims(sn->s, sn->ctx, sn->ctx->run_id, &del,
+			      &unreadable) < 0)
 		json_array_append_new(failed, json_string(error_last()));
+	if (unreadable.n) {
+		unreadable_lines(&unreadable, NULL, sn->res->details);
+		strv_push_owned(&sn->notes, xasprintf("%zu old snapshot%s left "
+				"alone: %s%s", unreadable.n, unreadable.n == 1 ?
+				"" : "s", unreadable.v[0], unreadable.n > 1 ?
+				", ..." : ""));
+	}
+	strv_free(&unreadable);
 	for (size_t i = 0; i < del.n; i++) {
 		char *path = xasprintf("%s/%s", sn->s->dest, del.v[i]);
 

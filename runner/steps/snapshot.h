@@ -179,11 +179,19 @@ struct snapshot_entry {
 	char *name;		/* the run id: the directory's name */
 	time_t created;		/* from the manifest (or the run id) */
 	bool complete;		/* has a manifest: a good backup */
+	/*
+	 * Why its manifest could not be read ("permission denied reading
+	 * 'PATH'"), or NULL. Such a snapshot may well be a good backup:
+	 * it is neither complete nor incomplete, and never deleted.
+	 */
+	char *unreadable;
 };
 
 /*
  * The snapshots of job under dest, newest first. Directories whose name
- * is a run id of job count; a missing dest is an empty list. 0 or -1.
+ * is a run id of job count; a missing dest is an empty list. A manifest
+ * that exists but cannot be read (permission, I/O) makes the entry
+ * unreadable, not incomplete. 0 or -1.
  */
 int snapshot_retention_scan(const char *dest, const char *job,
 			    struct snapshot_entry **v, size_t *n);
@@ -192,7 +200,9 @@ void snapshot_entries_free(struct snapshot_entry *v, size_t n);
  * Marks keep[i] for the complete entries of v (sorted newest first) that
  * keep_last and keep_weekly keep: the keep_last newest, and the newest of
  * each of the keep_weekly most recent ISO weeks (UTC). The newest
- * complete one is always kept. Incomplete entries are never kept.
+ * complete one is always kept. Incomplete entries are never kept;
+ * unreadable ones always are (what could not be read is not deleted),
+ * without counting towards keep_last.
  */
 void snapshot_retention_select(const struct snapshot_entry *v, size_t n,
 			       long keep_last, long keep_weekly, bool *keep);

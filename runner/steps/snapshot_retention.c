@@ -1,7 +1,8 @@
 /*
  * Retention of snapshots: which directories under the snapshot dir belong
- * to a job, which of them are complete (have a manifest), and which
- * keep_last / keep_weekly keep. Choosing is a pure function so the unit
+ * to a job, which of them are complete (have a manifest), which could not
+ * be read (and so are never deleted), and which keep_last / keep_weekly
+ * keep. Choosing is a pure function so the unit
  * tests can replay many runs; deleting is the caller's decision, taken
  * only after the new snapshot verified.
  */
@@ -9,6 +10,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +43,41 @@ static bool parse_run_id(const char *name, const char *job, time_t *t)
 	return true;
 }
 
+/*
+ * Reads and parses a manifest: 0 with *man (NULL when there is none or
+ * it is not JSON: an incomplete snapshot), or -1 with errno when it is
+ * there but cannot be read (permission, I/O, not a file).
+ */
+static int read_manifest(const char *path, json_t **man)
+{
+	size_t len = 0, cap = 0;
+	char *buf = NULL;
+	int fd, err = 0;
+	ssize_t n = 0;
+
+	*man = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT || errno == ENOTDIR ? 0 : -1;
+	do {
+		/* A manifest is a few KiB; 16 MiB is not one. */
+		if (len >= 16u << 20)
+			break;
+		xgrow(&buf, &cap, len + 65536, 1);
+		n = read(fd, buf + len, cap - len);
+		if (n > 0)
+			len += (size_t)n;
+	} while (n > 0 || (n < 0 && errno == EINTR));
+	if (n < 0)
+		err = errno;
+	close(fd);
+	if (!err)
+		*man = json_loadb(buf ? buf : "", len, 0, NULL);
+	free(buf);
+	errno = err;
+	return err ? -1 : 0;
+}
+
 static int newest_first(const void *a, const void *b)
 {
 	const struct snapshot_entry *x = a, *y = b;
@@ -64,13 +101,21 @@ int snapshot_retention_scan(const char *dest, const char *job,
 						       dest, strerror(errno));
 	while ((e = readdir(d)) != NULL) {
 		struct snapshot_entry s = { 0 };
-		json_t *man;
+		json_t *man = NULL;
 		char *path;
 
 		if (!parse_run_id(e->d_name, job, &s.created))
 			continue;
 		path = xasprintf("%s/%s/manifest.json", dest, e->d_name);
-		man = json_load_file(path, 0, NULL);
+		if (read_manifest(path, &man) < 0) {
+			/* There may be a good backup behind it: say so, and
+			 * never count it as incomplete. */
+			s.unreadable = errno == EACCES || errno == EPERM ?
+				xasprintf("permission denied reading '%s'",
+					  path) :
+				xasprintf("cannot read '%s': %s", path,
+					  strerror(errno));
+		}
 		free(path);
 		if (man) {
 			time_t t;
@@ -94,8 +139,10 @@ int snapshot_retention_scan(const char *dest, const char *job,
 
 void snapshot_entries_free(struct snapshot_entry *v, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		free(v[i].name);
+		free(v[i].unreadable);
+	}
 	free(v);
 }
 
@@ -109,7 +156,7 @@ void snapshot_retention_select(const struct snapshot_entry *v, size_t n,
 		char week[16];
 		struct tm tm;
 
-		keep[i] = false;
+		keep[i] = v[i].unreadable != NULL;
 		if (!v[i].complete)
 			continue;
 		/* The newest good snapshot is never deleted, whatever the

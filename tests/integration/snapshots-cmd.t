@@ -7,7 +7,7 @@
 # or a refused one), sha256sum/stat (sizes), dd (a corrupted byte), and a
 # pg_restore wrapper that records its argv (no password on it). Also: an
 # unknown or malformed run id, an incomplete snapshot (manifest removed),
-# usage errors.
+# snapshots the user may not read (unreadable, never pruned), usage errors.
 set -uo pipefail
 # shellcheck source=../lib/servers.sh
 . "$(dirname "$0")/../lib/servers.sh"
@@ -259,5 +259,73 @@ like "$err" "the manifest of '$odd' has an artifact without a path inside the sn
 run U snapshots restore "$odd" --db ../../../../etc/passwd --into dbname=vx_copy --yes
 is "$rc" 1 "restore with such a manifest: exit 1"
 like "$err" "names '../../../../etc/passwd', a path outside the snapshot" "restore with such a manifest: refused"
+
+# ---- snapshots this user may not read ------------------------------------------
+# Taken by root (each snapshot directory is 0700), looked at by nobody:
+# they are unreadable, not "0 B incomplete", the path is named with
+# "permission denied", and retention neither plans nor makes their
+# deletion. Without root, the same with chmod 000 on our own directories.
+pdest=$tmp/perm-snaps
+pcfg=$tmp/cfg-perm
+ncfg=$tmp/cfg-perm-nobody
+as=()
+for c in "$pcfg" "$ncfg"; do
+	mkdir -p "$c/schedules" "$c/jobs"
+	cp "$cfg/schedules/w.yaml" "$c/schedules/"
+done
+keep() {
+	cat >"$1/jobs/perm.yaml" <<YAML
+job: perm
+windows: [w]
+steps:
+  - { name: snapshot, kind: snapshot, timeout: 1m, keep_last: $2, dest: "$pdest" }
+YAML
+}
+keep "$pcfg" 5
+keep "$ncfg" 1
+fails_at=""
+for d in 02 03 04; do
+	"$UPKEEP" --config "$pcfg" --now "2026-11-$d 02:00" run perm >/dev/null 2>&1 || fails_at="$fails_at $d"
+done
+is "$fails_at" "" "three snapshots taken by the owner"
+pids=$(cd "$pdest" && ls -d 2026110[234]T020000Z-perm-* | tr '\n' ' ')
+p1=${pids%% *}
+if [ "$(id -u)" -eq 0 ]; then
+	as=(setpriv --reuid=nobody --regid=nogroup --clear-groups --)
+	chown -R nobody "$ncfg"
+	chmod 1777 "$pdest"	# nobody may add its own snapshot
+	is "$(stat -c '%U %a' "$pdest/$p1")" "root 700" "a snapshot directory is root's, 0700"
+else
+	for p in $pids; do chmod 000 "$pdest/$p"; done
+fi
+N() { "${as[@]}" "$UPKEEP" --config "$ncfg" "$@"; }
+
+run N snapshots list
+is "$rc" 2 "list of unreadable snapshots: exit 2 (the environment, not the snapshots)"
+is "$(grep -c ' unreadable ' <<<"$out")" "3" "list: the three are 'unreadable'"
+unlike "$out" "incomplete" "list: none is called incomplete"
+like "$out" "2026-11-02T02:00:00Z +perm +\\? +unreadable +\\? +$p1 +\\? \\(permission denied\\)" "list: size, verified and contents unknown, not 0 B"
+like "$err" "snapshot '$p1': permission denied reading '$pdest/$p1/manifest.json'; run upkeep as a user who may read it" "list: permission denied, and where"
+run N snapshots list --json
+is "$(js '[(s["state"], s["size_bytes"], s["contents"], s["complete"]) for s in j][0]' <<<"$out")" \
+	"('unreadable', None, None, False)" "list --json: state unreadable, size and contents null"
+run N snapshots verify "$p1"
+is "$rc" 2 "verify of an unreadable snapshot: exit 2"
+like "$err" "snapshot '$p1': permission denied reading '$pdest/$p1/manifest.json', so this user cannot tell whether it is a good backup" "verify: permission denied, and where"
+
+run N --now '2026-11-05 02:00' plan perm
+like "$out" "retention \\(keep_last 1, keep_weekly 0\\) would delete nothing" "plan: retention would delete none of what it cannot read"
+like "$out" "retention leaves alone 3 snapshots it cannot read \\(permission denied reading '$pdest/2026110[234]T020000Z-perm-[0-9a-f]{4}/manifest.json', \\.\\.\\.\\)" "plan: says which it leaves alone and why"
+run N --now '2026-11-05 02:00' run perm
+is "$rc" 0 "run as the other user: exit 0" || diag "$out" "$err"
+like "$(N history --json | js 'j[-1]["steps"][0]["summary"]')" "0 old snapshots pruned; 3 old snapshots left alone: permission denied reading '$pdest/" "run: the summary says what retention left alone and why"
+left=0
+for p in $pids; do
+	[ "$(id -u)" -eq 0 ] || chmod 700 "$pdest/$p"
+	[ -s "$pdest/$p/manifest.json" ] && left=$((left + 1))
+done
+is "$left" "3" "run: the unreadable snapshots are all still there, manifests and all"
+run "$UPKEEP" --config "$pcfg" snapshots list --job perm
+is "$(grep -c ' complete ' <<<"$out")" "4" "the owner sees four complete snapshots"
 
 done_testing

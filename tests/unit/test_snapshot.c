@@ -267,6 +267,20 @@ static void test_retention_select(void **state)
 	assert_true(keep[2]);
 	for (size_t i = 3; i < 20; i++)
 		assert_false(keep[i]);
+
+	/* Unreadable ones are always kept (never deleted) and not counted:
+	 * the newest readable one is still kept by keep_last 1. */
+	v[0].unreadable = "permission denied reading 'x'";
+	v[5].unreadable = "permission denied reading 'y'";
+	v[5].complete = false;
+	snapshot_retention_select(v, 20, 1, 0, keep);
+	assert_true(keep[0]);
+	assert_false(keep[1]);
+	assert_true(keep[2]);
+	assert_true(keep[5]);
+	for (size_t i = 3; i < 20; i++)
+		if (i != 5)
+			assert_false(keep[i]);
 }
 
 static void mkdirf(const char *rel, const char *manifest)
@@ -308,7 +322,26 @@ static void test_retention_scan(void **state)
 	assert_false(v[1].complete);
 	assert_string_equal(v[2].name, "20261102T020000Z-j-00aa");
 	assert_int_equal(v[2].created, 1793584800);
+	for (size_t i = 0; i < n; i++)
+		assert_null(v[i].unreadable);
 	snapshot_entries_free(v, n);
+
+	/* A manifest that is there but cannot be read (a directory in its
+	 * place: EISDIR, which root cannot get past either). */
+	mkdirf("snaps/20261106T020000Z-j-00dd", NULL);
+	mkdirf("snaps/20261106T020000Z-j-00dd/manifest.json", NULL);
+	assert_int_equal(snapshot_retention_scan(dest, "j", &v, &n), 0);
+	assert_int_equal(n, 4);
+	assert_string_equal(v[0].name, "20261106T020000Z-j-00dd");
+	assert_false(v[0].complete);
+	assert_non_null(v[0].unreadable);
+	assert_non_null(strstr(v[0].unreadable, "20261106T020000Z-j-00dd/"
+			       "manifest.json'"));
+	snapshot_entries_free(v, n);
+	char *odd = xasprintf("%s/snaps/20261106T020000Z-j-00dd", root);
+
+	assert_int_equal(snapshot_remove_tree(odd), 0);
+	free(odd);
 
 	/* remove_tree takes the directory and what is in it, not links' targets. */
 	char *link = xasprintf("%s/snaps/20261102T020000Z-j-00aa/l", root);
