@@ -66,8 +66,8 @@ static int cmd_history_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		return cmd_usage_error(&cmd_history_entry, "unexpected argument "
 				       "'%s'", argv[optind]);
 	}
-	if (cmd_load_config(ctx, &cmd_history_entry, CONFIG_LOAD_ANY_ENV,
-			    &cfg) < 0) {
+	if (cmd_load_config(ctx, &cmd_history_entry, CONFIG_LOAD_ANY_ENV |
+			    CONFIG_LOAD_PARTIAL, &cfg) < 0) {
 		rc = UPKEEP_EXIT_USAGE;
 		goto out;
 	}

@@ -176,8 +176,8 @@ static int cmd_report_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	if (week && parse_week(week, &monday) < 0)
 		return cmd_usage_error(&cmd_report_entry, "--week: %s (or "
 				       "'last', 'this')", error_last());
-	if (cmd_load_config(ctx, &cmd_report_entry, CONFIG_LOAD_ANY_ENV,
-			    &cfg) < 0) {
+	if (cmd_load_config(ctx, &cmd_report_entry, CONFIG_LOAD_ANY_ENV |
+			    CONFIG_LOAD_PARTIAL, &cfg) < 0) {
 		rc = UPKEEP_EXIT_USAGE;
 		goto out;
 	}

@@ -53,7 +53,8 @@ static int cmd_rollback_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	if (optind + 1 != argc)
 		return cmd_usage_error(&cmd_rollback_entry, "one job at a time, "
 				       "not '%s' too", argv[optind + 1]);
-	if (cmd_load_config(ctx, &cmd_rollback_entry, 0, &cfg) < 0)
+	if (cmd_load_config(ctx, &cmd_rollback_entry, CONFIG_LOAD_PARTIAL,
+			    &cfg) < 0)
 		return UPKEEP_EXIT_USAGE;
 	job = config_job_find(&cfg, argv[optind]);
 	if (!job) {

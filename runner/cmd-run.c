@@ -83,7 +83,8 @@ static int run_or_plan(const struct cmd_entry *entry, struct cmd_ctx *ctx,
 				       "(see 'upkeep check' for the list)" :
 				       "one job at a time");
 	log_setup(format, verbosity);
-	if (cmd_load_config(ctx, entry, 0, &cfg) < 0) {
+	/* One broken job file leaves out its own jobs, not everyone's. */
+	if (cmd_load_config(ctx, entry, CONFIG_LOAD_PARTIAL, &cfg) < 0) {
 		rc = UPKEEP_EXIT_USAGE;
 		goto out;
 	}
@@ -92,6 +93,15 @@ static int run_or_plan(const struct cmd_entry *entry, struct cmd_ctx *ctx,
 		goto out;
 	}
 	job = config_job_find(&cfg, argv[optind]);
+	for (size_t i = 0; !job && i < cfg.nbroken; i++) {
+		if (strcmp(cfg.broken[i].job, argv[optind]) == 0) {
+			fprintf(stderr, "upkeep %s: job '%s' has problems (above); "
+				"fix %s, then see 'upkeep check'\n", entry->name,
+				argv[optind], cfg.broken[i].file);
+			rc = UPKEEP_EXIT_USAGE;
+			goto out;
+		}
+	}
 	if (!job) {
 		const char **names = xcalloc(cfg.njobs + 1, sizeof(*names));
 		const char *hint;

@@ -173,8 +173,8 @@ static int cmd_status_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	if (optind < argc)
 		return cmd_usage_error(&cmd_status_entry, "unexpected argument "
 				       "'%s'", argv[optind]);
-	if (cmd_load_config(ctx, &cmd_status_entry, CONFIG_LOAD_ANY_ENV,
-			    &cfg) < 0)
+	if (cmd_load_config(ctx, &cmd_status_entry, CONFIG_LOAD_ANY_ENV |
+			    CONFIG_LOAD_PARTIAL, &cfg) < 0)
 		return UPKEEP_EXIT_USAGE;
 	recover_if_idle(&cfg);
 	records = record_summaries(&cfg);

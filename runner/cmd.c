@@ -68,6 +68,13 @@ int cmd_load_config(const struct cmd_ctx *ctx, const struct cmd_entry *e,
 		fprintf(stderr, "upkeep %s: the config in '%s' has problems; see "
 			"'upkeep check'\n", e->name, root);
 		config_free(cfg);
+	} else if (d.n) {
+		/* A partial load: the problems of the jobs left out. */
+		diags_print(&d, stderr);
+		fprintf(stderr, "upkeep %s: %zu job%s left out for the problems "
+			"above; the others go on (see 'upkeep check')\n",
+			e->name, cfg->nbroken, cfg->nbroken == 1 ? " is" :
+			"s are");
 	}
 	diags_free(&d);
 	free(root);

@@ -63,6 +63,8 @@ struct config;
  * Loads the config root chosen by ctx (see config_find_root) with
  * config_load_flags(flags). On problems prints them, says to run
  * `upkeep check`, and returns -1 (cfg is then empty but may be freed).
+ * With CONFIG_LOAD_PARTIAL, problems that only leave jobs out are printed
+ * too, and the load succeeds (cfg->broken lists those jobs).
  */
 int cmd_load_config(const struct cmd_ctx *ctx, const struct cmd_entry *e,
 		    int flags, struct config *cfg);

@@ -1077,13 +1077,96 @@ int engine_record_missed(const struct config *cfg)
 	return recorded;
 }
 
+/* Whether job has a config-error record that started on the UTC day of t. */
+static bool config_error_on_day(const struct config *cfg, const char *job,
+				time_t t)
+{
+	char day[32];
+	json_t *all = record_summaries(cfg), *rec;
+	bool found = false;
+	size_t i;
+
+	timefmt_rfc3339(t, day, sizeof(day));
+	json_array_foreach(all, i, rec)
+		found = found || (!strcmp(record_str(rec, "job"), job) &&
+			!strcmp(record_str(rec, "status"), "config-error") &&
+			!strncmp(record_str(rec, "started"), day, 10));
+	json_decref(all);
+	return found;
+}
+
+/*
+ * A job left out of the config for its problems gets a `config-error`
+ * record for the window occurrence it would have run in (once), so its
+ * webhook, the metrics and the weekly report tell someone that Sunday's
+ * maintenance did not happen. When none of its windows can be read, upkeep
+ * cannot tell when it would have run: it records once a day. Returns how
+ * many jobs were left out.
+ */
+static size_t record_config_errors(const struct config *cfg, time_t now)
+{
+	for (size_t i = 0; i < cfg->nbroken; i++) {
+		const struct config_broken *b = &cfg->broken[i];
+		const struct config_window *w = NULL;
+		struct window_occ occ;
+		bool known = false;
+		char id[160], when[32];
+		json_t *rec;
+		struct tm tm;
+
+		for (size_t k = 0; k < b->windows.n && !w; k++) {
+			const struct config_window *c =
+				config_window_find(cfg, b->windows.v[k]);
+
+			known = known || c;
+			if (c && window_open_at(c, now, &occ))
+				w = c;
+		}
+		log_msg(LOG_ERROR, NULL, "job '%s' is left out: %s%s", b->job,
+			b->problem, b->nproblems > 1 ? " (and more: see 'upkeep "
+			"check')" : "");
+		if (w ? ran_in(cfg, b->job, occ.start) : known ||
+		    config_error_on_day(cfg, b->job, now))
+			continue;
+		gmtime_r(w ? &occ.start : &now, &tm);
+		strftime(when, sizeof(when), "%Y%m%dT%H%M%SZ", &tm);
+		snprintf(id, sizeof(id), "%s-%s-config-error", when, b->job);
+		rec = json_pack("{s:i, s:s, s:s, s:s, s:o, s:o, s:I, s:s, s:s, "
+				"s:I, s:[], s:[], s:[]}", "schema", RECORD_SCHEMA,
+				"run_id", id, "job", b->job, "status",
+				"config-error", "started", jtime(now), "finished",
+				jtime(now), "duration_ms", (json_int_t)0,
+				"reason", b->problem, "config_file", b->file,
+				"problems", (json_int_t)b->nproblems, "prechecks",
+				"steps", "validation");
+		if (w)
+			json_object_set_new(rec, "window", json_pack(
+				"{s:s, s:o, s:o, s:o}", "name", w->name, "start",
+				jtime(occ.start), "cutoff", jtime(occ.cutoff),
+				"end", jtime(occ.end)));
+		else
+			json_object_set_new(rec, "note", json_string(
+				"none of the job's windows could be read: upkeep "
+				"cannot tell when it would have run"));
+		if (record_save(cfg, rec) == 0 && report_save(cfg, rec) == 0)
+			engine_publish(cfg, NULL, rec, now);
+		else
+			log_msg(LOG_ERROR, NULL, "%s", error_last());
+		json_decref(rec);
+	}
+	return cfg->nbroken;
+}
+
 int engine_run_due(const struct config *cfg, const struct engine_opts *opts)
 {
 	int worst = UPKEEP_EXIT_OK, due = 0;
 	time_t now = clock_now();
 
-	if (!opts->dry_run)
+	if (!opts->dry_run) {
 		engine_record_missed(cfg);
+		if (record_config_errors(cfg, now))
+			worst = UPKEEP_EXIT_USAGE;
+	}
 
 	for (size_t j = 0; j < cfg->njobs && !engine_stop; j++) {
 		const struct config_job *job = &cfg->jobs[j];
@@ -1108,8 +1191,8 @@ int engine_run_due(const struct config *cfg, const struct engine_opts *opts)
 		due++;
 		o.ignore_window = false;
 		rc = engine_run(cfg, job, &o);
-		if (rc == UPKEEP_EXIT_FAILED ||
-		    (rc == UPKEEP_EXIT_NOTHING && worst == UPKEEP_EXIT_OK))
+		if ((rc == UPKEEP_EXIT_FAILED && worst != UPKEEP_EXIT_USAGE) ||
+		    (rc != UPKEEP_EXIT_OK && worst == UPKEEP_EXIT_OK))
 			worst = rc;
 	}
 	if (!due)
