@@ -1,0 +1,135 @@
+/*
+ * Fuzz target: everything that reads a run record, which is a file on
+ * disk any process of the host's admin group may have written or a
+ * crash may have torn: the run report (report_markdown, and its terminal
+ * layout), the weekly model and its Markdown and HTML (weekly_build,
+ * weekly_markdown, html_weekly), the one-line why and the numbers
+ * (weekly_why, weekly_run_numbers), webhook bodies (notify_body, both
+ * formats), the Prometheus textfile (metrics_text), redaction
+ * (record_redact), and the journal reader (record_journal_list, on the
+ * input written as a journal half). The input is one record (a JSON
+ * object) or several (an array of them, as record_list() gives).
+ */
+#include "fuzz.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "config.h"
+#include "html.h"
+#include "metrics.h"
+#include "notify.h"
+#include "record.h"
+#include "report.h"
+#include "util/diag.h"
+#include "util/timefmt.h"
+#include "weekly.h"
+
+static struct config cfg;
+static char *journal;
+
+static void put(const char *path, const char *text)
+{
+	fuzz_write(path, text, strlen(text));
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	const char *root = fuzz_tmpdir("record");
+	struct diags d = { 0 };
+	char path[4096];
+
+	(void)argc;
+	(void)argv;
+	snprintf(path, sizeof(path), "%s/schedules", root);
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/jobs", root);
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/schedules/sunday.yaml", root);
+	put(path, "window: sunday\nstart: \"Sun *-*-* 02:00\"\n"
+	    "duration: 2h\n");
+	snprintf(path, sizeof(path), "%s/jobs/weekly.yaml", root);
+	put(path, "job: weekly\nwindows: [sunday]\nsteps:\n"
+	    "  - { name: a, kind: command, run: [\"true\"] }\n");
+	snprintf(path, sizeof(path), "%s/upkeep.yaml", root);
+	put(path, "state_dir: state\nreports_dir: reports\n");
+	if (config_load(root, &cfg, &d) < 0) {
+		diags_print(&d, stderr);
+		abort();
+	}
+	diags_free(&d);
+	snprintf(path, sizeof(path), "%s/journal", cfg.settings.state_dir);
+	mkdir(cfg.settings.state_dir, 0700);
+	mkdir(path, 0700);
+	if (asprintf(&journal, "%s/20261129T020000Z-weekly-3f9a.0.json",
+		     path) < 0)
+		abort();
+	return 0;
+}
+
+/* One record through every renderer that takes one. */
+static void one(const json_t *rec)
+{
+	struct weekly_numbers n;
+	char *md = report_markdown(rec), *s;
+	json_t *r;
+
+	s = report_terminal(md, 80, true);
+	free(s);
+	s = report_terminal(md, 12, false);
+	free(s);
+	free(md);
+	weekly_run_numbers(rec, &n);
+	free(weekly_why(rec));
+	for (unsigned ev = 1; ev <= CONFIG_NOTIFY_MISSED; ev <<= 1) {
+		free(notify_body(&cfg, rec, ev, CONFIG_NOTIFY_SLACK));
+		free(notify_body(&cfg, rec, ev, CONFIG_NOTIFY_JSON));
+	}
+	r = record_redact(&cfg, rec);
+	json_decref(r);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	json_t *in, *records, *v, *model, *j;
+	time_t monday = 1795392000, now = 1795996800; /* 2026-11-23, +1 week */
+	char week[16];
+	size_t i;
+
+	if (size > 1 << 20)
+		return -1;
+	/* The journal reader gets the bytes as they are. */
+	fuzz_write(journal, data, size);
+	j = record_journal_list(&cfg);
+	json_decref(j);
+
+	in = json_loadb((const char *)data, size, 0, NULL);
+	if (!in)
+		return 0;
+	records = json_array();
+	if (json_is_object(in))
+		json_array_append(records, in);
+	json_array_foreach(in, i, v)
+		if (json_is_object(v) && i < 16)
+			json_array_append(records, v);
+	json_array_foreach(records, i, v)
+		one(v);
+	/* The week of the first record's start, as report --week finds it. */
+	v = json_array_get(records, 0);
+	if (v && timefmt_parse(record_str(v, "started"), &now) == 0) {
+		weekly_week_of(now, week, sizeof(week));
+		if (weekly_parse_week(week, &monday) < 0)
+			abort();	/* it named the week itself */
+	}
+	model = weekly_build(&cfg, records, monday, now);
+	free(weekly_markdown(model));
+	free(html_weekly(model));
+	json_decref(model);
+	free(metrics_text(&cfg, records, now));
+	json_decref(records);
+	json_decref(in);
+	return 0;
+}
