@@ -1097,12 +1097,35 @@ static char *step_names(const json_t *r, const char *status, size_t *count,
 }
 
 /*
+ * A step's timeout: the record's, else (a record that did not keep it)
+ * the config's for the job's step of that name; false if neither knows.
+ */
+static bool step_timeout(const struct config *cfg, const json_t *r,
+			 const json_t *s, int64_t *ms)
+{
+	const struct config_job *job;
+
+	if (report_int(s, "timeout_ms", ms))
+		return true;
+	job = cfg ? config_job_find(cfg, record_str(r, "job")) : NULL;
+	for (size_t i = 0; job && i < job->nsteps; i++) {
+		if (strcmp(job->steps[i].name, record_str(s, "name")))
+			continue;
+		*ms = job->steps[i].timeout_ms > 0 ? job->steps[i].timeout_ms :
+		      cfg->settings.step_timeout_ms;
+		return *ms > 0;
+	}
+	return false;
+}
+
+/*
  * Rule "incomplete": a run that deferred steps for lack of window time,
  * with the evidence: the steps' timeouts against the window and its
  * cutoff, or, when they fit, how late the run started and how long the
  * steps before took. A run that only skipped steps says why they were.
  */
-static void recommend_incomplete(json_t *recs, const json_t *r)
+static void recommend_incomplete(const struct config *cfg, json_t *recs,
+				 const json_t *r)
 {
 	const json_t *w = json_object_get(r, "window"), *s, *first;
 	const char *id = record_str(r, "run_id"), *job = record_str(r, "job");
@@ -1125,7 +1148,7 @@ static void recommend_incomplete(json_t *recs, const json_t *r)
 		return;
 	}
 	json_array_foreach(json_object_get(r, "steps"), i, s) {
-		if (report_int(s, "timeout_ms", &t))
+		if (step_timeout(cfg, r, s, &t))
 			sum = sat_add(sum, t);
 		if (strcmp(record_str(s, "status"), "deferred") &&
 		    report_int(s, "duration_ms", &t))
@@ -1159,8 +1182,9 @@ static void recommend_incomplete(json_t *recs, const json_t *r)
 		units_format_duration((int64_t)(st - ws) * 1000, late,
 				      sizeof(late));
 		units_format_elapsed(ran, took, sizeof(took));
-		units_format_duration(num(first, "timeout_ms"), own,
-				      sizeof(own));
+		if (!step_timeout(cfg, r, first, &t))
+			t = 0;
+		units_format_duration(t, own, sizeof(own));
 		recommend(recs, "incomplete", id, "job '%s' deferred step%s %s "
 			  "in window '%s': its steps' timeouts (%s) fit the "
 			  "window (%s with %s%s cutoff), but the run started %s "
@@ -1174,8 +1198,8 @@ static void recommend_incomplete(json_t *recs, const json_t *r)
 	free(names);
 }
 
-static void recommendations(json_t *recs, const struct observe *ob,
-			    const json_t *week_runs)
+static void recommendations(const struct config *cfg, json_t *recs,
+			    const struct observe *ob, const json_t *week_runs)
 {
 	const json_t *r, *s, *v;
 	const char *key;
@@ -1213,7 +1237,7 @@ static void recommendations(json_t *recs, const struct observe *ob,
 				  record_str(r, "job"), record_str(json_object_get(r,
 				  "window"), "name"), record_str(r, "started"));
 		if (!strcmp(record_str(r, "status"), "incomplete"))
-			recommend_incomplete(recs, r);
+			recommend_incomplete(cfg, recs, r);
 		if (!strcmp(record_str(r, "status"), "config-error"))
 			recommend(recs, "config-error", id, "job '%s' was not "
 				  "run in window '%s' of %s: %s: fix it (upkeep "
@@ -1520,7 +1544,7 @@ json_t *weekly_build(const struct config *cfg, const json_t *records,
 	/* Recurring dead tuples are judged over the trend's weeks. */
 	json_decref(week_ob.tables);
 	week_ob.tables = json_incref(ob.tables);
-	recommendations(recs, &week_ob, week_recs);
+	recommendations(cfg, recs, &week_ob, week_recs);
 	json_object_set_new(model, "recommendations", recs);
 
 	json_decref(week_recs);

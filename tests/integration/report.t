@@ -295,6 +295,39 @@ out=$(tty_run 100 NO_COLOR=1 "$UPKEEP" --config "$cfg" --now '2026-11-29 12:00' 
 like "$out" "step +kind +status +duration +timeout +summary" "the latest run's report as aligned columns"
 unlike "$out" '\| ---' "no Markdown table syntax left"
 
+# ---- an incomplete run in the weekly report (issue 15, item 1) -------------------------
+# A window too short for the job's timeouts: the second step is deferred,
+# the run is incomplete; the week counts it as an incident, is not
+# healthy, and recommends with the evidence.
+cat >"$cfg/schedules/tiny.yaml" <<'YAML'
+window: tiny
+start: "2026-12-01 02:00"
+duration: 30m
+cutoff: 5m
+YAML
+cat >"$cfg/jobs/short.yaml" <<'YAML'
+job: short
+windows: [tiny]
+steps:
+  - { name: quick, kind: command, run: ["true"], timeout: 10s }
+  - { name: slow, kind: command, run: ["true"], timeout: 1h }
+YAML
+run U --now '2026-12-01 02:00' run short
+is "$rc" 1 "a run that deferred a step exits 1"
+run U --now '2026-12-01 12:00' report --week 2026-W49
+wk=$cfg/reports/weekly/2026-W49.md
+like "$(cat "$wk")" "
+- \\*\\*incomplete\\*\\* short \\[\`[^\`]+-short-[0-9a-f]{4}\`\\]\\([^)]+\\) \\(2026-12-01T02:00:00Z\\): step 'slow' deferred" \
+	"weekly: an incident line naming the deferred step"
+like "$(cat "$wk")" "\\| health \\| \\*\\*needs attention\\*\\*: 1 incident," "weekly: the health summary is not healthy"
+like "$(cat "$wk")" "- \\*\\*incomplete\\*\\*: job 'short' deferred step 'slow' in window 'tiny': its steps' timeouts add up to 1h10s and the window is 30m with a 5m cutoff: lengthen the window or split the job" \
+	"weekly: the recommendation names its evidence"
+like "$(cat "$cfg"/reports/runs/2026/*-short-*.md)" "\\| outcome \\| nothing failed, but not every step ran" \
+	"the run report says what incomplete means"
+out=$(tty_run 100 "$UPKEEP" --config "$cfg" --now '2026-12-01 12:00' report --week 2026-W49)
+like "$out" $'\e\\[33mincomplete' "a terminal shows incomplete in yellow"
+rm -f "$cfg/jobs/short.yaml" "$cfg/schedules/tiny.yaml"
+
 # ---- bad input -------------------------------------------------------------------------
 run U report --week 2026-W54
 is "$rc" 2 "a week that cannot exist: usage error"

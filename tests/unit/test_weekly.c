@@ -555,6 +555,18 @@ static void test_new_statuses(void **state)
 		"long, or lengthen the window");
 	json_decref(m);
 
+	/* A record without the deferred step's timeout: the config's
+	 * (step "s" of job "weekly": the 30m default). */
+	m = model_of("[{\"run_id\":\"inc4\",\"job\":\"weekly\",\"status\":"
+		     "\"incomplete\",\"started\":\"2026-11-29T03:40:00Z\","
+		     W48_SUNDAY ",\"steps\":[{\"name\":\"s\",\"status\":"
+		     "\"deferred\"}]}]");
+	assert_non_null(strstr(s_at(rec_of(m, "incomplete"), "text"), "its "
+			       "steps' timeouts (30m) fit the window (2h with a "
+			       "15m cutoff), but the run started 1h40m after it "
+			       "opened"));
+	json_decref(m);
+
 	/* One healthy run: healthy. */
 	m = model_of("[{\"run_id\":\"ok1\",\"job\":\"weekly\",\"status\":"
 		     "\"succeeded\",\"started\":\"2026-11-29T02:00:00Z\","
