@@ -260,7 +260,8 @@ static void chart_reclaimed(FILE *f, const json_t *runs)
 	json_array_foreach(runs, i, r) {
 		char sz[32];
 
-		units_format_size((uint64_t)num(r, "reclaimed_bytes"), sz,
+		units_format_size((uint64_t)clamp((double)num(r,
+				  "reclaimed_bytes")), sz,
 				  sizeof(sz));
 		snprintf(titles[i], sizeof(titles[i]), "%s: %s reclaimed",
 			 record_str(r, "run_id"), sz);

@@ -481,7 +481,8 @@ static json_t *step_numbers(const json_t *s)
 						    json_string("skipped"));
 				continue;
 			}
-			units_format_size((uint64_t)num(c, "bytes"), sz,
+			units_format_size((uint64_t)(num(c, "bytes") < 0 ? 0 :
+					  num(c, "bytes")), sz,
 					  sizeof(sz));
 			snprintf(buf, sizeof(buf), "%lld removed, %s",
 				 (long long)num(c, "count"), sz);
