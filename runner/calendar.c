@@ -409,9 +409,14 @@ static const struct {
 	{ "weekly", "Mon *-*-* 00:00:00" },
 	{ "monthly", "*-*-01 00:00:00" },
 	{ "quarterly", "*-01,04,07,10-01 00:00:00" },
+	/* systemd's four spellings of twice a year. */
 	{ "semiannually", "*-01,07-01 00:00:00" },
+	{ "semi-annually", "*-01,07-01 00:00:00" },
+	{ "biannually", "*-01,07-01 00:00:00" },
+	{ "bi-annually", "*-01,07-01 00:00:00" },
 	{ "yearly", "*-01-01 00:00:00" },
 	{ "annually", "*-01-01 00:00:00" },
+	{ "anually", "*-01-01 00:00:00" },	/* systemd keeps the typo */
 };
 
 static const struct field sd_year = { "year", CALENDAR_YEAR_MIN,
@@ -474,7 +479,12 @@ static int parse_date(struct calendar *cal, char *text)
 		return -1;
 	cal->month = (uint16_t)set;
 	set = 0;
-	if (sep_last == '~') {
+	/*
+	 * "~*" is every day, as systemd reads it ("*-*~*" normalizes to
+	 * "*-*-*"), not the 1st to 28th day from the end, which would leave
+	 * out the first days of longer months.
+	 */
+	if (sep_last == '~' && strcmp(parts[n - 1], "*") != 0) {
 		if (parse_field(&sd_day_last, parts[n - 1], add64, &set) < 0)
 			return -1;
 		cal->from_end = true;
@@ -833,6 +843,12 @@ static bool civil_next_match(const struct calendar *cal, struct civil *c)
 int calendar_next(const struct calendar *cal, const char *zone, time_t after,
 		  time_t *next)
 {
+	/*
+	 * A day after CALENDAR_YEAR_MAX ends in UTC: later than its end in
+	 * any zone (offsets stay within a day).
+	 */
+	const time_t end = (time_t)days_from_civil(CALENDAR_YEAR_MAX + 1, 1, 2) *
+			   86400;
 	struct civil c;
 	bool found = false;
 	time_t t = 0;
@@ -840,6 +856,10 @@ int calendar_next(const struct calendar *cal, const char *zone, time_t after,
 	tz_use(zone);
 	if (after < 0) {
 		c = (struct civil){ CALENDAR_YEAR_MIN, 1, 1, 0, 0, 0 };
+	} else if (after > end) {
+		/* Past every year a spec may name (and maybe past what
+		 * localtime_r() can convert): nothing matches. */
+		c = (struct civil){ CALENDAR_YEAR_MAX + 1, 1, 1, 0, 0, 0 };
 	} else {
 		civil_at(after, &c);
 		advance(&c, UNIT_SECOND);

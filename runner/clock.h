@@ -10,8 +10,14 @@
 #include <stdint.h>
 #include <time.h>
 
-/* Fixes the clock at t (from --now or UPKEEP_NOW). */
-void clock_fix(time_t t);
+/*
+ * Fixes the clock at t (from --now or UPKEEP_NOW). Returns 0, or -1 with
+ * error_set() when t is outside the years the calendar knows
+ * (CALENDAR_YEAR_MIN to CALENDAR_YEAR_MAX): there no window opens, every
+ * opening since the last run would count as missed, and times near the
+ * ends of time_t overflow the arithmetic that adds durations to them.
+ */
+int clock_fix(time_t t);
 /* Now: the fixed instant, advanced by the real time since it was fixed. */
 time_t clock_now(void);
 /*

@@ -1,8 +1,19 @@
 /*
  * The scheduler loop; see daemon.h.
  *
- * How it keeps time. Every decision reads clock_now() (the wall clock, or
- * the fixed clock of --now, which then runs on from that instant). Between
+ * How it keeps time. Every decision reads clock_now() (the wall clock read
+ * with clock_gettime(), or the fixed clock of --now, which then runs on
+ * from that instant). Each pass reads it once, before it runs what is due,
+ * and looks for the next opening after that same reading: what is due is
+ * decided from a reading at least as late (engine_run_due() reads the
+ * clock itself), and an opening at or before the pass's reading counts as
+ * open (window_open_at() includes the start), so whatever opened before
+ * the next opening it sleeps for has been run. Computing "next" from a
+ * later reading than "due" would lose any opening that falls between the
+ * two: an opening that arrives while a job runs, or the very opening the
+ * timer fired for when the due check still read the second before. An
+ * opening that arrived while a job ran is in the past by the time the
+ * pass ends: the next pass follows at once. Between
  * openings the daemon sleeps on an absolute CLOCK_REALTIME timerfd
  * (CLOCK_MONOTONIC under a fixed clock) that the kernel cancels when
  * someone sets the clock and fires on resume when the host slept past the
@@ -58,10 +69,15 @@ static int load(const char *root, struct config *cfg)
 	return rc;
 }
 
-/* The earliest opening of any window after now; 0 when none opens again. */
-static time_t next_opening(const struct config *cfg, const char **name)
+/*
+ * The earliest opening of any window after now; 0 when none opens again.
+ * now is the reading the pass took before it ran what was due, never a
+ * later one (see daemon_run()).
+ */
+static time_t next_opening(const struct config *cfg, time_t now,
+			   const char **name)
 {
-	time_t best = 0, now = clock_now();
+	time_t best = 0;
 
 	for (size_t i = 0; i < cfg->nwindows; i++) {
 		struct window_occ occ;
@@ -86,6 +102,7 @@ static void sleep_until(time_t target)
 {
 	struct itimerspec its = { 0 };
 	struct pollfd p = { .fd = -1, .events = POLLIN };
+	struct timespec fallback, *timeout = NULL;
 	sigset_t none;
 	clockid_t id;
 
@@ -101,12 +118,22 @@ static void sleep_until(time_t target)
 			close(p.fd);
 			p.fd = -1;
 		}
+		if (p.fd < 0) {
+			/* No timer (out of file descriptors?): nap at most a
+			 * minute at a time and look again, not forever. */
+			time_t left = target - clock_now();
+
+			fallback.tv_sec = left < 1 ? 1 : left > 60 ? 60 : left;
+			fallback.tv_nsec = 0;
+			timeout = &fallback;
+		}
 	}
 	while (!reload && !engine_stop) {
-		int n = ppoll(p.fd >= 0 ? &p : NULL, p.fd >= 0 ? 1 : 0, NULL,
+		int n = ppoll(p.fd >= 0 ? &p : NULL, p.fd >= 0 ? 1 : 0, timeout,
 			      &none);
 
-		if (n > 0 || (n < 0 && errno != EINTR))
+		/* 0: the fallback nap ended. */
+		if (n >= 0 || errno != EINTR)
 			break;
 	}
 	if (p.fd >= 0)
@@ -143,7 +170,7 @@ int daemon_run(const char *root, const struct engine_opts *opts)
 		"s", cfg.njobs, cfg.njobs == 1 ? "" : "s");
 	while (!engine_stop) {
 		const char *name = NULL;
-		time_t next;
+		time_t now, next;
 
 		if (reload) {
 			struct config fresh;
@@ -164,14 +191,29 @@ int daemon_run(const char *root, const struct engine_opts *opts)
 		}
 		/* Signals reach a run (SIGTERM stops it after the step in
 		 * progress); between runs they wait for sleep_until(). */
+		now = clock_now();
 		sigprocmask(SIG_UNBLOCK, &sigs, NULL);
 		engine_run_due(&cfg, opts);
 		sigprocmask(SIG_BLOCK, &sigs, NULL);
 		log_context(&cfg, NULL, NULL);
 		if (engine_stop || reload)
 			continue;
-		next = next_opening(&cfg, &name);
-		if (next) {
+		next = next_opening(&cfg, now, &name);
+		if (next && next <= now) {
+			/*
+			 * window_next() promises an opening after now; should
+			 * a calendar bug break that, wait a second rather than
+			 * loop hot.
+			 */
+			log_msg(LOG_WARN, NULL, "window '%s' reports an opening "
+				"that is not in the future; looking again in a "
+				"second", name);
+			next = now + 1;
+		} else if (next && next <= clock_now()) {
+			/* It opened while a job ran: go round at once. */
+			log_msg(LOG_DEBUG, NULL, "window '%s' opened while a job "
+				"ran", name);
+		} else if (next) {
 			timefmt_local(next, config_window_find(&cfg,
 				      name)->timezone, when, sizeof(when));
 			log_msg(LOG_INFO, NULL, "sleeping until window '%s' "

@@ -26,7 +26,11 @@ static int set_now(const char *from, const char *value)
 		fprintf(stderr, "upkeep: %s: %s\n", from, error_last());
 		return -1;
 	}
-	clock_fix(t);
+	if (clock_fix(t) < 0) {
+		fprintf(stderr, "upkeep: %s: cannot use '%s': %s\n", from, value,
+			error_last());
+		return -1;
+	}
 	return 0;
 }
 

@@ -11,7 +11,10 @@
 /*
  * Accepts "2026-11-29 02:00[:SS]" and "2026-11-29T02:00[:SS]" followed by
  * nothing or "Z"/"UTC" (UTC) or an offset "+01:00"; "@1764381600" (Unix
- * seconds); "now". Returns 0, or -1 with error_set().
+ * seconds); "now". Instants from 1970 to the end of 9999 (UTC). Returns 0,
+ * or -1 with error_set() saying what is wrong: the shape, or the field out
+ * of range ("the hour must be 0 to 23, not 25", "there is no 2026-02-29
+ * (February 2026 has 28 days)").
  */
 int timefmt_parse(const char *s, time_t *t);
 

@@ -109,6 +109,13 @@ static void test_systemd_syntax(void **state)
 		    "2026-11-30 23:00:00 | 2026-12-31 23:00:00");
 	expect_next("*-02-29", "UTC", "2026-11-22 00:00:00",
 		    "2028-02-29 00:00:00 | 2032-02-29 00:00:00");
+	/* "~*" is every day, as systemd reads it ("*-*~*" -> "*-*-*"), not
+	 * the 1st to 28th day from the end: days 1-3 of 31-day months too. */
+	expect_next("*-*~* 05:00", "UTC", "2026-12-30 06:00:00",
+		    "2026-12-31 05:00:00 | 2027-01-01 05:00:00 | "
+		    "2027-01-02 05:00:00 | 2027-01-03 05:00:00");
+	expect_next("*-02~*", "UTC", "2026-11-22 00:00:00",
+		    "2027-02-01 00:00:00 | 2027-02-02 00:00:00");
 	/* systemd.time(7) forms: two-digit years, "Wed," and "Mon-Fri". */
 	expect_next("27-01-01 00:00", "UTC", "2026-11-22 00:00:00",
 		    "2027-01-01 00:00:00");
@@ -140,6 +147,17 @@ static void test_shortcuts(void **state)
 		    "2027-01-01 00:00:00 | 2027-04-01 00:00:00");
 	expect_next("semiannually", "UTC", "2026-11-22 00:30:00",
 		    "2027-01-01 00:00:00 | 2027-07-01 00:00:00");
+	/* systemd's other spellings (systemd.time(7), calendarspec.c). */
+	expect_next("semi-annually", "UTC", "2026-11-22 00:30:00",
+		    "2027-01-01 00:00:00 | 2027-07-01 00:00:00");
+	expect_next("Semi-Annually", "UTC", "2026-11-22 00:30:00",
+		    "2027-01-01 00:00:00 | 2027-07-01 00:00:00");
+	expect_next("biannually", "UTC", "2026-11-22 00:30:00",
+		    "2027-01-01 00:00:00 | 2027-07-01 00:00:00");
+	expect_next("bi-annually", "UTC", "2026-11-22 00:30:00",
+		    "2027-01-01 00:00:00 | 2027-07-01 00:00:00");
+	expect_next("anually", "UTC", "2026-11-22 00:30:00",
+		    "2027-01-01 00:00:00");
 	expect_next("yearly", "UTC", "2026-11-22 00:30:00",
 		    "2027-01-01 00:00:00");
 	expect_next("minutely", "UTC", "2026-11-22 00:30:10",
@@ -278,6 +296,11 @@ static void test_errors(void **state)
 		     "value)");
 	expect_error("*-*~29", "invalid calendar spec '*-*~29': day from the "
 		     "end 29 is out of range (1 to 28)");
+	/* As systemd: "~*" takes no step and no list. */
+	expect_error("*-*~*/2", "invalid calendar spec '*-*~*/2': '*/STEP' is "
+		     "cron syntax; write 'START/STEP' such as '0/15' in '*/2'");
+	expect_error("semi_annually", "invalid calendar spec 'semi_annually': "
+		     "unknown weekday 'semi'");
 	expect_error("daily Europe/Berlin", "invalid calendar spec 'daily "
 		     "Europe/Berlin': a time zone in the spec ('Europe/Berlin') "
 		     "is not supported; set the window's 'timezone:' instead");
@@ -298,6 +321,32 @@ static void test_past_only_spec_ends(void **state)
 				       &t), -1);
 }
 
+/*
+ * Instants at and past the ends of time_t: no match and no undefined
+ * behaviour (localtime_r() cannot convert the largest ones; the
+ * sanitizer build would stop here).
+ */
+static void test_extreme_instants(void **state)
+{
+	struct calendar cal;
+	time_t t;
+
+	(void)state;
+	assert_int_equal(calendar_parse("*-*-* *:*:*", &cal), 0);
+	assert_int_equal(calendar_next(&cal, "UTC", INT64_MAX, &t), -1);
+	assert_int_equal(calendar_next(&cal, "Pacific/Kiritimati", INT64_MAX - 1,
+				       &t), -1);
+	assert_int_equal(calendar_next(&cal, "UTC", (time_t)1 << 40, &t), -1);
+	/* The last second of 2199 in the zone furthest behind UTC. */
+	assert_int_equal(calendar_next(&cal, "Etc/GMT+12",
+				       utc("2200-01-01 11:59:58"), &t), 0);
+	assert_int_equal(t, utc("2200-01-01 11:59:59"));
+	assert_int_equal(calendar_next(&cal, "Etc/GMT+12", t, &t), -1);
+	/* Before 1970: the first match is the first second of 1970. */
+	assert_int_equal(calendar_next(&cal, "UTC", INT64_MIN, &t), 0);
+	assert_int_equal(t, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -308,6 +357,7 @@ int main(void)
 		cmocka_unit_test(test_dst_overlap),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_past_only_spec_ends),
+		cmocka_unit_test(test_extreme_instants),
 	};
 
 	return cmocka_run_group_tests_name("calendar", tests, NULL, NULL);
