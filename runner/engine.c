@@ -274,6 +274,9 @@ static int run_step(struct run *r, const struct config_step *st, json_t *e)
 			json_object_set_new(e, "status", json_string(
 				attempt ? "failed" : "deferred"));
 			json_object_set_new(e, "summary", json_string(reason));
+			if (!attempt)	/* the evidence a report needs */
+				json_object_set_new(e, "timeout_ms",
+						    json_integer(st->timeout_ms));
 			log_msg(LOG_WARN, st->name, "%s: %s", attempt ?
 				"not retried" : "deferred", reason);
 			return 0;

@@ -16,7 +16,7 @@ podman crun catatonit uidmap slirp4netns fuse-overlayfs
 docker-registry
 perl curl python3 procps tmux util-linux
 systemd
-chromium libxml2-utils
+chromium libxml2-utils cmark-gfm
 man-db groff-base
 "
 # `scripts/deps.sh bench`: also what the benchmarks compare against.
