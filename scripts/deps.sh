@@ -17,6 +17,7 @@ docker-registry
 perl curl python3 procps tmux util-linux
 systemd
 chromium libxml2-utils cmark-gfm
+clang libclang-rt-14-dev
 man-db groff-base
 "
 # `scripts/deps.sh bench`: also what the benchmarks compare against.

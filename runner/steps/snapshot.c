@@ -44,7 +44,7 @@ static int snapshot_parse(struct confmap *m, void **settings)
 	s->min_free.percent = 10;
 	s->size_ratio = 1;
 	s->dest = xstrdup(m->ld->cfg->settings.snapshot_dir);
-	confmap_strlist(m, "postgres", 0, &s->postgres);
+	confmap_dsnlist(m, "postgres", 0, &s->postgres);
 	confmap_strlist(m, "paths", 0, &s->paths);
 	confmap_path(m, "dest", 0, &s->dest);
 	confmap_int(m, "keep_last", 0, 1, 10000, &s->keep_last);
