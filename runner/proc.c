@@ -451,8 +451,8 @@ static size_t cgroup_kill(const char *dir)
 	if (!whole && !self)
 		cgroup_write(dir, "cgroup.freeze", "1");
 	until = clock_mono_ms() + PROC_REAP_MS;
-	while (self ? cgroup_signal(dir, whole ? 0 : SIGKILL) > 0 :
-		      cgroup_populated(dir)) {
+	/* With upkeep inside, "populated" stays true: count the others. */
+	while (self ? cgroup_signal(dir, SIGKILL) > 0 : cgroup_populated(dir)) {
 		if (!whole && !self)
 			cgroup_signal(dir, SIGKILL);
 		if (clock_mono_ms() >= until)
