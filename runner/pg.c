@@ -50,6 +50,14 @@ struct pg_session {
 	bool abandoned;			/* its socket was shut down */
 };
 
+/* See pg_deadline_hit(): set by give_up(), cleared by each new call. */
+static bool deadline_hit;
+
+bool pg_deadline_hit(void)
+{
+	return deadline_hit;
+}
+
 /* libpq calls this for its events; only the connection's end matters. */
 static int session_event(PGEventId id, void *info, void *pass)
 {
@@ -479,6 +487,7 @@ static void give_up(PGconn *conn, bool in_flight, const char *what,
 		pg_cancel(conn, clock_mono_ms() + PG_CANCEL_GRACE_MS) == 0;
 
 	pg_abandon(conn);
+	deadline_hit = true;
 	timeout_words(conn, words, sizeof(words));
 	if (cancelled)
 		error_set("%s%sno answer from the server at %s within %s: the "
@@ -569,7 +578,9 @@ static PGresult *query(PGconn *conn, int64_t deadline, const char *what,
 	PGresult *res;
 	char *why;
 
+	deadline_hit = false;
 	if (s && s->abandoned) {
+		deadline_hit = true;
 		error_set("%s: the connection was closed at an earlier "
 			  "deadline", what);
 		return NULL;
@@ -686,6 +697,7 @@ PGconn *pg_connect(const char *dsn, const char *dbname,
 	bool timed_out;
 	int n = 0, r;
 
+	deadline_hit = false;
 	pg_appname(o->run_id, appname, sizeof(appname));
 	snprintf(tcp, sizeof(tcp), "%lld", (long long)(left < 1 ? 1 :
 		 left + PG_GUARD_SLACK_MS > INT_MAX ? INT_MAX :

@@ -15,6 +15,7 @@
 #define UPKEEP_PG_H
 
 #include <libpq-fe.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "util/strv.h"
@@ -113,6 +114,13 @@ int pg_cancel(PGconn *conn, int64_t deadline);
  * deadline.
  */
 void pg_abandon(PGconn *conn);
+
+/*
+ * Whether the last pg_connect() or query that failed did so at its
+ * deadline (the server stopped answering), not for a reason the server
+ * gave: callers advise differently.
+ */
+bool pg_deadline_hit(void);
 
 /* "HOST:PORT" (a socket directory for HOST) of conn's server. Free it. */
 char *pg_server(PGconn *conn);

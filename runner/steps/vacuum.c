@@ -225,9 +225,11 @@ static PGconn *select_tables(struct vacuum_job *j, struct vacuum_db *db,
 	db->reached = true;
 	db->ratio_before = db->ratio_after = -1;
 	if (!conn) {
-		db->error = xasprintf("%s; check the dsn, the password and "
-				      "that the database exists",
-				      error_last());
+		db->error = xasprintf("%s; %s", error_last(),
+				      pg_deadline_hit() ? "check that the "
+				      "server is not stopped or overloaded" :
+				      "check the dsn, the password and that "
+				      "the database exists");
 		return NULL;
 	}
 	if (!db->name)
