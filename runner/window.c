@@ -54,15 +54,30 @@ int window_next(const struct config_window *w, time_t after,
 int window_open_at(const struct config_window *w, time_t t,
 		   struct window_occ *occ)
 {
-	time_t from = t - (time_t)(w->duration_ms / 1000);
+	time_t dur = (time_t)(w->duration_ms / 1000), back = 1, from;
 	struct window_occ cur;
 	int found = 0;
 
-	/* Openings in (t - duration, t] are open at t; keep the latest. */
-	while (window_next(w, from, &cur) == 0 && cur.start <= t) {
+	/*
+	 * Openings in (t - duration, t] are open at t; keep the latest.
+	 * Look back 1, 2, 4 … seconds (at most the duration) for the
+	 * nearest span that holds one, then walk forward to the last: a
+	 * window opening every second for a week costs a few dozen steps,
+	 * not one per opening since the week began.
+	 */
+	for (;;) {
+		if (back > dur)
+			back = dur;
+		from = t - back;
+		if (window_next(w, from, &cur) == 0 && cur.start <= t)
+			break;
+		if (back == dur)
+			return 0;
+		back *= 2;
+	}
+	do {
 		*occ = cur;
 		found = 1;
-		from = cur.start;
-	}
+	} while (window_next(w, cur.start, &cur) == 0 && cur.start <= t);
 	return found;
 }

@@ -233,6 +233,40 @@ static void test_opening_is_open_at_its_second(void **state)
 	assert_int_equal(occ.start, t + 2);
 }
 
+/*
+ * Long windows: the look-back finds the latest opening in (t - duration,
+ * t] whatever the duration and however dense the openings.
+ */
+static void test_open_at_long_windows(void **state)
+{
+	struct config_window w;
+	struct window_occ occ;
+	time_t t = at("2026-11-22 10:00:00");
+
+	(void)state;
+	memset(&w, 0, sizeof(w));
+	w.name = "dense";
+	w.start = "*:*:0/2";
+	w.timezone = "UTC";
+	w.duration_ms = 366LL * 86400 * 1000;
+	assert_int_equal(calendar_parse(w.start, &w.calendar), 0);
+	assert_int_equal(window_open_at(&w, t + 1, &occ), 1);
+	assert_int_equal(occ.start, t);
+	assert_int_equal(occ.end, t + 366 * 86400);
+	/* Ten days long, weekly: two occurrences overlap, the later wins;
+	 * past the end of both, none is open. */
+	sunday(&w, "UTC");
+	w.duration_ms = 10LL * 86400 * 1000;
+	w.cutoff_ms = 0;
+	assert_int_equal(window_open_at(&w, at("2026-12-01 12:00"), &occ), 1);
+	assert_int_equal(occ.start, at("2026-11-29 02:00"));
+	/* 2026-12-27 is blacked out: on the 28th the 20th's is still open. */
+	assert_int_equal(window_open_at(&w, at("2026-12-28 12:00"), &occ), 1);
+	assert_int_equal(occ.start, at("2026-12-20 02:00"));
+	assert_int_equal(window_open_at(&w, at("2026-12-30 02:00"), &occ), 0);
+	assert_int_equal(window_open_at(&w, at("2026-12-30 01:59:59"), &occ), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -242,6 +276,7 @@ int main(void)
 		cmocka_unit_test(test_timefmt),
 		cmocka_unit_test(test_timefmt_errors),
 		cmocka_unit_test(test_opening_is_open_at_its_second),
+		cmocka_unit_test(test_open_at_long_windows),
 	};
 
 	return cmocka_run_group_tests_name("window", tests, NULL, NULL);
