@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "config.h"
@@ -85,6 +86,12 @@ int tracked_target(struct tracked *tr, const char *to, json_t *rb)
 			    "(no last-stable yet)"));
 	json_object_set_new(rb, "repo", json_string(tr->s.t->repo));
 	json_object_set_new(rb, "from", json_string(tr->snap.head));
+	/* Who restores and since when, on the real clock (not --now): what
+	 * recovery needs to tell a lock this process left from another's. */
+	json_object_set_new(rb, "restorer", json_pack("{s:I, s:I, s:I}",
+		"pid", (json_int_t)getpid(), "pid_start",
+		(json_int_t)proc_start_ticks(getpid()), "began",
+		(json_int_t)time(NULL)));
 	return 0;
 }
 
@@ -282,19 +289,84 @@ bool tracked_plan(const struct config_job *job, FILE *out)
 	return true;
 }
 
+/*
+ * Removes the lock files the dead restorer left in the repository, saying
+ * so on stderr and in rb ("stale_locks_removed"). -1 when one is not
+ * provably stale (error_set says whose it is and what to do).
+ */
+static int recover_locks(struct tracked *tr, json_t *rb, const char *run_id)
+{
+	json_t *who = json_object_get(rb, "restorer"), *removed, *p;
+	pid_t pid = (pid_t)json_integer_value(json_object_get(who, "pid"));
+	unsigned long long ticks = (unsigned long long)json_integer_value(
+		json_object_get(who, "pid_start"));
+	size_t i;
+
+	/* The host lock says no upkeep runs; this says the restorer is not
+	 * somehow still alive (its pid reused by another process is fine). */
+	if (pid > 0 && ticks && pid != getpid() && proc_start_ticks(pid) == ticks)
+		return error_set("process %ld, which was restoring '%s' for run "
+				 "%s, is still running; wait for it or stop it "
+				 "(kill %ld), then run any upkeep command",
+				 (long)pid, tr->s.t->repo, run_id, (long)pid);
+	if (stable_clear_stale_locks(&tr->s, (time_t)json_integer_value(
+			json_object_get(who, "began")), &removed) < 0) {
+		json_decref(removed);
+		return -1;
+	}
+	json_array_foreach(removed, i, p)
+		fprintf(stderr, "upkeep: removed the stale %s left by run %s "
+			"(no process had it open)\n", json_string_value(p), run_id);
+	if (json_array_size(removed))
+		json_object_set_new(rb, "stale_locks_removed", removed);
+	else
+		json_decref(removed);
+	return 0;
+}
+
+/*
+ * When the dead run got as far as its rollback commit, this attempt needs
+ * none ("commit" null): HEAD moved off "from" and has target's tree, so
+ * HEAD is that commit.
+ */
+static void recover_commit(struct tracked *tr, json_t *rb)
+{
+	const char *from = json_string_value(json_object_get(rb, "from"));
+	const char *target = json_string_value(json_object_get(rb, "target"));
+	stable_id head;
+	json_t *diff = NULL;
+
+	if (!json_is_null(json_object_get(rb, "commit")) || !from || !target ||
+	    stable_resolve(&tr->s, "HEAD", head) < 0 || !strcmp(head, from) ||
+	    stable_compare(&tr->s, head, target, &diff) < 0 ||
+	    json_array_size(diff)) {
+		json_decref(diff);
+		return;
+	}
+	json_decref(diff);
+	json_object_set_new(rb, "commit", json_string(head));
+	json_object_set_new(rb, "commit_by", json_string("the interrupted run"));
+}
+
 int tracked_recover(const struct config *cfg, json_t *rec)
 {
 	json_t *rb = json_object_get(rec, "rollback");
 	const char *phase = json_string_value(json_object_get(rb, "phase"));
 	const char *run_id = json_string_value(json_object_get(rec, "run_id"));
 	const char *name = json_string_value(json_object_get(rec, "job"));
+	const char *target = json_string_value(json_object_get(rb, "target"));
 	const struct config_job *job = name ? config_job_find(cfg, name) : NULL;
 	struct tracked tr = { 0 };
 	char why[300];
 	int rc = 1;
 
-	if (!phase || strcmp(phase, "restoring") != 0)
+	/* "recovery-failed": an earlier attempt failed and its journal was
+	 * kept (written back or not); try again, it converges. */
+	if (!phase || (strcmp(phase, "restoring") != 0 &&
+		       strcmp(phase, "recovery-failed") != 0))
 		return 0;
+	if (!run_id)
+		run_id = "?";
 	fprintf(stderr, "upkeep: run %s died while rolling back its tracked "
 		"config; finishing the rollback first\n", run_id);
 	snprintf(why, sizeof(why), "%s (finished by the next upkeep)",
@@ -303,30 +375,49 @@ int tracked_recover(const struct config *cfg, json_t *rec)
 	snprintf(tr.snap.commit, sizeof(tr.snap.commit), "%s",
 		 json_string_value(json_object_get(json_object_get(rec,
 			"tracked_config"), "snapshot")) ?: "");
+	json_object_del(rb, "error");
 	if (!job || !job->has_tracked) {
 		error_set("job '%s' or its tracked_config is gone from the "
 			  "config; restore %s by hand (git -C REPO checkout %s "
 			  "-- . && git -C REPO clean -fd)", name ? name : "?",
-			  json_string_value(json_object_get(rb, "target")),
-			  json_string_value(json_object_get(rb, "target")));
+			  target ? target : "?", target ? target : "?");
+		rc = -1;
+	} else if (!target) {
+		error_set("the journal of run %s names no rollback target; "
+			  "restore the files of '%s' by hand (git checkout "
+			  "COMMIT -- . && git clean -fd)", run_id,
+			  job->tracked.repo);
 		rc = -1;
 	} else if (stable_open(&job->tracked, &tr.s) < 0) {
 		rc = -1;
 	} else {
 		tr.open = true;
-		if (tracked_restore(&tr, cfg, job, why, clock_now(), rb) < 0)
+		if (recover_locks(&tr, rb, run_id) < 0) {
 			rc = -1;
+		} else if (tracked_restore(&tr, cfg, job, why, clock_now(),
+					   rb) < 0) {
+			/* Files and commit done, apply failed: the rollback
+			 * is as finished as a run whose apply fails; trying
+			 * apply again at every upkeep command would not be. */
+			rc = json_is_false(json_object_get(json_object_get(rb,
+				"apply"), "ok")) ? 2 : -1;
+		}
+		if (rc != -1)
+			recover_commit(&tr, rb);
 	}
 	tracked_end(&tr);
 	json_object_set_new(rb, "phase", json_string(rc == 1 ?
-		"completed-by-recovery" : "recovery-failed"));
-	if (rc < 0) {
+		"completed-by-recovery" : rc == 2 ? "apply-failed-in-recovery" :
+		"recovery-failed"));
+	if (rc != 1) {
 		json_object_set_new(rb, "error", json_string(error_last()));
-		fprintf(stderr, "upkeep: error: could not finish the rollback of "
-			"run %s: %s\n", run_id, error_last());
-	} else {
-		fprintf(stderr, "upkeep: finished the rollback of run %s\n",
-			run_id);
+		fprintf(stderr, "upkeep: error: %s the rollback of run %s: %s%s\n",
+			rc == 2 ? "restored the files but could not finish" :
+			"could not finish", run_id, error_last(), rc == 2 ? "" :
+			"; its journal stays and the next upkeep command tries "
+			"again");
+		return rc == 2 ? 1 : -1;
 	}
+	fprintf(stderr, "upkeep: finished the rollback of run %s\n", run_id);
 	return rc;
 }

@@ -72,10 +72,18 @@ bool tracked_plan(const struct config_job *job, FILE *out);
 bool tracked_preview(const struct config_job *job, const char *to, FILE *out);
 
 /*
- * For recovery: when rec (a journal) died during a rollback, restores and
- * applies again so the work tree is never left half-restored. Returns 1
- * when it finished one, 0 when there was none, -1 when it failed (said on
- * stderr and in the record).
+ * For recovery, with the host lock held: when rec (a journal) died during
+ * a rollback (rollback.phase "restoring", or "recovery-failed" from an
+ * earlier attempt), removes the lock files the dead run left in the
+ * repository (stable_clear_stale_locks, said on stderr), restores and
+ * applies again so the work tree is never left half-restored; idempotent,
+ * so any number of interrupted attempts converge. Sets rollback.phase to
+ * "completed-by-recovery", "apply-failed-in-recovery" (the files and the
+ * commit are back, apply failed: finished as far as a run whose apply fails
+ * is) or "recovery-failed". Returns 1 when it finished one, 0 when there
+ * was none, -1 when the files or the commit are not restored (said on
+ * stderr and in rec's rollback.error): the caller keeps the journal then,
+ * and the next upkeep command tries again.
  */
 int tracked_recover(const struct config *cfg, json_t *rec);
 

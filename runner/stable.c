@@ -9,6 +9,10 @@
  */
 #include "stable.h"
 
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -17,10 +21,13 @@
 #include "config.h"
 #include "util/error.h"
 #include "util/mem.h"
+#include "util/timefmt.h"
 
 #define UPKEEP_SIG_NAME "upkeep"
 #define UPKEEP_SIG_EMAIL "upkeep@localhost"
 #define RUNS_PREFIX "refs/upkeep/runs/"
+
+static int lock_fail(struct stable *s, const char *what);
 
 /* error_set() with libgit2's last message appended. */
 static int git_fail(const struct stable *s, const char *what)
@@ -168,7 +175,7 @@ static int make_commit(struct stable *s, const char *update_ref,
 	git_tree *tree = NULL;
 	git_commit *p = NULL;
 	const git_commit *parents[1];
-	int rc = -1;
+	int rc = -1, e;
 
 	if (git_signature_new(&sig, UPKEEP_SIG_NAME, UPKEEP_SIG_EMAIL,
 			      (git_time_t)when, 0) < 0 ||
@@ -178,9 +185,13 @@ static int make_commit(struct stable *s, const char *update_ref,
 		goto out;
 	}
 	parents[0] = p;
-	if (git_commit_create(out, s->repo, update_ref, sig, sig, NULL, msg,
-			      tree, p ? 1 : 0, parents) < 0) {
-		git_fail(s, "cannot write a commit");
+	e = git_commit_create(out, s->repo, update_ref, sig, sig, NULL, msg,
+			      tree, p ? 1 : 0, parents);
+	if (e < 0) {
+		if (e == GIT_ELOCKED)
+			lock_fail(s, "cannot write a commit");
+		else
+			git_fail(s, "cannot write a commit");
 		goto out;
 	}
 	rc = 0;
@@ -195,8 +206,11 @@ static int set_ref(struct stable *s, const char *name, const git_oid *id,
 		   const char *why)
 {
 	git_reference *ref;
+	int e = git_reference_create(&ref, s->repo, name, id, 1, why);
 
-	if (git_reference_create(&ref, s->repo, name, id, 1, why) < 0)
+	if (e == GIT_ELOCKED)
+		return lock_fail(s, "cannot write a ref");
+	if (e < 0)
 		return git_fail(s, "cannot write a ref");
 	git_reference_free(ref);
 	return 0;
@@ -396,6 +410,291 @@ int stable_compare(struct stable *s, const char *from, const char *to,
 	return tree_changes(s, &a, &b, files);
 }
 
+/* ---- lock files a dead writer left behind ------------------------------- */
+
+/*
+ * git and libgit2 write the index and refs through a lock file created
+ * with O_EXCL next to the target (index.lock, HEAD.lock, packed-refs.lock,
+ * refs/heads/main.lock) and renamed over it when done. A writer killed in
+ * between leaves the lock, and every later writer fails ("the index is
+ * locked"). git itself never removes one: it cannot tell a crashed writer
+ * from a slow one. Recovery can, for locks it finds after a crash of its
+ * own: it holds the host lock (no other upkeep is in the repository), the
+ * journal says when the interrupted work began, and /proc says whether a
+ * live process still has the file open.
+ */
+struct lock_file {
+	char *path;		/* absolute, as found */
+	char *shown;		/* relative to the work tree if inside */
+	struct stat st;
+};
+
+struct lock_list {
+	struct lock_file *v;
+	size_t n, cap;
+};
+
+static void lock_list_free(struct lock_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i].path);
+		free(l->v[i].shown);
+	}
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+/* The lock files a libgit2 rollback writes through: the index, HEAD, the
+ * packed refs and any ref. Others (gc.log.lock, config.lock) belong to
+ * work upkeep does not do and do not stand in its way. */
+#define ARRAY_LEN(a) (sizeof(a) / sizeof(*(a)))
+static const char *const top_locks[] = {
+	"index.lock", "HEAD.lock", "packed-refs.lock",
+};
+
+static void locks_add(struct stable *s, struct lock_list *l, char *path)
+{
+	const char *wd = git_repository_workdir(s->repo);
+	struct stat st;
+
+	if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode)) {
+		free(path);
+		return;
+	}
+	xgrow(&l->v, &l->cap, l->n + 1, sizeof(*l->v));
+	l->v[l->n].path = path;
+	l->v[l->n].shown = xstrdup(wd && !strncmp(path, wd, strlen(wd)) ?
+				   path + strlen(wd) : path);
+	l->v[l->n].st = st;
+	l->n++;
+}
+
+/* Adds the *.lock files under dir (a refs directory) to l. */
+static void locks_find(struct stable *s, const char *dir, struct lock_list *l)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		char *path;
+		struct stat st;
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		path = xasprintf("%s/%s", dir, e->d_name);
+		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+			locks_find(s, path, l);
+			free(path);
+		} else if (has_suffix(e->d_name, ".lock")) {
+			locks_add(s, l, path);
+		} else {
+			free(path);
+		}
+	}
+	closedir(d);
+}
+
+/* The lock files of s's repository a rollback could meet, in the git dir
+ * and (for a linked work tree) the common dir. */
+static void locks_list(struct stable *s, struct lock_list *l)
+{
+	const char *dirs[2] = { git_repository_path(s->repo),
+				git_repository_commondir(s->repo) };
+
+	memset(l, 0, sizeof(*l));
+	for (size_t d = 0; d < 2; d++) {
+		char *refs;
+
+		if (d == 1 && strcmp(dirs[0], dirs[1]) == 0)
+			break;
+		for (size_t i = 0; i < ARRAY_LEN(top_locks); i++)
+			locks_add(s, l, xasprintf("%s%s", dirs[d],
+						  top_locks[i]));
+		refs = xasprintf("%srefs", dirs[d]);
+		locks_find(s, refs, l);
+		free(refs);
+	}
+}
+
+/*
+ * The pid of a process other than this one that has the file st (named
+ * base) open, from /proc/PID/fd; its command line into cmd. 0 when none.
+ * Processes whose descriptors this user may not read are not seen: they
+ * run as another user, and a lock upkeep may remove was made by its own.
+ */
+static pid_t lock_holder(const char *base, const struct stat *st, char *cmd,
+			 size_t cmdlen)
+{
+	DIR *proc = opendir("/proc");
+	struct dirent *p;
+	pid_t found = 0, self = getpid();
+
+	if (!proc)
+		return 0;
+	while (!found && (p = readdir(proc))) {
+		char path[64], link[PATH_MAX];
+		DIR *fds;
+		struct dirent *f;
+		char *end;
+		long pid = strtol(p->d_name, &end, 10);
+
+		if (*end || pid <= 0 || pid == self)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/fd", pid);
+		if (!(fds = opendir(path)))
+			continue;
+		while ((f = readdir(fds))) {
+			struct stat fst;
+			ssize_t n = readlinkat(dirfd(fds), f->d_name, link,
+					       sizeof(link) - 1);
+
+			/* The link's text filters cheaply; the inode decides
+			 * (the repository's path may be spelt differently). */
+			if (n <= 0)
+				continue;
+			link[n] = '\0';
+			if (!has_suffix(link, base) ||
+			    fstatat(dirfd(fds), f->d_name, &fst, 0) < 0 ||
+			    fst.st_dev != st->st_dev ||
+			    fst.st_ino != st->st_ino)
+				continue;
+			found = (pid_t)pid;
+			break;
+		}
+		closedir(fds);
+	}
+	closedir(proc);
+	if (found) {
+		char path[64];
+		int fd;
+		ssize_t n = 0;
+
+		snprintf(path, sizeof(path), "/proc/%ld/cmdline", (long)found);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+			n = read(fd, cmd, cmdlen - 1);
+			close(fd);
+		}
+		if (n < 0)
+			n = 0;
+		cmd[n] = '\0';
+		for (ssize_t i = 0; i + 1 < n; i++)
+			if (!cmd[i])
+				cmd[i] = ' ';
+		if (!*cmd)
+			snprintf(cmd, cmdlen, "?");
+	}
+	return found;
+}
+
+/* "/name" of path, for matching /proc's link text. */
+static const char *slash_base(const char *path)
+{
+	const char *b = strrchr(path, '/');
+
+	return b ? b : path;
+}
+
+int stable_clear_stale_locks(struct stable *s, time_t since, json_t **removed)
+{
+	struct lock_list l;
+	int rc = -1;
+
+	*removed = json_array();
+	locks_list(s, &l);
+	/* Every lock passes every test before any is removed: one that is
+	 * not ours means something else is at work in the repository. */
+	for (size_t i = 0; i < l.n; i++) {
+		struct lock_file *k = &l.v[i];
+		char cmd[200], at[40], began[40];
+		pid_t pid = lock_holder(slash_base(k->path), &k->st, cmd,
+					sizeof(cmd));
+
+		if (pid) {
+			error_set("tracked config '%s': %s is held by process %ld "
+				  "(%s), which is still running; let it finish "
+				  "or stop it (kill %ld), then run any upkeep "
+				  "command (upkeep status) to finish", s->t->repo,
+				  k->shown, (long)pid, cmd, (long)pid);
+			goto out;
+		}
+		if (k->st.st_uid != geteuid()) {
+			error_set("tracked config '%s': %s belongs to uid %u, not "
+				  "to the user upkeep runs as, so upkeep did not "
+				  "leave it; if no git command is working there, "
+				  "remove it (rm '%s') and run any upkeep command "
+				  "(upkeep status) to finish", s->t->repo, k->shown,
+				  (unsigned)k->st.st_uid, k->path);
+			goto out;
+		}
+		/* One second of slack: a file's mtime comes from a coarser
+		 * clock than time(). */
+		if (since && k->st.st_mtime < since - 1) {
+			timefmt_rfc3339(k->st.st_mtime, at, sizeof(at));
+			timefmt_rfc3339(since, began, sizeof(began));
+			error_set("tracked config '%s': %s dates from %s, before "
+				  "the interrupted work began (%s), so upkeep did "
+				  "not leave it; if no git command is working "
+				  "there, remove it (rm '%s') and run any upkeep "
+				  "command (upkeep status) to finish", s->t->repo,
+				  k->shown, at, began, k->path);
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < l.n; i++) {
+		if (unlink(l.v[i].path) < 0 && errno != ENOENT) {
+			error_set("tracked config '%s': cannot remove the stale "
+				  "%s: %s; remove it by hand (rm '%s')",
+				  s->t->repo, l.v[i].shown, strerror(errno),
+				  l.v[i].path);
+			goto out;
+		}
+		json_array_append_new(*removed, json_string(l.v[i].shown));
+	}
+	rc = 0;
+out:
+	lock_list_free(&l);
+	return rc;
+}
+
+/*
+ * git_fail() for a write that met a lock file (GIT_ELOCKED): names the
+ * lock and who holds it, so the message says what to do.
+ */
+static int lock_fail(struct stable *s, const char *what)
+{
+	struct lock_list l;
+	char cmd[200];
+	pid_t pid;
+
+	locks_list(s, &l);
+	if (!l.n) {
+		lock_list_free(&l);
+		return git_fail(s, what);
+	}
+	pid = lock_holder(slash_base(l.v[0].path), &l.v[0].st, cmd, sizeof(cmd));
+	if (pid)
+		error_set("tracked config '%s': %s: %s is held by process %ld "
+			  "(%s); let it finish, then run upkeep again", s->t->repo,
+			  what, l.v[0].shown, (long)pid, cmd);
+	else
+		error_set("tracked config '%s': %s: %s exists and no process has "
+			  "it open (a git command or upkeep died while writing); "
+			  "if no git command is working there, remove it (rm '%s') "
+			  "and run upkeep again", s->t->repo, what, l.v[0].shown,
+			  l.v[0].path);
+	lock_list_free(&l);
+	return -1;
+}
+
 /* A test-only pause inside the checkout, to kill upkeep mid-rollback. */
 static void checkout_progress(const char *path, size_t done, size_t total,
 			      void *arg)
@@ -407,6 +706,20 @@ static void checkout_progress(const char *path, size_t done, size_t total,
 	(void)arg;
 	if (pause && done == 1)
 		usleep((useconds_t)atol(pause) * 1000);
+}
+
+/*
+ * Whether failed_ref already holds a failed state: it exists and moved
+ * off the run's snapshot (failed_parent), which only stable_restore does.
+ */
+static bool failed_state_kept(struct stable *s, const char *failed_ref,
+			      const char *failed_parent)
+{
+	git_oid at, snap;
+
+	return failed_parent && git_oid_fromstr(&snap, failed_parent) == 0 &&
+	       git_reference_name_to_id(&at, s->repo, failed_ref) == 0 &&
+	       !git_oid_equal(&at, &snap);
 }
 
 int stable_restore(struct stable *s, const char *target,
@@ -428,8 +741,11 @@ int stable_restore(struct stable *s, const char *target,
 	    commit_tree_id(s, &head, &head_tree) < 0 ||
 	    tree_changes(s, &now, &want, files) < 0)
 		return -1;
-	/* Keep the failed state: the run's ref then points to it. */
-	if (failed_ref && !git_oid_equal(&now, &want)) {
+	/* Keep the failed state: the run's ref then points to it. Once
+	 * recorded it stays: a second attempt after an interrupted one
+	 * finds a half-restored work tree, which is no failed state. */
+	if (failed_ref && !git_oid_equal(&now, &want) &&
+	    !failed_state_kept(s, failed_ref, failed_parent)) {
 		git_oid_cpy(&parent, &head);
 		if (failed_parent && git_oid_fromstr(&parent, failed_parent) < 0)
 			return error_set("bad parent commit id '%s'",
@@ -448,6 +764,8 @@ int stable_restore(struct stable *s, const char *target,
 	co.progress_cb = checkout_progress;
 	rc = git_checkout_tree(s->repo, (git_object *)tree, &co);
 	git_tree_free(tree);
+	if (rc == GIT_ELOCKED)
+		return lock_fail(s, "cannot restore the files");
 	if (rc < 0)
 		return git_fail(s, "cannot restore the files (the work tree may "
 				"be partly restored; the next upkeep run finishes "

@@ -81,12 +81,28 @@ int stable_compare(struct stable *s, const char *from, const char *to,
  * commit on the current branch, "upkeep: roll back to <short> after
  * <why>", whose tree is target's (none when HEAD already has that tree),
  * so the work tree ends clean. Fills commit ("" when none was needed) and
- * files (as stable_changes). Safe to call again after it was interrupted.
+ * files (as stable_changes). Safe to call again after it was interrupted:
+ * failed_ref keeps the failed state the first attempt recorded, and the
+ * result is the same (HEAD's tree is target's, the work tree clean).
  */
 int stable_restore(struct stable *s, const char *target,
 		   const char *failed_ref, const char *failed_parent,
 		   const char *why, time_t when, stable_id commit,
 		   json_t **files);
+
+/*
+ * For recovery after upkeep died in the repository (the caller holds the
+ * host lock, so no other upkeep is in there): removes the lock files git
+ * leaves when killed mid-write (index.lock, HEAD.lock, packed-refs.lock,
+ * refs/.../NAME.lock) if upkeep left them: no live process has one open, it
+ * belongs to upkeep's user, and it is not older than since (the real time
+ * the interrupted work began; 0 when unknown). When any lock fails those
+ * tests none is removed and it returns -1 (error_set naming the lock, the
+ * holder's pid and command, and what to do). removed gets a new array of
+ * the removed paths, relative to the work tree (".git/index.lock").
+ * A write that meets a lock elsewhere fails naming it and its holder.
+ */
+int stable_clear_stale_locks(struct stable *s, time_t since, json_t **removed);
 
 /* Deletes all but the newest keep run snapshot refs (refs/upkeep/runs/). */
 int stable_prune_runs(struct stable *s, long keep, int *pruned);

@@ -176,6 +176,7 @@ rm -f "$tmp/fail-validation"
 printf 'healthy=no\n' >"$app/app.conf"
 printf 'x\n' >"$app/conf.d/more.conf"
 G add -A && G commit -qm "break again"
+broken2=$(G rev-parse HEAD)
 UPKEEP_TEST_ROLLBACK_PAUSE_MS=20000 "$UPKEEP" --config "$cfg" --now '2026-11-22 02:50' run deploy >/dev/null 2>&1 &
 pid=$!
 for _ in $(seq 100); do
@@ -192,6 +193,9 @@ is "$(field 'r["rollback"]["phase"]')" "completed-by-recovery" "... with its rol
 is "$(G rev-parse 'HEAD^{tree}')" "$(G rev-parse "$stable^{tree}")" "the tree is last-stable's"
 is "$(G status --porcelain)" "" "nothing is left half-restored"
 is "$(G log -1 --format=%s)" "upkeep: roll back to ${stable:0:7} after run $(field 'r["run_id"]'): validation failed (healthy) (finished by the next upkeep)" "the recovery wrote the rollback commit"
+is "$(G rev-parse "refs/upkeep/runs/$(field 'r["run_id"]')^{tree}")" "$(G rev-parse "$broken2^{tree}")" \
+	"the run's ref keeps the failed state, not the half-restored tree recovery found"
+is "$(field 'r["rollback"]["commit"]')" "$(G rev-parse HEAD)" "the record names the commit recovery wrote"
 
 # ---- first run with no last-stable: the target is the start snapshot ------
 G update-ref -d refs/upkeep/last-stable
