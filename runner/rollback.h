@@ -40,9 +40,11 @@ void tracked_promote(struct tracked *tr, const struct config_job *job,
 
 /*
  * Chooses the rollback target (to when not NULL, else last-stable, or on
- * a first run the run's own start snapshot) into rb ("target", "target_is") before anything is
- * touched, so the journal can hold the intent. -1 (error_set) when
- * last-stable is unusable.
+ * a first run the run's own start snapshot) into rb ("target",
+ * "target_is") before anything is touched, so the journal can hold the
+ * intent, with "restorer" (this process's pid and start, and the real
+ * time the rollback began: how recovery tells the lock files it left from
+ * others'). -1 (error_set) when last-stable is unusable.
  */
 int tracked_target(struct tracked *tr, const char *to, json_t *rb);
 

@@ -586,9 +586,13 @@ static pid_t lock_holder(const char *base, const struct stat *st, char *cmd,
 		if (n < 0)
 			n = 0;
 		cmd[n] = '\0';
-		for (ssize_t i = 0; i + 1 < n; i++)
-			if (!cmd[i])
+		/* argv's NULs, and any newline in an argument, as spaces:
+		 * the command goes into a one-line message. */
+		for (ssize_t i = 0; i < n; i++)
+			if ((unsigned char)cmd[i] < ' ')
 				cmd[i] = ' ';
+		while (n > 0 && cmd[n - 1] == ' ')
+			cmd[--n] = '\0';
 		if (!*cmd)
 			snprintf(cmd, cmdlen, "?");
 	}
