@@ -88,6 +88,8 @@ static int run_or_plan(const struct cmd_entry *entry, struct cmd_ctx *ctx,
 		rc = UPKEEP_EXIT_USAGE;
 		goto out;
 	}
+	if (!eo.dry_run)
+		engine_catch_signals();
 	if (due) {
 		rc = engine_run_due(&cfg, &eo);
 		goto out;

@@ -43,6 +43,34 @@
 
 volatile sig_atomic_t engine_stop;
 
+/*
+ * The first signal stops the run gracefully (the step's tree gets
+ * SIGTERM, then SIGKILL after the grace period; nothing new starts); a
+ * second one kills the tree at once. Either way the record is written.
+ */
+static void on_stop_signal(int sig)
+{
+	if (engine_stop) {
+		proc_stop = PROC_STOP_NOW;
+		return;
+	}
+	engine_stop = sig;
+	proc_stop = PROC_STOP_GRACEFUL;
+}
+
+void engine_catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: a wait in progress must end and look at the flags. */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
 /* Everything one run carries around. */
 struct run {
 	const struct config *cfg;
@@ -482,6 +510,16 @@ static void make_run_id(struct run *r)
 		 r->job->name, (unsigned)(getpid() ^ clock_mono_ms()) & 0xffff);
 }
 
+/* How the run's processes are kept together, in the record and the log. */
+static void note_containment(struct run *r)
+{
+	json_object_set_new(r->rec, "containment",
+			    json_string(proc_containment()));
+	if (proc_containment_why())
+		log_msg(LOG_INFO, NULL, "no cgroup for the run's processes: %s",
+			proc_containment_why());
+}
+
 static json_t *new_record(struct run *r)
 {
 	char host[256] = "";
@@ -674,6 +712,7 @@ static int execute(struct run *r)
 
 	r->rec = new_record(r);
 	log_context(r->cfg, r->run_id, job->name);
+	note_containment(r);
 	if (r->in_window)
 		log_msg(LOG_INFO, NULL, "run %s in window '%s'", r->run_id,
 			r->window);
@@ -908,6 +947,7 @@ int engine_rollback(const struct config *cfg, const struct config_job *job,
 	if (fd < 0)
 		return rc;
 	r.rec = new_record(&r);
+	note_containment(&r);
 	json_object_set_new(r.rec, "trigger", json_string("manual rollback"));
 	json_object_set_new(r.rec, "steps", json_array());
 	log_context(cfg, r.run_id, job->name);

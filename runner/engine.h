@@ -26,11 +26,20 @@ struct engine_opts {
 };
 
 /*
- * Set (from a signal handler) to stop a run after the step in progress:
- * no further step starts, the rest are recorded as skipped, the run ends
- * `interrupted` with its record and report written.
+ * Set (from a signal handler, to the signal's number) to stop a run: the
+ * step in progress is stopped, no further step starts, the rest are
+ * recorded as skipped, the run ends `interrupted` with its record and
+ * report written.
  */
 extern volatile sig_atomic_t engine_stop;
+
+/*
+ * For a run started by hand: SIGINT (Ctrl-C), SIGTERM and SIGHUP stop the
+ * run in progress (engine_stop, and proc_stop for the step's processes);
+ * a second one kills the step's processes at once. The run then ends
+ * `interrupted`, naming the signal, and exits 128 + its number.
+ */
+void engine_catch_signals(void);
 
 /*
  * Runs (or plans) job now. Prints the outcome; returns the exit code:

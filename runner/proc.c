@@ -30,6 +30,8 @@
 #include "util/mem.h"
 #include "util/tz.h"
 
+volatile sig_atomic_t proc_stop;
+
 static size_t proc_descendants_scan(pid_t root, pid_t *out, size_t max);
 
 /* How often the parent looks at the clock and the child while waiting. */
@@ -1006,8 +1008,16 @@ int proc_run(const struct proc_spec *spec, struct proc_result *r)
 		if (done)
 			break;
 		now = clock_mono_ms();
-		if (!terminating && now >= deadline) {
-			r->timed_out = true;
+		if (proc_stop == PROC_STOP_NOW) {
+			r->stopped = true;
+			kill_tree(pid, &status, &done);
+			break;
+		}
+		if (!terminating && (now >= deadline || proc_stop)) {
+			if (proc_stop)
+				r->stopped = true;
+			else
+				r->timed_out = true;
 			terminating = true;
 			term_at = now;
 			signal_tree(SIGTERM);

@@ -34,6 +34,7 @@
 #ifndef UPKEEP_PROC_H
 #define UPKEEP_PROC_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -55,11 +56,21 @@ struct proc_spec {
 	void *arg;
 };
 
+/*
+ * Set from a signal handler to stop the tree that is running, as at its
+ * deadline: PROC_STOP_GRACEFUL sends SIGTERM and kills after the grace
+ * period, PROC_STOP_NOW kills at once (a second Ctrl-C). Stays set: no
+ * later child runs longer than it takes to stop it.
+ */
+enum { PROC_STOP_GRACEFUL = 1, PROC_STOP_NOW = 2 };
+extern volatile sig_atomic_t proc_stop;
+
 struct proc_result {
 	bool started;			/* false: exec failed (see error) */
 	int exit_code;			/* when it exited, else -1 */
 	int signal;			/* the signal that ended it, else 0 */
 	bool timed_out;			/* stopped at the deadline */
+	bool stopped;			/* stopped because proc_stop was set */
 	int64_t duration_ms;
 	char *tail;			/* last PROC_TAIL_BYTES of stdout+stderr */
 	size_t tail_len;

@@ -66,8 +66,11 @@ check() {
 job a 311
 sock=$tmp/tmux.sock
 tmux -S "$sock" new-session -d -x 200 -y 50 \
-	"'$UPKEEP' --config '$cfg' --now '2026-11-22 02:00' run a; echo \$? >'$tmp/a.rc'; sleep 60"
-tap_at_exit "tmux -S '$sock' kill-server 2>/dev/null"
+	"'$UPKEEP' --config '$cfg' --now '2026-11-22 02:00' run a; echo \$? >'$tmp/a.rc'; sleep 60" \
+	</dev/null >/dev/null 2>&1 11>&- 12>&- 251>&-	# the server must not hold TAP's pipes
+# By pid: the scratch directory holding the socket may be gone at exit.
+tmux_pid=$(tmux -S "$sock" display-message -p '#{pid}')
+tap_at_exit "kill $tmux_pid 2>/dev/null"
 wait_file "$tmp/a.pid"
 sleep 0.3
 tmux -S "$sock" send-keys C-c
@@ -88,7 +91,7 @@ for sig in TERM:143 HUP:129; do
 done
 
 # ---- a tree that ignores SIGTERM: the second Ctrl-C kills it at once -----------
-job b 313 'trap "" TERM;'
+job b 313 "trap '' TERM;"
 tmux -S "$sock" new-window -d \
 	"'$UPKEEP' --config '$cfg' --now '2026-11-22 02:00' run b; echo \$? >'$tmp/b.rc'; sleep 60"
 wait_file "$tmp/b.pid"
@@ -101,5 +104,6 @@ tmux -S "$sock" send-keys -t :1 C-c
 wait_file "$tmp/b.rc"
 cmp_ok "$(( $(date +%s) - start ))" -lt 10 "the second Ctrl-C did not wait for the 20s grace"
 check b 313 SIGINT 130
+kill "$tmux_pid" 2>/dev/null
 
 done_testing
