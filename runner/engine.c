@@ -698,6 +698,24 @@ static json_t *all_skipped(const struct config_job *job, const char *why)
 	return steps;
 }
 
+/*
+ * -1 (error_set) when a dead run's rollback of job's tracked config is
+ * still unfinished: nothing may touch that tree until recovery completes
+ * it (a run could promote the half-restored config to last-stable).
+ */
+static int tracked_unfinished(const struct config *cfg,
+			      const struct config_job *job)
+{
+	char id[128];
+
+	if (!recover_rollback_pending(cfg, job->tracked.repo, id, sizeof(id)))
+		return 0;
+	return error_set("the rollback of '%s' by run %s is unfinished (see "
+			 "the message above); nothing may touch that tree until "
+			 "it is: fix what stops it, then any upkeep command "
+			 "finishes it", job->tracked.repo, id);
+}
+
 static int execute(struct run *r)
 {
 	const struct config_job *job = r->job;
@@ -735,7 +753,8 @@ static int execute(struct run *r)
 	 * config that cannot be tracked (or rolled back) stops the run like
 	 * a failed pre-check. */
 	if (pre_ok && !engine_stop && job->has_tracked &&
-	    tracked_begin(&tr, job, r->run_id, r->started, r->rec) < 0) {
+	    (tracked_unfinished(r->cfg, job) < 0 ||
+	     tracked_begin(&tr, job, r->run_id, r->started, r->rec) < 0)) {
 		json_t *c = json_pack("{s:s, s:s, s:b, s:s}", "name",
 				      "tracked config", "kind", "git", "passed",
 				      0, "message", error_last());
@@ -953,7 +972,8 @@ int engine_rollback(const struct config *cfg, const struct config_job *job,
 	log_context(cfg, r.run_id, job->name);
 	journal(&r);
 	snprintf(why, sizeof(why), "a manual rollback to %s", to);
-	if (tracked_begin(&tr, job, r.run_id, r.started, r.rec) < 0) {
+	if (tracked_unfinished(cfg, job) < 0 ||
+	    tracked_begin(&tr, job, r.run_id, r.started, r.rec) < 0) {
 		log_msg(LOG_ERROR, NULL, "%s", error_last());
 		json_object_set_new(r.rec, "rollback", json_pack(
 			"{s:b, s:s, s:s, s:s}", "requested", 1, "reason", why,

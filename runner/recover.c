@@ -213,6 +213,31 @@ int recover_runs(const struct config *cfg)
 	return closed;
 }
 
+const char *recover_rollback_pending(const struct config *cfg,
+				     const char *repo, char *run_id, size_t len)
+{
+	json_t *all = record_journal_list(cfg), *rec;
+	const char *found = NULL;
+	size_t k;
+
+	json_array_foreach(all, k, rec) {
+		const json_t *rb = json_object_get(rec, "rollback");
+		const char *phase = json_string_value(json_object_get(rb, "phase"));
+		const char *r = json_string_value(json_object_get(json_object_get(
+			rec, "tracked_config"), "repo"));
+
+		if (phase && r && !strcmp(r, repo) && (!strcmp(phase,
+		    "restoring") || !strcmp(phase, "recovery-failed"))) {
+			snprintf(run_id, len, "%s", json_string_value(
+				 json_object_get(rec, "run_id")) ?: "?");
+			found = run_id;
+			break;
+		}
+	}
+	json_decref(all);
+	return found;
+}
+
 int recover_if_idle(const struct config *cfg)
 {
 	char *dir = xasprintf("%s/journal", cfg->settings.state_dir);

@@ -6,6 +6,8 @@
 #ifndef UPKEEP_RECOVER_H
 #define UPKEEP_RECOVER_H
 
+#include <stddef.h>
+
 struct config;
 
 /*
@@ -17,6 +19,14 @@ struct config;
  * held. Returns how many runs it closed.
  */
 int recover_runs(const struct config *cfg);
+/*
+ * Whether a dead run's rollback of the work tree repo is still unfinished
+ * (recovery could not complete it): its run id in run_id, else NULL.
+ * Nothing else may touch that tree until it is (a run could promote the
+ * half-restored config to last-stable).
+ */
+const char *recover_rollback_pending(const struct config *cfg,
+				     const char *repo, char *run_id, size_t len);
 /* The same when no run holds the lock; does nothing while one runs. */
 int recover_if_idle(const struct config *cfg);
 

@@ -89,7 +89,7 @@ static int postgres_parse(struct confmap *m, void **settings)
 	const char *why;
 
 	*settings = s;
-	confmap_str(m, "dsn", CONFMAP_REQUIRED, &s->dsn);
+	confmap_dsn(m, "dsn", CONFMAP_REQUIRED, &s->dsn);
 	confmap_str(m, "query", 0, &s->query);
 	confmap_duration(m, "connect_timeout", 0, 1000,
 			 &s->connect_timeout_ms);

@@ -90,7 +90,7 @@ static int patch_check_parse(struct confmap *m, void **settings)
 	}
 	confmap_strlist(m, "insecure_registries", 0, &s->insecure_registries);
 	confmap_path(m, "socket", 0, &s->socket);
-	confmap_str(m, "postgres", 0, &s->postgres);
+	confmap_dsn(m, "postgres", 0, &s->postgres);
 	confmap_path(m, "docker_config", 0, &s->docker_config);
 	s->registry_timeout_ms = PATCH_CHECK_REGISTRY_TIMEOUT_MS;
 	confmap_duration(m, "registry_timeout", 0, 100,

@@ -40,7 +40,7 @@ static int vacuum_parse(struct confmap *m, void **settings)
 	s->jobs = 1;
 	s->skip_locked = true;
 	s->lock_timeout_ms = 5000;
-	confmap_str(m, "dsn", 0, &s->dsn);
+	confmap_dsn(m, "dsn", 0, &s->dsn);
 	confmap_strlist(m, "databases", 0, &s->databases);
 	confmap_strlist(m, "tables", 0, &s->tables);
 	confmap_strlist(m, "exclude", 0, &s->exclude);

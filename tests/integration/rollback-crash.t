@@ -207,6 +207,12 @@ is "$(G rev-parse HEAD)" "$broken" "held lock: HEAD did not move"
 is "$(journals)" 1 "held lock: the journal stays"
 run U status
 like "$err" "is held by process $holder" "held lock: the next command tries again and says the same"
+stable=$(G rev-parse refs/upkeep/last-stable)
+run U run deploy
+is "$rc" 3 "held lock: a new run of the job does not start while the rollback is unfinished"
+like "$err" "the rollback of '$app' by run $id is unfinished" "and says why"
+is "$(G rev-parse refs/upkeep/last-stable)" "$stable" "held lock: last-stable did not move to the half-restored tree"
+is "$(G rev-parse HEAD)" "$broken" "held lock: HEAD still did not move"
 kill -TERM "$holder"
 wait "$holder" 2>/dev/null
 run U status
