@@ -156,9 +156,11 @@ static void emit(enum log_level level, const char *step, const char *msg)
 				  level == LOG_ERROR ? "error: " : "";
 
 		ts[10] = ' ';
+		/* "job/step: ", "job: ", "step: " (recovery has no job
+		 * context) or nothing. */
 		fprintf(stderr, "%.19s %s%s%s%s%s%s\n", ts, job ? job : "",
-			step ? "/" : "", step ? step : "", job ? ": " : "", tag,
-			safe);
+			job && step ? "/" : "", step ? step : "",
+			job || step ? ": " : "", tag, safe);
 	}
 	pthread_mutex_unlock(&out_lock);
 	free(safe);

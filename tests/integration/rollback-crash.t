@@ -182,6 +182,7 @@ touch "$app/.git/index.lock" "$app/.git/HEAD.lock" "$app/.git/refs/heads/main.lo
 run U status
 like "$err" "removed the stale .git/HEAD.lock left by run $id" "hand-made: HEAD.lock removed and said"
 like "$err" "removed the stale .git/refs/heads/main.lock left by run $id" "hand-made: refs/heads/main.lock removed and said"
+like "$err" "[0-9] rollback apply: apply '[^']*' exited with 0" "recovery logs 'rollback apply: apply …' (was 'rollback applyapply …')"
 finished "hand-made locks" "$id"
 
 # ---- a lock a live process holds is never removed --------------------------------
