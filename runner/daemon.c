@@ -43,27 +43,47 @@
 #include "config.h"
 #include "engine.h"
 #include "log.h"
+#include "proc.h"
 #include "util/timefmt.h"
 #include "window.h"
 
 static volatile sig_atomic_t reload;
 
+/*
+ * SIGHUP reloads the config. SIGTERM or SIGINT stops the daemon: a run in
+ * progress stops its step (SIGTERM to its tree, SIGKILL after the grace)
+ * and is recorded as interrupted; a second one kills the step at once.
+ */
 static void on_signal(int sig)
 {
-	if (sig == SIGHUP)
+	if (sig == SIGHUP) {
 		reload = 1;
-	else
-		engine_stop = 1;
+	} else if (engine_stop) {
+		proc_stop = PROC_STOP_NOW;
+	} else {
+		engine_stop = sig;
+		proc_stop = PROC_STOP_GRACEFUL;
+	}
 }
 
+/*
+ * A job or window file with problems leaves out its own jobs, which
+ * engine_run_due() records as config-error runs; a broken upkeep.yaml
+ * fails the load.
+ */
 static int load(const char *root, struct config *cfg)
 {
 	struct diags d = { 0 };
-	int rc = config_load(root, cfg, &d);
+	int rc = config_load_flags(root, CONFIG_LOAD_PARTIAL, cfg, &d);
 
 	if (rc < 0) {
 		diags_print(&d, stderr);
 		config_free(cfg);
+	} else if (d.n) {
+		diags_print(&d, stderr);
+		log_msg(LOG_ERROR, NULL, "%zu job%s left out for the problems "
+			"above; the others are scheduled (see 'upkeep check')",
+			cfg->nbroken, cfg->nbroken == 1 ? " is" : "s are");
 	}
 	diags_free(&d);
 	return rc;

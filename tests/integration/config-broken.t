@@ -70,6 +70,21 @@ run U --now '2026-11-24 02:05' run env
 is "$rc" 2 "run of the broken job: exit 2"
 like "$err" "job 'env' has problems \\(above\\); fix [^ ]*/jobs/env.yaml" "says what to fix"
 
+# ---- the daemon: starts despite the broken jobs, runs the good ones --------------
+rm -f "$tmp"/good*.ran
+log=$tmp/daemon.log
+"$UPKEEP" --config "$cfg" --now '2026-11-26 01:59:58' daemon >"$log" 2>&1 &
+daemon=$!
+tap_at_exit "kill $daemon 2>/dev/null"
+for _ in $(seq 100); do [ -e "$tmp/good2.ran" ] && break; sleep 0.1; done
+ok "daemon: the good jobs ran at the opening" test -e "$tmp/good1.ran" -a -e "$tmp/good2.ran"
+for _ in $(seq 50); do [ "$(U history --json 2>/dev/null | "$PY" -c 'import json,sys; print(sum(1 for r in json.load(sys.stdin) if r["status"] == "config-error" and r["started"].startswith("2026-11-26")))')" = 3 ] && break; sleep 0.1; done
+is "$(U history --json 2>/dev/null | "$PY" -c 'import json,sys; print(sorted(r["job"] for r in json.load(sys.stdin) if r["status"] == "config-error" and r["started"].startswith("2026-11-26")))')" \
+	"['env', 'onbroken', 'syntax']" "daemon: a config-error record for each job left out"
+kill -TERM "$daemon"; wait "$daemon"
+is "$?" 0 "daemon: stopped cleanly"
+like "$(cat "$log")" "3 jobs are left out for the problems above; the others are scheduled" "daemon: says at start which jobs are left out"
+
 # ---- a broken upkeep.yaml stops everything ---------------------------------------
 cp "$cfg/upkeep.yaml" "$tmp/upkeep.yaml.good"
 printf 'step_timeot: 5m\n' >>"$cfg/upkeep.yaml"

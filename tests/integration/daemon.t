@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `upkeep daemon` under a fixed clock: a window that opens 2 s after the
 # daemon starts gets its job run on time; SIGHUP reloads the config (and
-# keeps the old one when the new one is broken); SIGTERM during a step lets
-# that step finish, starts no other, writes the report and exits 0. Checked
+# keeps the old one when upkeep.yaml is broken, leaves out only a broken
+# job); SIGTERM during a step stops that step's tree, starts no other,
+# writes the report (interrupted by SIGTERM) and exits 0. Checked
 # from run records (python3 json), the file system and the daemon's log.
 set -uo pipefail
 . "$(dirname "$0")/../lib/upkeep.sh"
@@ -31,16 +32,18 @@ ok "the job started when the window opened" wait_for "$tmp/ran"
 like "$(cat "$log")" "sleeping until window 'sunday' opens: Sun 2026-11-22 02:00:00 UTC" "it slept until the opening"
 ok "the second step is running" wait_for "$tmp/holding"
 
-# SIGTERM in the middle of a step: that step finishes, no other starts.
+# SIGTERM in the middle of a step: that step is stopped, no other starts.
 kill -HUP "$daemon"
 kill -TERM "$daemon"
 wait "$daemon"
 is "$?" 0 "SIGTERM: the daemon exits 0"
-ok "the running step finished" test -e "$tmp/held"
+sleep 2.5
+ok "the running step was stopped (it never reached its end)" test ! -e "$tmp/held"
 ok "no later step started" test ! -e "$tmp/after"
 rec=$("$UPKEEP" --config "$cfg" report --json)
 is "$(printf '%s' "$rec" | "$PY" -c 'import json,sys; r=json.load(sys.stdin); print(r["status"], r["window"]["start"], r["steps"][0]["started"], [s["status"] for s in r["steps"]])')" \
-   "interrupted 2026-11-22T02:00:00Z 2026-11-22T02:00:00Z ['ok', 'ok', 'skipped']" "record: interrupted, started at the opening"
+   "interrupted 2026-11-22T02:00:00Z 2026-11-22T02:00:00Z ['ok', 'interrupted', 'skipped']" "record: interrupted, started at the opening"
+is "$(printf '%s' "$rec" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["signal"])')" SIGTERM "record: the signal that stopped it"
 like "$(cat "$log")" "daemon stopped" "it says it stopped"
 
 # SIGHUP: reload, and keep the old config when the new one is broken.
@@ -54,10 +57,16 @@ for _ in $(seq 50); do grep -q reloaded "$log" && break; sleep 0.1; done
 like "$(cat "$log")" "config reloaded \\(1 window, 2 jobs\\)" "SIGHUP reloads the config"
 printf 'job: z\nsteps: [\n' >"$cfg/jobs/z.yaml"
 kill -HUP "$daemon"
-for _ in $(seq 50); do grep -q "reload failed" "$log" && break; sleep 0.1; done
-like "$(cat "$log")" "config reload failed; keeping the config that was loaded" "a broken config is reported, the old one kept"
-ok "the daemon is still running" kill -0 "$daemon"
+for _ in $(seq 50); do grep -q "left out" "$log" && break; sleep 0.1; done
+like "$(cat "$log")" "1 job is left out for the problems above; the others are scheduled" "a broken job file leaves out its job only"
+is "$(grep -c 'config reloaded (1 window, 2 jobs)' "$log")" 2 "the others are reloaded"
 rm -f "$cfg/jobs/z.yaml"
+printf 'step_timeot: 5m\n' >"$cfg/upkeep.yaml"
+kill -HUP "$daemon"
+for _ in $(seq 50); do grep -q "reload failed" "$log" && break; sleep 0.1; done
+like "$(cat "$log")" "config reload failed; keeping the config that was loaded" "a broken upkeep.yaml is reported, the old config kept"
+ok "the daemon is still running" kill -0 "$daemon"
+rm -f "$cfg/upkeep.yaml"
 kill -TERM "$daemon"
 wait "$daemon"
 is "$?" 0 "stopped cleanly while asleep"
