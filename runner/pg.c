@@ -33,6 +33,7 @@
 #include <libpq-events.h>
 
 #include "clock.h"
+#include "proc.h"
 #include "util/error.h"
 #include "util/mem.h"
 #include "util/units.h"
@@ -356,7 +357,8 @@ static int wait_socket(PGconn *conn, short events, int64_t deadline)
 		int64_t left = deadline - clock_mono_ms();
 		int n;
 
-		if (left <= 0)
+		/* Asked to stop (Ctrl-C): as if the deadline had come. */
+		if (left <= 0 || proc_stop)
 			return 0;
 		n = poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left);
 		if (n > 0)

@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "proc.h"
 #include "pg.h"
 #include "util/error.h"
 #include "util/mem.h"
@@ -302,6 +303,13 @@ int vacuum_exec_run(struct vacuum_exec *x, struct vacuum_table **tables,
 	for (;;) {
 		int64_t now = clock_mono_ms(), wake;
 		size_t busy = 0, np = 0;
+
+		/* Asked to stop (Ctrl-C): cancel now, as at the deadline. */
+		if (proc_stop && x->cancel_at > now) {
+			x->cancel_at = now;
+			if (x->deadline > now + 2000)
+				x->deadline = now + 2000;
+		}
 
 		for (size_t i = 0; i < nw; i++) {
 			if (w[i].conn && !w[i].t && next < n) {

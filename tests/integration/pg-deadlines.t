@@ -205,6 +205,22 @@ like "$err" "ended 2 sessions run ${app#upkeep/} left on the server" "recovery s
 exec 7>&-
 wait "$busy" "$idle" 2>/dev/null
 unlock
+like "$(rec guards '(r["status"], r["interrupted_step"])')" "('interrupted', 's')" "the killed run's record names the vacuum step in flight"
+
+# ---- Ctrl-C (SIGINT) during a VACUUM that waits for a lock ---------------------
+ok "lock big (Ctrl-C)" lock big
+step_job sigint 10m 'kind: vacuum, dsn: "dbname=app", select: all, tables: [big], skip_locked: false, lock_timeout: 5m'
+"$UPKEEP" --config "$cfg" run sigint --ignore-window >"$tmp/sigint.out" 2>&1 &
+upid=$!
+ok "upkeep's VACUUM waits for the lock (Ctrl-C)" wait_for "select count(*) from pg_stat_activity where application_name like 'upkeep/%sigint%' and wait_event_type = 'Lock'"
+t0=$SECONDS
+kill -INT "$upid"
+wait "$upid"
+is "$?" 130 "Ctrl-C during a VACUUM: exit 130"
+cmp_ok "$((SECONDS - t0))" -le 4 "it stopped within the grace (not the 5m lock_timeout)"
+is "$(rec sigint '(r["status"], r["signal"], s["status"])')" "('interrupted', 'SIGINT', 'interrupted')" "the record: interrupted by SIGINT, the vacuum step interrupted"
+ok "no session of the run is left on the server" gone_within "select count(*) from pg_stat_activity where application_name like 'upkeep/%sigint%'" 3
+unlock
 
 # ---- a SIGSTOPped postmaster ------------------------------------------------------
 # During a VACUUM that waits for a lock: the deadline's cancel request
