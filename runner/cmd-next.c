@@ -137,8 +137,8 @@ static int next_windows(struct cmd_ctx *ctx, const struct next_opts *o,
 	size_t n = 0, cap = 0;
 	int rc = UPKEEP_EXIT_OK;
 
-	if (cmd_load_config(ctx, &cmd_next_entry, CONFIG_LOAD_ANY_ENV,
-			    &cfg) < 0) {
+	if (cmd_load_config(ctx, &cmd_next_entry, CONFIG_LOAD_ANY_ENV |
+			    CONFIG_LOAD_PARTIAL, &cfg) < 0) {
 		rc = UPKEEP_EXIT_USAGE;
 		goto out;
 	}

@@ -316,7 +316,8 @@ static int open_snapshots(struct cmd_ctx *ctx, const char *who, int argc,
 	if (optind + 1 != argc)
 		return cmd_usage_error(e, "one snapshot at a time, not '%s' "
 				       "too", argv[optind + 1]);
-	if (cmd_load_config(ctx, e, CONFIG_LOAD_ANY_ENV, cfg) < 0)
+	if (cmd_load_config(ctx, e, CONFIG_LOAD_ANY_ENV | CONFIG_LOAD_PARTIAL,
+			    cfg) < 0)
 		return UPKEEP_EXIT_USAGE;
 	snapshot_dests(cfg, dests);
 	return find_snapshots(who, dests, argv[optind], v, n);
@@ -492,7 +493,8 @@ static int snapshots_list(struct cmd_ctx *ctx, int argc, char **argv)
 	if (optind < argc)
 		return cmd_usage_error(e, "'list' takes no argument, not '%s'",
 				       argv[optind]);
-	if (cmd_load_config(ctx, e, CONFIG_LOAD_ANY_ENV, &cfg) < 0)
+	if (cmd_load_config(ctx, e, CONFIG_LOAD_ANY_ENV | CONFIG_LOAD_PARTIAL,
+			    &cfg) < 0)
 		return UPKEEP_EXIT_USAGE;
 	snapshot_dests(&cfg, &dests);
 	if ((rc = scan(&dests, job, &v, &n)) != 0) {

@@ -86,14 +86,32 @@ run "$UPKEEP" check --config "$tmp/empty"
 is "$rc" 2 "root without schedules/ or jobs/: exit 2"
 like "$err" "no config here: expected schedules/\*.yaml and jobs/\*.yaml" "empty root explained"
 
-# Every command that reads the config stops on a broken one, the same way.
-mkdir -p "$tmp/broken/jobs"
-printf 'job: x\n' >"$tmp/broken/jobs/x.yaml"
-for cmd in "run x" "plan x" "next" "history" "report"; do
+# Every command that reads the config stops on a broken upkeep.yaml, the
+# same way.
+mkdir -p "$tmp/broken/jobs" "$tmp/broken/schedules"
+printf 'window: w\nstart: "*-*-* 02:00"\nduration: 1h\n' >"$tmp/broken/schedules/w.yaml"
+printf 'job: y\nwindows: [w]\nsteps:\n  - { name: s, kind: command, run: ["true"] }\n' >"$tmp/broken/jobs/y.yaml"
+printf 'stepp_timeout: 5m\n' >"$tmp/broken/upkeep.yaml"
+for cmd in "run y" "plan y" "next" "history" "report" "status" "snapshots list"; do
 	run "$UPKEEP" --config "$tmp/broken" $cmd
 	is "$rc:$(printf '%s' "$err" | tail -1)" \
 	   "2:upkeep ${cmd%% *}: the config in '$tmp/broken' has problems; see 'upkeep check'" \
-	   "$cmd on a broken config: exit 2, names the file and the way out"
+	   "$cmd on a broken upkeep.yaml: exit 2, names the file and the way out"
+done
+# A broken job file leaves out its job only: running it is refused, the
+# commands that read records and windows go on, saying what was left out.
+rm "$tmp/broken/upkeep.yaml"
+printf 'job: x\n' >"$tmp/broken/jobs/x.yaml"
+for cmd in "run x" "plan x"; do
+	run "$UPKEEP" --config "$tmp/broken" $cmd
+	is "$rc:$(printf '%s' "$err" | tail -1)" \
+	   "2:upkeep ${cmd%% *}: job 'x' has problems (above); fix $tmp/broken/jobs/x.yaml, then see 'upkeep check'" \
+	   "$cmd with x's file broken: exit 2, names the file and the way out"
+done
+for cmd in "next" "history" "report" "status" "snapshots list"; do
+	run "$UPKEEP" --config "$tmp/broken" $cmd
+	like "$rc:$err" "^[023]:.*jobs/x.yaml:1:1: .*1 job is left out for the problems above; the others go on" \
+	   "$cmd with x's file broken: goes on, saying job x is left out"
 done
 
 done_testing
