@@ -15,6 +15,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "docker.h"
 #include "pg.h"
 #include "record.h"
@@ -231,9 +232,22 @@ json_t *snapshot_metrics_collect(const struct snapshot_dbs *dbs,
 				 int64_t docker_ms, struct strv *notes)
 {
 	json_t *pg = json_array(), *m, *docker;
+	/* One deadline for all the databases: a hung server must not cost
+	 * the whole budget once per database. */
+	int64_t deadline = clock_mono_ms() + timeout_ms;
 
-	for (size_t i = 0; i < dbs->n; i++)
-		json_array_append_new(pg, database(&dbs->v[i], timeout_ms));
+	for (size_t i = 0; i < dbs->n; i++) {
+		int64_t left = deadline - clock_mono_ms();
+
+		if (left <= 0) {
+			json_array_append_new(pg, json_pack("{s:s, s:s, s:s}",
+				"server", dbs->v[i].display, "database",
+				dbs->v[i].dbname, "error", "no time was left "
+				"for this database's metrics"));
+			continue;
+		}
+		json_array_append_new(pg, database(&dbs->v[i], left));
+	}
 	m = json_pack("{s:o, s:o, s:o, s:o}", "disks", disks(), "memory",
 		      memory(), "load", load(), "postgres", pg);
 	docker = docker_df(docker_socket, docker_ms, notes);
