@@ -43,7 +43,6 @@
 #include "config.h"
 #include "engine.h"
 #include "log.h"
-#include "proc.h"
 #include "util/timefmt.h"
 #include "window.h"
 
@@ -56,14 +55,10 @@ static volatile sig_atomic_t reload;
  */
 static void on_signal(int sig)
 {
-	if (sig == SIGHUP) {
+	if (sig == SIGHUP)
 		reload = 1;
-	} else if (engine_stop) {
-		proc_stop = PROC_STOP_NOW;
-	} else {
-		engine_stop = sig;
-		proc_stop = PROC_STOP_GRACEFUL;
-	}
+	else
+		engine_on_stop_signal(sig);
 }
 
 /*

@@ -48,7 +48,7 @@ volatile sig_atomic_t engine_stop;
  * SIGTERM, then SIGKILL after the grace period; nothing new starts); a
  * second one kills the tree at once. Either way the record is written.
  */
-static void on_stop_signal(int sig)
+void engine_on_stop_signal(int sig)
 {
 	if (engine_stop) {
 		proc_stop = PROC_STOP_NOW;
@@ -63,7 +63,7 @@ void engine_catch_signals(void)
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop_signal;
+	sa.sa_handler = engine_on_stop_signal;
 	sigemptyset(&sa.sa_mask);
 	/* No SA_RESTART: a wait in progress must end and look at the flags. */
 	sigaction(SIGINT, &sa, NULL);

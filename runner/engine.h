@@ -40,6 +40,8 @@ extern volatile sig_atomic_t engine_stop;
  * `interrupted`, naming the signal, and exits 128 + its number.
  */
 void engine_catch_signals(void);
+/* What that handler does: for a handler of one's own (the daemon's). */
+void engine_on_stop_signal(int sig);
 
 /*
  * Runs (or plans) job now. Prints the outcome; returns the exit code:
