@@ -590,7 +590,7 @@ void engine_publish(const struct config *cfg, const struct config_job *job,
 static int finish(struct run *r, const char *status, int64_t start)
 {
 	char *md;
-	int rc = 0;
+	bool journalled;
 
 	json_object_set_new(r->rec, "status", json_string(status));
 	json_object_set_new(r->rec, "finished", jtime(clock_now()));
@@ -599,10 +599,16 @@ static int finish(struct run *r, const char *status, int64_t start)
 	next_window(r);
 	/* The outcome goes to the journal first: if the record cannot be
 	 * written (a full disk), the next upkeep writes it from there. */
-	journal(r);
+	journalled = journal(r) == 0;
 	if (record_save(r->cfg, r->rec) < 0 || report_save(r->cfg, r->rec) < 0) {
-		log_msg(LOG_ERROR, NULL, "%s; the journal keeps the run (%s): "
-			"the next upkeep writes its record", error_last(), status);
+		if (journalled)
+			log_msg(LOG_ERROR, NULL, "%s; the journal keeps the run "
+				"(%s): the next upkeep writes its record",
+				error_last(), status);
+		else
+			log_msg(LOG_ERROR, NULL, "%s; the journal keeps the run "
+				"as it was before it ended: the next upkeep "
+				"closes it as interrupted", error_last());
 		return -1;
 	}
 	record_journal_remove(r->cfg, r->rec);
@@ -610,7 +616,7 @@ static int finish(struct run *r, const char *status, int64_t start)
 	log_msg(LOG_RESULT, NULL, "%s; report: %s", status, md);
 	free(md);
 	engine_publish(r->cfg, r->job, r->rec, r->started);
-	return rc;
+	return 0;
 }
 
 /* The name of the first failed check in a list of results. */
