@@ -311,10 +311,12 @@ static int run_step(struct run *r, const struct config_step *st, json_t *e)
 		}
 		ctx.timeout_ms = timeout_ms;
 		/* In the journal before the step touches anything (a kind
-		 * that works in-process has no pid to note). */
+		 * that works in-process has no pid to note). Not synced: like
+		 * the pid, it matters while the machine is up (the previous
+		 * step's end is on disk); but the write must succeed. */
 		json_object_set_new(r->rec, "in_flight", json_pack("{s:s}",
 				    "step", st->name));
-		if (journal(r) < 0) {
+		if (journal_write(r, false) < 0) {
 			json_object_del(r->rec, "in_flight");
 			json_object_set_new(e, "status", json_string("skipped"));
 			json_object_set_new(e, "summary", json_string(
