@@ -73,8 +73,11 @@ int engine_rollback(const struct config *cfg, const struct config_job *job,
 /*
  * `run --due`: runs, one after another, every job whose window is open now
  * and that has no run (finished or in progress) in this occurrence of it.
- * Returns 0 when every due job succeeded or nothing was due, 1 when a run
- * failed, 3 when a due job could not run (lock held, pre-check failed).
+ * Jobs left out for problems in their files get config-error records.
+ * Returns the gravest exit code: 128+N when a signal stopped a run, 2 when
+ * a job was left out (or a run hit a host problem), 1 when a run failed,
+ * 3 when a due job could not run (lock held, pre-check failed), 0 when
+ * every due job succeeded or nothing was due.
  */
 int engine_run_due(const struct config *cfg, const struct engine_opts *opts);
 

@@ -15,6 +15,7 @@
 #include "config.h"
 #include "util/error.h"
 #include "util/mem.h"
+#include "util/timefmt.h"
 
 /* mkdir -p of the directory that will hold path. */
 static int make_parents(const char *path)
@@ -52,6 +53,14 @@ const char *record_str(const json_t *o, const char *key)
 	const char *s = json_string_value(json_object_get(o, key));
 
 	return s ? s : "";
+}
+
+json_t *record_time(time_t t)
+{
+	char buf[32];
+
+	timefmt_rfc3339(t, buf, sizeof(buf));
+	return json_string(buf);
 }
 
 /* fsync of the directory holding path: makes a new entry in it durable. */

@@ -22,6 +22,9 @@ struct config;
  */
 const char *record_str(const json_t *o, const char *key);
 
+/* t as records write times: a JSON string, UTC RFC 3339 (new reference). */
+json_t *record_time(time_t t);
+
 /* The version of the record format, in every record as "schema". */
 #define RECORD_SCHEMA 1
 

@@ -38,14 +38,6 @@
 #include "util/mem.h"
 #include "util/timefmt.h"
 
-static json_t *jtime(time_t t)
-{
-	char buf[32];
-
-	timefmt_rfc3339(t, buf, sizeof(buf));
-	return json_string(buf);
-}
-
 /* Kills the in-flight step's process group if it is still the same one. */
 static void kill_leftovers(const json_t *in_flight)
 {
@@ -76,9 +68,7 @@ static char *job_of_run_id(const char *id)
 static json_t *lost_record(const char *id)
 {
 	char *job = job_of_run_id(id);
-	char when[32];
 	struct tm tm = { 0 };
-	time_t t;
 	json_t *rec;
 
 	if (!job)
@@ -87,11 +77,10 @@ static json_t *lost_record(const char *id)
 		free(job);
 		return NULL;
 	}
-	t = timegm(&tm);
-	timefmt_rfc3339(t, when, sizeof(when));
-	rec = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:[], s:[], s:[]}",
+	rec = json_pack("{s:i, s:s, s:s, s:s, s:o, s:s, s:[], s:[], s:[]}",
 			"schema", RECORD_SCHEMA, "run_id", id, "job", job,
-			"status", "interrupted", "started", when, "reason",
+			"status", "interrupted", "started",
+			record_time(timegm(&tm)), "reason",
 			"its journal was empty or corrupt (the disk was full, "
 			"or upkeep died during its first write): what the run "
 			"did is unknown", "prechecks", "steps", "validation");
@@ -148,7 +137,7 @@ static bool close_interrupted(const struct config *cfg, json_t *rec)
 	json_object_set_new(rec, "status", json_string("interrupted"));
 	json_object_set_new(rec, "interrupted_step", in_flight ?
 		json_incref(json_object_get(in_flight, "step")) : json_null());
-	json_object_set_new(rec, "finished", jtime(clock_now()));
+	json_object_set_new(rec, "finished", record_time(clock_now()));
 	return true;
 }
 
@@ -171,8 +160,9 @@ int recover_runs(const struct config *cfg)
 			proc_kill_run(id);
 			save = lost_record(id);
 			fprintf(stderr, "upkeep: warning: the journal of run %s is "
-				"empty or corrupt (was the disk full?); closing "
-				"it as interrupted\n", id);
+				"empty or corrupt (was the disk full?); %s\n", id,
+				save ? "closing it as interrupted" : "its name "
+				"says no job either: removing it");
 			if (!save) {
 				record_journal_remove(cfg, rec);
 				continue;

@@ -62,14 +62,6 @@ static void add_int(json_t *o, const char *key, int64_t n)
 				json_integer_value(v) : 0, n)));
 }
 
-static json_t *jtime(time_t t)
-{
-	char buf[32];
-
-	timefmt_rfc3339(t, buf, sizeof(buf));
-	return json_string(buf);
-}
-
 /* ---- ISO weeks ---------------------------------------------------------- */
 
 void weekly_week_of(time_t t, char *buf, size_t len)
@@ -1346,8 +1338,8 @@ static json_t *upcoming(const struct config *cfg, time_t now)
 		     window_next(w, t, &occ) == 0; k++, t = occ.start)
 			v[n++] = json_pack("{s:s, s:o, s:o, s:s, s:O}",
 					   "window", w->name, "start",
-					   jtime(occ.start), "end",
-					   jtime(occ.end), "timezone",
+					   record_time(occ.start), "end",
+					   record_time(occ.end), "timezone",
 					   w->timezone, "jobs", jobs);
 		json_decref(jobs);
 	}
@@ -1476,7 +1468,7 @@ json_t *weekly_build(const struct config *cfg, const json_t *records,
 	json_object_set_new(model, "week", json_string(week));
 	json_object_set_new(model, "from", json_string(bounds[1]));
 	json_object_set_new(model, "to", json_string(bounds[0]));
-	json_object_set_new(model, "generated", jtime(now));
+	json_object_set_new(model, "generated", record_time(now));
 	summary = json_pack("{s:I, s:o, s:I, s:I, s:I, s:I, s:I}",
 			    "runs", (json_int_t)json_array_size(runs),
 			    "by_status", by_status,
