@@ -204,8 +204,8 @@ int daemon_run(const char *root, const struct engine_opts *opts)
 					"keeping the config that was loaded");
 			}
 		}
-		/* Signals reach a run (SIGTERM stops it after the step in
-		 * progress); between runs they wait for sleep_until(). */
+		/* Signals reach a run (SIGTERM stops its step and ends it
+		 * interrupted); between runs they wait for sleep_until(). */
 		now = clock_now();
 		sigprocmask(SIG_UNBLOCK, &sigs, NULL);
 		engine_run_due(&cfg, opts);

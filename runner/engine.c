@@ -87,14 +87,6 @@ struct run {
 	json_t *step_rec;		/* its record entry */
 };
 
-static json_t *jtime(time_t t)
-{
-	char buf[32];
-
-	timefmt_rfc3339(t, buf, sizeof(buf));
-	return json_string(buf);
-}
-
 /*
  * The run's state to the journal; durable unless it only matters while
  * the machine stays up (the pid of the step in flight). Returns 0, or -1
@@ -286,7 +278,7 @@ static int run_step(struct run *r, const struct config_step *st, json_t *e)
 	char reason[256], dur[32], tmo[32];
 	long attempt = 0;
 
-	json_object_set_new(e, "started", jtime(clock_now()));
+	json_object_set_new(e, "started", record_time(clock_now()));
 	for (;;) {
 		struct step_ctx ctx = {
 			.cfg = r->cfg, .job = r->job, .step = st,
@@ -531,7 +523,7 @@ static json_t *new_record(struct run *r)
 	rec = json_pack("{s:i, s:s, s:s, s:s, s:o, s:s, s:s, s:I, s:b}",
 			"schema", RECORD_SCHEMA, "run_id", r->run_id,
 			"job", r->job->name, "status", "running",
-			"started", jtime(clock_now()), "host", host,
+			"started", record_time(clock_now()), "host", host,
 			"upkeep_version", UPKEEP_VERSION,
 			"pid", (json_int_t)getpid(),
 			"ignore_window", r->opts->ignore_window);
@@ -541,8 +533,8 @@ static json_t *new_record(struct run *r)
 	if (r->in_window)
 		json_object_set_new(rec, "window", json_pack(
 			"{s:s, s:o, s:o, s:o}", "name", r->window,
-			"start", jtime(r->occ.start), "cutoff",
-			jtime(r->occ.cutoff), "end", jtime(r->occ.end)));
+			"start", record_time(r->occ.start), "cutoff",
+			record_time(r->occ.cutoff), "end", record_time(r->occ.end)));
 	return rec;
 }
 
@@ -576,7 +568,7 @@ static void next_window(struct run *r)
 	if (best)
 		json_object_set_new(r->rec, "next_window", json_pack(
 			"{s:s, s:o, s:o}", "name", best->name, "start",
-			jtime(best_occ.start), "end", jtime(best_occ.end)));
+			record_time(best_occ.start), "end", record_time(best_occ.end)));
 }
 
 void engine_publish(const struct config *cfg, const struct config_job *job,
@@ -595,7 +587,7 @@ static int finish(struct run *r, const char *status, int64_t start)
 	bool journalled;
 
 	json_object_set_new(r->rec, "status", json_string(status));
-	json_object_set_new(r->rec, "finished", jtime(clock_now()));
+	json_object_set_new(r->rec, "finished", record_time(clock_now()));
 	json_object_set_new(r->rec, "duration_ms",
 			    json_integer(clock_mono_ms() - start));
 	next_window(r);
@@ -772,17 +764,22 @@ static int execute(struct run *r)
 		pre_ok = false;
 	}
 	if (!pre_ok || engine_stop) {
+		/* A signal during the pre-checks is the story, not the
+		 * check it cut short. */
+		const char *st = engine_stop ? "interrupted" :
+				 "skipped-precheck";
+
 		tracked_end(&tr);
 		json_decref(steps);
 		json_object_set_new(r->rec, "prechecks", checks);
-		json_object_set_new(r->rec, "steps", all_skipped(job, pre_ok ?
-			"upkeep was asked to stop before this step" :
-			"a pre-check failed"));
-		if (pre_ok)
+		json_object_set_new(r->rec, "steps", all_skipped(job,
+			engine_stop ? "upkeep was asked to stop before this "
+			"step" : "a pre-check failed"));
+		if (engine_stop)
 			json_object_set_new(r->rec, "signal", json_string(
 				signal_name(engine_stop)));
-		finish(r, pre_ok ? "interrupted" : "skipped-precheck", start);
-		return pre_ok ? exit_code_of("interrupted") : UPKEEP_EXIT_NOTHING;
+		finish(r, st, start);
+		return engine_stop ? exit_code_of(st) : UPKEEP_EXIT_NOTHING;
 	}
 	json_object_set_new(r->rec, "prechecks", checks);
 	r->config_commit = tr.open ? tr.snap.config : NULL;
@@ -826,8 +823,6 @@ static int execute(struct run *r)
 		if (engine_stop) {
 			stopped = true;
 			ok = false;
-			if (done)
-				continue;
 		}
 		if (done || stopped)
 			continue;
@@ -846,25 +841,27 @@ static int execute(struct run *r)
 	r->step = NULL;
 	json_decref(steps);
 
-	if (stopped) {
-		/* Stopped by a signal: the operator wants upkeep gone; no
-		 * validation (it may wait minutes), no rollback, no promotion. */
+	/* Validation runs after a failure too: it tells what state the
+	 * system is in, which the report and a rollback need; not after a
+	 * signal (the operator wants upkeep gone, and it may wait minutes). */
+	if (stopped)
+		checks = json_array();
+	else if (!checks_run_list(r->cfg, &job->validate, &checks,
+				  log_check) && !engine_stop) {
+		if (!rollback)
+			snprintf(why, sizeof(why), "validation failed (%s)",
+				 first_failed(checks));
+		rollback = true;
+		nfailed++;
+	}
+	json_object_set_new(r->rec, "validation", checks);
+	if (engine_stop) {
+		/* Stopped by a signal, here or during validation (whose cut
+		 * short check is no failure): no rollback, no promotion. */
 		json_object_set_new(r->rec, "signal", json_string(
 			signal_name(engine_stop)));
-		json_object_set_new(r->rec, "validation", json_array());
 		status = "interrupted";
 	} else {
-		/* Validation runs after a failure too: it tells what state
-		 * the system is in, which the report and a rollback need. */
-		if (!checks_run_list(r->cfg, &job->validate, &checks,
-				     log_check)) {
-			if (!rollback)
-				snprintf(why, sizeof(why), "validation failed "
-					 "(%s)", first_failed(checks));
-			rollback = true;
-			nfailed++;
-		}
-		json_object_set_new(r->rec, "validation", checks);
 		all_ok = !nfailed && all_steps_ok(r->rec);
 		/* Nothing failed but something did not happen: not a
 		 * success, and not a config to promote. */
@@ -1117,13 +1114,13 @@ int engine_record_missed(const struct config *cfg)
 						"schema", RECORD_SCHEMA,
 						"run_id", id, "job", job->name,
 						"status", "missed",
-						"started", jtime(occ.start),
-						"finished", jtime(occ.end),
+						"started", record_time(occ.start),
+						"finished", record_time(occ.end),
 						"duration_ms", (json_int_t)0,
 						"window", "name", w->name,
-						"start", jtime(occ.start),
-						"cutoff", jtime(occ.cutoff),
-						"end", jtime(occ.end),
+						"start", record_time(occ.start),
+						"cutoff", record_time(occ.cutoff),
+						"end", record_time(occ.end),
 						"reason", "the window closed with no "
 						"run of this job (upkeep was not "
 						"running, the host was down, or "
@@ -1205,16 +1202,16 @@ static size_t record_config_errors(const struct config *cfg, time_t now)
 		rec = json_pack("{s:i, s:s, s:s, s:s, s:o, s:o, s:I, s:s, s:s, "
 				"s:I, s:[], s:[], s:[]}", "schema", RECORD_SCHEMA,
 				"run_id", id, "job", b->job, "status",
-				"config-error", "started", jtime(now), "finished",
-				jtime(now), "duration_ms", (json_int_t)0,
+				"config-error", "started", record_time(now), "finished",
+				record_time(now), "duration_ms", (json_int_t)0,
 				"reason", b->problem, "config_file", b->file,
 				"problems", (json_int_t)b->nproblems, "prechecks",
 				"steps", "validation");
 		if (w)
 			json_object_set_new(rec, "window", json_pack(
 				"{s:s, s:o, s:o, s:o}", "name", w->name, "start",
-				jtime(occ.start), "cutoff", jtime(occ.cutoff),
-				"end", jtime(occ.end)));
+				record_time(occ.start), "cutoff", record_time(occ.cutoff),
+				"end", record_time(occ.end)));
 		else
 			json_object_set_new(rec, "note", json_string(
 				"none of the job's windows could be read: upkeep "
@@ -1226,6 +1223,23 @@ static size_t record_config_errors(const struct config *cfg, time_t now)
 		json_decref(rec);
 	}
 	return cfg->nbroken;
+}
+
+/*
+ * Which of two exit codes says more: stopped by a signal, then a usage,
+ * config or host problem, then a failed run, then nothing ran, then ok.
+ */
+static int worse_exit(int a, int b)
+{
+	static const int order[] = { UPKEEP_EXIT_OK, UPKEEP_EXIT_NOTHING,
+				     UPKEEP_EXIT_FAILED, UPKEEP_EXIT_USAGE };
+	int ra = 4, rb = 4;
+
+	for (int i = 0; i < 4; i++) {
+		ra = a == order[i] ? i : ra;
+		rb = b == order[i] ? i : rb;
+	}
+	return rb > ra ? b : a;
 }
 
 int engine_run_due(const struct config *cfg, const struct engine_opts *opts)
@@ -1244,7 +1258,6 @@ int engine_run_due(const struct config *cfg, const struct engine_opts *opts)
 		struct engine_opts o = *opts;
 		struct window_occ occ;
 		bool open = false;
-		int rc;
 
 		for (size_t k = 0; k < job->windows.n && !open; k++) {
 			const struct config_window *w =
@@ -1261,10 +1274,7 @@ int engine_run_due(const struct config *cfg, const struct engine_opts *opts)
 		}
 		due++;
 		o.ignore_window = false;
-		rc = engine_run(cfg, job, &o);
-		if ((rc == UPKEEP_EXIT_FAILED && worst != UPKEEP_EXIT_USAGE) ||
-		    (rc != UPKEEP_EXIT_OK && worst == UPKEEP_EXIT_OK))
-			worst = rc;
+		worst = worse_exit(worst, engine_run(cfg, job, &o));
 	}
 	if (!due)
 		log_msg(LOG_DEBUG, NULL, "nothing is due");

@@ -948,6 +948,11 @@ int proc_run(const struct proc_spec *spec, struct proc_result *r)
 	memset(r, 0, sizeof(*r));
 	r->exit_code = -1;
 	r->tail = xmalloc(PROC_TAIL_BYTES);
+	if (proc_stop) {
+		snprintf(r->error, sizeof(r->error), "not started: upkeep is "
+			 "stopping (a signal asked it to)");
+		return -1;
+	}
 	/* Orphaned descendants come to us, not to init: see proc.h. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	if (pipe2(out, O_CLOEXEC) < 0) {
@@ -1009,15 +1014,11 @@ int proc_run(const struct proc_spec *spec, struct proc_result *r)
 			break;
 		now = clock_mono_ms();
 		if (proc_stop == PROC_STOP_NOW) {
-			r->stopped = true;
 			kill_tree(pid, &status, &done);
 			break;
 		}
 		if (!terminating && (now >= deadline || proc_stop)) {
-			if (proc_stop)
-				r->stopped = true;
-			else
-				r->timed_out = true;
+			r->timed_out = !proc_stop;
 			terminating = true;
 			term_at = now;
 			signal_tree(SIGTERM);

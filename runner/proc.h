@@ -60,7 +60,7 @@ struct proc_spec {
  * Set from a signal handler to stop the tree that is running, as at its
  * deadline: PROC_STOP_GRACEFUL sends SIGTERM and kills after the grace
  * period, PROC_STOP_NOW kills at once (a second Ctrl-C). Stays set: no
- * later child runs longer than it takes to stop it.
+ * child starts after it (proc_run() returns -1, saying so).
  */
 enum { PROC_STOP_GRACEFUL = 1, PROC_STOP_NOW = 2 };
 extern volatile sig_atomic_t proc_stop;
@@ -70,7 +70,6 @@ struct proc_result {
 	int exit_code;			/* when it exited, else -1 */
 	int signal;			/* the signal that ended it, else 0 */
 	bool timed_out;			/* stopped at the deadline */
-	bool stopped;			/* stopped because proc_stop was set */
 	int64_t duration_ms;
 	char *tail;			/* last PROC_TAIL_BYTES of stdout+stderr */
 	size_t tail_len;

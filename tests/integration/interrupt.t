@@ -90,6 +90,27 @@ for sig in TERM:143 HUP:129; do
 	check "$name" 312 "SIG${sig%%:*}" "${sig##*:}"
 done
 
+# ---- SIGTERM during validation: interrupted, not a failed validation ----------
+cat >"$cfg/jobs/v.yaml" <<YAML
+job: v
+windows: [w]
+steps:
+  - { name: s, kind: command, run: ["true"] }
+validate:
+  - { name: slow, kind: command, shell: "echo \$\$ >$tmp/v.pid; exec sleep 314", timeout: 1m }
+  - { name: after, kind: command, run: [touch, "$tmp/v.after"] }
+YAML
+("$UPKEEP" --config "$cfg" --now '2026-11-22 02:00' run v >/dev/null 2>&1; echo $? >"$tmp/v.rc") &
+wait_file "$tmp/v.pid"
+pkill -TERM -f "^$UPKEEP --config $cfg --now 2026-11-22 02:00 run v\$"
+wait_file "$tmp/v.rc"
+is "$(cat "$tmp/v.rc")" 143 "SIGTERM during validation: exit 143"
+is "$(field v '(r["status"], r.get("signal"), "rollback" in r)')" "('interrupted', 'SIGTERM', False)" \
+	"interrupted by SIGTERM, not failed, and no rollback asked for"
+ok "no check started after the signal" test ! -e "$tmp/v.after"
+is "$(alive 314)" "" "the check's process is gone"
+http_reset
+
 # ---- a tree that ignores SIGTERM: the second Ctrl-C kills it at once -----------
 job b 313 "trap '' TERM;"
 tmux -S "$sock" new-window -d \
