@@ -920,9 +920,9 @@ struct loader {
 	struct bad_window *bad;
 	size_t nbad;
 	size_t capbad;
-	/* Problems in the files a partial load left out: when these are
-	 * all there are, the load succeeds. */
-	size_t excluded_problems;
+	/* The files a partial load left out (as diagnostics name them):
+	 * when every problem is in one of these, the load succeeds. */
+	struct strv excluded;
 };
 
 enum file_kind {
@@ -995,7 +995,7 @@ static void window_done(struct loader *L, struct confmap_file *ld,
 	bw->name = ld->declared ? xstrdup(ld->declared) : stem_name(rel);
 	bw->problem = first_problem(L->d, first, ld->file);
 	bw->nproblems = nproblems;
-	L->excluded_problems += nproblems;
+	strv_push(&L->excluded, ld->file);
 	/* So a job naming it is left out for this file's problems, not
 	 * reported again as naming a window that is not defined. */
 	if (!seen_has(&L->windows, bw->name)) {
@@ -1045,7 +1045,7 @@ static void job_done(struct loader *L, struct confmap_file *ld,
 	/* Loaded, but a window it needs is broken: it cannot run either. */
 	if (cfg->njobs > njobs_before)
 		job_free(&cfg->jobs[--cfg->njobs]);
-	L->excluded_problems += nproblems;
+	strv_push(&L->excluded, ld->file);
 	b.guessed = !ld->declared;
 	b.job = ld->declared ? xstrdup(ld->declared) : stem_name(rel);
 	b.file = xstrdup(ld->file);
@@ -1146,7 +1146,7 @@ int config_load_flags(const char *root, int flags, struct config *cfg,
 	struct loader L = { .cfg = cfg, .d = d };
 	struct strv files = { 0 };
 	struct stat st;
-	size_t before = diags_count(d);
+	size_t before = diags_count(d), first = d->n;
 	char *path, *abs;
 	bool have_sched, have_jobs;
 	int rc;
@@ -1204,12 +1204,18 @@ int config_load_flags(const char *root, int flags, struct config *cfg,
 		free(cfg->broken[i].problem);
 		cfg->broken[i].problem = r;
 	}
+	/* A problem outside the files left out (upkeep.yaml, the root, a
+	 * directory) stops it all; decided per message, before sorting
+	 * folds repeated ones together. */
+	rc = diags_count(d) - before > d->n - first ? -1 : 0;	/* dropped */
+	for (size_t i = first; i < d->n; i++)
+		if (!(flags & CONFIG_LOAD_PARTIAL) ||
+		    !strv_contains(&L.excluded, d->v[i].file))
+			rc = -1;
+	strv_free(&L.excluded);
 	diags_sort(d);
-	if (!(flags & CONFIG_LOAD_PARTIAL))
-		return diags_count(d) > before ? -1 : 0;
-	drop_shadowed_jobs(cfg);
-	/* Anything else (upkeep.yaml, the root, a directory) stops it all. */
-	rc = diags_count(d) - before > L.excluded_problems ? -1 : 0;
+	if (flags & CONFIG_LOAD_PARTIAL)
+		drop_shadowed_jobs(cfg);
 	return rc;
 }
 
@@ -1275,32 +1281,5 @@ const struct config_job *config_job_find(const struct config *cfg,
 
 char *config_redact(const struct config *cfg, const char *s)
 {
-	static const char marker[] = "<redacted>";
-	size_t cap = strlen(s) + 1, len = 0;
-	char *out = xmalloc(cap);
-
-	/*
-	 * One pass, longest secret first at each position, so a secret that
-	 * is part of another, or of the marker itself, cannot leak a piece.
-	 */
-	while (*s) {
-		size_t best = 0;
-
-		for (size_t i = 0; i < cfg->secrets.n; i++) {
-			size_t l = strlen(cfg->secrets.v[i]);
-
-			if (l > best && strncmp(s, cfg->secrets.v[i], l) == 0)
-				best = l;
-		}
-		xgrow(&out, &cap, len + sizeof(marker) + 1, 1);
-		if (best) {
-			memcpy(out + len, marker, sizeof(marker) - 1);
-			len += sizeof(marker) - 1;
-			s += best;
-		} else {
-			out[len++] = *s++;
-		}
-	}
-	out[len] = '\0';
-	return out;
+	return secret_redact(&cfg->secrets, s);
 }

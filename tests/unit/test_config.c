@@ -437,6 +437,21 @@ static void test_partial_broken_upkeep_yaml(void **state)
 	assert_int_equal(d.n, 1);
 	config_free(&cfg);
 	diags_free(&d);
+	/*
+	 * Still when a job file repeats one problem (a template's typo
+	 * merged into three steps: three messages, reported once) as often
+	 * as upkeep.yaml has problems: a count could not tell them apart.
+	 */
+	put("upkeep.yaml", "step_timout: 5m\nretry_dela: 1s\n");
+	put("jobs/t.yaml", "x-s: &s { kind: command, run: [\"true\"], "
+	    "timout: 5m }\njob: t\nwindows: [sunday]\nsteps:\n"
+	    "  - { <<: *s, name: a }\n  - { <<: *s, name: b }\n"
+	    "  - { <<: *s, name: c }\n");
+	assert_int_equal(config_load_flags(root, CONFIG_LOAD_PARTIAL, &cfg, &d),
+			 -1);
+	config_free(&cfg);
+	diags_free(&d);
+	drop("jobs/t.yaml");
 	/* And a root that is fine loads with nothing left out. */
 	drop("upkeep.yaml");
 	assert_int_equal(config_load_flags(root, CONFIG_LOAD_PARTIAL, &cfg, &d),
