@@ -26,6 +26,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -34,11 +35,11 @@
 
 #include "clock.h"
 #include "proc.h"
+#include "secret.h"
 #include "util/error.h"
 #include "util/mem.h"
 #include "util/units.h"
 
-#define PG_REDACTED "<redacted>"
 /* How often recovery looks whether cancelled sessions are gone. */
 #define PG_END_POLL_MS 100
 /* How long recovery waits for cancelled statements before terminating. */
@@ -131,167 +132,29 @@ char *pg_display(const char *dsn)
 	return out;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* s with its valid %XX escapes decoded (invalid ones kept as written). */
-static char *percent_decode(const char *s, size_t n)
-{
-	char *out = xmalloc(n + 1), *o = out;
-
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 &&
-		    hexval(s[i + 2]) >= 0) {
-			*o++ = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
-			i += 2;
-		} else {
-			*o++ = s[i];
-		}
-	}
-	*o = '\0';
-	return out;
-}
-
-/*
- * A secret piece, as written and percent-decoded. Pieces under 3 bytes
- * are left: replacing every "a" of a message would hide the message, not
- * the password.
- */
-static void add_secret(struct strv *v, const char *s, size_t n)
-{
-	char *d;
-
-	if (n < 3)
-		return;
-	strv_push_owned(v, xstrndup(s, n));
-	d = percent_decode(s, n);
-	if (strlen(d) >= 3 && strcmp(d, v->v[v->n - 1]))
-		strv_push_owned(v, d);
-	else
-		free(d);
-}
-
-/*
- * The password as written in dsn, found by its syntax alone, so that a dsn
- * libpq refuses still gives it up: a URI's user:password@ and
- * ?password=, and password=value or password='value' of a conninfo.
- */
-static void password_pieces(const char *dsn, struct strv *out)
-{
-	size_t pre = uri_prefix(dsn);
-
-	if (pre) {
-		const char *a = dsn + pre, *end = a + strcspn(a, "/"), *at = NULL;
-
-		for (const char *p = a; p < end; p++)
-			if (*p == '@')
-				at = p;
-		if (at) {
-			const char *colon = memchr(a, ':', (size_t)(at - a));
-
-			if (colon)
-				add_secret(out, colon + 1,
-					   (size_t)(at - colon - 1));
-		}
-	}
-	for (const char *p = dsn; (p = strstr(p, "password")); p += 8) {
-		const char *v = p + 8;
-		size_t n;
-
-		while (*v == ' ' || *v == '\t' || *v == '\n')
-			v++;
-		if (*v++ != '=')
-			continue;
-		if (pre) {		/* ?password=x&... */
-			add_secret(out, v, strcspn(v, "&"));
-			continue;
-		}
-		while (*v == ' ' || *v == '\t' || *v == '\n')
-			v++;
-		if (*v != '\'') {
-			add_secret(out, v, strcspn(v, " \t\n"));
-			continue;
-		}
-		v++;
-		for (n = 0; v[n] && v[n] != '\''; n++)
-			if (v[n] == '\\' && v[n + 1])
-				n++;
-		add_secret(out, v, n);
-		/* And as libpq reads it, backslashes undone. */
-		char *u = xmalloc(n + 1), *o = u;
-
-		for (size_t i = 0; i < n; i++) {
-			if (v[i] == '\\' && i + 1 < n)
-				i++;
-			*o++ = v[i];
-		}
-		*o = '\0';
-		add_secret(out, u, strlen(u));
-		free(u);
-	}
-}
-
-/* Replaces every occurrence of needle in *s with PG_REDACTED. */
-static void redact_all(char **s, const char *needle)
-{
-	size_t nl = strlen(needle), rl = strlen(PG_REDACTED);
-	char *p;
-
-	if (!nl)
-		return;
-	while ((p = strstr(*s, needle))) {
-		size_t before = (size_t)(p - *s);
-		char *t = xmalloc(strlen(*s) - nl + rl + 1);
-
-		memcpy(t, *s, before);
-		memcpy(t + before, PG_REDACTED, rl);
-		strcpy(t + before + rl, p + nl);
-		free(*s);
-		*s = t;
-	}
-}
-
-static int longest_first(const void *a, const void *b)
-{
-	size_t x = strlen(*(char *const *)a), y = strlen(*(char *const *)b);
-
-	return x < y ? 1 : x > y ? -1 : 0;
-}
-
 char *pg_scrub(const char *msg, const char *dsn)
 {
-	char *out = xstrdup(msg ? msg : "");
-	struct strv secrets = { 0 };
+	struct strv found = { 0 }, secrets = { 0 };
 	PQconninfoOption *opts;
-	bool parsed = true;
+	char *out;
 
 	if (!is_conninfo(dsn))
-		return out;
+		return xstrdup(msg ? msg : "");
+	/* The whole dsn and its password, however written; pieces too
+	 * short to be worth hiding would garble the message instead. */
 	strv_push(&secrets, dsn);
-	password_pieces(dsn, &secrets);
+	secret_dsn_passwords(dsn, &found);
+	for (size_t i = 0; i < found.n; i++)
+		if (strlen(found.v[i]) >= SECRET_MIN_LEN)
+			strv_push(&secrets, found.v[i]);
+	strv_free(&found);
+	out = secret_redact(&secrets, msg ? msg : "");
+	strv_free(&secrets);
 	opts = PQconninfoParse(dsn, NULL);
 	if (opts) {
-		for (PQconninfoOption *o = opts; o->keyword; o++)
-			if (o->val && !strcmp(o->keyword, "password"))
-				add_secret(&secrets, o->val, strlen(o->val));
 		PQconninfoFree(opts);
-	} else {
-		parsed = false;
-	}
-	qsort(secrets.v, secrets.n, sizeof(*secrets.v), longest_first);
-	for (size_t i = 0; i < secrets.n; i++)
-		redact_all(&out, secrets.v[i]);
-	strv_free(&secrets);
-	if (parsed)
 		return out;
+	}
 	/*
 	 * libpq's complaints about a dsn it cannot parse quote the piece it
 	 * stopped at ("invalid percent-encoded token: \"...\""), which may be
@@ -309,12 +172,12 @@ char *pg_scrub(const char *msg, const char *dsn)
 		piece = xstrndup(q + 1, n);
 		at = (size_t)(e - out) + 1;
 		if (n >= 2 && strstr(dsn, piece)) {
-			char *t = xasprintf("%.*s\"" PG_REDACTED "%s", (int)qi,
+			char *t = xasprintf("%.*s\"" SECRET_MARKER "%s", (int)qi,
 					    out, e);
 
 			free(out);
 			out = t;
-			at = qi + strlen(PG_REDACTED) + 2;
+			at = qi + strlen(SECRET_MARKER) + 2;
 		}
 		free(piece);
 	}
@@ -395,6 +258,8 @@ int pg_cancel(PGconn *conn, int64_t deadline)
 		int ok;
 
 		close(p[0]);
+		/* Never outlive upkeep, blocked on a frozen server. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		ok = PQcancel(c, err, sizeof(err));
 		if (write(p[1], ok ? "1" : "0", 1) == 1 && !ok) {
 			size_t n = 0;
@@ -546,12 +411,23 @@ static PGresult *query_wait(PGconn *conn, int64_t deadline, const char *sql,
 		res = PQgetResult(conn);
 		if (!res)
 			break;
-		if (result_ok(res) && (!keep || result_ok(keep))) {
+		/* A COPY never ends the result list: PQgetResult hands out
+		 * the COPY state again and again. Refuse it, as PQexec's
+		 * callers must, and leave the connection (it is mid-COPY). */
+		if (PQresultStatus(res) == PGRES_COPY_OUT ||
+		    PQresultStatus(res) == PGRES_COPY_IN ||
+		    PQresultStatus(res) == PGRES_COPY_BOTH) {
+			PQclear(res);
+			PQclear(keep);
+			pg_abandon(conn);
+			error_set("COPY is not supported here: use a query "
+				  "that returns rows");
+			return NULL;
+		}
+		/* The first failure is the story. */
+		if (!keep || result_ok(keep)) {
 			PQclear(keep);
 			keep = res;
-		} else if (!keep || result_ok(keep)) {
-			PQclear(keep);
-			keep = res;	/* the first failure is the story */
 		} else {
 			PQclear(res);
 		}

@@ -206,17 +206,26 @@ void secret_dsn_passwords(const char *dsn, struct strv *out)
 	      !strncmp(dsn, "postgres://", 11);
 	if (uri) {
 		/* libpq's own rule: the user info ends at the first '@'
-		 * before any '/'. */
+		 * before any '/'; a person who did not encode an '@' in
+		 * the password meant the last one (and libpq then quotes
+		 * the rest as a host). */
 		const char *start = strstr(dsn, "://") + 3;
-		const char *at = start + strcspn(start, "@/");
+		const char *end = start + strcspn(start, "/");
+		const char *colon = memchr(start, ':', (size_t)(end - start));
 
-		if (*at == '@') {
-			const char *colon = memchr(start, ':',
-						   (size_t)(at - start));
+		const char *first = NULL;
 
-			if (colon)
-				push_text(out, colon + 1,
-					  (size_t)(at - colon - 1), true);
+		for (const char *at = start; colon && at < end; at++) {
+			if (*at != '@' || at < colon)
+				continue;
+			push_text(out, colon + 1, (size_t)(at - colon - 1),
+				  true);
+			/* What libpq then takes for the host. */
+			if (first)
+				push_text(out, first + 1,
+					  (size_t)(at - first - 1), true);
+			else
+				first = at;
 		}
 	}
 	passwords_in_text(dsn, uri, out);
@@ -238,4 +247,32 @@ void secret_header(const char *name, const char *value, struct strv *out)
 		cred++;
 	if (cred != value && *cred)
 		push_new(out, cred);
+}
+
+char *secret_redact(const struct strv *secrets, const char *s)
+{
+	size_t cap = strlen(s) + 1, len = 0;
+	char *out = xmalloc(cap);
+
+	while (*s) {
+		size_t best = 0;
+
+		for (size_t i = 0; i < secrets->n; i++) {
+			size_t l = strlen(secrets->v[i]);
+
+			if (l > best && strncmp(s, secrets->v[i], l) == 0)
+				best = l;
+		}
+		xgrow(&out, &cap, len + sizeof(SECRET_MARKER) + 1, 1);
+		if (best) {
+			memcpy(out + len, SECRET_MARKER,
+			       sizeof(SECRET_MARKER) - 1);
+			len += sizeof(SECRET_MARKER) - 1;
+			s += best;
+		} else {
+			out[len++] = *s++;
+		}
+	}
+	out[len] = '\0';
+	return out;
 }

@@ -4,8 +4,8 @@
  * and logs must not show. A value is secret when it came from a variable
  * whose name says so, from a variable listed under `secrets:`, or from a
  * secret position (a DSN's password, a credential header, a webhook URL).
- * The rule is documented for operators in docs/secrets.md. Redacting the
- * values from text is config_redact()'s job, not this file's.
+ * The rule is documented for operators in docs/secrets.md. Also the one
+ * way secrets are taken out of text (secret_redact).
  */
 #ifndef UPKEEP_SECRET_H
 #define UPKEEP_SECRET_H
@@ -20,6 +20,16 @@
  */
 #define SECRET_MIN_LEN 3
 
+/* What a secret is replaced with. */
+#define SECRET_MARKER "<redacted>"
+
+/*
+ * A copy of s with every secret replaced by SECRET_MARKER, in one pass,
+ * the longest secret first at each position: a secret that is part of
+ * another, or of the marker itself, cannot leak a piece or loop.
+ */
+char *secret_redact(const struct strv *secrets, const char *s);
+
 /*
  * True when a variable or header name says its value is secret: one of its
  * components (split at '_', '-', '.' and camelCase humps, case ignored) is
@@ -33,8 +43,9 @@ bool secret_name(const char *name);
  * libpq reads it (PQconninfoParse: key=value and URI forms) and as it is
  * written (percent-encoded, quoted), so it is redacted from libpq's own
  * messages too. A dsn libpq cannot parse is searched as text for
- * "password=" and a URI's "user:password@", so its password is still
- * found. Appends nothing when there is no password.
+ * "password=" and a URI's "user:password@" (up to the first '@', as libpq
+ * reads it, and up to the last, as a person meant it), so its password is
+ * still found. Appends nothing when there is no password.
  */
 void secret_dsn_passwords(const char *dsn, struct strv *out);
 

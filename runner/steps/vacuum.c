@@ -457,7 +457,9 @@ static void progress_tick(void *arg, size_t done, size_t total,
 	char phase[96] = "", sql[160];
 	PGresult *res;
 
-	if (cur && j->progress) {
+	/* Never at or past progress_by: a query with no time left gives up
+	 * on its connection, which the statistics after still need. */
+	if (cur && j->progress && clock_mono_ms() < j->progress_by) {
 		int64_t by = clock_mono_ms() + VACUUM_PROGRESS_MS;
 
 		snprintf(sql, sizeof(sql), "SELECT phase, heap_blks_scanned, "

@@ -143,7 +143,8 @@ static int worker_send(struct vacuum_exec *x, struct worker *w,
 		w->t = NULL;
 		return 0;
 	}
-	if (!PQsendQuery(w->conn, sql)) {
+	/* The connection is non-blocking: flush what PQsendQuery queued. */
+	if (!PQsendQuery(w->conn, sql) || PQflush(w->conn) < 0) {
 		char *why = pg_message(PQerrorMessage(w->conn));
 
 		t->outcome = VACUUM_FAILED;
@@ -307,8 +308,8 @@ int vacuum_exec_run(struct vacuum_exec *x, struct vacuum_table **tables,
 		/* Asked to stop (Ctrl-C): cancel now, as at the deadline. */
 		if (proc_stop && x->cancel_at > now) {
 			x->cancel_at = now;
-			if (x->deadline > now + 2000)
-				x->deadline = now + 2000;
+			if (x->deadline > now + VACUUM_CANCEL_MS)
+				x->deadline = now + VACUUM_CANCEL_MS;
 		}
 
 		for (size_t i = 0; i < nw; i++) {

@@ -79,6 +79,7 @@ prechecks:
   - { name: bad sql, kind: postgres, dsn: "dbname=postgres", query: "select nope" }
   - { name: writes, kind: postgres, dsn: "dbname=postgres", query: "create table check_wrote (i int)" }
   - { name: slow, kind: postgres, dsn: "dbname=postgres", query: "select pg_sleep(30)", timeout: 1s }
+  - { name: copy, kind: postgres, dsn: "dbname=postgres", query: "copy (select 1) to stdout", timeout: 3s }
   - { name: wrong pw, kind: postgres, dsn: "dbname=postgres user=pwuser password=wrong-pw-0815" }
   - { name: no server, kind: postgres, dsn: "host=/nonexistent dbname=postgres" }
   - { name: no db, kind: postgres, dsn: "dbname=nosuchdb" }
@@ -100,6 +101,7 @@ is "$(psql -Atqc "select count(*) from pg_class where relname = 'check_wrote'")"
 like "$(line slow)" "FAILED +slow +.*query failed: no answer from the server at $PGHOST:$PGPORT within the 1s timeout: the statement was cancelled and the connection closed$" "a slow query times out, saying what happened"
 is "$(psql -Atqc "select count(*) from pg_stat_activity where query like '%pg_sleep(30)%' and pid <> pg_backend_pid()")" 0 \
 	"psql: the slow query is not running on the server any more"
+like "$(line copy)" "FAILED +copy +.*query failed: COPY is not supported here: use a query that returns rows" "a COPY is refused at once (it used to spin past its deadline)"
 like "$(line 'wrong pw')" "FAILED +wrong pw +cannot connect to PostgreSQL \\(.*user=pwuser.*\\): .*password authentication failed for user \"pwuser\"" "a wrong password"
 unlike "$out$err" "wrong-pw-0815|right-pw-4711" "no password is shown"
 like "$(line 'no server')" "FAILED +no server +cannot connect to PostgreSQL \\(.*host=/nonexistent.*\\): .*No such file or directory" "no server"

@@ -286,7 +286,8 @@ like "$(rec leak_pct 's["summary"]')" 'cannot connect to PostgreSQL: cannot pars
 	"the message says what is wrong, without the password"
 unlike "$(rec leak_pct 's["summary"]')" '\(\(' "and without double parentheses"
 like "$(rec leak_v6 's["summary"]')" 'cannot parse the connection string: .*"<redacted>"' "an unbalanced '[': the dsn is redacted"
-run U report --week
+run U report --week this
+is "$rc" 0 "the week's report was built (it is searched below)"
 all_out+="$out$err"
 unlike "$all_out" "SECRET|Kk9|Br4ck3t|Qu0te|Ch3ck|Sn4p" "no password on stdout or stderr"
 ok "no password in any record, Markdown report or weekly report" sh -c "! grep -rIE 'SECRET|Kk9|Br4ck3t|Qu0te|Ch3ck|Sn4p' '$cfg/reports'"

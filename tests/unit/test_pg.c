@@ -75,6 +75,22 @@ static void test_scrub_unparsable(void **state)
 		    "saw <redacted> and <redacted>");
 	check_scrub("leaked: s3cr3t!", "postgresql://u@h/db?password=s3cr3t!&x=%",
 		    "leaked: <redacted>");
+	/* An '@' left unencoded: libpq takes "p" as the password and
+	 * quotes the rest as the host; the password as meant goes. */
+	check_scrub("could not translate host name \"ssword@db\" p@ssword",
+		    "postgresql://ops:p@ssword@db/app",
+		    "could not translate host name \"<redacted>@db\" <redacted>");
+}
+
+/* A password that is part of the marker once hung the scrub (it looked
+ * for the password again in what it had just written). */
+static void test_scrub_marker_inside(void **state)
+{
+	(void)state;
+	check_scrub("x: host=x password=ted", "host=x password=ted",
+		    "x: <redacted>");
+	check_scrub("act and redacted", "postgresql://ops:act@db/app",
+		    "<redacted> and red<redacted>ed");
 }
 
 static void test_scrub_parsable(void **state)
@@ -119,6 +135,7 @@ int main(void)
 		cmocka_unit_test(test_display_drops_password),
 		cmocka_unit_test(test_display_environment_and_junk),
 		cmocka_unit_test(test_scrub_unparsable),
+		cmocka_unit_test(test_scrub_marker_inside),
 		cmocka_unit_test(test_scrub_parsable),
 		cmocka_unit_test(test_appname),
 	};
