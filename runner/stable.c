@@ -526,13 +526,43 @@ static void locks_list(struct stable *s, struct lock_list *l)
 }
 
 /*
- * The pid of a process other than this one that has the file st (named
- * base) open, from /proc/PID/fd; its command line into cmd. 0 when none.
- * Processes whose descriptors this user may not read are not seen: they
- * run as another user, and a lock upkeep may remove was made by its own.
+ * Whether pid is a git process working in tree: git closes a lock file it
+ * still holds (a commit waiting for its editor, a ref update running its
+ * hooks), so an open descriptor is not the only sign of a live holder.
  */
-static pid_t lock_holder(const char *base, const struct stat *st, char *cmd,
-			 size_t cmdlen)
+static bool git_working_in(long pid, const char *tree)
+{
+	char path[64], buf[PATH_MAX];
+	size_t tl = strlen(tree);
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return false;
+	n = read(fd, buf, 3);
+	close(fd);
+	if (n != 3 || memcmp(buf, "git", 3) != 0)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%ld/cwd", pid);
+	n = readlink(path, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	return strncmp(buf, tree, tl) == 0 && (buf[tl] == '\0' ||
+					       buf[tl] == '/');
+}
+
+/*
+ * The pid of a process other than this one that has the file st (named
+ * base) open, from /proc/PID/fd, or of a git process working in tree
+ * (the work tree, resolved; NULL: not looked for); its command line into
+ * cmd. 0 when none. Processes this user may not look into are not seen:
+ * they run as another user, and a lock upkeep may remove was made by its
+ * own.
+ */
+static pid_t lock_holder(const char *base, const struct stat *st,
+			 const char *tree, char *cmd, size_t cmdlen)
 {
 	DIR *proc = opendir("/proc");
 	struct dirent *p;
@@ -549,6 +579,10 @@ static pid_t lock_holder(const char *base, const struct stat *st, char *cmd,
 
 		if (*end || pid <= 0 || pid == self)
 			continue;
+		if (tree && git_working_in(pid, tree)) {
+			found = (pid_t)pid;
+			break;
+		}
 		snprintf(path, sizeof(path), "/proc/%ld/fd", pid);
 		if (!(fds = opendir(path)))
 			continue;
@@ -610,6 +644,7 @@ static const char *slash_base(const char *path)
 int stable_clear_stale_locks(struct stable *s, time_t since, json_t **removed)
 {
 	struct lock_list l;
+	char *tree = realpath(s->t->repo, NULL);
 	int rc = -1;
 
 	*removed = json_array();
@@ -619,8 +654,8 @@ int stable_clear_stale_locks(struct stable *s, time_t since, json_t **removed)
 	for (size_t i = 0; i < l.n; i++) {
 		struct lock_file *k = &l.v[i];
 		char cmd[200], at[40], began[40];
-		pid_t pid = lock_holder(slash_base(k->path), &k->st, cmd,
-					sizeof(cmd));
+		pid_t pid = lock_holder(slash_base(k->path), &k->st, tree,
+					cmd, sizeof(cmd));
 
 		if (pid) {
 			error_set("tracked config '%s': %s is held by process %ld "
@@ -640,16 +675,21 @@ int stable_clear_stale_locks(struct stable *s, time_t since, json_t **removed)
 			goto out;
 		}
 		/* One second of slack: a file's mtime comes from a coarser
-		 * clock than time(). */
-		if (since && k->st.st_mtime < since - 1) {
+		 * clock than time(). A journal that does not say when the
+		 * work began (an older upkeep's) proves nothing either. */
+		if (!since || k->st.st_mtime < since - 1) {
 			timefmt_rfc3339(k->st.st_mtime, at, sizeof(at));
-			timefmt_rfc3339(since, began, sizeof(began));
-			error_set("tracked config '%s': %s dates from %s, before "
-				  "the interrupted work began (%s), so upkeep did "
-				  "not leave it; if no git command is working "
-				  "there, remove it (rm '%s') and run any upkeep "
-				  "command (upkeep status) to finish", s->t->repo,
-				  k->shown, at, began, k->path);
+			if (since)
+				timefmt_rfc3339(since, began, sizeof(began));
+			error_set("tracked config '%s': %s dates from %s, %s%s%s, "
+				  "so upkeep cannot tell it left it; if no git "
+				  "command is working there, remove it (rm '%s') "
+				  "and run any upkeep command (upkeep status) to "
+				  "finish", s->t->repo, k->shown, at, since ?
+				  "before the interrupted work began (" : "and the "
+				  "journal does not say when the interrupted work "
+				  "began", since ? began : "", since ? ")" : "",
+				  k->path);
 			goto out;
 		}
 	}
@@ -665,6 +705,7 @@ int stable_clear_stale_locks(struct stable *s, time_t since, json_t **removed)
 	}
 	rc = 0;
 out:
+	free(tree);
 	lock_list_free(&l);
 	return rc;
 }
@@ -684,7 +725,8 @@ static int lock_fail(struct stable *s, const char *what)
 		lock_list_free(&l);
 		return git_fail(s, what);
 	}
-	pid = lock_holder(slash_base(l.v[0].path), &l.v[0].st, cmd, sizeof(cmd));
+	pid = lock_holder(slash_base(l.v[0].path), &l.v[0].st, NULL, cmd,
+			  sizeof(cmd));
 	if (pid)
 		error_set("tracked config '%s': %s: %s is held by process %ld "
 			  "(%s); let it finish, then run upkeep again", s->t->repo,

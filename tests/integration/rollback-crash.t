@@ -219,6 +219,26 @@ wait "$holder" 2>/dev/null
 run U status
 finished "held lock, released" "$id"
 
+# ---- a git command that holds index.lock with no descriptor open -------------------
+# git commit writes the index, closes its lock file and keeps it while
+# the editor runs: no /proc fd points at it, yet git is alive.
+run_paused
+(cd "$app" && GIT_EDITOR="sleep 30; echo msg >" exec git -c gc.auto=0 commit -qa) >/dev/null 2>&1 &
+gitpid=$!
+for _ in $(seq 100); do [ -e "$app/.git/index.lock" ] && break; sleep 0.05; done
+ok "git commit: it holds index.lock while its editor runs" test -e "$app/.git/index.lock"
+run U status
+like "$err" "\\.git/index\\.lock is held by process $gitpid \\(git .*commit" \
+	"git commit: recovery refuses, naming the git process (its cwd is the work tree)"
+ok "git commit: its lock is still there" test -e "$app/.git/index.lock"
+is "$(journals)" 1 "git commit: the journal stays"
+pkill -TERM -P "$gitpid" 2>/dev/null; kill -TERM "$gitpid" 2>/dev/null
+wait "$gitpid" 2>/dev/null
+for _ in $(seq 100); do [ -e "$app/.git/index.lock" ] || break; sleep 0.05; done
+rm -f "$app/.git/index.lock"	# a git killed mid-commit may leave it: the operator's call
+run U status
+finished "git commit, stopped" "$id"
+
 # ---- a lock older than the rollback is not upkeep's ------------------------------
 run_paused
 touch -d '-1 hour' "$app/.git/index.lock"
