@@ -790,6 +790,8 @@ static void test_markdown_escaping(void **state)
 	m = model_of(json);
 	md = weekly_markdown(m);
 	no_raw_img(md);
+	/* Every link-looking piece is there, and each is escaped. */
+	assert_true(count_of_str(md, "](javascript") > 0);
 	assert_int_equal(count_of_str(md, "](javascript"),
 			 count_of_str(md, "\\](javascript"));
 	html = html_weekly(m);
@@ -833,8 +835,6 @@ static void test_metrics_statuses(void **state)
 	/* config-error has a start and no end: that is its time. */
 	assert_non_null(strstr(text, "upkeep_last_run_timestamp_seconds{job="
 			       "\"broken\"} 1795917600\n"));
-	/* The huge record's durations are not shown. */
-	assert_null(strstr(text, "e+"));
 	free(text);
 	config_free(&cfg);
 	diags_free(&d);
