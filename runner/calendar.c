@@ -33,6 +33,7 @@
 
 #include "util/error.h"
 #include "util/suggest.h"
+#include "util/timefmt.h"
 #include "util/tz.h"
 
 /* ---- civil-time arithmetic (no libc: proleptic Gregorian) --------------- */
@@ -41,18 +42,6 @@ struct civil {
 	int year, month, day, hour, minute, second;
 };
 
-static bool is_leap(int y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int days_in_month(int y, int m)
-{
-	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
-				    30, 31 };
-
-	return m == 2 && is_leap(y) ? 29 : days[m - 1];
-}
 
 /* Days since 1970-01-01 (Howard Hinnant's days_from_civil). */
 static long days_from_civil(int y, int m, int d)
@@ -677,7 +666,7 @@ static bool day_matches(const struct calendar *cal, int y, int m, int d)
 	bool dom, dow;
 
 	if (cal->from_end)
-		dom = (cal->mday_last >> (days_in_month(y, m) - d + 1)) & 1;
+		dom = (cal->mday_last >> (timefmt_month_days(y, m) - d + 1)) & 1;
 	else
 		dom = (cal->mday >> d) & 1;
 	dow = (cal->wday >> weekday(y, m, d)) & 1;
@@ -775,7 +764,7 @@ static void advance(struct civil *c, enum unit u)
 		/* fall through */
 	case UNIT_DAY:
 		c->second = c->minute = c->hour = 0;
-		if (++c->day <= days_in_month(c->year, c->month))
+		if (++c->day <= timefmt_month_days(c->year, c->month))
 			return;
 		c->day = 1;
 		/* fall through */

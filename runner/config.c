@@ -24,6 +24,7 @@
 #include "util/error.h"
 #include "util/mem.h"
 #include "util/suggest.h"
+#include "util/timefmt.h"
 #include "util/tz.h"
 
 #define CONFIG_DEFAULT_STABLE_REF "refs/upkeep/last-stable"
@@ -410,17 +411,13 @@ static void load_settings(struct confmap_file *ld, const struct ynode *root)
 
 static int parse_date(const char *s, struct config_date *d)
 {
-	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31,
-				     30, 31 };
 	int y, m, day, n = 0;
-	bool leap;
 
 	if (strlen(s) != 10 || strspn(s, "0123456789-") != 10 ||
 	    sscanf(s, "%4d-%2d-%2d%n", &y, &m, &day, &n) != 3 || n != 10)
 		return -1;
-	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	if (y < 1970 || m < 1 || m > 12 || day < 1 || day > mdays[m - 1] ||
-	    (m == 2 && day == 29 && !leap))
+	if (y < 1970 || m < 1 || m > 12 || day < 1 ||
+	    day > timefmt_month_days(y, m))
 		return -2;
 	d->year = y;
 	d->month = m;

@@ -19,17 +19,13 @@ static const char *const month_names[] = {
 	"August", "September", "October", "November", "December",
 };
 
-static bool leap(int y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int month_days(int y, int m)
+int timefmt_month_days(int y, int m)
 {
 	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
 				    30, 31 };
+	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 
-	return m == 2 && leap(y) ? 29 : days[m - 1];
+	return m == 2 && leap ? 29 : days[m - 1];
 }
 
 /*
@@ -97,10 +93,10 @@ int timefmt_parse(const char *s, time_t *t)
 		return out_of_range(s, "month", 1, 12, mo);
 	if (d < 1 || d > 31)
 		return out_of_range(s, "day", 1, 31, d);
-	if (d > month_days(y, mo))
+	if (d > timefmt_month_days(y, mo))
 		return error_set("cannot read the time '%s': there is no "
 				 "%04d-%02d-%02d (%s %d has %d days)", s, y, mo,
-				 d, month_names[mo - 1], y, month_days(y, mo));
+				 d, month_names[mo - 1], y, timefmt_month_days(y, mo));
 	if (*p != ' ' && *p != 'T')
 		goto bad;
 	p++;

@@ -27,4 +27,7 @@ void timefmt_rfc3339_local(time_t t, const char *zone, char *buf, size_t len);
 /* A span for humans: "6d 8h", "45m", "12s". */
 void timefmt_span(time_t seconds, char *buf, size_t len);
 
+/* The days of month m (1-12) of year y, in the Gregorian calendar. */
+int timefmt_month_days(int y, int m);
+
 #endif
