@@ -16,7 +16,17 @@ int error_set(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(last, sizeof(last), fmt, ap);
 	va_end(ap);
-	return -1;
+	return ERR_FAIL;
+}
+
+int error_code(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(last, sizeof(last), fmt, ap);
+	va_end(ap);
+	return code;
 }
 
 const char *error_last(void)
