@@ -15,6 +15,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/error.h"
 #include "util/mem.h"
 #include "util/tz.h"
 
@@ -41,11 +43,52 @@ static size_t proc_descendants_scan(pid_t root, pid_t *out, size_t max);
 /* Bound for one scan of /proc. */
 #define PROC_MAX_TREE 65536
 
+/* What upkeep reads of /proc/PID/stat. */
 struct pstat {
 	pid_t pid;
 	pid_t ppid;
-	char state;
+	char state;			/* 'R', 'S', 'Z' (zombie), ... */
+	unsigned long long start_ticks;	/* field 22: since boot */
 };
+
+/*
+ * The one reader of /proc/PID/stat (pid as text, "self" works too): 0, or
+ * -1 when the process is gone or the file cannot be parsed.
+ */
+static int pstat_read(const char *pid, struct pstat *ps)
+{
+	char path[300], buf[1024], *p;
+	ssize_t len;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%s/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return -1;
+	buf[len] = '\0';
+	/* "pid (comm) S ppid ...": comm may hold spaces and ')'. */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %c %d", &ps->state, &ps->ppid) != 2)
+		return -1;
+	ps->pid = (pid_t)atoi(buf);
+	/* Fields after the comm: state is 3, starttime is 22. */
+	for (int field = 3; p && field <= 22; field++)
+		p = strchr(p + 1, ' ');
+	ps->start_ticks = p ? strtoull(p + 1, NULL, 10) : 0;
+	return 0;
+}
+
+static int pstat_of(pid_t pid, struct pstat *ps)
+{
+	char id[32];
+
+	snprintf(id, sizeof(id), "%ld", (long)pid);
+	return pstat_read(id, ps);
+}
 
 /* Reads pid and parent of every process; returns how many. */
 static size_t scan_proc(struct pstat *v, size_t max)
@@ -57,27 +100,10 @@ static size_t scan_proc(struct pstat *v, size_t max)
 	if (!d)
 		return 0;
 	while ((e = readdir(d)) && n < max) {
-		char path[300], buf[512], *p;
-		ssize_t len;
-		int fd;
-
 		if (e->d_name[0] < '1' || e->d_name[0] > '9')
 			continue;
-		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		len = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (len <= 0)
-			continue;
-		buf[len] = '\0';
-		/* "pid (comm) S ppid ...": comm may hold spaces and ')'. */
-		p = strrchr(buf, ')');
-		if (!p || sscanf(p + 1, " %c %d", &v[n].state, &v[n].ppid) != 2)
-			continue;
-		v[n].pid = (pid_t)atoi(e->d_name);
-		n++;
+		if (pstat_read(e->d_name, &v[n]) == 0)
+			n++;
 	}
 	closedir(d);
 	return n;
@@ -85,27 +111,9 @@ static size_t scan_proc(struct pstat *v, size_t max)
 
 unsigned long long proc_start_ticks(pid_t pid)
 {
-	char path[64], buf[1024], *p;
-	unsigned long long ticks = 0;
-	ssize_t n;
-	int fd;
+	struct pstat ps;
 
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	/* Fields after the comm: state is 3, starttime is 22. */
-	for (int field = 3; p && field <= 22; field++)
-		p = strchr(p + 1, ' ');
-	if (p)
-		ticks = strtoull(p + 1, NULL, 10);
-	return ticks;
+	return pstat_of(pid, &ps) == 0 ? ps.start_ticks : 0;
 }
 
 /*
@@ -154,24 +162,14 @@ static int children_of(pid_t pid, pid_t *queue, size_t *qlen)
 	return 0;
 }
 
-/* True when pid is a zombie (dead, waiting to be reaped). */
+/* True when pid is a zombie (dead, waiting to be reaped) or gone. */
 static bool zombie(pid_t pid)
 {
-	char path[64], buf[512], *p, state = 0;
-	ssize_t n;
-	int fd;
+	struct pstat ps;
 
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (pstat_of(pid, &ps) < 0)
 		return true;	/* gone */
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	buf[n > 0 ? n : 0] = '\0';
-	p = strrchr(buf, ')');
-	if (p)
-		sscanf(p + 1, " %c", &state);
-	return state == 'Z' || state == 'X';
+	return ps.state == 'Z' || ps.state == 'X';
 }
 
 size_t proc_descendants(pid_t root, pid_t *out, size_t max)
@@ -936,121 +934,175 @@ static pid_t spawn(const struct proc_spec *spec, int out_fd)
 	return pid;
 }
 
+/* One child being waited for by proc_run(). */
+struct waiting {
+	const struct proc_spec *spec;
+	struct proc_result *r;
+	pid_t pid;
+	int out;			/* the output pipe, -1 once closed */
+	int pidfd;			/* readable at its exit, or -1 */
+	int status;			/* wait status, once done */
+	bool done;			/* reaped */
+	bool terminating;		/* SIGTERM sent at term_at */
+	int64_t deadline, term_at;
+};
+
+/* Reads what is in the pipe; once, or (drain) until it is empty. */
+static void read_output(struct waiting *w, bool drain)
+{
+	char buf[65536];
+	ssize_t n;
+
+	do {
+		n = read(w->out, buf, sizeof(buf));
+		if (n > 0) {
+			keep_tail(w->r, buf, (size_t)n);
+			if (w->spec->on_output)
+				w->spec->on_output(w->spec->arg, buf, (size_t)n);
+		} else if (n == 0 && !drain) {
+			/* Closed; the process may still run. */
+			close(w->out);
+			w->out = -1;
+		}
+	} while (drain && n > 0);
+}
+
+/* How long to sleep: until the deadline or the end of the grace period. */
+static int wait_ms(const struct waiting *w, int64_t now)
+{
+	int64_t until = w->terminating ? w->term_at + w->spec->kill_grace_ms :
+			w->deadline;
+
+	if (until - now >= PROC_POLL_MS)
+		return PROC_POLL_MS;
+	return until > now ? (int)(until - now) : 0;
+}
+
+/* Waits for output, the child's exit, or the time to act. */
+static void wait_once(struct waiting *w)
+{
+	struct pollfd pfd[2] = { { .fd = w->out, .events = POLLIN },
+				 { .fd = w->pidfd, .events = POLLIN } };
+	int ms = wait_ms(w, clock_mono_ms());
+
+	if (w->out < 0 && w->pidfd < 0) {
+		/* No pidfd (an old kernel): look at the child often. */
+		usleep((useconds_t)(ms < 2 ? ms : 2) * 1000);
+		return;
+	}
+	if (poll(w->out >= 0 ? pfd : pfd + 1, w->out >= 0 ?
+		 (w->pidfd >= 0 ? 2 : 1) : 1, ms) > 0 &&
+	    w->out >= 0 && (pfd[0].revents & (POLLIN | POLLHUP)))
+		read_output(w, false);
+}
+
+/*
+ * Watches the started child until it ends, stopping its tree at the
+ * deadline or when proc_stop asks (SIGTERM, then SIGKILL after the grace
+ * period; at once for PROC_STOP_NOW).
+ */
+static void watch(struct waiting *w)
+{
+	for (;;) {
+		int64_t now;
+
+		wait_once(w);
+		reap_all(w->pid, &w->status, &w->done);
+		if (w->done)
+			return;
+		now = clock_mono_ms();
+		if (proc_stop == PROC_STOP_NOW) {
+			kill_tree(w->pid, &w->status, &w->done);
+			return;
+		}
+		if (!w->terminating && (now >= w->deadline || proc_stop)) {
+			w->r->timed_out = !proc_stop;
+			w->terminating = true;
+			w->term_at = now;
+			signal_tree(SIGTERM);
+			cgroup_signal(cg.dir, SIGTERM);
+		} else if (w->terminating &&
+			   now - w->term_at >= w->spec->kill_grace_ms) {
+			kill_tree(w->pid, &w->status, &w->done);
+			return;
+		}
+	}
+}
+
+/*
+ * proc_run()'s failure to start: the message is error_set()'s, and a copy
+ * stays in r->error for the callers that still read it there.
+ */
+static int not_started(struct proc_result *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int not_started(struct proc_result *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->error, sizeof(r->error), fmt, ap);
+	va_end(ap);
+	return error_set("%s", r->error);
+}
+
 int proc_run(const struct proc_spec *spec, struct proc_result *r)
 {
-	int out[2], status = 0, pidfd;
-	bool done = false, terminating = false;
-	int64_t start, deadline, term_at = 0;
-	char buf[65536];
-	pid_t pid;
-	ssize_t n;
+	struct waiting w = { .spec = spec, .r = r };
+	int out[2];
+	int64_t start;
 
 	memset(r, 0, sizeof(*r));
 	r->exit_code = -1;
 	r->tail = xmalloc(PROC_TAIL_BYTES);
-	if (proc_stop) {
-		snprintf(r->error, sizeof(r->error), "not started: upkeep is "
-			 "stopping (a signal asked it to)");
-		return -1;
-	}
+	if (proc_stop)
+		return not_started(r, "not started: upkeep is stopping (a "
+				   "signal asked it to)");
 	/* Orphaned descendants come to us, not to init: see proc.h. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
-	if (pipe2(out, O_CLOEXEC) < 0) {
-		snprintf(r->error, sizeof(r->error), "cannot create a pipe: %s",
-			 strerror(errno));
-		return -1;
-	}
+	if (pipe2(out, O_CLOEXEC) < 0)
+		return not_started(r, "cannot create a pipe: %s",
+				   strerror(errno));
 	start = clock_mono_ms();
-	deadline = spec->timeout_ms > 0 ? start + spec->timeout_ms : INT64_MAX;
-	pid = spawn(spec, out[1]);
+	w.deadline = spec->timeout_ms > 0 ? start + spec->timeout_ms :
+		     INT64_MAX;
+	w.pid = spawn(spec, out[1]);
 	close(out[1]);
-	if (pid < 0) {
-		snprintf(r->error, sizeof(r->error), "cannot run '%s': %s",
-			 spec->argv[0], strerror(errno));
-		close(out[0]);
-		return -1;
+	w.out = out[0];
+	if (w.pid < 0) {
+		int err = errno;
+
+		close(w.out);
+		return not_started(r, "cannot run '%s': %s", spec->argv[0],
+				   strerror(err));
 	}
 	/* Readable when the child exits: no polling for it. */
-	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	w.pidfd = (int)syscall(SYS_pidfd_open, w.pid, 0);
 	r->started = true;
 	if (spec->on_start)
-		spec->on_start(spec->arg, pid);
-	fcntl(out[0], F_SETFL, O_NONBLOCK);
-	for (;;) {
-		struct pollfd pfd[2] = { { .fd = out[0], .events = POLLIN },
-					 { .fd = pidfd, .events = POLLIN } };
-		int64_t now = clock_mono_ms();
-		int wait_ms = PROC_POLL_MS;
-
-		/* Wake at the deadline, or when the grace period ends. */
-		if (!terminating && deadline - now < wait_ms)
-			wait_ms = deadline > now ? (int)(deadline - now) : 0;
-		if (terminating && term_at + spec->kill_grace_ms - now < wait_ms)
-			wait_ms = term_at + spec->kill_grace_ms > now ?
-				  (int)(term_at + spec->kill_grace_ms - now) : 0;
-		if (out[0] >= 0 || pidfd >= 0) {
-			/* Output, the child's exit, or the time to act. */
-			if (poll(out[0] >= 0 ? pfd : pfd + 1, out[0] >= 0 ?
-				 (pidfd >= 0 ? 2 : 1) : 1, wait_ms) > 0 &&
-			    out[0] >= 0 && (pfd[0].revents & (POLLIN | POLLHUP))) {
-				n = read(out[0], buf, sizeof(buf));
-				if (n > 0) {
-					keep_tail(r, buf, (size_t)n);
-					if (spec->on_output)
-						spec->on_output(spec->arg, buf,
-								(size_t)n);
-				} else if (n == 0) {
-					/* Closed; the process may still run. */
-					close(out[0]);
-					out[0] = -1;
-				}
-			}
-		} else {
-			/* No pidfd (an old kernel): look at the child often. */
-			usleep((useconds_t)(wait_ms < 2 ? wait_ms : 2) * 1000);
-		}
-		reap_all(pid, &status, &done);
-		if (done)
-			break;
-		now = clock_mono_ms();
-		if (proc_stop == PROC_STOP_NOW) {
-			kill_tree(pid, &status, &done);
-			break;
-		}
-		if (!terminating && (now >= deadline || proc_stop)) {
-			r->timed_out = !proc_stop;
-			terminating = true;
-			term_at = now;
-			signal_tree(SIGTERM);
-			cgroup_signal(cg.dir, SIGTERM);
-		} else if (terminating && now - term_at >= spec->kill_grace_ms) {
-			kill_tree(pid, &status, &done);
-			break;
-		}
-	}
+		spec->on_start(spec->arg, w.pid);
+	fcntl(w.out, F_SETFL, O_NONBLOCK);
+	watch(&w);
 	/*
 	 * Whatever it left running dies first, so the pipe stops filling;
 	 * then what is still in the pipe is read.
 	 */
-	r->leftovers = (int)kill_tree(pid, &status, &done);
+	r->leftovers = (int)kill_tree(w.pid, &w.status, &w.done);
 	/* What left upkeep's tree but not the cgroup (none, normally). */
 	r->leftovers += (int)cgroup_kill(cg.dir);
-	while (out[0] >= 0 && (n = read(out[0], buf, sizeof(buf))) > 0) {
-		keep_tail(r, buf, (size_t)n);
-		if (spec->on_output)
-			spec->on_output(spec->arg, buf, (size_t)n);
+	if (w.out >= 0) {
+		read_output(&w, true);
+		close(w.out);
 	}
-	if (out[0] >= 0)
-		close(out[0]);
-	if (pidfd >= 0)
-		close(pidfd);
-	if (!done)
-		waitpid(pid, &status, 0);
+	if (w.pidfd >= 0)
+		close(w.pidfd);
+	if (!w.done)
+		waitpid(w.pid, &w.status, 0);
 	r->duration_ms = clock_mono_ms() - start;
-	if (WIFEXITED(status))
-		r->exit_code = WEXITSTATUS(status);
-	else if (WIFSIGNALED(status))
-		r->signal = WTERMSIG(status);
+	if (WIFEXITED(w.status))
+		r->exit_code = WEXITSTATUS(w.status);
+	else if (WIFSIGNALED(w.status))
+		r->signal = WTERMSIG(w.status);
 	return 0;
 }
 

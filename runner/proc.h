@@ -75,12 +75,17 @@ struct proc_result {
 	size_t tail_len;
 	uint64_t output_bytes;		/* all output, counted */
 	int leftovers;			/* descendants killed after it ended */
-	char error[256];		/* why it did not start, or "" */
+	/*
+	 * A copy of error_last() when it did not start, or "": for the
+	 * callers not yet reading error_last() (rollback.c, patch_apt.c,
+	 * snapshot_files.c, snapshot_pg.c); goes once they do.
+	 */
+	char error[256];
 };
 
 /*
  * Runs spec to completion. Returns 0 when the process could be started
- * (whatever its outcome), -1 when it could not (result->error says why).
+ * (whatever its outcome), -1 (error_set) when it could not.
  * Free result->tail with proc_result_free().
  */
 int proc_run(const struct proc_spec *spec, struct proc_result *result);

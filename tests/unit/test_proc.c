@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "proc.h"
+#include "util/error.h"
 #include "util/tz.h"
 
 static char pidfile[64];
@@ -120,8 +121,8 @@ static void test_exec_failure(void **state)
 	(void)state;
 	assert_int_equal(proc_run(&spec, &r), -1);
 	assert_false(r.started);
-	assert_string_equal(r.error, "cannot run 'upkeep-no-such-program': No "
-			    "such file or directory");
+	assert_string_equal(error_last(), "cannot run 'upkeep-no-such-program': "
+			    "No such file or directory");
 	proc_result_free(&r);
 }
 
