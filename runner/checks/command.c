@@ -1,7 +1,7 @@
 /*
  * The `command` check kind: runs a program like the command step does and
  * passes on an expected exit code and, optionally, output. The program is
- * trusted to be read-only (the check contract); step_command_exec() (so
+ * trusted to be read-only (the check contract); program_run() (so
  * proc_run()) holds it to the timeout and leaves nothing of it running.
  */
 #include <errno.h>
@@ -13,13 +13,14 @@
 #include "checks/check.h"
 #include "confmap.h"
 #include "proc.h"
-#include "steps/command.h"
+#include "program.h"
+#include "util/error.h"
 #include "util/mem.h"
 #include "util/text.h"
 #include "util/units.h"
 
 struct command_check_settings {
-	struct step_command_spec spec;
+	struct program spec;
 	char *output_match;		/* substring the output (stdout and
 				   stderr, last 64 KiB) must contain */
 };
@@ -30,7 +31,7 @@ static int command_check_parse(struct confmap *m, void **settings)
 	int before = m->errors;
 
 	*settings = s;
-	step_command_parse_spec(m, &s->spec);
+	program_parse(m, &s->spec);
 	confmap_str(m, "output_match", 0, &s->output_match);
 	return m->errors > before ? -1 : 0;
 }
@@ -41,7 +42,7 @@ static void command_check_free(void *settings)
 
 	if (!s)
 		return;
-	step_command_free_spec(&s->spec);
+	program_free(&s->spec);
 	free(s->output_match);
 	free(s);
 }
@@ -90,9 +91,10 @@ static int command_check_run(const void *settings,
 			return -1;
 		}
 	}
-	if (step_command_exec(&s->spec, ctx->timeout_ms, ctx->kill_grace_ms,
-			      NULL, NULL, NULL, &r) != 0) {
-		snprintf(res->message, sizeof(res->message), "%s", r.error);
+	if (program_run(&s->spec, ctx->timeout_ms, ctx->kill_grace_ms,
+			NULL, NULL, NULL, &r) != 0) {
+		snprintf(res->message, sizeof(res->message), "%s",
+			 error_last());
 		proc_result_free(&r);
 		return -1;
 	}
@@ -113,7 +115,7 @@ static int command_check_run(const void *settings,
 		snprintf(res->message, sizeof(res->message),
 			 "killed by signal %d (%s)%s", r.signal,
 			 strsignal(r.signal), tail);
-	} else if (!step_command_expected(&s->spec, r.exit_code)) {
+	} else if (!program_expected(&s->spec, r.exit_code)) {
 		snprintf(res->message, sizeof(res->message),
 			 "exit %d (expected %s)%s", r.exit_code, expected,
 			 tail);
