@@ -200,14 +200,71 @@ int docker_reply_parse(const char *what, long code, const char *body,
 	return 0;
 }
 
+/* The TLS client files of a tcp:// host, from its cert path. */
+static void docker_set_tls(const struct docker *d)
+{
+	char *ca = xasprintf("%s/ca.pem", d->host.cert_path);
+	char *cert = xasprintf("%s/cert.pem", d->host.cert_path);
+	char *key = xasprintf("%s/key.pem", d->host.cert_path);
+
+	/* libcurl copies string options. */
+	curl_easy_setopt(d->curl, CURLOPT_CAINFO, ca);
+	curl_easy_setopt(d->curl, CURLOPT_SSLCERT, cert);
+	curl_easy_setopt(d->curl, CURLOPT_SSLKEY, key);
+	free(ca);
+	free(cert);
+	free(key);
+}
+
+/* Words a failed transfer (cc) of the request `what`; returns -1. */
+static int docker_transfer_error(struct docker *d, const char *what,
+				 CURLcode cc, long code, const char *errbuf,
+				 const struct net_body *b, const char *limit)
+{
+	long os_errno = 0;
+
+	curl_easy_getinfo(d->curl, CURLINFO_OS_ERRNO, &os_errno);
+	switch (cc) {
+	case CURLE_COULDNT_CONNECT:
+		if (d->host.socket)
+			return docker_socket_error(d, what, (int)os_errno);
+		return error_set("%s: cannot connect to %s: %s", what,
+				 d->host.where, os_errno ?
+				 strerror((int)os_errno) : *errbuf ? errbuf :
+				 curl_easy_strerror(cc));
+	case CURLE_OPERATION_TIMEDOUT:
+		d->timed_out = true;
+		return error_set("%s: no %sanswer from %s within the time "
+				 "allowed (%s)", what, code ? "complete " : "",
+				 d->host.where, limit);
+	case CURLE_WRITE_ERROR:
+		if (b->capped)
+			return error_set("%s: the answer from %s is larger than "
+					 "%u MiB, the most upkeep reads of one "
+					 "reply: the engine holds too many "
+					 "objects for one listing (prune them "
+					 "with the docker CLI), or it is not a "
+					 "Docker engine", what, d->host.where,
+					 DOCKER_BODY_MAX >> 20);
+		/* fall through */
+	default:
+		return error_set("%s: %s: %s", what, d->host.where,
+				 *errbuf ? errbuf : curl_easy_strerror(cc));
+	}
+}
+
 int docker_call_raw(struct docker *d, const char *method, const char *path,
 		    const json_t *body, json_t **reply, long *status)
 {
 	char errbuf[CURL_ERROR_SIZE] = "", what[512], limit[32];
 	struct net_body b = { .max = DOCKER_BODY_MAX };
+	struct net_opts o = {
+		.method = method, .unix_socket = d->host.socket, .body = &b,
+		.errbuf = errbuf,
+	};
 	struct curl_slist *headers = NULL;
 	char *url = NULL, *data = NULL;
-	long code = 0, os_errno = 0;
+	long code = 0;
 	CURLcode cc;
 	int rc = -1;
 
@@ -223,93 +280,37 @@ int docker_call_raw(struct docker *d, const char *method, const char *path,
 		return error_set("%s: the time allowed (%s) ran out before the "
 				 "request to %s", what, limit, d->host.where);
 	}
-	url = xasprintf("%s%s", d->host.base, path);
-	curl_easy_reset(d->curl);
-	curl_easy_setopt(d->curl, CURLOPT_URL, url);
-	curl_easy_setopt(d->curl, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(d->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(d->curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(d->curl, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(d->curl, CURLOPT_USERAGENT, "upkeep/" UPKEEP_VERSION);
-	curl_easy_setopt(d->curl, CURLOPT_CUSTOMREQUEST, method);
-	if (d->host.socket)
-		curl_easy_setopt(d->curl, CURLOPT_UNIX_SOCKET_PATH,
-				 d->host.socket);
-	if (d->host.tls) {
-		char *ca = xasprintf("%s/ca.pem", d->host.cert_path);
-		char *cert = xasprintf("%s/cert.pem", d->host.cert_path);
-		char *key = xasprintf("%s/key.pem", d->host.cert_path);
-
-		/* libcurl copies string options. */
-		curl_easy_setopt(d->curl, CURLOPT_CAINFO, ca);
-		curl_easy_setopt(d->curl, CURLOPT_SSLCERT, cert);
-		curl_easy_setopt(d->curl, CURLOPT_SSLKEY, key);
-		free(ca);
-		free(cert);
-		free(key);
-	}
 	if (d->deadline) {
-		int64_t left = d->deadline - clock_mono_ms();
-
-		if (left < 1)
-			left = 1;
-		curl_easy_setopt(d->curl, CURLOPT_TIMEOUT_MS, (long)left);
-		curl_easy_setopt(d->curl, CURLOPT_CONNECTTIMEOUT_MS, (long)left);
+		o.timeout_ms = d->deadline - clock_mono_ms();
+		if (o.timeout_ms < 1)
+			o.timeout_ms = 1;
 	}
+	o.url = url = xasprintf("%s%s", d->host.base, path);
+	if (net_curl_reset(d->curl, &o) < 0)
+		goto out;
+	if (d->host.tls)
+		docker_set_tls(d);
 	if (body) {
 		data = json_dumps(body, JSON_COMPACT);
 		if (!data)
 			abort();
 		headers = curl_slist_append(headers,
 					    "Content-Type: application/json");
+		curl_easy_setopt(d->curl, CURLOPT_HTTPHEADER, headers);
 		curl_easy_setopt(d->curl, CURLOPT_POSTFIELDS, data);
 	} else if (strcmp(method, "POST") == 0) {
 		curl_easy_setopt(d->curl, CURLOPT_POSTFIELDS, "");
 	}
-	if (headers)
-		curl_easy_setopt(d->curl, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(d->curl, CURLOPT_WRITEFUNCTION, net_body_write);
-	curl_easy_setopt(d->curl, CURLOPT_WRITEDATA, &b);
 
 	cc = curl_easy_perform(d->curl);
 	curl_easy_getinfo(d->curl, CURLINFO_RESPONSE_CODE, &code);
-	curl_easy_getinfo(d->curl, CURLINFO_OS_ERRNO, &os_errno);
 	if (status)
 		*status = code;
-	switch (cc) {
-	case CURLE_OK:
-		break;
-	case CURLE_COULDNT_CONNECT:
-		if (d->host.socket) {
-			docker_socket_error(d, what, (int)os_errno);
-			goto out;
-		}
-		error_set("%s: cannot connect to %s: %s", what, d->host.where,
-			  os_errno ? strerror((int)os_errno) :
-			  *errbuf ? errbuf : curl_easy_strerror(cc));
-		goto out;
-	case CURLE_OPERATION_TIMEDOUT:
-		d->timed_out = true;
-		error_set("%s: no %sanswer from %s within the time allowed (%s)",
-			  what, code ? "complete " : "", d->host.where, limit);
-		goto out;
-	case CURLE_WRITE_ERROR:
-		if (b.capped) {
-			error_set("%s: the answer from %s is larger than %u MiB, "
-				  "the most upkeep reads of one reply: the engine "
-				  "holds too many objects for one listing (prune "
-				  "them with the docker CLI), or it is not a "
-				  "Docker engine", what, d->host.where,
-				  DOCKER_BODY_MAX >> 20);
-			goto out;
-		}
-		/* fall through */
-	default:
-		error_set("%s: %s: %s", what, d->host.where,
-			  *errbuf ? errbuf : curl_easy_strerror(cc));
-		goto out;
-	}
-	rc = docker_reply_parse(what, code, b.buf ? b.buf : "", b.len, reply);
+	if (cc != CURLE_OK)
+		docker_transfer_error(d, what, cc, code, errbuf, &b, limit);
+	else
+		rc = docker_reply_parse(what, code, b.buf ? b.buf : "", b.len,
+					reply);
 out:
 	net_body_free(&b);
 	free(data);
@@ -416,10 +417,8 @@ struct docker *docker_open(const char *socket, int64_t timeout_ms)
 				getenv("DOCKER_TLS_VERIFY"),
 				getenv("DOCKER_CERT_PATH")) < 0)
 		goto fail;
-	if (net_init() < 0 || !(d->curl = curl_easy_init())) {
-		error_set("cannot set up libcurl");
+	if (!(d->curl = net_curl_new(NULL)))
 		goto fail;
-	}
 	docker_set_deadline(d, timeout_ms);
 	if (d->host.socket && access(d->host.socket, F_OK) != 0) {
 		docker_socket_error(d, "GET /_ping", errno);
@@ -478,17 +477,6 @@ bool docker_is_podman(const struct docker *d)
 bool docker_api_at_least(const struct docker *d, const char *v)
 {
 	return docker_version_cmp(d->ver.api, v) >= 0;
-}
-
-char *docker_escape(const char *s)
-{
-	char *e, *out;
-
-	if (net_init() < 0 || !(e = curl_escape(s, 0)))
-		abort();	/* out of memory */
-	out = xstrdup(e);
-	curl_free(e);
-	return out;
 }
 
 bool docker_labels_match(const json_t *labels, const char *spec)

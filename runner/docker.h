@@ -127,9 +127,6 @@ int docker_call_raw(struct docker *d, const char *method, const char *path,
 /* True when the last failed call ran out of time (the deadline). */
 bool docker_timed_out(const struct docker *d);
 
-/* s escaped for a URL query or path segment; free() it. */
-char *docker_escape(const char *s);
-
 /*
  * True when labels (a JSON object, or NULL/null for none) match spec:
  * "key" (present, any value) or "key=value" (present with that value).

@@ -123,7 +123,7 @@ CURL *net_curl_new(const struct net_opts *o)
 		error_set("cannot set up libcurl: out of memory");
 		return NULL;
 	}
-	if (net_curl_reset(c, o) < 0) {
+	if (o && net_curl_reset(c, o) < 0) {
 		curl_easy_cleanup(c);
 		return NULL;
 	}

@@ -55,8 +55,9 @@ struct net_opts {
 };
 
 /*
- * A new handle set up from o. NULL, with error_set, when libcurl cannot
- * start, is out of memory, or cannot honour o (no unix socket support).
+ * A new handle set up from o (NULL: bare, for net_curl_reset to set up
+ * before each use). NULL, with error_set, when libcurl cannot start, is
+ * out of memory, or cannot honour o (no unix socket support).
  */
 CURL *net_curl_new(const struct net_opts *o);
 /*

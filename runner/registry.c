@@ -557,6 +557,11 @@ static int http_do(const struct registry_opts *opts, const struct http_req *q,
 		   struct http_reply *r, struct registry_answer *ans,
 		   char *errbuf)
 {
+	struct net_opts o = {
+		.url = q->url, .method = q->method, .follow = q->follow,
+		.body = &r->body, .errbuf = errbuf,
+		.timeout_ms = opts->request_timeout_ms,
+	};
 	struct curl_slist *headers = NULL;
 	char *bearer = NULL;
 	CURLcode rc;
@@ -565,35 +570,21 @@ static int http_do(const struct registry_opts *opts, const struct http_req *q,
 	memset(r, 0, sizeof(*r));
 	r->body.max = REGISTRY_BODY_MAX;
 	errbuf[0] = '\0';
-	if (net_init() < 0 || !(c = curl_easy_init())) {
-		snprintf(errbuf, CURL_ERROR_SIZE, "cannot initialize libcurl");
-		return -1;
-	}
-	if (opts->deadline_ms > 0 || opts->request_timeout_ms > 0) {
-		int64_t left = opts->request_timeout_ms;
+	if (opts->deadline_ms > 0) {
+		int64_t left = opts->deadline_ms - clock_mono_ms();
 
-		if (opts->deadline_ms > 0 && (left <= 0 || left >
-		    opts->deadline_ms - clock_mono_ms()))
-			left = opts->deadline_ms - clock_mono_ms();
 		if (left <= 0) {
 			ans->timed_out = true;
 			snprintf(errbuf, CURL_ERROR_SIZE, "no time left");
-			curl_easy_cleanup(c);
 			return -1;
 		}
-		curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)left);
-		curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)left);
+		if (o.timeout_ms <= 0 || o.timeout_ms > left)
+			o.timeout_ms = left;
 	}
-	curl_easy_setopt(c, CURLOPT_URL, q->url);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, q->follow ? 1L : 0L);
-	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "upkeep/" UPKEEP_VERSION);
-	if (!strcmp(q->method, "HEAD"))
-		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	if (!(c = net_curl_new(&o))) {
+		snprintf(errbuf, CURL_ERROR_SIZE, "%s", error_last());
+		return -1;
+	}
 	if (q->accept)
 		headers = curl_slist_append(headers, q->accept);
 	if (q->auth == HTTP_AUTH_BEARER) {
@@ -606,8 +597,6 @@ static int http_do(const struct registry_opts *opts, const struct http_req *q,
 	}
 	if (headers)
 		curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, net_body_write);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r->body);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, http_header);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
 	rc = curl_easy_perform(c);
@@ -667,8 +656,7 @@ static char *fetch_token(const struct registry_opts *opts,
 	char errbuf[CURL_ERROR_SIZE], host[256], *url, *scope_owned = NULL;
 	const char *scope = ch->scope;
 	struct http_reply r;
-	char *token = NULL, *es = NULL, *ev = NULL;
-	CURL *esc;
+	char *token = NULL, *es, *ev;
 
 	if (!ch->realm || strncmp(ch->realm, "http", 4)) {
 		error_set("%s: registry '%s' asks for a Bearer token without a "
@@ -678,19 +666,12 @@ static char *fetch_token(const struct registry_opts *opts,
 	}
 	if (!scope)
 		scope = scope_owned = xasprintf("repository:%s:pull", ref->repo);
-	if (net_init() < 0 || !(esc = curl_easy_init())) {
-		free(scope_owned);
-		error_set("cannot initialize libcurl");
-		return NULL;
-	}
-	ev = curl_easy_escape(esc, ch->service ? ch->service : "", 0);
-	es = curl_easy_escape(esc, scope, 0);
-	curl_easy_cleanup(esc);
+	ev = net_escape(ch->service ? ch->service : "");
+	es = net_escape(scope);
 	url = xasprintf("%s%sservice=%s&scope=%s", ch->realm,
-			strchr(ch->realm, '?') ? "&" : "?", ev ? ev : "",
-			es ? es : "");
-	curl_free(ev);
-	curl_free(es);
+			strchr(ch->realm, '?') ? "&" : "?", ev, es);
+	free(ev);
+	free(es);
 	free(scope_owned);
 	url_host(ch->realm, host, sizeof(host));
 	{

@@ -11,6 +11,7 @@
 #include "clock.h"
 #include "confmap.h"
 #include "docker.h"
+#include "net.h"
 #include "util/error.h"
 #include "util/mem.h"
 
@@ -66,7 +67,7 @@ static int docker_run(const void *settings, const struct check_ctx *ctx,
 			 error_last());
 		goto out;
 	}
-	esc = docker_escape(s->container);
+	esc = net_escape(s->container);
 	path = xasprintf("/containers/%s/json", esc);
 	free(esc);
 	if (docker_call(d, "GET", path, NULL, &c, &http) < 0) {

@@ -17,6 +17,7 @@
 #include "checks/check.h"
 #include "net.h"
 #include "confmap.h"
+#include "util/error.h"
 #include "util/mem.h"
 #include "util/units.h"
 
@@ -295,31 +296,13 @@ static bool http_body_matches_regex(const char *pattern,
 	return found;
 }
 
-static int http_run(const void *settings, const struct check_ctx *ctx,
-		    struct check_result *res)
+/*
+ * The configured headers as libcurl's list, into *headers. -1 with
+ * res->message set when one cannot be sent.
+ */
+static int http_headers(const struct http_settings *s,
+			struct curl_slist **headers, struct check_result *res)
 {
-	const struct http_settings *s = settings;
-	char errbuf[CURL_ERROR_SIZE] = "", url[256], took[32], budget[32];
-	char limit[32], expected[96], hint[128];
-	struct curl_slist *headers = NULL;
-	struct net_body body = { .max = HTTP_BODY_MAX };
-	char *password = http_url_password(s->url);
-	curl_off_t total_us = 0;
-	bool status_ok = false;
-	long status = 0, os_errno = 0;
-	CURL *c = NULL;
-	CURLcode cc;
-	int rc = -1;
-
-	res->passed = false;
-	res->duration_ms = 0;
-	res->message[0] = '\0';
-	http_safe_url(s->url, url, sizeof(url));
-	if (net_init() != 0 || !(c = curl_easy_init())) {
-		snprintf(res->message, sizeof(res->message),
-			 "cannot set up libcurl");
-		goto out;
-	}
 	for (size_t i = 0; i < s->headers.n; i++) {
 		const char *kv = s->headers.v[i], *eq = strchr(kv, '=');
 		char *line;
@@ -332,81 +315,63 @@ static int http_run(const void *settings, const struct check_ctx *ctx,
 			snprintf(res->message, sizeof(res->message),
 				 "header '%.*s' has a line break in its value",
 				 (int)(eq - kv), kv);
-			goto out;
+			return -1;
 		}
 		/* "Name;" is how libcurl sends a header with no value. */
 		line = eq[1] ? xasprintf("%.*s: %s", (int)(eq - kv), kv,
 					 eq + 1)
 			     : xasprintf("%.*s;", (int)(eq - kv), kv);
-		next = curl_slist_append(headers, line);
+		next = curl_slist_append(*headers, line);
 		free(line);
 		if (!next) {
 			snprintf(res->message, sizeof(res->message),
 				 "cannot set up libcurl: out of memory");
-			goto out;
+			return -1;
 		}
-		headers = next;
+		*headers = next;
 	}
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(c, CURLOPT_URL, s->url);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "upkeep/" UPKEEP_VERSION);
-	if (ctx->timeout_ms > 0) {
-		curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)ctx->timeout_ms);
-		curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
-				 (long)ctx->timeout_ms);
-	}
-	if (strcmp(s->method, "HEAD") == 0)
-		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
-	else if (strcmp(s->method, "GET") != 0)
-		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, s->method);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, s->tls_verify ? 1L : 0L);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, s->tls_verify ? 2L : 0L);
-	if (s->unix_socket &&
-	    curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, s->unix_socket)) {
-		snprintf(res->message, sizeof(res->message),
-			 "cannot use unix socket '%s': this libcurl was built "
-			 "without unix socket support", s->unix_socket);
-		goto out;
-	}
-	if (headers)
-		curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, net_body_write);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
+	return 0;
+}
 
-	cc = curl_easy_perform(c);
-	curl_easy_getinfo(c, CURLINFO_TOTAL_TIME_T, &total_us);
+/*
+ * The message for a transfer that ended with cc. Returns 0 when the check
+ * ran (the server's doing: the check fails), 1 when the body was cut at
+ * HTTP_BODY_MAX and the answer is to be judged, -1 when the request could
+ * not be made at all.
+ */
+static int http_transfer_message(const struct http_settings *s,
+				 const struct check_ctx *ctx, CURL *c,
+				 CURLcode cc, const char *errbuf,
+				 const struct net_body *body, const char *url,
+				 struct check_result *res)
+{
+	char limit[32];
+	long status = 0, os_errno = 0;
+
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_getinfo(c, CURLINFO_OS_ERRNO, &os_errno);
-	res->duration_ms = (int64_t)(total_us / 1000);
-	http_format_ms(res->duration_ms, took, sizeof(took));
 	units_format_duration(ctx->timeout_ms, limit, sizeof(limit));
-	rc = 0;
 	switch (cc) {
-	case CURLE_OK:
-		break;
 	case CURLE_WRITE_ERROR:
-		if (body.capped)
-			break;	/* we stopped reading: enough was seen */
+		if (body->capped)
+			return 1;	/* we stopped reading: enough was seen */
 		/* fall through */
 	default:
+		snprintf(res->message, sizeof(res->message), "%s %s: %s",
+			 s->method, url, *errbuf ? errbuf
+						 : curl_easy_strerror(cc));
 		if (cc == CURLE_UNSUPPORTED_PROTOCOL ||
 		    cc == CURLE_URL_MALFORMAT || cc == CURLE_FAILED_INIT ||
 		    cc == CURLE_NOT_BUILT_IN || cc == CURLE_OUT_OF_MEMORY ||
 		    cc == CURLE_UNKNOWN_OPTION)
-			rc = -1;	/* not the server's doing */
-		snprintf(res->message, sizeof(res->message), "%s %s: %s",
-			 s->method, url, *errbuf ? errbuf
-						 : curl_easy_strerror(cc));
-		goto out;
+			return -1;	/* not the server's doing */
+		return 0;
 	case CURLE_COULDNT_CONNECT:
 		snprintf(res->message, sizeof(res->message),
 			 "cannot connect to %s: %s", url,
 			 os_errno ? strerror((int)os_errno)
 				  : *errbuf ? errbuf : curl_easy_strerror(cc));
-		goto out;
+		return 0;
 	case CURLE_OPERATION_TIMEDOUT:
 		if (status)
 			snprintf(res->message, sizeof(res->message),
@@ -415,27 +380,36 @@ static int http_run(const void *settings, const struct check_ctx *ctx,
 		else
 			snprintf(res->message, sizeof(res->message),
 				 "no answer within %s from %s", limit, url);
-		goto out;
+		return 0;
 	}
+}
 
+/* Judges an answer by status, body and latency: res->passed and why. */
+static void http_judge(const struct http_settings *s, long status,
+		       const struct net_body *body, struct check_result *res)
+{
+	char took[32], budget[32], expected[96], hint[128];
+	bool status_ok = false;
+
+	http_format_ms(res->duration_ms, took, sizeof(took));
 	for (size_t i = 0; i < s->nstatus; i++)
 		status_ok |= status == s->expect_status[i];
 	units_format_list(s->expect_status, s->nstatus, expected,
 			  sizeof(expected));
-	http_body_hint(&body, hint, sizeof(hint));
+	http_body_hint(body, hint, sizeof(hint));
 	http_format_budget(s->max_latency_ms, budget, sizeof(budget));
 	if (!status_ok)
 		snprintf(res->message, sizeof(res->message),
 			 "HTTP %ld (expected %s) in %s", status, expected,
 			 took);
 	else if (s->body_match &&
-		 !memmem(body.buf ? body.buf : "", body.len, s->body_match,
+		 !memmem(body->buf ? body->buf : "", body->len, s->body_match,
 			 strlen(s->body_match)))
 		snprintf(res->message, sizeof(res->message),
 			 "body does not contain '%s' (HTTP %ld in %s%s)",
 			 s->body_match, status, took, hint);
 	else if (s->body_regex &&
-		 !http_body_matches_regex(s->body_regex, &body))
+		 !http_body_matches_regex(s->body_regex, body))
 		snprintf(res->message, sizeof(res->message),
 			 "body does not match '%s' (HTTP %ld in %s%s)",
 			 s->body_regex, status, took, hint);
@@ -447,6 +421,56 @@ static int http_run(const void *settings, const struct check_ctx *ctx,
 		snprintf(res->message, sizeof(res->message), "HTTP %ld in %s",
 			 status, took);
 	}
+}
+
+static int http_run(const void *settings, const struct check_ctx *ctx,
+		    struct check_result *res)
+{
+	const struct http_settings *s = settings;
+	char errbuf[CURL_ERROR_SIZE] = "", url[256];
+	struct curl_slist *headers = NULL;
+	struct net_body body = { .max = HTTP_BODY_MAX };
+	struct net_opts o = {
+		.url = s->url, .method = s->method,
+		.timeout_ms = ctx->timeout_ms, .unix_socket = s->unix_socket,
+		.body = &body, .errbuf = errbuf,
+	};
+	char *password = http_url_password(s->url);
+	curl_off_t total_us = 0;
+	long status = 0;
+	CURL *c;
+	CURLcode cc;
+	int rc = -1;
+
+	res->passed = false;
+	res->duration_ms = 0;
+	res->message[0] = '\0';
+	http_safe_url(s->url, url, sizeof(url));
+	if (!(c = net_curl_new(&o))) {
+		snprintf(res->message, sizeof(res->message), "%s",
+			 error_last());
+		goto out;
+	}
+	if (http_headers(s, &headers, res) < 0)
+		goto out;
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, s->tls_verify ? 1L : 0L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, s->tls_verify ? 2L : 0L);
+	if (headers)
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+
+	cc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_TOTAL_TIME_T, &total_us);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	res->duration_ms = (int64_t)(total_us / 1000);
+	rc = 0;
+	if (cc != CURLE_OK) {
+		rc = http_transfer_message(s, ctx, c, cc, errbuf, &body, url,
+					   res);
+		if (rc <= 0)
+			goto out;
+		rc = 0;
+	}
+	http_judge(s, status, &body, res);
 out:
 	http_tidy_message(res, password);
 	free(password);

@@ -24,6 +24,7 @@
 #include "clock.h"
 #include "confmap.h"
 #include "docker.h"
+#include "net.h"
 #include "steps/step.h"
 #include "util/error.h"
 #include "util/mem.h"
@@ -817,7 +818,7 @@ static int remove_one(struct docker *d, int c, const json_t *o,
 		json_t *t;
 
 		json_array_foreach(tags, i, t) {
-			esc = docker_escape(json_string_value(t));
+			esc = net_escape(json_string_value(t));
 			path = xasprintf("/images/%s", esc);
 			rc = docker_call(d, "DELETE", path, NULL, NULL, &status);
 			free(path);
@@ -827,7 +828,7 @@ static int remove_one(struct docker *d, int c, const json_t *o,
 		}
 	} else {
 		/* The endpoints are named as the categories. */
-		esc = docker_escape(id);
+		esc = net_escape(id);
 		path = xasprintf("/%s/%s", categories[c], esc);
 		rc = docker_call(d, "DELETE", path, NULL, NULL, &status);
 		free(path);
@@ -857,7 +858,7 @@ static int prune_build_cache(struct docker *d, const struct prune_sel *sel,
 		char *f = xasprintf("{\"until\":[\"%lld\"]}",
 				    (long long)sel->cutoff);
 
-		filters = docker_escape(f);
+		filters = net_escape(f);
 		free(f);
 		q = xasprintf("&filters=%s", filters);
 		free(filters);

@@ -22,6 +22,7 @@
 #include "clock.h"
 #include "confmap.h"
 #include "docker.h"
+#include "net.h"
 #include "pg.h"
 #include "registry.h"
 #include "steps/patch_apt.h"
@@ -352,7 +353,7 @@ static int images_of_containers(struct docker *d, struct images *im)
 /* Reads the local image's repo digests; sets e->skip when it has none. */
 static void image_inspect(struct docker *d, struct image *e)
 {
-	char *esc = docker_escape(e->local_id), *path;
+	char *esc = net_escape(e->local_id), *path;
 	json_t *info = NULL, *v;
 	long status = 0;
 	size_t i;

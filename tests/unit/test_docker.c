@@ -184,7 +184,7 @@ static void test_parse_time(void **state)
 
 static void test_escape(void **state)
 {
-	char *e = docker_escape("localhost/t/app:1");
+	char *e = net_escape("localhost/t/app:1");
 
 	(void)state;
 	assert_string_equal(e, "localhost%2Ft%2Fapp%3A1");
