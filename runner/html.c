@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "record.h"
+#include "runrec.h"
 #include "report.h"
 #include "util/mem.h"
 #include "util/text.h"
@@ -29,7 +30,7 @@
 /* A number of the model, range-checked like every record's. */
 static int64_t num(const json_t *o, const char *key)
 {
-	return report_num(o, key);
+	return runrec_num(o, key);
 }
 
 /* Text and attribute values: & < > " ' escaped. */
@@ -64,11 +65,11 @@ static void percent_txt(FILE *f, const json_t *v)
 
 static const char *status_class(const char *status)
 {
-	switch (report_status_of(status)->level) {
-	case REPORT_GOOD:
+	switch (runrec_status_of(status)->level) {
+	case RUNREC_GOOD:
 		return "good";
-	case REPORT_INFO:
-	case REPORT_WARN:
+	case RUNREC_INFO:
+	case RUNREC_WARN:
 		return "warn";
 	default:
 		return "bad";
@@ -428,7 +429,7 @@ static void activities(FILE *f, const json_t *m)
 			esc(f, record_str(r, "window"));
 		}
 		fputs(", ", f);
-		if (report_status_of(record_str(r, "status"))->not_run)
+		if (runrec_status_of(record_str(r, "status"))->not_run)
 			fputs("no run", f);
 		else if (json_object_get(r, "duration_ms"))
 			elapsed_txt(f, num(r, "duration_ms"));

@@ -5,7 +5,7 @@
  * describe each job's last run (missed windows are not runs; a
  * config-error is, so that its job's success gauge drops to 0); the
  * counters count over every record on disk. Status label values are
- * report_statuses' run statuses, every one of them for every job (a
+ * runrec_statuses' run statuses, every one of them for every job (a
  * series that is there with 0 is one an alert can rely on).
  */
 #include "metrics.h"
@@ -18,6 +18,7 @@
 #include "clock.h"
 #include "config.h"
 #include "record.h"
+#include "runrec.h"
 #include "report.h"
 #include "util/mem.h"
 #include "util/timefmt.h"
@@ -93,7 +94,7 @@ static json_t *jobs_of(const struct config *cfg, const json_t *records)
 
 static double seconds(const json_t *o, const char *key)
 {
-	return (double)report_num(o, key) / 1000.0;
+	return (double)runrec_num(o, key) / 1000.0;
 }
 
 /* The run statuses a label takes: every known one, and any other that
@@ -101,10 +102,10 @@ static double seconds(const json_t *o, const char *key)
 static json_t *status_values(const json_t *jobs)
 {
 	json_t *out = json_object(), *j, *v;
-	const struct report_status *st;
+	const struct runrec_status *st;
 	const char *name, *key;
 
-	for (st = report_statuses; st->name; st++)
+	for (st = runrec_statuses; st->name; st++)
 		if (st->run && strcmp(st->name, "running"))
 			json_object_set_new(out, st->name, json_true());
 	json_object_foreach((json_t *)jobs, name, j)
@@ -177,7 +178,7 @@ char *metrics_text(const struct config *cfg, const json_t *records,
 	json_object_foreach(jobs, name, j) {
 		json_t *last = json_object_get(j, "last");
 
-		if (json_is_null(last) || !report_int(last, "duration_ms", &ms))
+		if (json_is_null(last) || !runrec_int(last, "duration_ms", &ms))
 			continue;
 		fputs("upkeep_last_run_duration_seconds{", f);
 		label(f, "job", name, false);
@@ -188,7 +189,7 @@ char *metrics_text(const struct config *cfg, const json_t *records,
 	json_object_foreach(jobs, name, j) {
 		json_array_foreach(json_object_get(json_object_get(j, "last"),
 						   "steps"), i, s) {
-			if (!report_int(s, "duration_ms", &ms))
+			if (!runrec_int(s, "duration_ms", &ms))
 				continue;
 			fputs("upkeep_step_duration_seconds{", f);
 			label(f, "job", name, true);
@@ -201,7 +202,7 @@ char *metrics_text(const struct config *cfg, const json_t *records,
 	json_object_foreach(jobs, name, j) {
 		json_array_foreach(json_object_get(json_object_get(j, "last"),
 						   "steps"), i, s) {
-			if (!report_int(s, "timeout_ms", &ms))
+			if (!runrec_int(s, "timeout_ms", &ms))
 				continue;
 			fputs("upkeep_step_timeout_seconds{", f);
 			label(f, "job", name, true);

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "net.h"
 #include "record.h"
+#include "runrec.h"
 #include "report.h"
 #include "util/mem.h"
 #include "util/text.h"
@@ -68,12 +69,12 @@ const char *notify_level(unsigned event, const char *status)
 {
 	if (event == CONFIG_NOTIFY_START)
 		return "info";
-	switch (report_status_of(status)->level) {
-	case REPORT_GOOD:
+	switch (runrec_status_of(status)->level) {
+	case RUNREC_GOOD:
 		return "good";
-	case REPORT_INFO:
+	case RUNREC_INFO:
 		return "info";
-	case REPORT_WARN:
+	case RUNREC_WARN:
 		return "warning";
 	default:
 		return "error";
@@ -101,7 +102,7 @@ static const char *emoji(unsigned event, const char *status)
 	default:
 		if (!strcmp(status, "skipped-precheck"))
 			return ":no_entry:";
-		return report_status_of(status)->level == REPORT_WARN ?
+		return runrec_status_of(status)->level == RUNREC_WARN ?
 		       ":warning:" : ":x:";
 	}
 }
@@ -132,8 +133,8 @@ static char *slack_body(const struct config *cfg, const json_t *rec,
 	slack_text(f, record_str(rec, "run_id"));
 	fputs("`", f);
 	if (event != CONFIG_NOTIFY_START && event != CONFIG_NOTIFY_MISSED &&
-	    !report_status_of(status)->not_run &&
-	    report_int(rec, "duration_ms", &ms)) {
+	    !runrec_status_of(status)->not_run &&
+	    runrec_int(rec, "duration_ms", &ms)) {
 		units_format_elapsed(ms, dur, sizeof(dur));
 		fprintf(f, ", %s", dur);
 	}
@@ -195,7 +196,7 @@ static char *json_body(const struct config *cfg, const json_t *rec,
 			json_object_set(body, keep[i],
 					json_object_get(rec, keep[i]));
 	/* A number no run can have is left out, as the reports do. */
-	if (!report_int(rec, "duration_ms", &ms))
+	if (!runrec_int(rec, "duration_ms", &ms))
 		json_object_del(body, "duration_ms");
 	else
 		json_object_set_new(body, "duration_ms", json_integer(ms));
@@ -205,7 +206,7 @@ static char *json_body(const struct config *cfg, const json_t *rec,
 				      "status", record_str(s, "status"), "summary",
 				      record_str(s, "summary"));
 
-		if (report_int(s, "duration_ms", &ms))
+		if (runrec_int(s, "duration_ms", &ms))
 			json_object_set_new(e, "duration_ms", json_integer(ms));
 		json_array_append_new(steps, e);
 	}

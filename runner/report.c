@@ -7,169 +7,18 @@
  */
 #include "report.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
 #include "record.h"
+#include "runrec.h"
 #include "util/mem.h"
 #include "util/text.h"
 #include "util/timefmt.h"
 #include "util/units.h"
 #include "weekly.h"
-
-/* ---- statuses ------------------------------------------------------------ */
-
-const struct report_status report_statuses[] = {
-	{ "succeeded", REPORT_GOOD, true, false, false,
-	  "every step and check passed" },
-	{ "failed", REPORT_BAD, true, true, false,
-	  "a step or a validation failed" },
-	{ "rolled-back", REPORT_BAD, true, true, false,
-	  "something failed and the tracked config was put back to its "
-	  "last stable state" },
-	{ "rollback-failed", REPORT_BAD, true, true, false,
-	  "something failed and putting the tracked config back failed too: "
-	  "look at it now" },
-	{ "incomplete", REPORT_WARN, true, true, false,
-	  "nothing failed, but not every step ran (deferred for lack of "
-	  "window time, or skipped); last-stable was not moved" },
-	{ "interrupted", REPORT_BAD, true, true, false,
-	  "upkeep was stopped during the run" },
-	{ "config-error", REPORT_WARN, true, true, true,
-	  "not run: the job's file (or a window it uses) has problems; fix "
-	  "them (upkeep check lists them) and the job runs in its next window" },
-	{ "missed", REPORT_BAD, true, true, true,
-	  "the window closed with no run" },
-	{ "skipped-precheck", REPORT_WARN, true, false, false,
-	  "a pre-check did not pass, so nothing was changed" },
-	{ "skipped-window", REPORT_WARN, true, false, false,
-	  "no window of the job was open, so nothing ran" },
-	{ "planned", REPORT_INFO, true, false, false,
-	  "a dry run: nothing was changed" },
-	{ "running", REPORT_INFO, true, false, false, "in progress" },
-	/* Steps and checks. */
-	{ "ok", REPORT_GOOD, false, false, false, NULL },
-	{ "passed", REPORT_GOOD, false, false, false, NULL },
-	{ "deferred", REPORT_WARN, false, false, false, NULL },
-	{ "skipped", REPORT_WARN, false, false, false, NULL },
-	{ "timed-out", REPORT_BAD, false, false, false, NULL },
-	{ "FAILED", REPORT_BAD, false, false, false, NULL },
-	{ NULL, REPORT_BAD, false, false, false, NULL },
-};
-
-const struct report_status *report_status_of(const char *name)
-{
-	static const struct report_status unknown = { "unknown", REPORT_BAD,
-		true, true, false, "a status this version of upkeep does not "
-		"know" };
-	const struct report_status *st;
-
-	for (st = report_statuses; st->name; st++)
-		if (name && !strcmp(st->name, name))
-			return st;
-	return &unknown;
-}
-
-/* ---- numbers ------------------------------------------------------------- */
-
-/* The range a number under key may take (report_int). */
-static void range_of(const char *key, double *lo, double *hi)
-{
-	size_t kl = strlen(key);
-
-	*lo = -9223372036854775808.0;		/* -2^63: exact as a double */
-	*hi = 9223372036854775807.0;		/* rounds to 2^63: compared with < */
-	if (kl >= 3 && !strcmp(key + kl - 3, "_ms")) {
-		*lo = 0;
-		*hi = 100 * 366.0 * 86400 * 1000;
-	} else if (strstr(key, "bytes")) {
-		/* Negative: a shortfall ("free_after_bytes" of a plan). */
-		*lo = -1152921504606846976.0;
-		*hi = 1152921504606846976.0;	/* 1 EiB */
-	}
-}
-
-/* v (a number under key) as an int64, when it is within key's range. */
-static bool in_range(const json_t *v, const char *key, int64_t *out)
-{
-	double lo, hi, d;
-
-	range_of(key, &lo, &hi);
-	if (json_is_integer(v)) {
-		int64_t n = json_integer_value(v);
-
-		/* The double bounds hold these as integers exactly, but for
-		 * 2^63, which no int64 reaches. */
-		if ((double)n < lo || (hi < 9223372036854775807.0 &&
-				       (double)n > hi))
-			return false;
-		*out = n;
-		return true;
-	}
-	if (!json_is_real(v))
-		return false;
-	d = json_real_value(v);
-	/* The conversion is defined only below 2^63 (exclusive). */
-	if (!isfinite(d) || d < lo || d >= 9223372036854775808.0 || d > hi)
-		return false;
-	*out = (int64_t)d;
-	return true;
-}
-
-bool report_int(const json_t *o, const char *key, int64_t *out)
-{
-	int64_t n;
-
-	if (!json_is_object(o) || !in_range(json_object_get(o, key), key, &n))
-		return false;
-	*out = n;
-	return true;
-}
-
-int64_t report_num(const json_t *o, const char *key)
-{
-	int64_t n = 0;
-
-	return report_int(o, key, &n) ? n : 0;
-}
-
-void report_number_notes(const json_t *v, const char *where, json_t *notes)
-{
-	const char *key;
-	json_t *x;
-	size_t i;
-	int64_t n;
-
-	if (json_is_object(v)) {
-		json_object_foreach((json_t *)v, key, x) {
-			char *path = xasprintf("%s%s%s", where, *where ? "." : "",
-					       key);
-
-			if (json_is_number(x) && !in_range(x, key, &n)) {
-				char *t = json_dumps(x, JSON_ENCODE_ANY |
-						     JSON_REAL_PRECISION(6));
-
-				json_array_append_new(notes, json_sprintf(
-					"%s: %s is out of range (shown as "
-					"absent)", path, t ? t : "?"));
-				free(t);
-			} else {
-				report_number_notes(x, path, notes);
-			}
-			free(path);
-		}
-	} else if (json_is_array(v)) {
-		json_array_foreach(v, i, x) {
-			char *path = xasprintf("%s[%zu]", where, i);
-
-			report_number_notes(x, path, notes);
-			free(path);
-		}
-	}
-}
 
 /* ---- the run's Markdown -------------------------------------------------- */
 
@@ -182,7 +31,7 @@ static void md(FILE *f, const char *s)
 /* A status, bold unless it is good news. */
 static void md_status(FILE *f, const char *status)
 {
-	bool plain = report_status_of(status)->level == REPORT_GOOD;
+	bool plain = runrec_status_of(status)->level == RUNREC_GOOD;
 
 	fputs(plain ? "" : "**", f);
 	md(f, status);
@@ -194,7 +43,7 @@ static void duration(FILE *f, const json_t *o, const char *key)
 	int64_t ms;
 	char buf[32];
 
-	if (!report_int(o, key, &ms)) {
+	if (!runrec_int(o, key, &ms)) {
 		fputs("–", f);
 		return;
 	}
@@ -226,7 +75,7 @@ static void checks_table(FILE *f, const char *title, const json_t *list)
 		fprintf(f, " | %s | ", json_is_true(json_object_get(c, "passed")) ?
 			"passed" : "**FAILED**");
 		md(f, record_str(c, "message"));
-		if (report_int(c, "attempts", &n))
+		if (runrec_int(c, "attempts", &n))
 			fprintf(f, " | %lld |\n", (long long)n);
 		else
 			fputs(" | – |\n", f);
@@ -439,8 +288,8 @@ static void row(FILE *f, const char *key, const char *text)
 static void outcome_rows(FILE *f, const json_t *rec)
 {
 	const char *status = record_str(rec, "status");
-	const struct report_status *st = report_status_of(status);
-	char *why = st->level == REPORT_GOOD ? NULL : weekly_why(rec);
+	const struct runrec_status *st = runrec_status_of(status);
+	char *why = st->level == RUNREC_GOOD ? NULL : weekly_why(rec);
 
 	if (st->meaning && st->run)
 		row(f, "outcome", st->meaning);
@@ -456,7 +305,7 @@ static void notes_section(FILE *f, const json_t *rec)
 	json_t *notes = json_array(), *n;
 	size_t i;
 
-	report_number_notes(rec, "", notes);
+	runrec_number_notes(rec, "", notes);
 	if (json_array_size(notes)) {
 		fputs("## Record problems\n\nThese values cannot be right and "
 		      "are shown as absent (–):\n\n", f);
@@ -757,15 +606,15 @@ static size_t vis_cols(const char *s)
 	return n;
 }
 
-/* The colour of a cell that is a status (report_statuses), or NULL. */
+/* The colour of a cell that is a status (runrec_statuses), or NULL. */
 static const char *status_color(const char *cellv)
 {
-	const struct report_status *st = report_status_of(cellv);
+	const struct runrec_status *st = runrec_status_of(cellv);
 
 	if (strcmp(st->name, cellv) != 0)
 		return NULL;
-	return st->level == REPORT_GOOD ? "\033[32m" : st->level ==
-	       REPORT_WARN ? "\033[33m" : st->level == REPORT_BAD ?
+	return st->level == RUNREC_GOOD ? "\033[32m" : st->level ==
+	       RUNREC_WARN ? "\033[33m" : st->level == RUNREC_BAD ?
 	       "\033[31m" : NULL;
 }
 

@@ -18,6 +18,7 @@
 #include "config.h"
 #include "html.h"
 #include "record.h"
+#include "runrec.h"
 #include "report.h"
 #include "util/error.h"
 #include "util/mem.h"
@@ -38,10 +39,10 @@
 
 /* ---- small JSON readers ------------------------------------------------- */
 
-/* A number of a record or model, range-checked (report_int()), or 0. */
+/* A number of a record or model, range-checked (runrec_int()), or 0. */
 static int64_t num(const json_t *o, const char *key)
 {
-	return report_num(o, key);
+	return runrec_num(o, key);
 }
 
 /* a + b, held at the int64 bounds: totals of hostile records cannot wrap. */
@@ -195,7 +196,7 @@ static int64_t reclaimed(const json_t *s, const json_t *d)
 	int64_t n;
 
 	if (!strcmp(record_str(s, "kind"), "docker-prune") &&
-	    report_int(d, "bytes", &n))
+	    runrec_int(d, "bytes", &n))
 		return n;
 	return step_total(d, "reclaimed");
 }
@@ -614,8 +615,8 @@ static double dead_percent(const json_t *t)
 {
 	int64_t dead, live;
 
-	if (!report_int(t, "dead_tuples", &dead) ||
-	    !report_int(t, "live_tuples", &live) || dead < 0 || live < 0 ||
+	if (!runrec_int(t, "dead_tuples", &dead) ||
+	    !runrec_int(t, "live_tuples", &live) || dead < 0 || live < 0 ||
 	    (double)dead + (double)live <= 0)
 		return -1;
 	return 100.0 * (double)dead / ((double)dead + (double)live);
@@ -658,7 +659,7 @@ static void observe_walk(struct observe *ob, const json_t *v, const char *key,
 	/* A database's size as the server counts it; a dump artifact
 	 * ({path, database, size_bytes}) is a file's size, not comparable. */
 	if (json_is_string(json_object_get(v, "database")) &&
-	    report_int(v, "size_bytes", &n) && !json_object_get(v, "path")) {
+	    runrec_int(v, "size_bytes", &n) && !json_object_get(v, "path")) {
 		first_last(slot(ob->databases, record_str(v, "database")),
 			   json_deep_copy(v));
 	}
@@ -781,17 +782,17 @@ static void observe_free(struct observe *ob)
 /* ---- building the model -------------------------------------------------- */
 
 /* Failed, rolled back, interrupted, missed, incomplete, config-error...:
- * report_statuses says which. */
+ * runrec_statuses says which. */
 static bool is_incident(const char *status)
 {
-	return report_status_of(status)->incident;
+	return runrec_status_of(status)->incident;
 }
 
 /* The job did not run at all (missed, config-error): no maintenance time,
  * its window occurrence not used. */
 static bool not_run(const char *status)
 {
-	return report_status_of(status)->not_run;
+	return runrec_status_of(status)->not_run;
 }
 
 /* The report's link to a run's Markdown, relative to reports/weekly/. */
@@ -973,7 +974,7 @@ static json_t *run_entry(const json_t *rec)
 	json_object_set_new(e, "status", json_string(record_str(rec, "status")));
 	json_object_set_new(e, "started", json_string(record_str(rec, "started")));
 	/* Absent when the record's is out of range (see "notes"). */
-	if (report_int(rec, "duration_ms", &ms))
+	if (runrec_int(rec, "duration_ms", &ms))
 		json_object_set_new(e, "duration_ms", json_integer(ms));
 	json_object_set_new(e, "report", run_link(rec));
 	if (json_object_get(rec, "window"))
@@ -988,9 +989,9 @@ static json_t *run_entry(const json_t *rec)
 				       "kind", record_str(s, "kind"),
 				       "status", record_str(s, "status"),
 				       "summary", record_str(s, "summary"));
-		if (report_int(s, "duration_ms", &ms))
+		if (runrec_int(s, "duration_ms", &ms))
 			json_object_set_new(st, "duration_ms", json_integer(ms));
-		if (report_int(s, "timeout_ms", &ms))
+		if (runrec_int(s, "timeout_ms", &ms))
 			json_object_set_new(st, "timeout_ms", json_integer(ms));
 		{
 			json_t *nums = step_numbers(s);
@@ -1043,7 +1044,7 @@ static void step_durations(json_t *stats, const json_t *rec)
 		json_t *st;
 		int64_t d;
 
-		if (!report_int(s, "duration_ms", &d))
+		if (!runrec_int(s, "duration_ms", &d))
 			continue;
 		snprintf(key, sizeof(key), "%s\x1f%s", record_str(rec, "job"),
 			 record_str(s, "name"));
@@ -1098,7 +1099,7 @@ static bool step_timeout(const struct config *cfg, const json_t *r,
 {
 	const struct config_job *job;
 
-	if (report_int(s, "timeout_ms", ms))
+	if (runrec_int(s, "timeout_ms", ms))
 		return true;
 	job = cfg ? config_job_find(cfg, record_str(r, "job")) : NULL;
 	for (size_t i = 0; job && i < job->nsteps; i++) {
@@ -1144,7 +1145,7 @@ static void recommend_incomplete(const struct config *cfg, json_t *recs,
 		if (step_timeout(cfg, r, s, &t))
 			sum = sat_add(sum, t);
 		if (strcmp(record_str(s, "status"), "deferred") &&
-		    report_int(s, "duration_ms", &t))
+		    runrec_int(s, "duration_ms", &t))
 			ran = sat_add(ran, t);
 	}
 	units_format_duration(sum, total, sizeof(total));
@@ -1241,7 +1242,7 @@ static void recommendations(const struct config *cfg, json_t *recs,
 		json_array_foreach(json_object_get(r, "steps"), j, s) {
 			int64_t d, t = num(s, "timeout_ms");
 
-			if (t <= 0 || !report_int(s, "duration_ms", &d))
+			if (t <= 0 || !runrec_int(s, "duration_ms", &d))
 				continue;
 			if ((double)d * 100.0 / (double)t <=
 			    WEEKLY_TIMEOUT_USE_MAX)
@@ -1447,7 +1448,7 @@ json_t *weekly_build(const struct config *cfg, const json_t *records,
 		if (!not_run(status))
 			maint_ms = sat_add(maint_ms, num(rec, "duration_ms"));
 		window_use(occ, rec);
-		report_number_notes(rec, record_str(rec, "run_id"), notes);
+		runrec_number_notes(rec, record_str(rec, "run_id"), notes);
 		step_durations(stats, rec);
 	}
 	json_object_foreach(occ, key, v) {
@@ -1482,7 +1483,7 @@ json_t *weekly_build(const struct config *cfg, const json_t *records,
 		json_array_size(incidents) || missed ? "attention" : "healthy"));
 	json_object_set_new(model, "summary", summary);
 	/* Numbers in the week's records that no run can have, shown as
-	 * absent (report_int()). */
+	 * absent (runrec_int()). */
 	json_object_set_new(model, "notes", notes);
 	json_object_set_new(model, "incidents", incidents);
 	json_object_set_new(model, "runs", runs);

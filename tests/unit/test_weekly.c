@@ -16,6 +16,7 @@
 #include "html.h"
 #include "metrics.h"
 #include "report.h"
+#include "runrec.h"
 #include "notify.h"
 #include "util/diag.h"
 #include "util/timefmt.h"
@@ -622,7 +623,7 @@ static void test_numbers_out_of_range(void **state)
 	bool noted = false;
 
 	(void)state;
-	assert_false(report_int(rec, "duration_ms", &v));
+	assert_false(runrec_int(rec, "duration_ms", &v));
 	assert_int_equal(v, 7);
 	assert_null(json_object_get(r, "duration_ms"));
 	assert_null(json_object_get(json_array_get(json_object_get(r, "steps"),
@@ -651,15 +652,15 @@ static void test_numbers_out_of_range(void **state)
 	free(md);
 	/* The integer edges: in range, and one past. */
 	json_object_set_new(rec, "n", json_integer(INT64_MAX));
-	assert_true(report_int(rec, "n", &v));
+	assert_true(runrec_int(rec, "n", &v));
 	assert_true(v == INT64_MAX);
 	json_object_set_new(rec, "n", json_real(9223372036854775808.0));
-	assert_false(report_int(rec, "n", &v));
+	assert_false(runrec_int(rec, "n", &v));
 	json_object_set_new(rec, "n", json_real(-9223372036854775808.0));
-	assert_true(report_int(rec, "n", &v));
+	assert_true(runrec_int(rec, "n", &v));
 	assert_true(v == INT64_MIN);
 	json_object_set_new(rec, "x_ms", json_integer(-1));
-	assert_false(report_int(rec, "x_ms", &v));
+	assert_false(runrec_int(rec, "x_ms", &v));
 	json_decref(rec);
 	json_decref(m);
 	free(json);
