@@ -1075,7 +1075,11 @@ static void load_file(struct loader *L, const char *rel, enum file_kind kind)
 	const char *expect = expects[kind];
 	char *display = display_path(cfg, rel);
 	struct confmap_file ld = {
-		.cfg = cfg, .diags = d, .file = display,
+		.cfg = cfg, .secrets = &cfg->secrets,
+		.secret_vars = &cfg->settings.secret_vars,
+		.root = cfg->root_abs,
+		.any_env = cfg->load_flags & CONFIG_LOAD_ANY_ENV,
+		.diags = d, .file = display,
 		.seen = kind == FILE_JOB ? &L->jobs :
 			kind == FILE_WINDOW ? &L->windows : NULL,
 		.windows = kind == FILE_JOB ? &L->windows : NULL,
@@ -1243,19 +1247,12 @@ void config_free(struct config *cfg)
 
 void config_secret_add(struct config *cfg, const char *value)
 {
-	if (value && strlen(value) >= SECRET_MIN_LEN &&
-	    !strv_contains(&cfg->secrets, value))
-		strv_push(&cfg->secrets, value);
+	confmap_secret_add(&cfg->secrets, value);
 }
 
 void config_secret_dsn(struct config *cfg, const char *dsn)
 {
-	struct strv pw = { 0 };
-
-	secret_dsn_passwords(dsn, &pw);
-	for (size_t i = 0; i < pw.n; i++)
-		config_secret_add(cfg, pw.v[i]);
-	strv_free(&pw);
+	confmap_secret_dsn(&cfg->secrets, dsn);
 }
 
 const struct config_window *config_window_find(const struct config *cfg,

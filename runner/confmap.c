@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
 #include "secret.h"
 #include "util/error.h"
 #include "util/mem.h"
@@ -119,7 +118,7 @@ int confmap_expand(struct confmap_file *ld, const struct ynode *n, char **out)
 				goto fail;
 			}
 			val = getenv(name);
-			if (!val && (ld->cfg->load_flags & CONFIG_LOAD_ANY_ENV))
+			if (!val && ld->any_env)
 				val = "";
 			if (!val) {
 				diags_add(ld->diags, ld->file, n->line, n->col,
@@ -131,9 +130,9 @@ int confmap_expand(struct confmap_file *ld, const struct ynode *n, char **out)
 			/* Only what is secret: redacting every variable's
 			 * value garbles any text that happens to hold it
 			 * (APPDB=app in "happy apps"). */
-			if (secret_name(name) ||
-			    strv_contains(&ld->cfg->settings.secret_vars, name))
-				config_secret_add(ld->cfg, val);
+			if (secret_name(name) || (ld->secret_vars &&
+			    strv_contains(ld->secret_vars, name)))
+				confmap_secret_add(ld->secrets, val);
 			add = val;
 			addlen = strlen(val);
 			p = end + 1;
@@ -520,7 +519,8 @@ int confmap_path(struct confmap *m, const char *key, int flags, char **out)
 		free(path);
 		return -1;
 	}
-	abs = config_path(m->ld->cfg, path);
+	abs = path[0] == '/' ? xstrdup(path) :
+	      xasprintf("%s/%s", m->ld->root, path);
 	free(path);
 	free(*out);
 	*out = abs;
@@ -594,13 +594,13 @@ int confmap_strmap(struct confmap *m, const char *key, int flags,
 			goto fail;
 		}
 		if (names == CONFMAP_NAMES_ENV && secret_name(k->value)) {
-			config_secret_add(m->ld->cfg, s);
+			confmap_secret_add(m->ld->secrets, s);
 		} else if (names == CONFMAP_NAMES_HEADER) {
 			struct strv cred = { 0 };
 
 			secret_header(k->value, s, &cred);
 			for (size_t c = 0; c < cred.n; c++)
-				config_secret_add(m->ld->cfg, cred.v[c]);
+				confmap_secret_add(m->ld->secrets, cred.v[c]);
 			strv_free(&cred);
 		}
 		strv_push_owned(&got, xasprintf("%s=%s", k->value, s));
@@ -614,12 +614,29 @@ fail:
 	return -1;
 }
 
+void confmap_secret_add(struct strv *secrets, const char *value)
+{
+	if (value && strlen(value) >= SECRET_MIN_LEN &&
+	    !strv_contains(secrets, value))
+		strv_push(secrets, value);
+}
+
+void confmap_secret_dsn(struct strv *secrets, const char *dsn)
+{
+	struct strv pw = { 0 };
+
+	secret_dsn_passwords(dsn, &pw);
+	for (size_t i = 0; i < pw.n; i++)
+		confmap_secret_add(secrets, pw.v[i]);
+	strv_free(&pw);
+}
+
 int confmap_dsn(struct confmap *m, const char *key, int flags, char **out)
 {
 	int rc = confmap_str(m, key, flags, out);
 
 	if (rc > 0)
-		config_secret_dsn(m->ld->cfg, *out);
+		confmap_secret_dsn(m->ld->secrets, *out);
 	return rc;
 }
 
@@ -629,7 +646,7 @@ int confmap_dsnlist(struct confmap *m, const char *key, int flags,
 	int rc = confmap_strlist(m, key, flags, out);
 
 	for (size_t i = 0; rc > 0 && i < out->n; i++)
-		config_secret_dsn(m->ld->cfg, out->v[i]);
+		confmap_secret_dsn(m->ld->secrets, out->v[i]);
 	return rc;
 }
 

@@ -26,7 +26,16 @@ struct seen;
 
 /* One config file being read: where its diagnostics go, what is known. */
 struct confmap_file {
-	struct config *cfg;	/* secrets are collected here */
+	/*
+	 * The config being read, for the kinds' parse hooks; confmap itself
+	 * uses only what follows (so it does not depend on config.h).
+	 */
+	struct config *cfg;
+	struct strv *secrets;	/* secret values are collected here */
+	/* Variables whose values are secret whatever their name says. */
+	const struct strv *secret_vars;
+	const char *root;	/* relative paths resolve against it */
+	bool any_env;		/* an unset ${VAR} is "" (CONFIG_LOAD_ANY_ENV) */
 	struct diags *diags;
 	const char *file;	/* display name of the file being read */
 	struct seen *seen;	/* names declared so far (config.c's) */
@@ -127,6 +136,14 @@ int confmap_strmap(struct confmap *m, const char *key, int flags,
  * secret, or a list of them (confmap_strlist). For every key that holds a
  * DSN, so its password is redacted wherever it appears.
  */
+/*
+ * Adds value to secrets (redacted wherever upkeep writes text) unless it
+ * is too short to redact safely or already there.
+ */
+void confmap_secret_add(struct strv *secrets, const char *value);
+/* Adds the passwords a DSN holds, as written and decoded. */
+void confmap_secret_dsn(struct strv *secrets, const char *dsn);
+
 int confmap_dsn(struct confmap *m, const char *key, int flags, char **out);
 int confmap_dsnlist(struct confmap *m, const char *key, int flags,
 		    struct strv *out);
