@@ -409,6 +409,10 @@ static void load_settings(struct confmap_file *ld, const struct ynode *root)
 
 /* ---- windows (schedules/NAME.yaml) ------------------------------------- */
 
+/*
+ * "YYYY-MM-DD" into d: 0, -1 when s is not shaped like a date, ERR_INVALID
+ * when it is but names a day that does not exist (the caller says which).
+ */
 static int parse_date(const char *s, struct config_date *d)
 {
 	int y, m, day, n = 0;
@@ -418,7 +422,7 @@ static int parse_date(const char *s, struct config_date *d)
 		return -1;
 	if (y < 1970 || m < 1 || m > 12 || day < 1 ||
 	    day > timefmt_month_days(y, m))
-		return -2;
+		return ERR_INVALID;
 	d->year = y;
 	d->month = m;
 	d->day = day;
@@ -481,7 +485,7 @@ static void load_window(struct confmap_file *ld, const struct ynode *root)
 						      "'%s' is not a date like "
 						      "2026-12-27",
 						      dates.v[i]);
-				else if (rc == -2)
+				else if (rc == ERR_INVALID)
 					confmap_error(&m, at, "blackout date "
 						      "'%s' does not exist",
 						      dates.v[i]);
