@@ -73,33 +73,16 @@ static void print_summary(const struct config *cfg)
 	}
 }
 
-static int cmd_check_exec(struct cmd_ctx *ctx, int argc, char **argv)
+static int cmd_check_exec(struct cmd_ctx *ctx, const struct cmd_args *args)
 {
-	static const struct option opts[] = {
-		CMD_COMMON_OPTIONS,
-		{ "quiet", no_argument, NULL, 'q' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct diags d = { 0 };
 	struct config cfg;
 	char *root;
-	int opt, quiet = 0, rc, done = 0;
+	int rc;
 
-	optind = 0;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+:" CMD_COMMON_SHORT "q", opts,
-				  NULL)) != -1) {
-		if (opt == 'q') {
-			quiet = 1;
-			continue;
-		}
-		rc = cmd_common_option(ctx, &cmd_check_entry, opt, argv, &done);
-		if (done)
-			return rc;
-	}
-	if (optind < argc)
+	if (args->argc > 0)
 		return cmd_usage_error(&cmd_check_entry, "unexpected argument "
-				       "'%s'", argv[optind]);
+				       "'%s'", args->argv[0]);
 	root = config_find_root(ctx->config_dir);
 	if (config_load(root, &cfg, &d) < 0) {
 		diags_print(&d, stderr);
@@ -108,7 +91,7 @@ static int cmd_check_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			"s", root);
 		rc = UPKEEP_EXIT_USAGE;
 	} else {
-		if (!quiet)
+		if (!cmd_has(args, "quiet"))
 			print_summary(&cfg);
 		rc = UPKEEP_EXIT_OK;
 	}
@@ -122,16 +105,17 @@ const struct cmd_entry cmd_check_entry = {
 	.name = "check",
 	.args = "[--config DIR] [--quiet]",
 	.summary = "Validate the config root and list what it defines",
-	.help =
+	.description =
 	"Loads upkeep.yaml, schedules/*.yaml and jobs/*.yaml and reports every\n"
 	"problem at once as FILE:LINE:COL: MESSAGE (unknown keys and kinds get\n"
 	"a \"did you mean\"). Reads files only; servers are contacted by the\n"
-	"pre-checks of a run, not here.\n"
-	"\n"
-	"Options:\n"
-	"  -c, --config DIR  the config root (see 'upkeep --help')\n"
-	"  -q, --quiet       print nothing when the config is valid\n"
-	"\n"
+	"pre-checks of a run, not here.\n",
+	.options = (const struct cmd_option[]){
+		{ "quiet", 'q', NULL, NULL,
+		  "print nothing when the config is valid" },
+		{ 0 },
+	},
+	.notes =
 	"Exit codes: 0 the config is valid, 2 it has problems.\n"
 	"\n"
 	"Examples:\n"

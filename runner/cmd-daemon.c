@@ -12,47 +12,19 @@
 #include "engine.h"
 #include "log.h"
 
-static int cmd_daemon_exec(struct cmd_ctx *ctx, int argc, char **argv)
+static int cmd_daemon_exec(struct cmd_ctx *ctx, const struct cmd_args *args)
 {
-	static const struct option opts[] = {
-		CMD_COMMON_OPTIONS,
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "log-format", required_argument, NULL, 'l' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct engine_opts eo = { 0 };
-	enum log_format format = LOG_TEXT;
-	int opt, rc, done = 0, verbosity = 0;
+	const char *format = cmd_value(args, "log-format");
 	char *root;
+	int rc;
 
-	optind = 0;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":" CMD_COMMON_SHORT "v", opts,
-				  NULL)) != -1) {
-		switch (opt) {
-		case 'v':
-			verbosity = 1;
-			break;
-		case 'l':
-			if (strcmp(optarg, "json") == 0)
-				format = LOG_JSON;
-			else if (strcmp(optarg, "text") != 0)
-				return cmd_usage_error(&cmd_daemon_entry,
-						       "--log-format is text or "
-						       "json, not '%s'", optarg);
-			break;
-		default:
-			rc = cmd_common_option(ctx, &cmd_daemon_entry, opt, argv,
-					       &done);
-			if (done)
-				return rc;
-		}
-	}
-	if (optind < argc)
+	if (args->argc > 0)
 		return cmd_usage_error(&cmd_daemon_entry, "unexpected argument "
-				       "'%s'", argv[optind]);
+				       "'%s'", args->argv[0]);
 	/* A daemon's log is its only voice: info lines even without a TTY. */
-	log_setup(format, verbosity);
+	log_setup(format && strcmp(format, "json") == 0 ? LOG_JSON : LOG_TEXT,
+		  cmd_has(args, "verbose"));
 	root = config_find_root(ctx->config_dir);
 	rc = daemon_run(root, &eo);
 	free(root);
@@ -63,7 +35,7 @@ const struct cmd_entry cmd_daemon_entry = {
 	.name = "daemon",
 	.args = "[-v] [--log-format text|json]",
 	.summary = "Run due jobs as their windows open (foreground scheduler)",
-	.help =
+	.description =
 	"Stays in the foreground (for a systemd Type=simple unit; see\n"
 	"contrib/): runs every job whose window is open and that has not run\n"
 	"in this opening, one at a time, records windows that closed unrun as\n"
@@ -74,12 +46,13 @@ const struct cmd_entry cmd_daemon_entry = {
 	"is reported and the old config kept); SIGTERM or SIGINT stops it:\n"
 	"the running step is stopped (SIGTERM to its tree, SIGKILL after\n"
 	"kill_grace; a second signal kills at once), no new one starts, and\n"
-	"the run is recorded as interrupted. Logs go to stderr.\n"
-	"\n"
-	"Options:\n"
-	"  -v, --verbose        also the steps' output\n"
-	"      --log-format F   text (default) or json\n"
-	"\n"
+	"the run is recorded as interrupted. Logs go to stderr.\n",
+	.options = (const struct cmd_option[]){
+		{ "verbose", 'v', NULL, NULL, "also the steps' output" },
+		{ "log-format", 0, "F", "text|json", "text (default) or json" },
+		{ 0 },
+	},
+	.notes =
 	"With a fixed clock a rehearsal starts just before a window:\n"
 	"  upkeep --now '2026-11-29 01:59:58' daemon\n",
 	.exec = cmd_daemon_exec,

@@ -17,55 +17,25 @@
 #include "util/timefmt.h"
 #include "util/units.h"
 
-static int cmd_history_exec(struct cmd_ctx *ctx, int argc, char **argv)
+static int cmd_history_exec(struct cmd_ctx *ctx, const struct cmd_args *args)
 {
-	static const struct option opts[] = {
-		CMD_COMMON_OPTIONS,
-		{ "job", required_argument, NULL, 'J' },
-		{ "since", required_argument, NULL, 's' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
+	const char *job = cmd_value(args, "job");
+	bool json = cmd_has(args, "json");
 	struct config cfg;
-	const char *job = NULL;
 	int64_t since_ms = 0;
-	int opt, rc = UPKEEP_EXIT_OK, done = 0, json = 0;
+	int rc = UPKEEP_EXIT_OK;
 	char cutoff[32];
-	json_t *all, *out = json_array(), *r;
+	json_t *all, *out, *r;
 	size_t i;
 
-	optind = 0;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":" CMD_COMMON_SHORT, opts,
-				  NULL)) != -1) {
-		switch (opt) {
-		case 'J':
-			job = optarg;
-			break;
-		case 's':
-			if (units_parse_duration(optarg, &since_ms) < 0) {
-				json_decref(out);
-				return cmd_usage_error(&cmd_history_entry,
-						       "--since: %s", error_last());
-			}
-			break;
-		case 'j':
-			json = 1;
-			break;
-		default:
-			rc = cmd_common_option(ctx, &cmd_history_entry, opt,
-					       argv, &done);
-			if (done) {
-				json_decref(out);
-				return rc;
-			}
-		}
-	}
-	if (optind < argc) {
-		json_decref(out);
+	if (cmd_has(args, "since") &&
+	    units_parse_duration(cmd_value(args, "since"), &since_ms) < 0)
+		return cmd_usage_error(&cmd_history_entry, "--since: %s",
+				       error_last());
+	if (args->argc > 0)
 		return cmd_usage_error(&cmd_history_entry, "unexpected argument "
-				       "'%s'", argv[optind]);
-	}
+				       "'%s'", args->argv[0]);
+	out = json_array();
 	if (cmd_load_config(ctx, &cmd_history_entry, CONFIG_LOAD_ANY_ENV |
 			    CONFIG_LOAD_PARTIAL, &cfg) < 0) {
 		rc = UPKEEP_EXIT_USAGE;
@@ -124,13 +94,15 @@ const struct cmd_entry cmd_history_entry = {
 	.name = "history",
 	.args = "[--job JOB] [--since 30d] [--json]",
 	.summary = "List the runs on record",
-	.help =
+	.description =
 	"Lists the recorded runs, oldest first: when, job, status, duration\n"
-	"and run id (for 'upkeep report RUN-ID').\n"
-	"\n"
-	"Options:\n"
-	"      --job JOB    only this job's runs\n"
-	"      --since D    only runs that started in the last D (e.g. 30d)\n"
-	"      --json       the run records as a JSON array\n",
+	"and run id (for 'upkeep report RUN-ID').\n",
+	.options = (const struct cmd_option[]){
+		{ "job", 0, "JOB", NULL, "only this job's runs" },
+		{ "since", 0, "D", NULL, "only runs that started in the last D "
+		  "(e.g. 30d)" },
+		{ "json", 0, NULL, NULL, "the run records as a JSON array" },
+		{ 0 },
+	},
 	.exec = cmd_history_exec,
 };

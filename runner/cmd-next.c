@@ -15,7 +15,6 @@
 #include "config.h"
 #include "util/error.h"
 #include "util/mem.h"
-#include "util/suggest.h"
 #include "util/timefmt.h"
 #include "util/tz.h"
 #include "window.h"
@@ -146,16 +145,13 @@ static int next_windows(struct cmd_ctx *ctx, const struct next_opts *o,
 		if (!config_window_find(&cfg, argv[i])) {
 			const char **names = xcalloc(cfg.nwindows + 1,
 						     sizeof(*names));
-			const char *hint;
 
 			for (size_t k = 0; k < cfg.nwindows; k++)
 				names[k] = cfg.windows[k].name;
-			hint = suggest_closest(argv[i], names, cfg.nwindows);
+			rc = cmd_unknown_name(&cmd_next_entry, "window", argv[i],
+					      names, cfg.nwindows, "'upkeep "
+					      "next' lists them all");
 			free(names);
-			rc = cmd_usage_error(&cmd_next_entry, "no window '%s'%s%s%s",
-					     argv[i], hint ? " (did you mean '" :
-					     "", hint ? hint : "",
-					     hint ? "'?)" : "");
 			goto out;
 		}
 	}
@@ -245,62 +241,35 @@ static int next_specs(const struct next_opts *o)
 	return rc;
 }
 
-static int cmd_next_exec(struct cmd_ctx *ctx, int argc, char **argv)
+static int cmd_next_exec(struct cmd_ctx *ctx, const struct cmd_args *args)
 {
-	static const struct option opts[] = {
-		CMD_COMMON_OPTIONS,
-		{ "count", required_argument, NULL, 'n' },
-		{ "from", required_argument, NULL, 'f' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "spec", required_argument, NULL, 's' },
-		{ "timezone", required_argument, NULL, 'z' },
-		{ NULL, 0, NULL, 0 },
-	};
+	const char *count = cmd_value(args, "count");
+	const char *from = cmd_value(args, "from");
+	const char *zone = cmd_value(args, "timezone");
+	const struct strv *specs = cmd_values(args, "spec");
 	struct next_opts o = { .count = 5, .from = clock_now() };
-	int opt, rc = UPKEEP_EXIT_OK, done = 0;
+	int rc = UPKEEP_EXIT_OK;
 	char *end;
 
-	o.zone = xstrdup("UTC");
-	optind = 0;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":" CMD_COMMON_SHORT "n:", opts,
-				  NULL)) != -1) {
-		switch (opt) {
-		case 'n':
-			o.count = strtol(optarg, &end, 10);
-			if (end == optarg || *end || o.count < 1 ||
-			    o.count > 100000) {
-				rc = cmd_usage_error(&cmd_next_entry, "'-n' takes "
-						     "a count from 1 to 100000, "
-						     "not '%s'", optarg);
-				goto out;
-			}
-			break;
-		case 'f':
-			if (timefmt_parse(optarg, &o.from) < 0) {
-				rc = cmd_usage_error(&cmd_next_entry, "--from: %s",
-						     error_last());
-				goto out;
-			}
-			break;
-		case 'j':
-			o.json = 1;
-			break;
-		case 's':
-			strv_push(&o.specs, optarg);
-			break;
-		case 'z':
-			free(o.zone);
-			o.zone = xstrdup(optarg);
-			break;
-		default:
-			rc = cmd_common_option(ctx, &cmd_next_entry, opt, argv,
-					       &done);
-			if (done)
-				goto out;
+	o.zone = xstrdup(zone ? zone : "UTC");
+	o.json = cmd_has(args, "json");
+	for (size_t i = 0; i < specs->n; i++)
+		strv_push(&o.specs, specs->v[i]);
+	if (count) {
+		o.count = strtol(count, &end, 10);
+		if (end == count || *end || o.count < 1 || o.count > 100000) {
+			rc = cmd_usage_error(&cmd_next_entry, "'-n' takes a "
+					     "count from 1 to 100000, not '%s'",
+					     count);
+			goto out;
 		}
 	}
-	if (o.specs.n && optind < argc) {
+	if (from && timefmt_parse(from, &o.from) < 0) {
+		rc = cmd_usage_error(&cmd_next_entry, "--from: %s",
+				     error_last());
+		goto out;
+	}
+	if (o.specs.n && args->argc) {
 		rc = cmd_usage_error(&cmd_next_entry, "give window names or "
 				     "--spec, not both");
 		goto out;
@@ -314,7 +283,7 @@ static int cmd_next_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	if (o.specs.n)
 		rc = next_specs(&o);
 	else
-		rc = next_windows(ctx, &o, argc - optind, argv + optind);
+		rc = next_windows(ctx, &o, args->argc, args->argv);
 out:
 	strv_free(&o.specs);
 	free(o.zone);
@@ -327,7 +296,7 @@ const struct cmd_entry cmd_next_entry = {
 		"       upkeep next --spec SPEC [--timezone ZONE] [-n N] "
 		"[--from TIME] [--json]",
 	.summary = "Show when the maintenance windows open next",
-	.help =
+	.description =
 	"Lists the next N openings (default 5) of the named windows (default:\n"
 	"all), earliest first, with the cutoff (no step starts after it), the\n"
 	"end, the time left until the opening and the jobs bound to each.\n"
@@ -337,16 +306,19 @@ const struct cmd_entry cmd_next_entry = {
 	"first time.\n"
 	"\n"
 	"With --spec, shows the matches of calendar specs given on the\n"
-	"command line instead, like 'systemd-analyze calendar'.\n"
-	"\n"
-	"Options:\n"
-	"  -n, --count N       how many openings (1 to 100000)\n"
-	"      --from TIME     count from TIME instead of now (see --now)\n"
-	"      --json          machine-readable output\n"
-	"      --spec SPEC     a calendar spec to try; may be repeated\n"
-	"      --timezone ZONE the zone for --spec (default UTC)\n"
-	"  -c, --config DIR    the config root (see 'upkeep --help')\n"
-	"\n"
+	"command line instead, like 'systemd-analyze calendar'.\n",
+	.options = (const struct cmd_option[]){
+		{ "count", 'n', "N", NULL, "how many openings (1 to 100000)" },
+		{ "from", 0, "TIME", NULL, "count from TIME instead of now (see "
+		  "--now)" },
+		{ "json", 0, NULL, NULL, "machine-readable output" },
+		{ "spec", 0, "SPEC", NULL, "a calendar spec to try; may be "
+		  "repeated" },
+		{ "timezone", 0, "ZONE", NULL, "the zone for --spec (default "
+		  "UTC)" },
+		{ 0 },
+	},
+	.notes =
 	"Examples:\n"
 	"  upkeep next\n"
 	"  upkeep next sunday -n 10 --from '2026-12-20 00:00'\n"

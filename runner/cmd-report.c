@@ -129,45 +129,17 @@ static int run_report(const struct config *cfg, const char *which, bool json,
 	return UPKEEP_EXIT_OK;
 }
 
-static int cmd_report_exec(struct cmd_ctx *ctx, int argc, char **argv)
+static int cmd_report_exec(struct cmd_ctx *ctx, const struct cmd_args *args)
 {
-	static const struct option opts[] = {
-		CMD_COMMON_OPTIONS,
-		{ "json", no_argument, NULL, 'j' },
-		{ "week", required_argument, NULL, 'w' },
-		{ "open", no_argument, NULL, 'o' },
-		{ NULL, 0, NULL, 0 },
-	};
+	bool json = cmd_has(args, "json"), open = cmd_has(args, "open");
+	const char *week = cmd_value(args, "week");
 	struct config cfg;
-	int opt, rc = UPKEEP_EXIT_OK, done = 0;
-	bool json = false, open = false;
-	const char *week = NULL;
 	time_t monday = 0;
+	int rc;
 
-	optind = 0;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":" CMD_COMMON_SHORT, opts,
-				  NULL)) != -1) {
-		switch (opt) {
-		case 'j':
-			json = true;
-			break;
-		case 'o':
-			open = true;
-			break;
-		case 'w':
-			week = optarg;
-			break;
-		default:
-			rc = cmd_common_option(ctx, &cmd_report_entry, opt, argv,
-					       &done);
-			if (done)
-				return rc;
-		}
-	}
-	if (argc - optind > 1)
+	if (args->argc > 1)
 		return cmd_usage_error(&cmd_report_entry, "one run at a time");
-	if (week && optind < argc)
+	if (week && args->argc)
 		return cmd_usage_error(&cmd_report_entry, "--week and a run id "
 				       "exclude each other");
 	if (json && open)
@@ -183,7 +155,7 @@ static int cmd_report_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	recover_if_idle(&cfg);
 	rc = week ? week_report(&cfg, monday, json, open) :
-	     run_report(&cfg, optind < argc ? argv[optind] : "latest", json,
+	     run_report(&cfg, args->argc ? args->argv[0] : "latest", json,
 			open);
 out:
 	config_free(&cfg);
@@ -194,19 +166,22 @@ const struct cmd_entry cmd_report_entry = {
 	.name = "report",
 	.args = "[RUN-ID|latest] | --week W|last|this [--json] [--open]",
 	.summary = "Print the report of a run or of a week",
-	.help =
+	.description =
 	"Prints the Markdown report of a run (default: the latest), rendered\n"
 	"from its run record, or with --week the weekly maintenance report,\n"
 	"rebuilt from the records (reports/weekly/WEEK.md and .html). On a\n"
 	"terminal the Markdown is laid out for its width, in colour unless\n"
-	"NO_COLOR is set; in a pipe it is printed as is.\n"
-	"\n"
-	"Options:\n"
-	"      --week W     an ISO week (2026-W48), 'last' or 'this' (UTC)\n"
-	"      --json       the run record, or the week's report model\n"
-	"      --open       print the path of the HTML page (of the week, or\n"
-	"                   of the run's week) to open in a browser\n"
-	"\n"
+	"NO_COLOR is set; in a pipe it is printed as is.\n",
+	.options = (const struct cmd_option[]){
+		{ "week", 0, "W", NULL, "an ISO week (2026-W48), 'last' or "
+		  "'this' (UTC)" },
+		{ "json", 0, NULL, NULL, "the run record, or the week's report "
+		  "model" },
+		{ "open", 0, NULL, NULL, "print the path of the HTML page (of "
+		  "the week, or\nof the run's week) to open in a browser" },
+		{ 0 },
+	},
+	.notes =
 	"Examples:\n"
 	"  upkeep report\n"
 	"  upkeep report 20261129T020000Z-weekly-1a2b --json\n"

@@ -26,6 +26,11 @@
 #include "util/timefmt.h"
 #include "util/units.h"
 
+/* The sub-commands, defined at the end with their options. */
+static const struct cmd_entry cmd_snapshots_list_entry;
+static const struct cmd_entry cmd_snapshots_verify_entry;
+static const struct cmd_entry cmd_snapshots_restore_entry;
+
 #define LIST_HINT "'upkeep snapshots list' shows the run ids"
 
 /* Every directory snapshots may be in: snapshot_dir and each step's dest. */
@@ -301,26 +306,25 @@ static int find_snapshots(const char *who, const struct strv *dests,
  * the exit code after saying why; cfg, dests and *v are the caller's to
  * free either way.
  */
-static int open_snapshots(struct cmd_ctx *ctx, const char *who, int argc,
-			  char **argv, struct config *cfg, struct strv *dests,
+static int open_snapshots(struct cmd_ctx *ctx, const struct cmd_entry *e,
+			  const char *who, const struct cmd_args *args,
+			  struct config *cfg, struct strv *dests,
 			  struct found **v, size_t *n)
 {
-	const struct cmd_entry *e = &cmd_snapshots_entry;
-
 	memset(cfg, 0, sizeof(*cfg));
 	*v = NULL;
 	*n = 0;
-	if (optind == argc)
+	if (args->argc == 0)
 		return cmd_usage_error(e, "which snapshot? give its run id "
 				       "(%s)", LIST_HINT);
-	if (optind + 1 != argc)
+	if (args->argc > 1)
 		return cmd_usage_error(e, "one snapshot at a time, not '%s' "
-				       "too", argv[optind + 1]);
+				       "too", args->argv[1]);
 	if (cmd_load_config(ctx, e, CONFIG_LOAD_ANY_ENV | CONFIG_LOAD_PARTIAL,
 			    cfg) < 0)
 		return UPKEEP_EXIT_USAGE;
 	snapshot_dests(cfg, dests);
-	return find_snapshots(who, dests, argv[optind], v, n);
+	return find_snapshots(who, dests, args->argv[0], v, n);
 }
 
 /* The snapshot step that wrote f, if the config still has it. */
@@ -455,44 +459,20 @@ static int parse_timeout(const struct cmd_entry *e, const char *arg,
 
 /* ---- list ---------------------------------------------------------------- */
 
-/* getopt_long over argv (argv[0] the sub-command) with the common options. */
-#define SUB_GETOPT(opts, shorts) \
-	getopt_long(argc, argv, ":" CMD_COMMON_SHORT shorts, opts, NULL)
-
-static int snapshots_list(struct cmd_ctx *ctx, int argc, char **argv)
+static int snapshots_list(struct cmd_ctx *ctx, const struct cmd_args *args)
 {
-	static const struct option opts[] = {
-		CMD_COMMON_OPTIONS,
-		{ "job", required_argument, NULL, 'J' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const struct cmd_entry *e = &cmd_snapshots_entry;
+	const struct cmd_entry *e = &cmd_snapshots_list_entry;
+	const char *job = cmd_value(args, "job");
+	int rc = UPKEEP_EXIT_OK, json = cmd_has(args, "json");
 	struct strv dests = { 0 };
 	struct config cfg;
 	struct found *v = NULL;
-	const char *job = NULL;
-	int opt, rc = UPKEEP_EXIT_OK, done = 0, json = 0;
 	size_t n = 0;
 	json_t *out;
 
-	while ((opt = SUB_GETOPT(opts, "")) != -1) {
-		switch (opt) {
-		case 'J':
-			job = optarg;
-			break;
-		case 'j':
-			json = 1;
-			break;
-		default:
-			rc = cmd_common_option(ctx, e, opt, argv, &done);
-			if (done)
-				return rc;
-		}
-	}
-	if (optind < argc)
+	if (args->argc > 0)
 		return cmd_usage_error(e, "'list' takes no argument, not '%s'",
-				       argv[optind]);
+				       args->argv[0]);
 	if (cmd_load_config(ctx, e, CONFIG_LOAD_ANY_ENV | CONFIG_LOAD_PARTIAL,
 			    &cfg) < 0)
 		return UPKEEP_EXIT_USAGE;
@@ -637,34 +617,20 @@ static int verify_one(const struct config *cfg, const struct found *f,
 	return 0;
 }
 
-static int snapshots_verify(struct cmd_ctx *ctx, int argc, char **argv)
+static int snapshots_verify(struct cmd_ctx *ctx, const struct cmd_args *args)
 {
-	static const struct option opts[] = {
-		CMD_COMMON_OPTIONS,
-		{ "timeout", required_argument, NULL, 't' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const struct cmd_entry *e = &cmd_snapshots_entry;
+	const struct cmd_entry *e = &cmd_snapshots_verify_entry;
 	struct strv dests = { 0 };
 	struct found *v;
 	struct config cfg;
 	int64_t timeout_ms = 0;
-	int opt, rc = UPKEEP_EXIT_OK, done = 0;
+	int rc;
 	size_t n;
 
-	while ((opt = SUB_GETOPT(opts, "")) != -1) {
-		switch (opt) {
-		case 't':
-			if ((rc = parse_timeout(e, optarg, &timeout_ms)))
-				return rc;
-			break;
-		default:
-			rc = cmd_common_option(ctx, e, opt, argv, &done);
-			if (done)
-				return rc;
-		}
-	}
-	rc = open_snapshots(ctx, "upkeep snapshots verify", argc, argv, &cfg,
+	if (cmd_has(args, "timeout") &&
+	    (rc = parse_timeout(e, cmd_value(args, "timeout"), &timeout_ms)))
+		return rc;
+	rc = open_snapshots(ctx, e, "upkeep snapshots verify", args, &cfg,
 			    &dests, &v, &n);
 	for (size_t i = 0; i < n; i++) {
 		if (!v[i].manifest) {
@@ -757,54 +723,27 @@ static int describe_target(const char *dsn, char **dbname, long *tables)
 	return r ? 0 : -1;
 }
 
-static int snapshots_restore(struct cmd_ctx *ctx, int argc, char **argv)
+static int snapshots_restore(struct cmd_ctx *ctx, const struct cmd_args *args)
 {
-	static const struct option opts[] = {
-		CMD_COMMON_OPTIONS,
-		{ "db", required_argument, NULL, 'd' },
-		{ "into", required_argument, NULL, 'i' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "yes", no_argument, NULL, 'y' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const struct cmd_entry *e = &cmd_snapshots_entry;
-	const char *db = NULL, *into = NULL, *rel;
+	const struct cmd_entry *e = &cmd_snapshots_restore_entry;
+	const char *db = cmd_value(args, "db"), *into = cmd_value(args, "into");
+	const char *rel;
+	int dry = cmd_has(args, "dry-run"), yes = cmd_has(args, "yes");
 	struct strv dests = { 0 };
 	struct found *v = NULL, *f;
 	struct config cfg;
 	struct tools t;
 	int64_t timeout_ms = 0, t0;
-	int opt, rc = UPKEEP_EXIT_OK, done = 0, dry = 0, yes = 0;
+	int rc = UPKEEP_EXIT_OK;
 	char *target = NULL, *shown = NULL, *path = NULL, size[32], took[32];
 	size_t n = 0, nc = 0, k = 0;
 	long tables = 0;
 	json_t *a;
 
-	while ((opt = SUB_GETOPT(opts, "")) != -1) {
-		switch (opt) {
-		case 'd':
-			db = optarg;
-			break;
-		case 'i':
-			into = optarg;
-			break;
-		case 'n':
-			dry = 1;
-			break;
-		case 'y':
-			yes = 1;
-			break;
-		case 't':
-			if ((rc = parse_timeout(e, optarg, &timeout_ms)))
-				return rc;
-			break;
-		default:
-			rc = cmd_common_option(ctx, e, opt, argv, &done);
-			if (done)
-				return rc;
-		}
-	}
+	memset(&cfg, 0, sizeof(cfg));
+	if (cmd_has(args, "timeout") &&
+	    (rc = parse_timeout(e, cmd_value(args, "timeout"), &timeout_ms)))
+		return rc;
 	if (!db || !*db)
 		return cmd_usage_error(e, "restore needs --db NAME: the "
 				       "database of the snapshot to restore (the "
@@ -815,7 +754,7 @@ static int snapshots_restore(struct cmd_ctx *ctx, int argc, char **argv)
 				       "database to restore into, e.g. "
 				       "--into 'host=/run/postgresql "
 				       "dbname=app_copy'");
-	if ((rc = open_snapshots(ctx, "upkeep snapshots restore", argc, argv,
+	if ((rc = open_snapshots(ctx, e, "upkeep snapshots restore", args,
 				 &cfg, &dests, &v, &n)))
 		goto out;
 	/* Only complete snapshots are backups. */
@@ -911,86 +850,92 @@ out:
 
 /* ---- the command --------------------------------------------------------- */
 
-static int cmd_snapshots_exec(struct cmd_ctx *ctx, int argc, char **argv)
-{
-	static const struct option opts[] = {
-		CMD_COMMON_OPTIONS,
-		{ NULL, 0, NULL, 0 },
-	};
-	static const struct {
-		const char *name;
-		int (*exec)(struct cmd_ctx *, int, char **);
-	} subs[] = {
-		{ "list", snapshots_list },
-		{ "verify", snapshots_verify },
-		{ "restore", snapshots_restore },
-	};
-	int opt, rc, done = 0;
+#define TIMEOUT_OPTION { \
+	"timeout", 0, "D", NULL, "how long pg_restore may take (default: the " \
+	"snapshot\nstep's timeout, else step_timeout of upkeep.yaml)" }
 
-	optind = 0;
-	opterr = 0;
-	/* "+": options before the sub-command are the common ones only. */
-	while ((opt = getopt_long(argc, argv, "+:" CMD_COMMON_SHORT, opts,
-				  NULL)) != -1) {
-		rc = cmd_common_option(ctx, &cmd_snapshots_entry, opt, argv,
-				       &done);
-		if (done)
-			return rc;
-	}
-	if (optind == argc)
-		return cmd_usage_error(&cmd_snapshots_entry, "which one: list, "
-				       "verify or restore?");
-	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
-		if (strcmp(argv[optind], subs[i].name))
-			continue;
-		argc -= optind;
-		argv += optind;
-		optind = 0;
-		return subs[i].exec(ctx, argc, argv);
-	}
-	return cmd_usage_error(&cmd_snapshots_entry, "unknown sub-command '%s' "
-			       "(list, verify or restore)", argv[optind]);
-}
+static const struct cmd_entry cmd_snapshots_list_entry = {
+	.name = "list",
+	.args = "[--job JOB] [--json]",
+	.summary = "List the snapshots on disk",
+	.description =
+	"Every snapshot, oldest first: when it was taken, job, size,\n"
+	"complete or incomplete, verified (its dumps passed pg_restore\n"
+	"--list when taken), run id and what it holds (databases, files,\n"
+	"metrics). --json adds each one's directory. A snapshot this user\n"
+	"may not read is 'unreadable' (size and contents unknown), named\n"
+	"on stderr with the path, and the exit status is 2.\n",
+	.options = (const struct cmd_option[]){
+		{ "job", 0, "JOB", NULL, "only this job's snapshots" },
+		{ "json", 0, NULL, NULL, "a JSON array, with each one's "
+		  "directory" },
+		{ 0 },
+	},
+	.exec = snapshots_list,
+	.parent = &cmd_snapshots_entry,
+};
+
+static const struct cmd_entry cmd_snapshots_verify_entry = {
+	.name = "verify",
+	.args = "RUN-ID [--timeout D]",
+	.summary = "Check a snapshot against its manifest",
+	.description =
+	"Re-hashes every artifact against the manifest (sha256, size) and\n"
+	"reads each dump with pg_restore --list. Exit 0 when all match, 1\n"
+	"naming each file that does not (or when the snapshot is\n"
+	"incomplete), 2 when there is no such snapshot.\n",
+	.options = (const struct cmd_option[]){ TIMEOUT_OPTION, { 0 } },
+	.exec = snapshots_verify,
+	.parent = &cmd_snapshots_entry,
+};
+
+static const struct cmd_entry cmd_snapshots_restore_entry = {
+	.name = "restore",
+	.args = "RUN-ID --db NAME --into DSN [--dry-run] [--yes] [--timeout D]",
+	.summary = "Restore a database from a snapshot",
+	.description =
+	"Restores the dump of database NAME (or give its file, pg/NAME.dump)\n"
+	"into the database DSN names, with pg_restore --clean --if-exists\n"
+	"--single-transaction: objects the dump holds are dropped and\n"
+	"recreated, others are left alone, and a failure changes nothing.\n"
+	"The dump's sha256 is checked first. Never automatic: without --yes\n"
+	"it only says what it would do and exits 2; --dry-run also checks\n"
+	"the dump (sha256, pg_restore --list) and restores nothing.\n"
+	"pg_restore is chosen like the step's pg_dump (its pg_bindir, else\n"
+	"the newest installed) and must be as new as the dump's pg_dump.\n"
+	"A password in DSN reaches pg_restore through PGPASSWORD, never its\n"
+	"command line; better still, keep it out of upkeep's own command\n"
+	"line too: use PGPASSWORD, ~/.pgpass or service=NAME.\n",
+	.options = (const struct cmd_option[]){
+		{ "db", 0, "NAME", NULL, "the database of the snapshot to "
+		  "restore" },
+		{ "into", 0, "DSN", NULL, "the database to restore into" },
+		{ "dry-run", 0, NULL, NULL, "check the dump, restore nothing" },
+		{ "yes", 0, NULL, NULL, "really restore" },
+		TIMEOUT_OPTION,
+		{ 0 },
+	},
+	.exec = snapshots_restore,
+	.parent = &cmd_snapshots_entry,
+};
 
 const struct cmd_entry cmd_snapshots_entry = {
 	.name = "snapshots",
 	.args = "list [--job JOB] [--json] | verify RUN-ID | restore RUN-ID "
 		"--db NAME --into DSN [--dry-run] [--yes]",
 	.summary = "List, verify or restore the snapshots of snapshot steps",
-	.help =
+	.description =
 	"Works on the snapshots the snapshot step wrote (docs/steps/snapshot.md)\n"
 	"under snapshot_dir of upkeep.yaml and every snapshot step's dest.\n"
 	"A snapshot is a directory named by its run id; one without\n"
-	"manifest.json is incomplete and is never a backup.\n"
-	"\n"
-	"list [--job JOB] [--json]\n"
-	"    Every snapshot, oldest first: when it was taken, job, size,\n"
-	"    complete or incomplete, verified (its dumps passed pg_restore\n"
-	"    --list when taken), run id and what it holds (databases, files,\n"
-	"    metrics). --json adds each one's directory. A snapshot this user\n"
-	"    may not read is 'unreadable' (size and contents unknown), named\n"
-	"    on stderr with the path, and the exit status is 2.\n"
-	"\n"
-	"verify RUN-ID [--timeout D]\n"
-	"    Re-hashes every artifact against the manifest (sha256, size) and\n"
-	"    reads each dump with pg_restore --list. Exit 0 when all match, 1\n"
-	"    naming each file that does not (or when the snapshot is\n"
-	"    incomplete), 2 when there is no such snapshot.\n"
-	"\n"
-	"restore RUN-ID --db NAME --into DSN [--dry-run] [--yes] [--timeout D]\n"
-	"    Restores the dump of database NAME (or give its file, pg/NAME.dump)\n"
-	"    into the database DSN names, with pg_restore --clean --if-exists\n"
-	"    --single-transaction: objects the dump holds are dropped and\n"
-	"    recreated, others are left alone, and a failure changes nothing.\n"
-	"    The dump's sha256 is checked first. Never automatic: without --yes\n"
-	"    it only says what it would do and exits 2; --dry-run also checks\n"
-	"    the dump (sha256, pg_restore --list) and restores nothing.\n"
-	"    pg_restore is chosen like the step's pg_dump (its pg_bindir, else\n"
-	"    the newest installed) and must be as new as the dump's pg_dump.\n"
-	"    A password in DSN reaches pg_restore through PGPASSWORD, never its\n"
-	"    command line; better still, keep it out of upkeep's own command\n"
-	"    line too: use PGPASSWORD, ~/.pgpass or service=NAME.\n"
-	"\n"
+	"manifest.json is incomplete and is never a backup.\n",
+	.subcommands = (const struct cmd_entry *const[]){
+		&cmd_snapshots_list_entry,
+		&cmd_snapshots_verify_entry,
+		&cmd_snapshots_restore_entry,
+		NULL,
+	},
+	.notes =
 	"  --timeout D  how long pg_restore may take (default: the snapshot\n"
 	"               step's timeout, else step_timeout of upkeep.yaml)\n"
 	"\n"
@@ -1002,5 +947,4 @@ const struct cmd_entry cmd_snapshots_entry = {
 	"      --into 'host=/run/postgresql dbname=app_check' --dry-run\n"
 	"  upkeep snapshots restore 20261129T020000Z-weekly-3f9a --db app \\\n"
 	"      --into 'host=/run/postgresql dbname=app_check' --yes\n",
-	.exec = cmd_snapshots_exec,
 };

@@ -147,32 +147,14 @@ static void print_job(const struct config *cfg, const json_t *j)
 	print_files("uncommitted", json_object_get(tc, "uncommitted"));
 }
 
-static int cmd_status_exec(struct cmd_ctx *ctx, int argc, char **argv)
+static int cmd_status_exec(struct cmd_ctx *ctx, const struct cmd_args *args)
 {
-	static const struct option opts[] = {
-		CMD_COMMON_OPTIONS,
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct config cfg;
 	json_t *records, *out;
-	int opt, rc, done = 0, json = 0;
 
-	optind = 0;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":" CMD_COMMON_SHORT, opts,
-				  NULL)) != -1) {
-		if (opt == 'j') {
-			json = 1;
-			continue;
-		}
-		rc = cmd_common_option(ctx, &cmd_status_entry, opt, argv, &done);
-		if (done)
-			return rc;
-	}
-	if (optind < argc)
+	if (args->argc > 0)
 		return cmd_usage_error(&cmd_status_entry, "unexpected argument "
-				       "'%s'", argv[optind]);
+				       "'%s'", args->argv[0]);
 	if (cmd_load_config(ctx, &cmd_status_entry, CONFIG_LOAD_ANY_ENV |
 			    CONFIG_LOAD_PARTIAL, &cfg) < 0)
 		return UPKEEP_EXIT_USAGE;
@@ -182,7 +164,7 @@ static int cmd_status_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	for (size_t i = 0; i < cfg.njobs; i++)
 		json_array_append_new(out, job_state(&cfg, &cfg.jobs[i],
 						     records));
-	if (json) {
+	if (cmd_has(args, "json")) {
 		char *text = json_dumps(out, JSON_INDENT(2) | JSON_SORT_KEYS);
 
 		printf("%s\n", text);
@@ -206,13 +188,15 @@ const struct cmd_entry cmd_status_entry = {
 	.name = "status",
 	.args = "[--json]",
 	.summary = "Show each job's last run, next window and tracked config",
-	.help =
+	.description =
 	"For every job: its last run and status, when its next window opens,\n"
 	"and for a job with a tracked_config the repository's HEAD, its\n"
 	"last-stable commit, the files that differ between them, and the\n"
-	"uncommitted changes in the work tree. Reads only.\n"
-	"\n"
-	"Options:\n"
-	"      --json       the same as a JSON array, one object per job\n",
+	"uncommitted changes in the work tree. Reads only.\n",
+	.options = (const struct cmd_option[]){
+		{ "json", 0, NULL, NULL, "the same as a JSON array, one object "
+		  "per job" },
+		{ 0 },
+	},
 	.exec = cmd_status_exec,
 };

@@ -104,7 +104,7 @@ int main(int argc, char **argv)
 		rc = cmd_unknown(argv[i]);
 		goto out;
 	}
-	rc = e->exec(&ctx, argc - i, argv + i);
+	rc = cmd_exec(e, &ctx, argc - i, argv + i);
 	goto out;
 out_ok:
 	rc = UPKEEP_EXIT_OK;

@@ -55,6 +55,40 @@ like "$err" "unexpected argument 'extra'" "stray argument named"
 run "$UPKEEP" help nosuch
 is "$rc" 2 "help for an unknown command: exit 2"
 
+# Every command parses its options from the table in its cmd_entry, so an
+# unknown name gets the same "did you mean" wherever it is given, and a
+# value outside an option's choices is refused the same way.
+for cmd in "run weeky" "plan weeky" "rollback weeky"; do
+	run "$UPKEEP" --config "$repo" $cmd
+	is "$rc:$(printf '%s' "$err" | head -1)" \
+	   "2:upkeep ${cmd%% *}: no job 'weeky' (did you mean 'weekly'?)" \
+	   "$cmd: exit 2, suggests the job's name"
+done
+run "$UPKEEP" --config "$repo" rollback zzzzzzzz
+like "$err" "^upkeep rollback: no job 'zzzzzzzz' \\('upkeep check' lists the jobs\\)" \
+	"rollback of a name like none: says where the list is"
+win=$(sed -n 's/^window: *//p' "$repo"/schedules/*.yaml | head -1)
+run "$UPKEEP" --config "$repo" next "${win}x"
+is "$rc:$(printf '%s' "$err" | head -1)" \
+   "2:upkeep next: no window '${win}x' (did you mean '$win'?)" "next: suggests the window's name"
+run "$UPKEEP" --config "$repo" snapshots lst
+is "$rc:$(printf '%s' "$err" | head -1)" \
+   "2:upkeep snapshots: no sub-command 'lst' (did you mean 'list'?)" "snapshots: suggests the sub-command"
+run "$UPKEEP" --config "$repo" snapshots
+like "$err" "^upkeep snapshots: which one: list, verify or restore\?" "snapshots alone: names the sub-commands"
+for cmd in "run --log-format xml weekly" "daemon --log-format xml"; do
+	run "$UPKEEP" --config "$repo" $cmd
+	is "$rc:$(printf '%s' "$err" | head -1)" \
+	   "2:upkeep ${cmd%% *}: --log-format is text or json, not 'xml'" "$cmd: the choices named"
+done
+run "$UPKEEP" snapshots restore --help
+is "$rc" 0 "snapshots restore --help: exit 0"
+like "$out" "^usage: upkeep snapshots restore RUN-ID --db NAME" "a sub-command's --help is its own"
+like "$out" $'\n      --into DSN  ' "and lists its options from its table"
+run "$UPKEEP" snapshots verify --timeout 0s x
+like "$err" "^upkeep snapshots verify: --timeout: give a duration above zero" \
+	"a sub-command's usage error names the sub-command"
+
 # The shipped config is valid, found by --config, $UPKEEP_CONFIG or cwd.
 run "$UPKEEP" check --config "$repo"
 is "$rc" 0 "shipped config passes check" || diag "$err"

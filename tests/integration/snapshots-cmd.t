@@ -219,7 +219,7 @@ run U snapshots restore "$id" --db app
 like "$err" "restore needs --into DSN" "restore without --into: says so"
 run U snapshots frobnicate
 is "$rc" 2 "unknown sub-command: exit 2"
-like "$err" "unknown sub-command 'frobnicate' \\(list, verify or restore\\)" "unknown sub-command: lists them"
+like "$err" "no sub-command 'frobnicate' \\(list, verify or restore\\)" "unknown sub-command: lists them"
 run U snapshots verify "$id" --timeout 0s
 like "$err" "--timeout: give a duration above zero" "--timeout 0s: refused"
 run U snapshots list --bogus
