@@ -89,6 +89,18 @@ run "$UPKEEP" snapshots verify --timeout 0s x
 like "$err" "^upkeep snapshots verify: --timeout: give a duration above zero" \
 	"a sub-command's usage error names the sub-command"
 
+# The synopsis is written by hand, the Options part comes from the table
+# the parser reads: every option the synopsis names is in the table.
+for cmd in run plan daemon next report history status rollback check \
+	"snapshots list" "snapshots verify" "snapshots restore"; do
+	help=$("$UPKEEP" $cmd --help)
+	listed=$(awk '/^Options:/ { on = 1; next } on && /^$/ { exit } on' <<<"$help" |
+		grep -oE -- '^ +(-[a-zA-Z], )?--[a-z][a-z-]*' | grep -oE -- '--[a-z-]+$' | sort -u)
+	named=$(grep -E '^(usage: |       )upkeep ' <<<"$help" | grep -oE -- '--[a-z][a-z-]*' | sort -u)
+	missing=$(comm -23 <(echo "$named") <(printf '%s\n--config\n--help\n' "$listed" | sort -u) | tr '\n' ' ')
+	is "$missing" "" "$cmd: every option of its synopsis is in its table"
+done
+
 # The shipped config is valid, found by --config, $UPKEEP_CONFIG or cwd.
 run "$UPKEEP" check --config "$repo"
 is "$rc" 0 "shipped config passes check" || diag "$err"
