@@ -562,42 +562,52 @@ static char *guards_sql(PGconn *conn, const struct pg_opts *o)
 			 (long long)t, (long long)t, (long long)t);
 }
 
-PGconn *pg_connect(const char *dsn, const char *dbname,
-		   const struct pg_opts *o)
+/*
+ * A conninfo string libpq cannot parse is said so here, with the hint a
+ * URI needs, rather than as a failure to connect. 0, or -1 (error_set).
+ */
+static int check_conninfo(const char *dsn)
+{
+	PQconninfoOption *opts;
+	char *why = NULL, *line, *clean;
+
+	if (!is_conninfo(dsn))
+		return 0;
+	opts = PQconninfoParse(dsn, &why);
+	if (opts) {
+		PQconninfoFree(opts);
+		return 0;
+	}
+	line = one_line(why ? why : "out of memory");
+	clean = pg_scrub(line, dsn);
+	error_set("cannot connect to PostgreSQL: cannot parse the connection "
+		  "string: %s; check its syntax (in a URI, write '%%' as %%25 "
+		  "and '@' as %%40)", clean);
+	free(clean);
+	free(line);
+	PQfreemem(why);
+	return -1;
+}
+
+/*
+ * Starts connecting (PQconnectStartParams) with the session's
+ * application_name and tcp_user_timeout, and attaches its pg_session.
+ * NULL (error_set) when libpq could not even start.
+ */
+static PGconn *connect_start(const char *dsn, const char *dbname,
+			     const struct pg_opts *o)
 {
 	const char *keys[6], *vals[6];
 	char appname[PG_APPNAME_MAX + 1], tcp[24];
-	char *shown = NULL, *why = NULL, *sql;
-	struct pg_session *s;
 	int64_t left = o->deadline - clock_mono_ms();
-	PGconn *conn = NULL;
-	PGresult *res;
-	bool timed_out;
-	int n = 0, r;
+	struct pg_session *s;
+	PGconn *conn;
+	int n = 0;
 
-	deadline_hit = false;
 	pg_appname(o->run_id, appname, sizeof(appname));
 	snprintf(tcp, sizeof(tcp), "%lld", (long long)(left < 1 ? 1 :
 		 left + PG_GUARD_SLACK_MS > INT_MAX ? INT_MAX :
 		 left + PG_GUARD_SLACK_MS));
-	if (is_conninfo(dsn)) {
-		PQconninfoOption *opts = PQconninfoParse(dsn, &why);
-
-		if (!opts) {
-			char *line = one_line(why ? why : "out of memory");
-			char *clean = pg_scrub(line, dsn);
-
-			error_set("cannot connect to PostgreSQL: cannot parse "
-				  "the connection string: %s; check its syntax "
-				  "(in a URI, write '%%' as %%25 and '@' as %%40)",
-				  clean);
-			free(clean);
-			free(line);
-			PQfreemem(why);
-			return NULL;
-		}
-		PQconninfoFree(opts);
-	}
 	/* With expand_dbname, the first dbname is the whole dsn; a later
 	 * dbname overrides the database it names. */
 	if (dsn && *dsn) {
@@ -631,6 +641,44 @@ PGconn *pg_connect(const char *dsn, const char *dbname,
 		PQfinish(conn);
 		return NULL;
 	}
+	return conn;
+}
+
+/* Sets the session's guards (guards_sql) by o->deadline: 0 or -1. */
+static int set_guards(PGconn *conn, const struct pg_opts *o)
+{
+	char *sql = guards_sql(conn, o), *line;
+	bool timed_out;
+	PGresult *res;
+
+	res = query_wait(conn, o->deadline, sql, 0, NULL, &timed_out);
+	free(sql);
+	if (timed_out) {
+		give_up(conn, true, NULL, connect_phase(conn));
+		return -1;
+	}
+	if (res && result_ok(res)) {
+		PQclear(res);
+		return 0;
+	}
+	line = one_line(res ? PQresultErrorMessage(res) : error_last());
+	error_set("cannot set the session's time limits: %s", line);
+	free(line);
+	PQclear(res);
+	return -1;
+}
+
+PGconn *pg_connect(const char *dsn, const char *dbname,
+		   const struct pg_opts *o)
+{
+	char *shown, *why;
+	PGconn *conn;
+	int r;
+
+	deadline_hit = false;
+	if (check_conninfo(dsn) < 0 ||
+	    !(conn = connect_start(dsn, dbname, o)))
+		return NULL;
 	shown = pg_display(dsn);
 	r = PQstatus(conn) == CONNECTION_BAD ? -1 :
 	    connect_poll(conn, o->deadline);
@@ -651,23 +699,8 @@ PGconn *pg_connect(const char *dsn, const char *dbname,
 		error_set("cannot make the connection non-blocking");
 		goto fail;
 	}
-	sql = guards_sql(conn, o);
-	res = query_wait(conn, o->deadline, sql, 0, NULL, &timed_out);
-	free(sql);
-	if (timed_out) {
-		give_up(conn, true, NULL, connect_phase(conn));
+	if (set_guards(conn, o) < 0)
 		goto fail;
-	}
-	if (!res || !result_ok(res)) {
-		char *line = one_line(res ? PQresultErrorMessage(res) :
-				      error_last());
-
-		error_set("cannot set the session's time limits: %s", line);
-		free(line);
-		PQclear(res);
-		goto fail;
-	}
-	PQclear(res);
 	free(shown);
 	return conn;
 fail:
