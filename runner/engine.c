@@ -21,9 +21,9 @@
 #include "config.h"
 #include "lock.h"
 #include "log.h"
-#include "metrics.h"
 #include "notify.h"
 #include "proc.h"
+#include "publish.h"
 #include "record.h"
 #include "recover.h"
 #include "rollback.h"
@@ -34,7 +34,6 @@
 #include "util/text.h"
 #include "util/timefmt.h"
 #include "util/units.h"
-#include "weekly.h"
 #include "window.h"
 
 #ifndef UPKEEP_VERSION
@@ -571,15 +570,6 @@ static void next_window(struct run *r)
 			record_time(best_occ.start), "end", record_time(best_occ.end)));
 }
 
-void engine_publish(const struct config *cfg, const struct config_job *job,
-		    const json_t *rec, time_t week_of)
-{
-	if (weekly_save(cfg, week_of) < 0 || metrics_write(cfg) < 0)
-		log_msg(LOG_WARN, NULL, "%s", error_last());
-	notify_run(cfg, job, rec, notify_event_of(json_string_value(
-		json_object_get(rec, "status"))));
-}
-
 /* Saves record and report; prints where they are. */
 static int finish(struct run *r, const char *status, int64_t start)
 {
@@ -609,7 +599,7 @@ static int finish(struct run *r, const char *status, int64_t start)
 	md = record_path(r->cfg, r->rec, "md");
 	log_msg(LOG_RESULT, NULL, "%s; report: %s", status, md);
 	free(md);
-	engine_publish(r->cfg, r->job, r->rec, r->started);
+	publish_record(r->cfg, r->job, r->rec, r->started);
 	return 0;
 }
 
@@ -899,7 +889,7 @@ static int begin(struct run *r, int *rc)
 		/* A lock held is "nothing ran"; one we cannot take at all
 		 * (permissions, a read-only or full disk) is the host's
 		 * problem, not the run's. */
-		*rc = fd == -2 ? UPKEEP_EXIT_NOTHING : UPKEEP_EXIT_USAGE;
+		*rc = fd == ERR_LOCKED ? UPKEEP_EXIT_NOTHING : UPKEEP_EXIT_USAGE;
 		return -1;
 	}
 	recover_runs(r->cfg);
@@ -1133,7 +1123,7 @@ int engine_record_missed(const struct config *cfg)
 						"window '%s' of %s", job->name,
 						w->name, json_string_value(
 						json_object_get(rec, "started")));
-					engine_publish(cfg, job, rec, occ.start);
+					publish_record(cfg, job, rec, occ.start);
 				} else {
 					log_msg(LOG_ERROR, NULL, "%s",
 						error_last());
@@ -1217,7 +1207,7 @@ static size_t record_config_errors(const struct config *cfg, time_t now)
 				"none of the job's windows could be read: upkeep "
 				"cannot tell when it would have run"));
 		if (record_save(cfg, rec) == 0 && report_save(cfg, rec) == 0)
-			engine_publish(cfg, NULL, rec, now);
+			publish_record(cfg, NULL, rec, now);
 		else
 			log_msg(LOG_ERROR, NULL, "%s", error_last());
 		json_decref(rec);

@@ -90,13 +90,4 @@ int engine_run_due(const struct config *cfg, const struct engine_opts *opts);
  */
 int engine_record_missed(const struct config *cfg);
 
-/*
- * What follows a saved record: the week's report and the metrics textfile
- * are rebuilt, and the webhooks hear about it (by the record's status).
- * For the engine's files (runs, missed windows, recovery).
- */
-struct json_t;
-void engine_publish(const struct config *cfg, const struct config_job *job,
-		    const struct json_t *rec, time_t week_of);
-
 #endif

@@ -45,11 +45,11 @@ int lock_take(const struct config *cfg, const char *job, const char *run_id,
 		holder[strcspn(holder, "\n")] = '\0';
 		close(fd);
 		if (err == EWOULDBLOCK) {
-			error_set("another run holds the lock (%s); wait for it "
-				  "with --wait, or try again later",
-				  *holder ? holder : "holder unknown");
 			free(path);
-			return -2;
+			return error_code(ERR_LOCKED, "another run holds the "
+					  "lock (%s); wait for it with --wait, "
+					  "or try again later", *holder ?
+					  holder : "holder unknown");
 		}
 		error_set("cannot lock '%s': %s", path, strerror(err));
 		free(path);

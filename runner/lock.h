@@ -13,8 +13,8 @@ struct config;
 
 /*
  * Takes the lock for job/run_id, waiting when wait is set. Returns a file
- * descriptor (>= 0), -1 with error_set() on failure, or -2 when another
- * run holds it (error_set() names its pid and job).
+ * descriptor (>= 0), ERR_FAIL (-1, error_set()) on failure, or ERR_LOCKED
+ * when another run holds it (the message names its pid and job).
  */
 int lock_take(const struct config *cfg, const char *job, const char *run_id,
 	      bool wait);

@@ -27,9 +27,9 @@
 
 #include "clock.h"
 #include "config.h"
-#include "engine.h"
 #include "lock.h"
 #include "proc.h"
+#include "publish.h"
 #include "record.h"
 #include "report.h"
 #include "rollback.h"
@@ -183,7 +183,7 @@ int recover_runs(const struct config *cfg)
 		timefmt_parse(json_string_value(json_object_get(save, "started")),
 			      &started);
 		if (job && config_job_find(cfg, job))
-			engine_publish(cfg, config_job_find(cfg, job), save,
+			publish_record(cfg, config_job_find(cfg, job), save,
 				       started);
 		if (ended)
 			fprintf(stderr, "upkeep: wrote the record of run %s (%s), "
