@@ -28,8 +28,9 @@ static size_t npending;
 
 /*
  * The progress line of the running step on a terminal, redrawn every
- * second by a thread: "  ▸ vacuum  2m 10s of 45m". Log lines clear it
- * first (under out_lock); it comes back at the next tick.
+ * second by a thread: "  ▸ vacuum  2m 10s of 45m", then what the step
+ * said it is doing, if anything. Log lines clear it first (under
+ * out_lock); it comes back at the next tick.
  */
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct {
@@ -39,6 +40,7 @@ static struct {
 	pthread_t thread;
 	pthread_cond_t wake;
 	char step[128];
+	char detail[256];	/* log_progress_detail()'s, or "" */
 	int64_t start_ms, timeout_ms;
 } progress = { .wake = PTHREAD_COND_INITIALIZER };
 
@@ -68,8 +70,9 @@ static void *progress_loop(void *arg)
 		units_format_elapsed(clock_mono_ms() - progress.start_ms, done,
 				     sizeof(done));
 		units_format_duration(progress.timeout_ms, limit, sizeof(limit));
-		fprintf(stderr, "\r\033[K  ▸ %s  %s of %s", progress.step, done,
-			limit);
+		fprintf(stderr, "\r\033[K  ▸ %s  %s of %s%s%s", progress.step,
+			done, limit, *progress.detail ? "  " : "",
+			progress.detail);
 		fflush(stderr);
 		progress.drawn = true;
 	}
@@ -84,6 +87,7 @@ void log_progress_begin(const char *step, int64_t timeout_ms)
 	    !isatty(STDERR_FILENO))
 		return;
 	snprintf(progress.step, sizeof(progress.step), "%s", step);
+	progress.detail[0] = '\0';
 	progress.start_ms = clock_mono_ms();
 	progress.timeout_ms = timeout_ms;
 	progress.stop = false;
@@ -101,6 +105,27 @@ void log_progress_end(void)
 	pthread_mutex_unlock(&out_lock);
 	pthread_join(progress.thread, NULL);
 	progress.running = false;
+}
+
+bool log_progress_shown(void)
+{
+	return progress.running;
+}
+
+void log_progress_detail(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!progress.running)
+		return;
+	pthread_mutex_lock(&out_lock);
+	progress.detail[0] = '\0';
+	if (fmt) {
+		va_start(ap, fmt);
+		vsnprintf(progress.detail, sizeof(progress.detail), fmt, ap);
+		va_end(ap);
+	}
+	pthread_mutex_unlock(&out_lock);
 }
 
 void log_setup(enum log_format f, int v)

@@ -7,6 +7,7 @@
 #ifndef UPKEEP_LOG_H
 #define UPKEEP_LOG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,9 +40,23 @@ void log_output(const char *step, const char *data, size_t len);
 /*
  * On a terminal with text logs (not when quiet), a progress line for the
  * running step — elapsed vs timeout, redrawn every second — from begin to
- * end. Elsewhere both do nothing.
+ * end. Elsewhere both do nothing. It is the only progress line: a step
+ * that can say more reports through log_progress_detail(), never by
+ * drawing on the terminal itself.
  */
 void log_progress_begin(const char *step, int64_t timeout_ms);
 void log_progress_end(void);
+/*
+ * True while the progress line is shown: a step may skip the work of
+ * finding out its detail when nobody would see it.
+ */
+bool log_progress_shown(void);
+/*
+ * What the running step is doing now, shown on the progress line after
+ * its time ("app: 3/10 tables done; now public.items"); fmt NULL clears
+ * it. Does nothing while no progress line is shown.
+ */
+void log_progress_detail(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
 
 #endif

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "clock.h"
 #include "config.h"
@@ -104,7 +103,7 @@ struct vacuum_job {
 	struct vacuum_db *db;
 	size_t ndb;
 	char *error;			/* listing the databases failed */
-	PGconn *progress;		/* for the TTY progress line, or NULL */
+	PGconn *progress;		/* for the progress line, or NULL */
 	const char *progress_db;
 	int64_t progress_by;		/* no progress query past this */
 };
@@ -449,7 +448,10 @@ out:
 
 /* ---- run ----------------------------------------------------------------- */
 
-/* On a terminal: tables done / total and the current table's phase. */
+/*
+ * While log.c shows a progress line: tables done / total and the current
+ * table's phase, as the line's detail.
+ */
 static void progress_tick(void *arg, size_t done, size_t total,
 			  const struct vacuum_table *cur)
 {
@@ -473,10 +475,9 @@ static void progress_tick(void *arg, size_t done, size_t total,
 				 PQgetvalue(res, 0, 2));
 		PQclear(res);
 	}
-	fprintf(stderr, "\r\033[K  %s: %zu/%zu tables done%s%s.%s%s", j->progress_db,
-		done, total, cur ? "; now " : "", cur ? cur->schema : "",
-		cur ? cur->name : "", phase);
-	fflush(stderr);
+	log_progress_detail("%s: %zu/%zu tables done%s%s%s%s%s", j->progress_db,
+			    done, total, cur ? "; now " : "", cur ? cur->schema :
+			    "", cur ? "." : "", cur ? cur->name : "", phase);
 }
 
 static int by_oid(const void *a, const void *b)
@@ -686,7 +687,8 @@ static int vacuum_run(const void *settings, const struct step_ctx *ctx,
 	 * replies, the after-statistics and the record fit in the time. */
 	int64_t hard = end - (span / 10 < 500 ? span / 10 : 500);
 	int64_t cancel_at = hard - (span / 10 < 1500 ? span / 10 : 1500);
-	bool timed_out = false, failed = false, tty = isatty(STDERR_FILENO);
+	bool timed_out = false, failed = false;
+	bool watched = log_progress_shown();
 
 	if (s->full)
 		log_msg(LOG_WARN, ctx->step ? ctx->step->name : "vacuum",
@@ -717,7 +719,7 @@ static int vacuum_run(const void *settings, const struct step_ctx *ctx,
 			continue;
 		}
 		x.db = db->name;
-		if (tty) {
+		if (watched) {
 			j.progress = conn;
 			j.progress_db = db->name;
 			x.tick = progress_tick;
@@ -725,8 +727,7 @@ static int vacuum_run(const void *settings, const struct step_ctx *ctx,
 		}
 		if (vacuum_exec_run(&x, db->sel, db->nsel) < 0)
 			failed = true;
-		if (tty && db->nsel)
-			fputs("\r\033[K", stderr);
+		log_progress_detail(NULL);
 		j.progress = NULL;
 		db->peak_busy = x.peak_busy;
 		if (x.error) {

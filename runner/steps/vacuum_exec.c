@@ -278,32 +278,186 @@ lost:
 	worker_close(w);
 }
 
+/* The workers of one vacuum_exec_run() and where it is in its tables. */
+struct pool {
+	struct worker *w;
+	size_t nw;
+	struct pollfd *pfd;		/* one per busy worker */
+	struct vacuum_table **tables;
+	size_t n, next, done;		/* next to start, ended so far */
+};
+
+/*
+ * Opens the workers' connections: 0, or -1 (x->error) when not even the
+ * first could be opened. One is enough to go on, with fewer jobs.
+ */
+static int pool_open(struct vacuum_exec *x, struct pool *p)
+{
+	for (size_t i = 0; i < p->nw; i++) {
+		if (worker_open(x, &p->w[i]) == 0)
+			continue;
+		if (i == 0) {
+			x->error = xstrdup(error_last());
+			return -1;
+		}
+		break;
+	}
+	return 0;
+}
+
+/* Hands the next tables to idle workers; returns how many are busy. */
+static size_t pool_start(struct vacuum_exec *x, struct pool *p, int64_t now)
+{
+	size_t busy = 0;
+
+	for (size_t i = 0; i < p->nw; i++) {
+		struct worker *w = &p->w[i];
+
+		if (w->conn && !w->t && p->next < p->n) {
+			if (now >= x->cancel_at) {
+				x->deadline_hit = true;
+				continue;
+			}
+			worker_send(x, w, p->tables[p->next++]);
+			if (!w->t)
+				p->done++;
+		}
+		busy += w->t != NULL;
+	}
+	return busy;
+}
+
+/* No answer to the cancel of k's statement by the deadline: give up on it. */
+static void worker_abandon(struct vacuum_exec *x, struct worker *k,
+			   int64_t now)
+{
+	char *server = pg_server(k->conn), tmo[32];
+	/* Why the cancel failed, if it did. */
+	char *why = k->t->error ? xstrdup(k->t->error) :
+		    xasprintf("the server at %s did not end the statement "
+			      "when asked to cancel it", server);
+
+	units_format_duration(x->timeout_ms, tmo, sizeof(tmo));
+	k->t->outcome = k->cancel_why;
+	k->t->duration_ms = now - k->started;
+	table_error(k->t, "%s; after the %s timeout the connection was closed",
+		    why, tmo);
+	free(why);
+	free(server);
+	k->t = NULL;
+	worker_close(k);
+}
+
+/*
+ * Enforces the time limits on busy worker k: cancels its statement at
+ * cancel_at or its table_timeout, abandons it when the cancel is not
+ * answered by the deadline (false: k is idle now). Otherwise moves *wake
+ * to k's next limit and returns true: wait for its answer.
+ */
+static bool worker_watch(struct vacuum_exec *x, struct worker *k,
+			 int64_t now, int64_t *wake)
+{
+	if (!k->cancel_why && now >= x->cancel_at) {
+		x->deadline_hit = true;
+		worker_cancel(x, k, VACUUM_TIMED_OUT);
+	} else if (!k->cancel_why && k->table_deadline &&
+		   now >= k->table_deadline) {
+		worker_cancel(x, k, VACUUM_CANCELLED);
+	} else if (k->cancel_why && now >= x->deadline) {
+		worker_abandon(x, k, now);
+		return false;
+	}
+	if (!k->cancel_why) {
+		if (x->cancel_at < *wake)
+			*wake = x->cancel_at;
+		if (k->table_deadline && k->table_deadline < *wake)
+			*wake = k->table_deadline;
+	} else if (x->deadline < *wake) {
+		*wake = x->deadline;
+	}
+	return true;
+}
+
+/*
+ * Sleeps until a busy worker's socket has something or the next time
+ * limit; reads what came. 0, or -1 (x->error) when poll(2) failed.
+ */
+static int pool_wait(struct vacuum_exec *x, struct pool *p, int64_t now)
+{
+	int64_t wake = now + 1000, ms;
+	size_t np = 0;
+
+	for (size_t i = 0; i < p->nw; i++) {
+		struct worker *k = &p->w[i];
+
+		if (!k->t)
+			continue;
+		if (!worker_watch(x, k, now, &wake)) {
+			p->done++;
+			continue;
+		}
+		p->pfd[np].fd = PQsocket(k->conn);
+		p->pfd[np].events = POLLIN;
+		p->pfd[np].revents = 0;
+		np++;
+	}
+	ms = wake - clock_mono_ms();
+	if (np && poll(p->pfd, np, ms < 0 ? 0 : (int)ms) < 0 && errno != EINTR) {
+		x->error = xasprintf("poll: %s", strerror(errno));
+		return -1;
+	}
+	np = 0;
+	for (size_t i = 0; i < p->nw; i++) {
+		if (!p->w[i].t)
+			continue;
+		if (p->pfd[np++].revents) {
+			worker_read(x, &p->w[i]);
+			if (!p->w[i].t)
+				p->done++;
+		}
+	}
+	return 0;
+}
+
+/* Tells x->tick how far it got, with a table in flight. */
+static void pool_tick(struct vacuum_exec *x, const struct pool *p)
+{
+	const struct vacuum_table *cur = NULL;
+
+	for (size_t i = 0; i < p->nw && !cur; i++)
+		cur = p->w[i].t;
+	x->tick(x->arg, p->done, p->n, cur);
+}
+
+static void pool_close(struct vacuum_exec *x, struct pool *p)
+{
+	for (; p->next < p->n; p->next++)
+		p->tables[p->next]->outcome = VACUUM_NOT_REACHED;
+	for (size_t i = 0; i < p->nw; i++) {
+		/* Only after a poll(2) failure is a statement still out. */
+		if (p->w[i].t) {
+			p->w[i].t->outcome = VACUUM_FAILED;
+			table_error(p->w[i].t, "abandoned: %s", x->error);
+		}
+		worker_close(&p->w[i]);
+	}
+	free(p->w);
+	free(p->pfd);
+}
+
 int vacuum_exec_run(struct vacuum_exec *x, struct vacuum_table **tables,
 		    size_t n)
 {
 	size_t nw = n < (size_t)x->s->jobs ? n : (size_t)x->s->jobs;
-	struct worker *w = xcalloc(nw ? nw : 1, sizeof(*w));
-	struct pollfd *pfd = xcalloc(nw ? nw : 1, sizeof(*pfd));
-	size_t next = 0, done = 0, alive = 0;
+	struct pool p = { .w = xcalloc(nw ? nw : 1, sizeof(*p.w)),
+			  .pfd = xcalloc(nw ? nw : 1, sizeof(*p.pfd)),
+			  .nw = nw, .tables = tables, .n = n };
 	int64_t last_tick = clock_mono_ms();
-	int rc = 0;
+	int rc = pool_open(x, &p);
 
-	for (size_t i = 0; i < nw; i++) {
-		if (worker_open(x, &w[i]) == 0) {
-			alive++;
-			continue;
-		}
-		/* One connection is enough to go on, with fewer jobs. */
-		if (i == 0) {
-			x->error = xstrdup(error_last());
-			rc = -1;
-			goto out;
-		}
-		break;
-	}
-	for (;;) {
-		int64_t now = clock_mono_ms(), wake;
-		size_t busy = 0, np = 0;
+	while (rc == 0) {
+		int64_t now = clock_mono_ms();
+		size_t busy, alive = 0;
 
 		/* Asked to stop (Ctrl-C): cancel now, as at the deadline. */
 		if (proc_stop && x->cancel_at > now) {
@@ -311,116 +465,20 @@ int vacuum_exec_run(struct vacuum_exec *x, struct vacuum_table **tables,
 			if (x->deadline > now + VACUUM_CANCEL_MS)
 				x->deadline = now + VACUUM_CANCEL_MS;
 		}
-
-		for (size_t i = 0; i < nw; i++) {
-			if (w[i].conn && !w[i].t && next < n) {
-				if (now >= x->cancel_at) {
-					x->deadline_hit = true;
-					continue;
-				}
-				worker_send(x, &w[i], tables[next++]);
-				if (!w[i].t)
-					done++;
-			}
-			busy += w[i].t != NULL;
-		}
+		busy = pool_start(x, &p, now);
 		if ((int)busy > x->peak_busy)
 			x->peak_busy = (int)busy;
-		if (!busy)
+		if (!busy || pool_wait(x, &p, now) < 0)
 			break;
-		wake = now + 1000;
-		for (size_t i = 0; i < nw; i++) {
-			struct worker *k = &w[i];
-
-			if (!k->t)
-				continue;
-			if (!k->cancel_why && now >= x->cancel_at) {
-				x->deadline_hit = true;
-				worker_cancel(x, k, VACUUM_TIMED_OUT);
-			} else if (!k->cancel_why && k->table_deadline &&
-				   now >= k->table_deadline) {
-				worker_cancel(x, k, VACUUM_CANCELLED);
-			} else if (k->cancel_why && now >= x->deadline) {
-				/* No answer to the cancel: give up on it. */
-				char *server = pg_server(k->conn), tmo[32];
-				/* Why the cancel failed, if it did. */
-				char *why = k->t->error ? xstrdup(k->t->error) :
-					    xasprintf("the server at %s did not "
-						      "end the statement when "
-						      "asked to cancel it",
-						      server);
-
-				units_format_duration(x->timeout_ms, tmo,
-						      sizeof(tmo));
-				k->t->outcome = k->cancel_why;
-				k->t->duration_ms = now - k->started;
-				table_error(k->t, "%s; after the %s timeout the "
-					    "connection was closed", why, tmo);
-				free(why);
-				free(server);
-				k->t = NULL;
-				worker_close(k);
-				done++;
-				continue;
-			}
-			if (!k->cancel_why) {
-				if (x->cancel_at < wake)
-					wake = x->cancel_at;
-				if (k->table_deadline && k->table_deadline < wake)
-					wake = k->table_deadline;
-			} else if (x->deadline < wake) {
-				wake = x->deadline;
-			}
-			pfd[np].fd = PQsocket(k->conn);
-			pfd[np].events = POLLIN;
-			pfd[np].revents = 0;
-			np++;
-		}
-		if (np) {
-			int64_t ms = wake - clock_mono_ms();
-
-			if (poll(pfd, np, ms < 0 ? 0 : (int)ms) < 0 &&
-			    errno != EINTR) {
-				x->error = xasprintf("poll: %s", strerror(errno));
-				break;
-			}
-		}
-		np = 0;
-		for (size_t i = 0; i < nw; i++) {
-			if (!w[i].t)
-				continue;
-			if (pfd[np++].revents) {
-				worker_read(x, &w[i]);
-				if (!w[i].t)
-					done++;
-			}
-		}
-		alive = 0;
 		for (size_t i = 0; i < nw; i++)
-			alive += w[i].conn != NULL;
+			alive += p.w[i].conn != NULL;
 		if (!alive)
 			break;
 		if (x->tick && clock_mono_ms() - last_tick >= 1000) {
-			const struct vacuum_table *cur = NULL;
-
-			for (size_t i = 0; i < nw && !cur; i++)
-				cur = w[i].t;
-			x->tick(x->arg, done, n, cur);
+			pool_tick(x, &p);
 			last_tick = clock_mono_ms();
 		}
 	}
-out:
-	for (; next < n; next++)
-		tables[next]->outcome = VACUUM_NOT_REACHED;
-	for (size_t i = 0; i < nw; i++) {
-		/* Only after a poll(2) failure is a statement still out. */
-		if (w[i].t) {
-			w[i].t->outcome = VACUUM_FAILED;
-			table_error(w[i].t, "abandoned: %s", x->error);
-		}
-		worker_close(&w[i]);
-	}
-	free(w);
-	free(pfd);
+	pool_close(x, &p);
 	return rc;
 }
