@@ -12,13 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "record.h"
 #include "runrec.h"
-#include "report.h"
 #include "util/mem.h"
 #include "util/text.h"
+#include "table.h"
 #include "util/units.h"
-#include "weekly.h"
+#include "weekly_tables.h"
 
 /* Chart geometry, in SVG user units (the viewBox scales it). */
 #define CHART_W 640
@@ -37,50 +36,6 @@ static int64_t num(const json_t *o, const char *key)
 static void esc(FILE *f, const char *s)
 {
 	text_escape(f, s, TEXT_HTML);
-}
-
-static void size_txt(FILE *f, int64_t bytes)
-{
-	char buf[32];
-
-	units_format_size((uint64_t)(bytes < 0 ? 0 : bytes), buf, sizeof(buf));
-	fputs(buf, f);
-}
-
-static void elapsed_txt(FILE *f, int64_t ms)
-{
-	char buf[32];
-
-	units_format_elapsed(ms, buf, sizeof(buf));
-	fputs(buf, f);
-}
-
-static void percent_txt(FILE *f, const json_t *v)
-{
-	if (json_is_number(v))
-		fprintf(f, "%.1f%%", json_number_value(v));
-	else
-		fputs("–", f);
-}
-
-static const char *status_class(const char *status)
-{
-	switch (runrec_status_of(status)->level) {
-	case RUNREC_GOOD:
-		return "good";
-	case RUNREC_INFO:
-	case RUNREC_WARN:
-		return "warn";
-	default:
-		return "bad";
-	}
-}
-
-static void badge(FILE *f, const char *status)
-{
-	fprintf(f, "<span class=\"badge %s\">", status_class(status));
-	esc(f, status);
-	fputs("</span>", f);
 }
 
 /* ---- charts -------------------------------------------------------------- */
@@ -192,12 +147,12 @@ static int64_t clamp(double v)
 
 static void label_size(FILE *f, double v)
 {
-	size_txt(f, clamp(v));
+	table_put_size(f, clamp(v));
 }
 
 static void label_elapsed(FILE *f, double v)
 {
-	elapsed_txt(f, clamp(v));
+	table_put_elapsed(f, clamp(v));
 }
 
 static void label_percent(FILE *f, double v)
@@ -227,8 +182,8 @@ static void chart_disk(FILE *f, const json_t *trend)
 
 		fprintf(f, "<text class=\"xlab\" x=\"%.1f\" y=\"%d\">", x,
 			CHART_H - CHART_BOTTOM + 16);
-		esc(f, strlen(record_str(w, "week")) > 5 ? record_str(w, "week") + 5 :
-		    record_str(w, "week"));
+		esc(f, strlen(runrec_str(w, "week")) > 5 ? runrec_str(w, "week") + 5 :
+		    runrec_str(w, "week"));
 		fputs("</text>", f);
 		if (!json_is_number(d))
 			continue;
@@ -237,7 +192,7 @@ static void chart_disk(FILE *f, const json_t *trend)
 			 l ? "" : "", x, y);
 		fprintf(f, "<circle class=\"point\" cx=\"%.1f\" cy=\"%.1f\" "
 			"r=\"4\"><title>", x, y);
-		esc(f, record_str(w, "week"));
+		esc(f, runrec_str(w, "week"));
 		fprintf(f, ": %.1f%% used</title></circle>",
 			json_number_value(d));
 	}
@@ -265,11 +220,11 @@ static void chart_reclaimed(FILE *f, const json_t *runs)
 				  "reclaimed_bytes")), sz,
 				  sizeof(sz));
 		snprintf(titles[i], sizeof(titles[i]), "%s: %s reclaimed",
-			 record_str(r, "run_id"), sz);
+			 runrec_str(r, "run_id"), sz);
 		/* "11-29 02:00" from the start time. */
 		snprintf(labels[i], sizeof(labels[i]), "%.5s %.5s",
-			 record_str(r, "started") + (strlen(record_str(r, "started")) >= 16 ?
-			 5 : 0), record_str(r, "started") + (strlen(record_str(r,
+			 runrec_str(r, "started") + (strlen(runrec_str(r, "started")) >= 16 ?
+			 5 : 0), runrec_str(r, "started") + (strlen(runrec_str(r,
 			 "started")) >= 16 ? 11 : 0));
 		v[i] = (struct bar){ labels[i], titles[i],
 				     (double)num(r, "reclaimed_bytes"), -1 };
@@ -295,8 +250,8 @@ static void chart_durations(FILE *f, const json_t *stats)
 		units_format_elapsed(num(s, "max_ms"), a, sizeof(a));
 		units_format_elapsed(num(s, "timeout_ms"), b, sizeof(b));
 		snprintf(titles[i], sizeof(titles[i]), "%s / %s: longest %s of "
-			 "a %s timeout", record_str(s, "job"), record_str(s, "step"), a, b);
-		v[i] = (struct bar){ record_str(s, "step"), titles[i],
+			 "a %s timeout", runrec_str(s, "job"), runrec_str(s, "step"), a, b);
+		v[i] = (struct bar){ runrec_str(s, "step"), titles[i],
 				     (double)num(s, "max_ms"),
 				     (double)num(s, "timeout_ms") };
 	}
@@ -352,7 +307,7 @@ static void summary(FILE *f, const json_t *m)
 	size_t i;
 
 	fputs("<h2>System health summary</h2><div class=\"cards\">", f);
-	if (!strcmp(record_str(s, "health"), "healthy"))
+	if (!strcmp(runrec_str(s, "health"), "healthy"))
 		fputs("<div class=\"card\"><b class=\"good\">healthy</b>no "
 		      "incident, no window missed</div>", f);
 	else
@@ -365,7 +320,7 @@ static void summary(FILE *f, const json_t *m)
 		(long long)num(s, "runs"));
 	json_object_foreach(json_object_get(s, "by_status"), key, v) {
 		fprintf(f, "<div class=\"card\"><b class=\"%s\">%lld</b>",
-			status_class(key), (long long)json_integer_value(v));
+			weekly_tables_class(key), (long long)json_integer_value(v));
 		esc(f, key);
 		fputs("</div>", f);
 	}
@@ -376,11 +331,11 @@ static void summary(FILE *f, const json_t *m)
 		"</div>", num(s, "incidents") ? "bad" : "good",
 		(long long)num(s, "incidents"));
 	fputs("<div class=\"card\"><b>", f);
-	elapsed_txt(f, num(s, "maintenance_ms"));
+	table_put_elapsed(f, num(s, "maintenance_ms"));
 	fputs("</b>maintenance, ", f);
-	esc(f, weekly_percent(num(s, "maintenance_ms"), wms, pct, sizeof(pct)));
+	esc(f, table_share(num(s, "maintenance_ms"), wms, pct, sizeof(pct)));
 	fputs(" of ", f);
-	elapsed_txt(f, wms);
+	table_put_elapsed(f, wms);
 	fputs(" window time</div></div>\n<h3>Incidents</h3>", f);
 	if (!json_array_size(json_object_get(m, "incidents")))
 		fputs("<p>None.</p>", f);
@@ -388,15 +343,15 @@ static void summary(FILE *f, const json_t *m)
 		fputs("<ul>", f);
 	json_array_foreach(json_object_get(m, "incidents"), i, v) {
 		fputs("<li>", f);
-		badge(f, record_str(v, "status"));
+		weekly_tables_badge(f, runrec_str(v, "status"));
 		fputs(" ", f);
-		esc(f, record_str(v, "job"));
+		esc(f, runrec_str(v, "job"));
 		fputs(" <a href=\"", f);
-		esc(f, record_str(v, "report"));
+		esc(f, runrec_str(v, "report"));
 		fputs("\"><code>", f);
-		esc(f, record_str(v, "run_id"));
+		esc(f, runrec_str(v, "run_id"));
 		fputs("</code></a>: ", f);
-		esc(f, record_str(v, "detail"));
+		esc(f, runrec_str(v, "detail"));
 		fputs("</li>", f);
 	}
 	if (json_array_size(json_object_get(m, "incidents")))
@@ -406,76 +361,53 @@ static void summary(FILE *f, const json_t *m)
 
 static void activities(FILE *f, const json_t *m)
 {
-	const json_t *r, *s;
-	size_t i, j;
+	const json_t *r;
+	size_t i;
 
 	fputs("<h2>Maintenance activities</h2>", f);
 	if (!json_array_size(json_object_get(m, "runs")))
 		fputs("<p>No runs this week.</p>", f);
 	json_array_foreach(json_object_get(m, "runs"), i, r) {
 		fputs("<h3>", f);
-		esc(f, record_str(r, "job"));
+		esc(f, runrec_str(r, "job"));
 		fputs(" ", f);
-		badge(f, record_str(r, "status"));
+		weekly_tables_badge(f, runrec_str(r, "status"));
 		fputs(" <span class=\"muted\">", f);
-		esc(f, record_str(r, "started"));
+		esc(f, runrec_str(r, "started"));
 		fputs("</span></h3><p>Run <a href=\"", f);
-		esc(f, record_str(r, "report"));
+		esc(f, runrec_str(r, "report"));
 		fputs("\"><code>", f);
-		esc(f, record_str(r, "run_id"));
+		esc(f, runrec_str(r, "run_id"));
 		fputs("</code></a>", f);
-		if (*record_str(r, "window")) {
+		if (*runrec_str(r, "window")) {
 			fputs(" in window ", f);
-			esc(f, record_str(r, "window"));
+			esc(f, runrec_str(r, "window"));
 		}
 		fputs(", ", f);
-		if (runrec_status_of(record_str(r, "status"))->not_run)
+		if (runrec_status_of(runrec_str(r, "status"))->not_run)
 			fputs("no run", f);
 		else if (json_object_get(r, "duration_ms"))
-			elapsed_txt(f, num(r, "duration_ms"));
+			table_put_elapsed(f, num(r, "duration_ms"));
 		else
 			fputs("duration unknown", f);
 		if (num(r, "reclaimed_bytes")) {
 			fputs("; reclaimed ", f);
-			size_txt(f, num(r, "reclaimed_bytes"));
+			table_put_size(f, num(r, "reclaimed_bytes"));
 		}
 		if (num(r, "dead_tuples_removed"))
 			fprintf(f, "; %lld dead tuples removed",
 				(long long)num(r, "dead_tuples_removed"));
 		fputs(".", f);
-		if (*record_str(r, "incident")) {
+		if (*runrec_str(r, "incident")) {
 			fputs(" <span class=\"bad\">", f);
-			esc(f, record_str(r, "incident"));
+			esc(f, runrec_str(r, "incident"));
 			fputs("</span>", f);
 		}
 		fputs("</p>", f);
-		if (json_array_size(json_object_get(r, "steps")))
-			fputs("<div class=\"scroll\"><table><thead><tr><th>step"
-			      "</th><th>kind</th><th>status</th><th>duration</th>"
-			      "<th>timeout</th><th>key numbers</th></tr></thead>"
-			      "<tbody>", f);
-		json_array_foreach(json_object_get(r, "steps"), j, s) {
-			fputs("<tr><td>", f);
-			esc(f, record_str(s, "name"));
-			fputs("</td><td>", f);
-			esc(f, record_str(s, "kind"));
-			fputs("</td><td>", f);
-			badge(f, record_str(s, "status"));
-			fputs("</td><td>", f);
-			if (json_object_get(s, "duration_ms"))
-				elapsed_txt(f, num(s, "duration_ms"));
-			fputs("</td><td>", f);
-			if (num(s, "timeout_ms"))
-				elapsed_txt(f, num(s, "timeout_ms"));
-			fputs("</td><td>", f);
-			esc(f, record_str(s, "numbers_text"));
-			fputs("</td></tr>", f);
-		}
-		if (json_array_size(json_object_get(r, "steps")))
-			fputs("</tbody></table></div>", f);
-		if (*record_str(r, "rollback_text")) {
+		weekly_tables_steps(f, TABLE_HTML, r);
+		if (*runrec_str(r, "rollback_text")) {
 			fputs("<p>Rollback: ", f);
-			esc(f, record_str(r, "rollback_text"));
+			esc(f, runrec_str(r, "rollback_text"));
 			fputs("</p>", f);
 		}
 		fputs("\n", f);
@@ -484,130 +416,51 @@ static void activities(FILE *f, const json_t *m)
 
 static void metrics(FILE *f, const json_t *m)
 {
-	const json_t *mt = json_object_get(m, "metrics"), *v;
-	size_t i;
+	const json_t *mt = runrec_obj(m, "metrics"), *v;
+	double before = 0, after = 0;
 
 	fputs("<h2>Performance metrics</h2>", f);
-	chart_disk(f, json_object_get(mt, "trend"));
+	chart_disk(f, runrec_arr(mt, "trend"));
 	fputs("<h3>Disk</h3>", f);
-	if (!json_array_size(json_object_get(mt, "disks")))
+	if (!json_array_size(runrec_arr(mt, "disks")))
 		fputs("<p>No disk figures in this week's runs.</p>", f);
-	else
-		fputs("<div class=\"scroll\"><table><thead><tr><th>mount</th>"
-		      "<th>size</th><th>free before</th><th>free after</th>"
-		      "<th>used</th></tr></thead><tbody>", f);
-	json_array_foreach(json_object_get(mt, "disks"), i, v) {
-		fputs("<tr><td>", f);
-		esc(f, record_str(v, "mount"));
-		fputs("</td><td>", f);
-		size_txt(f, num(v, "total_bytes"));
-		fputs("</td><td>", f);
-		size_txt(f, num(v, "free_bytes_before"));
-		fputs("</td><td>", f);
-		size_txt(f, num(v, "free_bytes_after"));
-		fprintf(f, "</td><td>%.1f%% → %.1f%%</td></tr>",
-			json_real_value(json_object_get(v, "used_percent_before")),
-			json_real_value(json_object_get(v, "used_percent_after")));
-	}
-	if (json_array_size(json_object_get(mt, "disks")))
-		fputs("</tbody></table></div>", f);
+	weekly_tables_disks(f, TABLE_HTML, mt);
 	fputs("<h3>Memory</h3>", f);
-	v = json_object_get(mt, "memory");
-	if (v)
-		fprintf(f, "<p>Used %.1f%% → %.1f%%.</p>",
-			json_real_value(json_object_get(v, "used_percent_before")),
-			json_real_value(json_object_get(v, "used_percent_after")));
+	v = runrec_obj(mt, "memory");
+	if (v && runrec_real(v, "used_percent_before", &before) &&
+	    runrec_real(v, "used_percent_after", &after))
+		fprintf(f, "<p>Used %.1f%% → %.1f%%.</p>", before, after);
 	else
 		fputs("<p>No memory figures in this week's runs.</p>", f);
 	fputs("<h3>Databases</h3>", f);
-	if (!json_array_size(json_object_get(mt, "databases")))
+	if (!json_array_size(runrec_arr(mt, "databases")))
 		fputs("<p>No database sizes in this week's runs.</p>", f);
-	else
-		fputs("<div class=\"scroll\"><table><thead><tr><th>database"
-		      "</th><th>size before</th><th>size after</th></tr></thead>"
-		      "<tbody>", f);
-	json_array_foreach(json_object_get(mt, "databases"), i, v) {
-		fputs("<tr><td>", f);
-		esc(f, record_str(v, "database"));
-		fputs("</td><td>", f);
-		size_txt(f, num(v, "size_bytes_before"));
-		fputs("</td><td>", f);
-		size_txt(f, num(v, "size_bytes_after"));
-		fputs("</td></tr>", f);
-	}
-	if (json_array_size(json_object_get(mt, "databases")))
-		fputs("</tbody></table></div>", f);
-	if (json_object_size(json_object_get(mt, "dead_tuple_percent"))) {
-		const char *key;
-
+	weekly_tables_databases(f, TABLE_HTML, mt);
+	if (json_object_size(runrec_obj(mt, "dead_tuple_percent")))
 		fputs("<h3>Dead tuples</h3><p class=\"muted\">Dead tuples as a "
 		      "share of each table's rows, in the week's last run that "
 		      "looked at it: before its VACUUM (or when a snapshot saw "
-		      "them) and after.</p><div class=\"scroll\"><table><thead>"
-		      "<tr><th>table</th><th>before</th><th>after VACUUM</th>"
-		      "</tr></thead><tbody>", f);
-		json_object_foreach(json_object_get(mt, "dead_tuple_percent"),
-				    key, v) {
-			fputs("<tr><td>", f);
-			esc(f, key);
-			fputs("</td><td>", f);
-			percent_txt(f, json_object_get(v, "before"));
-			fputs("</td><td>", f);
-			percent_txt(f, json_object_get(v, "after"));
-			fputs("</td></tr>", f);
-		}
-		fputs("</tbody></table></div>", f);
-	}
+		      "them) and after.</p>", f);
+	weekly_tables_dead(f, TABLE_HTML, mt);
 	fputs("<h3>Bytes reclaimed</h3>", f);
-	chart_reclaimed(f, json_object_get(m, "runs"));
+	chart_reclaimed(f, runrec_arr(m, "runs"));
 	fputs("<h3>Step durations</h3>", f);
-	chart_durations(f, json_object_get(mt, "step_durations"));
-	fprintf(f, "<h3>Trend (last %d weeks)</h3><div class=\"scroll\"><table>"
-		"<thead><tr><th>week</th><th>runs</th><th>incidents</th>"
-		"<th>missed</th><th>reclaimed</th><th>dead tuples removed</th>"
-		"<th>maintenance</th></tr></thead><tbody>", WEEKLY_TREND_WEEKS);
-	json_array_foreach(json_object_get(mt, "trend"), i, v) {
-		fputs("<tr><td>", f);
-		esc(f, record_str(v, "week"));
-		fprintf(f, "</td><td>%lld</td><td>%lld</td><td>%lld</td><td>",
-			(long long)num(v, "runs"), (long long)num(v, "incidents"),
-			(long long)num(v, "missed"));
-		size_txt(f, num(v, "reclaimed_bytes"));
-		fprintf(f, "</td><td>%lld</td><td>",
-			(long long)num(v, "dead_tuples_removed"));
-		elapsed_txt(f, num(v, "maintenance_ms"));
-		fputs("</td></tr>", f);
-	}
-	fputs("</tbody></table></div>\n", f);
+	chart_durations(f, runrec_arr(mt, "step_durations"));
+	fprintf(f, "<h3>Trend (last %zu weeks)</h3>",
+		json_array_size(runrec_arr(mt, "trend")));
+	weekly_tables_trend(f, TABLE_HTML, mt);
+	fputs("\n", f);
 }
 
 static void upcoming(FILE *f, const json_t *m)
 {
-	const json_t *v, *j;
-	size_t i, k;
-
 	fputs("<h2>Upcoming maintenance</h2>", f);
-	if (!json_array_size(json_object_get(m, "upcoming"))) {
+	if (!json_array_size(runrec_arr(m, "upcoming"))) {
 		fputs("<p>No window opens again.</p>", f);
 		return;
 	}
-	fputs("<div class=\"scroll\"><table><thead><tr><th>window</th><th>opens"
-	      "</th><th>closes</th><th>jobs</th></tr></thead><tbody>", f);
-	json_array_foreach(json_object_get(m, "upcoming"), i, v) {
-		fputs("<tr><td>", f);
-		esc(f, record_str(v, "window"));
-		fputs("</td><td>", f);
-		esc(f, record_str(v, "start"));
-		fputs("</td><td>", f);
-		esc(f, record_str(v, "end"));
-		fputs("</td><td>", f);
-		json_array_foreach(json_object_get(v, "jobs"), k, j) {
-			fputs(k ? ", " : "", f);
-			esc(f, json_string_value(j));
-		}
-		fputs("</td></tr>", f);
-	}
-	fputs("</tbody></table></div>\n", f);
+	weekly_tables_upcoming(f, TABLE_HTML, m);
+	fputs("\n", f);
 }
 
 char *html_weekly(const json_t *m)
@@ -622,16 +475,16 @@ char *html_weekly(const json_t *m)
 	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/>"
 	      "<meta name=\"viewport\" content=\"width=device-width, "
 	      "initial-scale=1\"/><title>Weekly maintenance report ", f);
-	esc(f, record_str(m, "week"));
+	esc(f, runrec_str(m, "week"));
 	fprintf(f, "</title><style>%s</style></head><body>\n<h1>Weekly "
 		"maintenance report ", css);
-	esc(f, record_str(m, "week"));
+	esc(f, runrec_str(m, "week"));
 	fputs("</h1><p class=\"muted\">", f);
-	esc(f, record_str(m, "from"));
+	esc(f, runrec_str(m, "from"));
 	fputs(" to ", f);
-	esc(f, record_str(m, "to"));
+	esc(f, runrec_str(m, "to"));
 	fputs(" (UTC); generated ", f);
-	esc(f, record_str(m, "generated"));
+	esc(f, runrec_str(m, "generated"));
 	fputs(".</p>\n", f);
 	summary(f, m);
 	activities(f, m);
@@ -644,11 +497,11 @@ char *html_weekly(const json_t *m)
 		fputs("<ul class=\"recs\">", f);
 	json_array_foreach(json_object_get(m, "recommendations"), i, v) {
 		fputs("<li><b>", f);
-		esc(f, record_str(v, "rule"));
+		esc(f, runrec_str(v, "rule"));
 		fputs("</b>: ", f);
-		esc(f, record_str(v, "text"));
+		esc(f, runrec_str(v, "text"));
 		fputs(" <span class=\"muted\">(evidence: ", f);
-		esc(f, record_str(v, "evidence"));
+		esc(f, runrec_str(v, "evidence"));
 		fputs(")</span></li>", f);
 	}
 	if (json_array_size(json_object_get(m, "recommendations")))

@@ -22,7 +22,7 @@
 #include "report.h"
 #include "util/mem.h"
 #include "util/timefmt.h"
-#include "weekly.h"
+#include "runstats.h"
 #include "window.h"
 
 static void label(FILE *f, const char *name, const char *value, bool more)
@@ -213,11 +213,11 @@ char *metrics_text(const struct config *cfg, const json_t *records,
 	family(f, "upkeep_bytes_reclaimed", "gauge",
 	       "Bytes the job's last run reclaimed (Docker prune and the like).");
 	json_object_foreach(jobs, name, j) {
-		struct weekly_numbers n;
+		struct runstats n;
 
 		if (json_is_null(json_object_get(j, "last")))
 			continue;
-		weekly_run_numbers(json_object_get(j, "last"), &n);
+		runstats_numbers(json_object_get(j, "last"), &n);
 		fputs("upkeep_bytes_reclaimed{", f);
 		label(f, "job", name, false);
 		fprintf(f, "} %" PRId64 "\n", n.reclaimed_bytes);
@@ -225,11 +225,11 @@ char *metrics_text(const struct config *cfg, const json_t *records,
 	family(f, "upkeep_dead_tuples_removed", "gauge",
 	       "Dead tuples the job's last run removed (VACUUM).");
 	json_object_foreach(jobs, name, j) {
-		struct weekly_numbers n;
+		struct runstats n;
 
 		if (json_is_null(json_object_get(j, "last")))
 			continue;
-		weekly_run_numbers(json_object_get(j, "last"), &n);
+		runstats_numbers(json_object_get(j, "last"), &n);
 		fputs("upkeep_dead_tuples_removed{", f);
 		label(f, "job", name, false);
 		fprintf(f, "} %" PRId64 "\n", n.dead_tuples_removed);

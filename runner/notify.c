@@ -25,6 +25,8 @@
 #include "util/text.h"
 #include "util/timefmt.h"
 #include "util/units.h"
+#include "runstats.h"
+#include "util/isoweek.h"
 #include "weekly.h"
 
 #ifndef UPKEEP_VERSION
@@ -145,7 +147,7 @@ static char *slack_body(const struct config *cfg, const json_t *rec,
 		fputs("'", f);
 	}
 	why = event == CONFIG_NOTIFY_START || event == CONFIG_NOTIFY_SUCCESS ?
-	      NULL : weekly_why(rec);
+	      NULL : runstats_why(rec);
 	if (why) {
 		fputs("\n", f);
 		slack_text(f, why);
@@ -157,7 +159,7 @@ static char *slack_body(const struct config *cfg, const json_t *rec,
 		slack_text(f, path);
 		free(path);
 		if (timefmt_parse(record_str(rec, "started"), &t) == 0) {
-			weekly_week_of(t, week, sizeof(week));
+			isoweek_of(t, week, sizeof(week));
 			path = weekly_path(cfg, week, "html");
 			fputs("\nWeek: ", f);
 			slack_text(f, path);
@@ -181,7 +183,7 @@ static char *json_body(const struct config *cfg, const json_t *rec,
 		"window", "rollback", "interrupted_step", "signal", "reason",
 		"next_window", NULL };
 	json_t *body = json_object(), *steps = json_array(), *s;
-	struct weekly_numbers n;
+	struct runstats n;
 	char *why, *text, week[16];
 	size_t i;
 	time_t t;
@@ -211,14 +213,14 @@ static char *json_body(const struct config *cfg, const json_t *rec,
 		json_array_append_new(steps, e);
 	}
 	json_object_set_new(body, "steps", steps);
-	weekly_run_numbers(rec, &n);
+	runstats_numbers(rec, &n);
 	json_object_set_new(body, "numbers", json_pack(
 		"{s:I, s:I, s:I, s:I}", "reclaimed_bytes",
 		(json_int_t)n.reclaimed_bytes, "dead_tuples_removed",
 		(json_int_t)n.dead_tuples_removed, "tables_vacuumed",
 		(json_int_t)n.tables_vacuumed, "security_updates",
 		(json_int_t)n.security_updates));
-	why = weekly_why(rec);
+	why = runstats_why(rec);
 	if (why && event != CONFIG_NOTIFY_START)
 		json_object_set_new(body, "why", json_string(why));
 	free(why);
@@ -227,7 +229,7 @@ static char *json_body(const struct config *cfg, const json_t *rec,
 		json_object_set_new(body, "report", json_string(text));
 		free(text);
 		if (timefmt_parse(record_str(rec, "started"), &t) == 0) {
-			weekly_week_of(t, week, sizeof(week));
+			isoweek_of(t, week, sizeof(week));
 			text = weekly_path(cfg, week, "html");
 			json_object_set_new(body, "weekly_report",
 					    json_string(text));

@@ -1,8 +1,8 @@
 /*
  * The human report of a run: Markdown rendered from the run record (the
  * record is the source of truth; the report can always be rebuilt from
- * it), and the same Markdown laid out for a terminal. The weekly report
- * is weekly.c's, its HTML html.c's.
+ * it). Laying it out for a terminal is mdterm.c's; the weekly report is
+ * weekly.c's.
  */
 #ifndef UPKEEP_REPORT_H
 #define UPKEEP_REPORT_H
@@ -19,12 +19,8 @@ char *report_markdown(const json_t *rec);
 /* Writes it (redacted) next to the record, as <run-id>.md. 0 or -1. */
 int report_save(const struct config *cfg, const json_t *rec);
 
-/*
- * Markdown laid out for a terminal of `width` columns: tables as aligned
- * columns that fit (cells cut with an ellipsis), headings underlined,
- * paragraphs wrapped; ANSI colour (bold headings, red failures) only when
- * color is set. New string.
- */
+/* mdterm_render(): kept for cmd-report.c and fuzz/record.c until they
+ * call mdterm.h. */
 char *report_terminal(const char *md, int width, bool color);
 
 #endif

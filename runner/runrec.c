@@ -18,7 +18,7 @@
 /* ---- the schema ----------------------------------------------------------- */
 
 const struct runrec_field runrec_fields[] = {
-	{ RUNREC_SCHEMA, RUNREC_INT, true },
+	{ RUNREC_SCHEMA, RUNREC_INT, false },	/* no reader needs it */
 	{ RUNREC_RUN_ID, RUNREC_STRING, true },
 	{ RUNREC_JOB, RUNREC_STRING, true },
 	{ RUNREC_STATUS, RUNREC_STRING, true },

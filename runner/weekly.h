@@ -1,9 +1,13 @@
 /*
  * The weekly maintenance report: a model of one ISO week (UTC), built from
- * the run records alone (plus the config, for the upcoming windows), and
- * its Markdown. The model is a JSON object, so `upkeep report --week W
- * --json` prints exactly what the Markdown and the HTML (html.c) are
- * rendered from. Not for one run's report (report.c) nor for sending
+ * the run records alone (plus the config, for the upcoming windows) by
+ * one function, and the table of its writers (Markdown: weekly_md.c, the
+ * page: html.c, JSON, the terminal) that the files and `upkeep report
+ * --week` use. The model is a JSON object (a value: a later run can be
+ * added to it), so `upkeep report --week W --json` prints exactly what
+ * the others are rendered from. The recommendations are recommend.c's,
+ * the observations of disks and tables observe.c's, a run's numbers
+ * runstats.c's. Not for one run's report (report.c) nor for sending
  * anything (notify.c, metrics.c).
  *
  * What the report reads from a step's `details` is listed in
@@ -14,52 +18,16 @@
 #define UPKEEP_WEEKLY_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
 struct config;
+struct runstats;
 
 /* How many weeks the trends look back, this one included. */
 #define WEEKLY_TREND_WEEKS 8
-
-/* "2026-W48": the ISO week (UTC) that contains t. */
-void weekly_week_of(time_t t, char *buf, size_t len);
-/*
- * Parses "2026-W48" (ISO week; week 53 only in years that have one) into
- * the Monday 00:00 UTC that starts it. 0, or -1 with error_set().
- */
-int weekly_parse_week(const char *s, time_t *monday);
-
-/* "12.5%", "<0.1%" (never a misleading 0.0%) of part in whole, in buf. */
-const char *weekly_percent(int64_t part, int64_t whole, char *buf,
-			   size_t len);
-
-/* The numbers of one run that the report, the metrics and notify share. */
-struct weekly_numbers {
-	int64_t reclaimed_bytes;	/* summed over its steps */
-	int64_t dead_tuples_removed;
-	int64_t tables_vacuumed;
-	int64_t security_updates;	/* pending, from patch checks */
-	int64_t findings;		/* patch-check findings */
-	int unverified_snapshots;	/* snapshot steps not verified */
-	int reboot_required;
-};
-void weekly_run_numbers(const json_t *rec, struct weekly_numbers *out);
-/*
- * The findings of a run's steps (details.findings: severity, source,
- * text), each subject once: when two sources report the same package
- * (apt and the PostgreSQL probe both see postgresql-15), the one that says
- * it at least as severely stays and its source names both. Each is
- * {step, severity, source, text, subjects}. New reference.
- */
-json_t *weekly_findings(const json_t *rec);
-/*
- * Why a run did not simply succeed, in one line: the failed step, check or
- * validation, the window missed, the step upkeep died in, the rollback's
- * commits. New string, or NULL when there is nothing to say.
- */
-char *weekly_why(const json_t *rec);
 
 /*
  * The model of the week that starts at monday, from records (every run
@@ -70,7 +38,30 @@ char *weekly_why(const json_t *rec);
 json_t *weekly_build(const struct config *cfg, const json_t *records,
 		     time_t monday, time_t now);
 
-/* The Markdown of a model (new string). */
+/* How a writer lays out (the terminal's). */
+struct weekly_opts {
+	int width;		/* columns */
+	bool color;		/* ANSI colour */
+};
+
+/*
+ * The writers of a model, ending with a NULL name: "markdown" and "html"
+ * (the files, ext set), "json" (the model itself, for --json) and
+ * "terminal" (the Markdown laid out for a terminal). Each returns a new
+ * string. A new format is one function and one line of this table.
+ */
+struct weekly_writer {
+	const char *name;
+	const char *ext;	/* the file weekly_save_model() writes; NULL: none */
+	char *(*write)(const json_t *model, const struct weekly_opts *o);
+};
+extern const struct weekly_writer weekly_writers[];
+
+/* The model written by the writer called format (o may be NULL); NULL
+ * for a format no writer has. */
+char *weekly_render(const json_t *model, const char *format,
+		    const struct weekly_opts *o);
+/* weekly_render(model, "markdown", NULL). */
 char *weekly_markdown(const json_t *model);
 
 /* reports_dir/weekly/<week>.<ext> (new string). */
@@ -88,5 +79,15 @@ json_t *weekly_model(const struct config *cfg, time_t t);
 int weekly_save(const struct config *cfg, time_t t);
 /* The same from records already loaded and a model already built. */
 int weekly_save_model(const struct config *cfg, const json_t *model);
+
+/*
+ * The old names of what moved to util/isoweek.h and runstats.h, kept until
+ * their last callers (cmd-report.c, fuzz/record.c) use the new ones.
+ */
+#define weekly_numbers runstats
+void weekly_week_of(time_t t, char *buf, size_t len);
+int weekly_parse_week(const char *s, time_t *monday);
+void weekly_run_numbers(const json_t *rec, struct runstats *out);
+char *weekly_why(const json_t *rec);
 
 #endif

@@ -20,6 +20,9 @@
 #include "notify.h"
 #include "util/diag.h"
 #include "util/timefmt.h"
+#include "runstats.h"
+#include "util/isoweek.h"
+#include "table.h"
 #include "weekly.h"
 
 #include "config_root.h"
@@ -30,7 +33,7 @@ static void week_is(const char *when, const char *want)
 	time_t t;
 
 	assert_int_equal(timefmt_parse(when, &t), 0);
-	weekly_week_of(t, buf, sizeof(buf));
+	isoweek_of(t, buf, sizeof(buf));
 	assert_string_equal(buf, want);
 }
 
@@ -50,19 +53,19 @@ static void test_iso_weeks(void **state)
 	week_is("2024-12-30 00:00", "2025-W01");
 	week_is("2021-01-03 00:00", "2020-W53");
 
-	assert_int_equal(weekly_parse_week("2026-W48", &monday), 0);
+	assert_int_equal(isoweek_parse("2026-W48", &monday), 0);
 	timefmt_rfc3339(monday, buf, sizeof(buf));
 	assert_string_equal(buf, "2026-11-23T00:00:00Z");
-	assert_int_equal(weekly_parse_week("2027-W01", &monday), 0);
+	assert_int_equal(isoweek_parse("2027-W01", &monday), 0);
 	timefmt_rfc3339(monday, buf, sizeof(buf));
 	assert_string_equal(buf, "2027-01-04T00:00:00Z");
-	assert_int_equal(weekly_parse_week("2026-W53", &monday), 0);
-	assert_int_equal(weekly_parse_week("2027-W53", &monday), -1);
-	assert_int_equal(weekly_parse_week("2026-W00", &monday), -1);
-	assert_int_equal(weekly_parse_week("2026-W5", &monday), -1);
-	assert_int_equal(weekly_parse_week("2026-48", &monday), -1);
-	assert_int_equal(weekly_parse_week("2026-W48x", &monday), -1);
-	assert_int_equal(weekly_parse_week("", &monday), -1);
+	assert_int_equal(isoweek_parse("2026-W53", &monday), 0);
+	assert_int_equal(isoweek_parse("2027-W53", &monday), -1);
+	assert_int_equal(isoweek_parse("2026-W00", &monday), -1);
+	assert_int_equal(isoweek_parse("2026-W5", &monday), -1);
+	assert_int_equal(isoweek_parse("2026-48", &monday), -1);
+	assert_int_equal(isoweek_parse("2026-W48x", &monday), -1);
+	assert_int_equal(isoweek_parse("", &monday), -1);
 }
 
 static void test_percent(void **state)
@@ -70,11 +73,11 @@ static void test_percent(void **state)
 	char buf[16];
 
 	(void)state;
-	assert_string_equal(weekly_percent(1, 8, buf, sizeof(buf)), "12.5%");
-	assert_string_equal(weekly_percent(1, 100000, buf, sizeof(buf)),
+	assert_string_equal(table_share(1, 8, buf, sizeof(buf)), "12.5%");
+	assert_string_equal(table_share(1, 100000, buf, sizeof(buf)),
 			    "<0.1%");
-	assert_string_equal(weekly_percent(0, 100, buf, sizeof(buf)), "0.0%");
-	assert_string_equal(weekly_percent(5, 0, buf, sizeof(buf)), "0.0%");
+	assert_string_equal(table_share(0, 100, buf, sizeof(buf)), "0.0%");
+	assert_string_equal(table_share(5, 0, buf, sizeof(buf)), "0.0%");
 }
 
 /* A week of records: every rule of the recommendations has its case. */
@@ -154,7 +157,7 @@ static json_t *model_of(const char *json)
 	put("jobs/weekly.yaml", "job: weekly\nwindows: [sunday]\nsteps:\n"
 	    "  - { name: s, kind: command, run: [\"true\"] }\n");
 	assert_int_equal(config_load(root, &cfg, &d), 0);
-	assert_int_equal(weekly_parse_week("2026-W48", &monday), 0);
+	assert_int_equal(isoweek_parse("2026-W48", &monday), 0);
 	assert_int_equal(timefmt_parse("2026-11-26 12:00", &now), 0);
 	m = weekly_build(&cfg, recs, monday, now);
 	config_free(&cfg);
@@ -698,18 +701,18 @@ static void test_figures(void **state)
 static void test_findings_once(void **state)
 {
 	json_t *rec = load(rec_findings), *f;
-	struct weekly_numbers n;
+	struct runstats n;
 	char *md, *json = xasprintf("[%s]", rec_findings);
 	json_t *m;
 
 	(void)state;
-	f = weekly_findings(rec);
+	f = runstats_findings(rec);
 	assert_int_equal(json_array_size(f), 2);
 	assert_string_equal(s_at(json_array_get(f, 0), "source"),
 			    "apt, postgres");
 	assert_string_equal(s_at(json_array_get(f, 1), "severity"), "update");
 	json_decref(f);
-	weekly_run_numbers(rec, &n);
+	runstats_numbers(rec, &n);
 	assert_int_equal(n.findings, 2);
 	assert_int_equal(n.security_updates, 1);
 
