@@ -58,15 +58,15 @@ static json_t *jobs_of(const struct config *cfg, const json_t *records)
 			"{s:n, s:i, s:i, s:{}}", "last", "rollbacks", 0, "missed",
 			0, "by_status"));
 	json_array_foreach(records, i, r) {
-		const char *status = record_str(r, "status");
-		json_t *j = json_object_get(jobs, record_str(r, "job"));
+		const char *status = runrec_str(r, "status");
+		json_t *j = json_object_get(jobs, runrec_str(r, "job"));
 
-		if (!*record_str(r, "job"))
+		if (!*runrec_str(r, "job"))
 			continue;
 		if (!j) {
 			j = json_pack("{s:n, s:i, s:i, s:{}}", "last", "rollbacks",
 				      0, "missed", 0, "by_status");
-			json_object_set_new(jobs, record_str(r, "job"), j);
+			json_object_set_new(jobs, runrec_str(r, "job"), j);
 		}
 		if (*status) {
 			json_t *by = json_object_get(j, "by_status");
@@ -137,8 +137,8 @@ char *metrics_text(const struct config *cfg, const json_t *records,
 		json_t *last = json_object_get(j, "last");
 
 		/* A config-error record has a start only: nothing ran. */
-		if (json_is_null(last) || (timefmt_parse(record_str(last,
-			"finished"), &t) < 0 && timefmt_parse(record_str(last,
+		if (json_is_null(last) || (timefmt_parse(runrec_str(last,
+			"finished"), &t) < 0 && timefmt_parse(runrec_str(last,
 			"started"), &t) < 0))
 			continue;
 		fputs("upkeep_last_run_timestamp_seconds{", f);
@@ -154,7 +154,7 @@ char *metrics_text(const struct config *cfg, const json_t *records,
 			continue;
 		fputs("upkeep_last_run_success{", f);
 		label(f, "job", name, false);
-		fprintf(f, "} %d\n", !strcmp(record_str(last, "status"), "succeeded"));
+		fprintf(f, "} %d\n", !strcmp(runrec_str(last, "status"), "succeeded"));
 	}
 	family(f, "upkeep_last_run_status", "gauge",
 	       "1 for the status of the job's last run, 0 for the others.");
@@ -169,7 +169,7 @@ char *metrics_text(const struct config *cfg, const json_t *records,
 			fputs("upkeep_last_run_status{", f);
 			label(f, "job", name, true);
 			label(f, "status", key, false);
-			fprintf(f, "} %d\n", !strcmp(record_str(last, "status"),
+			fprintf(f, "} %d\n", !strcmp(runrec_str(last, "status"),
 						     key));
 		}
 	}
@@ -193,7 +193,7 @@ char *metrics_text(const struct config *cfg, const json_t *records,
 				continue;
 			fputs("upkeep_step_duration_seconds{", f);
 			label(f, "job", name, true);
-			label(f, "step", record_str(s, "name"), false);
+			label(f, "step", runrec_str(s, "name"), false);
 			fprintf(f, "} %.3f\n", seconds(s, "duration_ms"));
 		}
 	}
@@ -206,7 +206,7 @@ char *metrics_text(const struct config *cfg, const json_t *records,
 				continue;
 			fputs("upkeep_step_timeout_seconds{", f);
 			label(f, "job", name, true);
-			label(f, "step", record_str(s, "name"), false);
+			label(f, "step", runrec_str(s, "name"), false);
 			fprintf(f, "} %.3f\n", seconds(s, "timeout_ms"));
 		}
 	}
@@ -297,11 +297,11 @@ static json_t *last_runs_whole(json_t *all)
 		json_t *whole;
 
 		r = json_array_get(all, i);
-		if (!strcmp(record_str(r, "status"), "missed") ||
-		    json_object_get(seen, record_str(r, "job")))
+		if (!strcmp(runrec_str(r, "status"), "missed") ||
+		    json_object_get(seen, runrec_str(r, "job")))
 			continue;
-		json_object_set_new(seen, record_str(r, "job"), json_true());
-		whole = json_load_file(record_str(r, "path"), 0, NULL);
+		json_object_set_new(seen, runrec_str(r, "job"), json_true());
+		whole = json_load_file(runrec_str(r, "path"), 0, NULL);
 		if (json_is_object(whole))
 			json_array_set(all, i, whole);
 		json_decref(whole);

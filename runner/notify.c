@@ -29,10 +29,6 @@
 #include "util/isoweek.h"
 #include "weekly.h"
 
-#ifndef UPKEEP_VERSION
-#define UPKEEP_VERSION "unknown"
-#endif
-
 /* The first retry waits this long; each one after twice the last. */
 #define NOTIFY_BACKOFF_MS 250
 
@@ -112,7 +108,7 @@ static const char *emoji(unsigned event, const char *status)
 static char *slack_body(const struct config *cfg, const json_t *rec,
 			unsigned event)
 {
-	const char *status = record_str(rec, "status");
+	const char *status = runrec_str(rec, "status");
 	char *text = NULL, *why, *path, dur[32], week[16];
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
@@ -121,7 +117,7 @@ static char *slack_body(const struct config *cfg, const json_t *rec,
 	int64_t ms;
 
 	fprintf(f, "%s *", emoji(event, status));
-	slack_text(f, record_str(rec, "job"));
+	slack_text(f, runrec_str(rec, "job"));
 	fputs("* ", f);
 	if (event == CONFIG_NOTIFY_START)
 		fputs("started", f);
@@ -130,9 +126,9 @@ static char *slack_body(const struct config *cfg, const json_t *rec,
 	else
 		slack_text(f, status);
 	fputs(" on ", f);
-	slack_text(f, *record_str(rec, "host") ? record_str(rec, "host") : "this host");
+	slack_text(f, *runrec_str(rec, "host") ? runrec_str(rec, "host") : "this host");
 	fputs(" (run `", f);
-	slack_text(f, record_str(rec, "run_id"));
+	slack_text(f, runrec_str(rec, "run_id"));
 	fputs("`", f);
 	if (event != CONFIG_NOTIFY_START && event != CONFIG_NOTIFY_MISSED &&
 	    !runrec_status_of(status)->not_run &&
@@ -143,7 +139,7 @@ static char *slack_body(const struct config *cfg, const json_t *rec,
 	fputs(")", f);
 	if (json_object_get(rec, "window")) {
 		fputs(" in window '", f);
-		slack_text(f, record_str(json_object_get(rec, "window"), "name"));
+		slack_text(f, runrec_str(json_object_get(rec, "window"), "name"));
 		fputs("'", f);
 	}
 	why = event == CONFIG_NOTIFY_START || event == CONFIG_NOTIFY_SUCCESS ?
@@ -158,7 +154,7 @@ static char *slack_body(const struct config *cfg, const json_t *rec,
 		fputs("\nReport: ", f);
 		slack_text(f, path);
 		free(path);
-		if (timefmt_parse(record_str(rec, "started"), &t) == 0) {
+		if (timefmt_parse(runrec_str(rec, "started"), &t) == 0) {
 			isoweek_of(t, week, sizeof(week));
 			path = weekly_path(cfg, week, "html");
 			fputs("\nWeek: ", f);
@@ -192,7 +188,7 @@ static char *json_body(const struct config *cfg, const json_t *rec,
 	json_object_set_new(body, "event", json_string(
 		notify_event_name(event)));
 	json_object_set_new(body, "level", json_string(notify_level(event,
-				record_str(rec, "status"))));
+				runrec_str(rec, "status"))));
 	for (i = 0; keep[i]; i++)
 		if (json_object_get(rec, keep[i]))
 			json_object_set(body, keep[i],
@@ -204,9 +200,9 @@ static char *json_body(const struct config *cfg, const json_t *rec,
 		json_object_set_new(body, "duration_ms", json_integer(ms));
 	json_array_foreach(json_object_get(rec, "steps"), i, s) {
 		json_t *e = json_pack("{s:s, s:s, s:s, s:s}", "name",
-				      record_str(s, "name"), "kind", record_str(s, "kind"),
-				      "status", record_str(s, "status"), "summary",
-				      record_str(s, "summary"));
+				      runrec_str(s, "name"), "kind", runrec_str(s, "kind"),
+				      "status", runrec_str(s, "status"), "summary",
+				      runrec_str(s, "summary"));
 
 		if (runrec_int(s, "duration_ms", &ms))
 			json_object_set_new(e, "duration_ms", json_integer(ms));
@@ -228,7 +224,7 @@ static char *json_body(const struct config *cfg, const json_t *rec,
 		text = record_path(cfg, rec, "md");
 		json_object_set_new(body, "report", json_string(text));
 		free(text);
-		if (timefmt_parse(record_str(rec, "started"), &t) == 0) {
+		if (timefmt_parse(runrec_str(rec, "started"), &t) == 0) {
 			isoweek_of(t, week, sizeof(week));
 			text = weekly_path(cfg, week, "html");
 			json_object_set_new(body, "weekly_report",
@@ -241,29 +237,46 @@ static char *json_body(const struct config *cfg, const json_t *rec,
 	return text;
 }
 
+/*
+ * The kinds of webhook (config_notify_format): a new one is a body
+ * function and one line here.
+ */
+static const struct notify_target {
+	enum config_notify_format format;
+	const char *name;
+	const char *content_type;
+	char *(*body)(const struct config *cfg, const json_t *rec,
+		      unsigned event);
+} notify_targets[] = {
+	{ CONFIG_NOTIFY_SLACK, "slack", "application/json", slack_body },
+	{ CONFIG_NOTIFY_JSON, "json", "application/json", json_body },
+};
+
+static const struct notify_target *target_of(enum config_notify_format f)
+{
+	for (size_t i = 0; i < sizeof(notify_targets) /
+	     sizeof(*notify_targets); i++)
+		if (notify_targets[i].format == f)
+			return &notify_targets[i];
+	return &notify_targets[1];	/* the generic JSON summary */
+}
+
 char *notify_body(const struct config *cfg, const json_t *rec,
 		  unsigned event, enum config_notify_format format)
 {
 	json_t *safe = record_redact(cfg, rec);
-	char *body = format == CONFIG_NOTIFY_SLACK ?
-		     slack_body(cfg, safe, event) :
-		     json_body(cfg, safe, event);
-	char *out = config_redact(cfg, body);
+	char *body, *out;
 
+	runrec_about(runrec_str(rec, RUNREC_RUN_ID));
+	runrec_check(rec);
+	body = target_of(format)->body(cfg, safe, event);
+	out = config_redact(cfg, body);
 	free(body);
 	json_decref(safe);
 	return out;
 }
 
 /* ---- sending ------------------------------------------------------------- */
-
-/* Answers are not read; a webhook's reply says nothing we use. */
-static size_t discard(char *p, size_t size, size_t n, void *arg)
-{
-	(void)p;
-	(void)arg;
-	return size * n;
-}
 
 static void sleep_ms(int64_t ms)
 {
@@ -285,26 +298,23 @@ static bool send_one(const struct config_notify *nt, const char *body,
 	char errbuf[CURL_ERROR_SIZE];
 	struct curl_slist *headers = NULL;
 	bool ok = false;
+	struct net_opts o = { .url = nt->url, .errbuf = errbuf };
+	char ctype[96];
 	CURL *c;
 
 	*attempts = 0;
-	if (net_init() < 0 || !(c = curl_easy_init())) {
+	if (!(c = net_curl_new(&o))) {
 		snprintf(why, len, "cannot set up libcurl");
 		return false;
 	}
-	headers = curl_slist_append(headers, "Content-Type: application/json");
+	snprintf(ctype, sizeof(ctype), "Content-Type: %s",
+		 target_of(nt->format)->content_type);
+	headers = curl_slist_append(headers, ctype);
 	/* No "Expect: 100-continue" wait (a second) for larger bodies. */
 	headers = curl_slist_append(headers, "Expect:");
-	curl_easy_setopt(c, CURLOPT_URL, nt->url);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "upkeep/" UPKEEP_VERSION);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 	while (*attempts < NOTIFY_MAX_ATTEMPTS) {
 		int64_t left = deadline - clock_mono_ms();
 		long status = 0;
@@ -313,8 +323,7 @@ static bool send_one(const struct config_notify *nt, const char *body,
 		if (left <= 0)
 			break;
 		errbuf[0] = '\0';
-		curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)left);
-		curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)left);
+		net_curl_timeout(c, left);
 		(*attempts)++;
 		rc = curl_easy_perform(c);
 		if (rc == CURLE_OK) {

@@ -71,12 +71,12 @@ static void checks_table(FILE *f, const char *title, const json_t *list)
 		int64_t n;
 
 		fputs("| ", f);
-		md(f, record_str(c, "name"));
+		md(f, runrec_str(c, "name"));
 		fputs(" | ", f);
-		md(f, record_str(c, "kind"));
+		md(f, runrec_str(c, "kind"));
 		fprintf(f, " | %s | ", json_is_true(json_object_get(c, "passed")) ?
 			"passed" : "**FAILED**");
-		md(f, record_str(c, "message"));
+		md(f, runrec_str(c, "message"));
 		if (runrec_int(c, "attempts", &n))
 			fprintf(f, " | %lld |\n", (long long)n);
 		else
@@ -123,7 +123,7 @@ static void output_block(FILE *f, const char *name, const char *out)
 /* The first 7 characters of a commit id, or "none" (escaped). */
 static void short_id(FILE *f, const json_t *o, const char *key)
 {
-	const char *id = record_str(o, key);
+	const char *id = runrec_str(o, key);
 	char buf[8];
 
 	snprintf(buf, sizeof(buf), "%.7s", *id ? id : "none");
@@ -148,16 +148,16 @@ static void findings_section(FILE *f, const json_t *rec)
 	fprintf(f, "## Findings\n\n| step | severity | source | finding |\n"
 		"|---|---|---|---|\n");
 	json_array_foreach(list, i, x) {
-		bool sec = !strcmp(record_str(x, "severity"), "security");
+		bool sec = !strcmp(runrec_str(x, "severity"), "security");
 
 		fputs("| ", f);
-		md(f, record_str(x, "step"));
+		md(f, runrec_str(x, "step"));
 		fputs(sec ? " | **" : " | ", f);
-		md(f, record_str(x, "severity"));
+		md(f, runrec_str(x, "severity"));
 		fputs(sec ? "** | " : " | ", f);
-		md(f, record_str(x, "source"));
+		md(f, runrec_str(x, "source"));
 		fputs(" | ", f);
-		md(f, record_str(x, "text"));
+		md(f, runrec_str(x, "text"));
 		fputs(" |\n", f);
 	}
 	fputs("\n", f);
@@ -173,17 +173,17 @@ static void tracked_section(FILE *f, const json_t *rec)
 	if (!tc)
 		return;
 	fputs("## Tracked config\n\n| | |\n|---|---|\n| repo | ", f);
-	text_escape(f, record_str(tc, "repo"), TEXT_MD_CODE);
+	text_escape(f, runrec_str(tc, "repo"), TEXT_MD_CODE);
 	fputs(" |\n| HEAD at the start | ", f);
 	short_id(f, tc, "head");
 	fputs(" on ", f);
-	md(f, record_str(tc, "branch"));
+	md(f, runrec_str(tc, "branch"));
 	fprintf(f, "%s |\n", json_is_true(json_object_get(tc, "clean")) ? "" :
 		" (uncommitted changes captured in the snapshot)");
 	fputs("| run snapshot | ", f);
 	short_id(f, tc, "snapshot");
 	fputs(" (", f);
-	text_escape(f, record_str(tc, "snapshot_ref"), TEXT_MD_CODE);
+	text_escape(f, runrec_str(tc, "snapshot_ref"), TEXT_MD_CODE);
 	fputs(") |\n", f);
 	fputs("| last-stable | ", f);
 	if (pr) {
@@ -194,9 +194,9 @@ static void tracked_section(FILE *f, const json_t *rec)
 	} else {
 		short_id(f, tc, "last_stable");
 		fputs(" (not moved: ", f);
-		if (*record_str(tc, "promote_error"))
-			md(f, record_str(tc, "promote_error"));
-		else if (!strcmp(record_str(rec, "status"), "incomplete"))
+		if (*runrec_str(tc, "promote_error"))
+			md(f, runrec_str(tc, "promote_error"));
+		else if (!strcmp(runrec_str(rec, "status"), "incomplete"))
 			fputs("not every step ran", f);
 		else
 			fputs("only a run whose every step and check passed "
@@ -216,42 +216,42 @@ static void rollback_section(FILE *f, const json_t *rec)
 	if (!rb)
 		return;
 	fputs("## Rollback\n\n| | |\n|---|---|\n| why | ", f);
-	md(f, record_str(rb, "reason"));
+	md(f, runrec_str(rb, "reason"));
 	fputs(" |\n", f);
-	if (*record_str(rb, "note")) {
+	if (*runrec_str(rb, "note")) {
 		fputs("| what | ", f);
-		md(f, record_str(rb, "note"));
+		md(f, runrec_str(rb, "note"));
 		fputs(" |\n", f);
 	}
-	if (*record_str(rb, "target")) {
+	if (*runrec_str(rb, "target")) {
 		fputs("| restored | ", f);
 		short_id(f, rb, "from");
 		fputs(" → ", f);
 		short_id(f, rb, "target");
 		fputs(" (", f);
-		md(f, record_str(rb, "target_is"));
+		md(f, runrec_str(rb, "target_is"));
 		fputs(") |\n", f);
 	}
 	if (json_is_string(json_object_get(rb, "commit"))) {
 		fputs("| commit | ", f);
 		short_id(f, rb, "commit");
 		fputs(" on the branch (the failed state stays in history) |\n", f);
-	} else if (*record_str(rb, "target")) {
+	} else if (*runrec_str(rb, "target")) {
 		fputs("| commit | none needed: HEAD already had that tree "
 		      "(only uncommitted changes were undone) |\n", f);
 	}
 	if (apply) {
 		fputs("| apply | ", f);
-		md(f, record_str(apply, "summary"));
+		md(f, runrec_str(apply, "summary"));
 		fputs(" |\n", f);
 	}
-	if (*record_str(rb, "error")) {
+	if (*runrec_str(rb, "error")) {
 		fputs("| error | ", f);
-		md(f, record_str(rb, "error"));
+		md(f, runrec_str(rb, "error"));
 		fputs(" |\n", f);
 	}
 	fputs("| state | ", f);
-	md(f, record_str(rb, "phase"));
+	md(f, runrec_str(rb, "phase"));
 	fputs(" |\n\n", f);
 	if (json_array_size(files)) {
 		fprintf(f, "%zu file%s put back:\n\n| file | change |\n"
@@ -264,15 +264,15 @@ static void rollback_section(FILE *f, const json_t *rec)
 				break;
 			}
 			fputs("| ", f);
-			md(f, record_str(x, "path"));
+			md(f, runrec_str(x, "path"));
 			fputs(" | ", f);
-			md(f, record_str(x, "change"));
+			md(f, runrec_str(x, "change"));
 			fputs(" |\n", f);
 		}
 		fputs("\n", f);
 	}
 	if (apply)
-		output_block(f, "apply", record_str(apply, "output_tail"));
+		output_block(f, "apply", runrec_str(apply, "output_tail"));
 	if (json_object_get(rb, "validation"))
 		checks_table(f, "Validation after the rollback",
 			     json_object_get(rb, "validation"));
@@ -289,14 +289,14 @@ static void row(FILE *f, const char *key, const char *text)
 /* The run's outcome: what its status means and why it is not a success. */
 static void outcome_rows(FILE *f, const json_t *rec)
 {
-	const char *status = record_str(rec, "status");
+	const char *status = runrec_str(rec, "status");
 	const struct runrec_status *st = runrec_status_of(status);
 	char *why = st->level == RUNREC_GOOD ? NULL : runstats_why(rec);
 
 	if (st->meaning && st->run)
 		row(f, "outcome", st->meaning);
 	/* config-error and the like say why in "reason" already. */
-	if (why && strcmp(why, record_str(rec, "reason")) != 0)
+	if (why && strcmp(why, runrec_str(rec, "reason")) != 0)
 		row(f, "why", why);
 	free(why);
 }
@@ -332,49 +332,49 @@ char *report_markdown(const json_t *rec)
 	if (!f)
 		return xstrdup("");
 	fputs("# Maintenance run ", f);
-	md(f, record_str(rec, "job"));
+	md(f, runrec_str(rec, "job"));
 	fputs(": ", f);
-	md(f, record_str(rec, "status"));
+	md(f, runrec_str(rec, "status"));
 	fputs("\n\n| | |\n|---|---|\n| run | ", f);
-	text_escape(f, record_str(rec, "run_id"), TEXT_MD_CODE);
+	text_escape(f, runrec_str(rec, "run_id"), TEXT_MD_CODE);
 	fputs(" |\n", f);
 	outcome_rows(f, rec);
-	if (*record_str(rec, "description"))
-		row(f, "job", record_str(rec, "description"));
-	row(f, "host", record_str(rec, "host"));
-	row(f, "started", record_str(rec, "started"));
-	if (*record_str(rec, "finished"))
-		row(f, "finished", record_str(rec, "finished"));
+	if (*runrec_str(rec, "description"))
+		row(f, "job", runrec_str(rec, "description"));
+	row(f, "host", runrec_str(rec, "host"));
+	row(f, "started", runrec_str(rec, "started"));
+	if (*runrec_str(rec, "finished"))
+		row(f, "finished", runrec_str(rec, "finished"));
 	fputs("| duration | ", f);
 	duration(f, rec, "duration_ms");
 	fputs(" |\n", f);
 	w = json_object_get(rec, "window");
 	if (w) {
 		fputs("| window | ", f);
-		md(f, record_str(w, "name"));
+		md(f, runrec_str(w, "name"));
 		fputs(": ", f);
-		md(f, record_str(w, "start"));
+		md(f, runrec_str(w, "start"));
 		fputs(" to ", f);
-		md(f, record_str(w, "end"));
+		md(f, runrec_str(w, "end"));
 		fputs(" (cutoff ", f);
-		md(f, record_str(w, "cutoff"));
+		md(f, runrec_str(w, "cutoff"));
 		fputs(") |\n", f);
 	} else {
 		fprintf(f, "| window | none: run outside the job's windows "
 			"(--ignore-window) |\n");
 	}
-	if (*record_str(rec, "reason"))
-		row(f, "reason", record_str(rec, "reason"));
-	if (*record_str(rec, "signal") || *record_str(rec, "interrupted_step")) {
+	if (*runrec_str(rec, "reason"))
+		row(f, "reason", runrec_str(rec, "reason"));
+	if (*runrec_str(rec, "signal") || *runrec_str(rec, "interrupted_step")) {
 		fputs("| interrupted | ", f);
-		if (*record_str(rec, "signal")) {
+		if (*runrec_str(rec, "signal")) {
 			fputs("by ", f);
-			md(f, record_str(rec, "signal"));
+			md(f, runrec_str(rec, "signal"));
 		}
-		if (*record_str(rec, "interrupted_step")) {
-			fputs(*record_str(rec, "signal") ? " during step '" :
+		if (*runrec_str(rec, "interrupted_step")) {
+			fputs(*runrec_str(rec, "signal") ? " during step '" :
 			      "during step '", f);
-			md(f, record_str(rec, "interrupted_step"));
+			md(f, runrec_str(rec, "interrupted_step"));
 			fputs("'", f);
 		}
 		fputs(" |\n", f);
@@ -391,25 +391,25 @@ char *report_markdown(const json_t *rec)
 			"summary |\n|---|---|---|---|---|---|---|\n");
 	json_array_foreach(steps, i, s) {
 		fprintf(f, "| %zu | ", i + 1);
-		md(f, record_str(s, "name"));
+		md(f, runrec_str(s, "name"));
 		fputs(" | ", f);
-		md(f, record_str(s, "kind"));
+		md(f, runrec_str(s, "kind"));
 		fputs(" | ", f);
-		md_status(f, record_str(s, "status"));
+		md_status(f, runrec_str(s, "status"));
 		fputs(" | ", f);
 		duration(f, s, "duration_ms");
 		fputs(" | ", f);
 		duration(f, s, "timeout_ms");
 		fputs(" | ", f);
-		md(f, record_str(s, "summary"));
+		md(f, runrec_str(s, "summary"));
 		fputs(" |\n", f);
 	}
 	fputs("\n", f);
 	json_array_foreach(steps, i, s)
 		if (!json_array_size(json_object_get(json_object_get(s,
 						"details"), "findings")))
-			output_block(f, record_str(s, "name"),
-				     record_str(s, "output_tail"));
+			output_block(f, runrec_str(s, "name"),
+				     runrec_str(s, "output_tail"));
 
 	findings_section(f, rec);
 	checks_table(f, "Validation", json_object_get(rec, "validation"));
@@ -418,15 +418,15 @@ char *report_markdown(const json_t *rec)
 	w = json_object_get(rec, "next_window");
 	if (w) {
 		fputs("## Next window\n\n", f);
-		md(f, record_str(w, "name"));
+		md(f, runrec_str(w, "name"));
 		fputs(" opens ", f);
-		md(f, record_str(w, "start"));
+		md(f, runrec_str(w, "start"));
 		fputs(" (until ", f);
-		md(f, record_str(w, "end"));
+		md(f, runrec_str(w, "end"));
 		fputs(").\n\n", f);
 	}
 	notes_section(f, rec);
-	if (timefmt_parse(record_str(rec, "started"), &t) == 0) {
+	if (timefmt_parse(runrec_str(rec, "started"), &t) == 0) {
 		isoweek_of(t, week, sizeof(week));
 		fprintf(f, "Week: [%s](../../weekly/%s.md) ([HTML](../../weekly/"
 			"%s.html)).\n", week, week, week);

@@ -104,7 +104,7 @@ static void set_size(json_t *out, const char *key, int64_t bytes)
 static json_t *step_numbers(const json_t *s)
 {
 	const json_t *d = json_object_get(s, "details"), *c, *a;
-	const char *kind = record_str(s, "kind"), *key;
+	const char *kind = runrec_str(s, "kind"), *key;
 	json_t *out = json_object();
 	size_t i;
 
@@ -179,7 +179,7 @@ static json_t *step_numbers(const json_t *s)
 		char buf[96];
 
 		json_array_foreach(list, i, a)
-			count[runstats_severity_rank(record_str(a, "severity"))]++;
+			count[runstats_severity_rank(runrec_str(a, "severity"))]++;
 		snprintf(buf, sizeof(buf), "%zu (%d security, %d update, %d "
 			 "info)", json_array_size(list), count[3], count[2],
 			 count[1]);
@@ -217,8 +217,8 @@ static bool not_run(const char *status)
 /* The report's link to a run's Markdown, relative to reports/weekly/. */
 static json_t *run_link(const json_t *rec)
 {
-	char *l = xasprintf("../runs/%.4s/%s.md", record_str(rec, "started"),
-			    record_str(rec, "run_id"));
+	char *l = xasprintf("../runs/%.4s/%s.md", runrec_str(rec, "started"),
+			    runrec_str(rec, "run_id"));
 	json_t *j = json_string(l);
 
 	free(l);
@@ -228,7 +228,7 @@ static json_t *run_link(const json_t *rec)
 static json_t *incident_detail(const json_t *rec)
 {
 	char *text = runstats_why(rec);
-	json_t *j = json_string(text ? text : record_str(rec, "status"));
+	json_t *j = json_string(text ? text : runrec_str(rec, "status"));
 
 	free(text);
 	return j;
@@ -308,26 +308,26 @@ static json_t *run_entry(const json_t *rec)
 	int64_t ms;
 
 	runstats_numbers(rec, &n);
-	json_object_set_new(e, "run_id", json_string(record_str(rec, "run_id")));
-	json_object_set_new(e, "job", json_string(record_str(rec, "job")));
-	json_object_set_new(e, "status", json_string(record_str(rec, "status")));
-	json_object_set_new(e, "started", json_string(record_str(rec, "started")));
+	json_object_set_new(e, "run_id", json_string(runrec_str(rec, "run_id")));
+	json_object_set_new(e, "job", json_string(runrec_str(rec, "job")));
+	json_object_set_new(e, "status", json_string(runrec_str(rec, "status")));
+	json_object_set_new(e, "started", json_string(runrec_str(rec, "started")));
 	/* Absent when the record's is out of range (see "notes"). */
 	if (runrec_int(rec, "duration_ms", &ms))
 		json_object_set_new(e, "duration_ms", json_integer(ms));
 	json_object_set_new(e, "report", run_link(rec));
 	if (json_object_get(rec, "window"))
-		json_object_set_new(e, "window", json_string(record_str(
+		json_object_set_new(e, "window", json_string(runrec_str(
 			json_object_get(rec, "window"), "name")));
 	json_object_set_new(e, "reclaimed_bytes", json_integer(n.reclaimed_bytes));
 	json_object_set_new(e, "dead_tuples_removed",
 			    json_integer(n.dead_tuples_removed));
 	json_array_foreach(json_object_get(rec, "steps"), i, s) {
 		json_t *st = json_pack("{s:s, s:s, s:s, s:s}",
-				       "name", record_str(s, "name"),
-				       "kind", record_str(s, "kind"),
-				       "status", record_str(s, "status"),
-				       "summary", record_str(s, "summary"));
+				       "name", runrec_str(s, "name"),
+				       "kind", runrec_str(s, "kind"),
+				       "status", runrec_str(s, "status"),
+				       "summary", runrec_str(s, "summary"));
 		if (runrec_int(s, "duration_ms", &ms))
 			json_object_set_new(st, "duration_ms", json_integer(ms));
 		if (runrec_int(s, "timeout_ms", &ms))
@@ -351,7 +351,7 @@ static json_t *run_entry(const json_t *rec)
 		json_object_set_new(e, "rollback_text", json_string(t));
 		free(t);
 	}
-	if (is_incident(record_str(rec, "status")))
+	if (is_incident(runrec_str(rec, "status")))
 		json_object_set_new(e, "incident", incident_detail(rec));
 	return e;
 }
@@ -368,13 +368,13 @@ static void step_durations(json_t *stats, const json_t *rec)
 
 		if (!runrec_int(s, "duration_ms", &d))
 			continue;
-		snprintf(key, sizeof(key), "%s\x1f%s", record_str(rec, "job"),
-			 record_str(s, "name"));
+		snprintf(key, sizeof(key), "%s\x1f%s", runrec_str(rec, "job"),
+			 runrec_str(s, "name"));
 		st = json_object_get(stats, key);
 		if (!st) {
 			st = json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:i}",
-				       "job", record_str(rec, "job"), "step",
-				       record_str(s, "name"), "kind", record_str(s, "kind"),
+				       "job", runrec_str(rec, "job"), "step",
+				       runrec_str(s, "name"), "kind", runrec_str(s, "kind"),
 				       "runs", 0, "total_ms", 0, "max_ms", 0,
 				       "timeout_ms", 0);
 			json_object_set_new(stats, key, st);
@@ -399,16 +399,16 @@ static void window_use(json_t *occ, const json_t *rec)
 
 	if (!w)
 		return;
-	snprintf(key, sizeof(key), "%s@%s", record_str(w, "name"), record_str(w, "start"));
+	snprintf(key, sizeof(key), "%s@%s", runrec_str(w, "name"), runrec_str(w, "start"));
 	o = json_object_get(occ, key);
 	if (!o) {
 		o = json_pack("{s:b, s:I}", "used", 0, "ms", (json_int_t)0);
-		if (timefmt_parse(record_str(w, "start"), &s) == 0 &&
-		    timefmt_parse(record_str(w, "end"), &e) == 0 && e > s)
+		if (timefmt_parse(runrec_str(w, "start"), &s) == 0 &&
+		    timefmt_parse(runrec_str(w, "end"), &e) == 0 && e > s)
 			json_object_set_new(o, "ms", json_integer((e - s) * 1000));
 		json_object_set_new(occ, key, o);
 	}
-	if (!not_run(record_str(rec, "status")))
+	if (!not_run(runrec_str(rec, "status")))
 		json_object_set_new(o, "used", json_true());
 }
 
@@ -416,7 +416,7 @@ static int by_start(const void *a, const void *b)
 {
 	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
 
-	return strcmp(record_str(x, "start"), record_str(y, "start"));
+	return strcmp(runrec_str(x, "start"), runrec_str(y, "start"));
 }
 
 static json_t *upcoming(const struct config *cfg, time_t now)
