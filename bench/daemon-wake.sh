@@ -13,16 +13,22 @@
 #     the same stamp, with the burners (what one would write by hand; it
 #     has no window, record or lock to look at, so it is the floor).
 #
-# Exits 1 when any opening was skipped; otherwise prints the figures.
+# Each case is a row of the results table (bench/lib.sh): the median
+# latency, its min-max, and the skipped openings as failed trials; the
+# bash loop's median is shown as the baseline.  These are latencies, not
+# ratios: the issue sets no goal for them, only that a skip is a failure.
+# Exits 0 even when openings were skipped (the table says so).
 #
 #   bench/daemon-wake.sh [UPKEEP]   (default build/upkeep)
-#   BENCH_WAKE_OPENINGS=15  periodic openings per case
-#   BENCH_WAKE_TRIALS=10    one-off trials
+#   BENCH_WAKE_OPENINGS=10  periodic openings per case
+#   BENCH_WAKE_TRIALS=8     one-off trials
 set -euo pipefail
 upkeep=$(realpath "${1:-build/upkeep}")
-openings=${BENCH_WAKE_OPENINGS:-15}
-trials=${BENCH_WAKE_TRIALS:-10}
-tmp=$(mktemp -d)
+openings=${BENCH_WAKE_OPENINGS:-10}
+trials=${BENCH_WAKE_TRIALS:-8}
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+tmp=$BENCH_TMP
 burners=()
 cleanup() {
 	for b in "${burners[@]}"; do kill "$b" 2>/dev/null || true; done
@@ -36,8 +42,10 @@ load_off() {
 }
 
 # stats NAME FILE: FILE has one line per opening, a latency in ms or
-# "skipped"; prints the figures and counts the skips into $failed.
+# "skipped"; prints the figures, counts the skips into $failed and keeps
+# the row in rows[] (written once the bash loop's baseline is known).
 failed=0
+rows=()
 stats() {
 	local line
 	line=$(python3 - "$2" <<'PY'
@@ -53,13 +61,16 @@ v.sort()
 n = len(v) + skipped
 def at(q):
     return v[min(len(v) - 1, int(q * len(v)))] if v else float("nan")
-print("%d %d %.0f %.0f %.0f" % (skipped, n, at(0.5), at(0.95), v[-1] if v else float("nan")))
+med = (v[(len(v) - 1) // 2] + v[len(v) // 2]) / 2 if v else float("nan")
+print("%d %d %.0f %.0f %.0f %.1f %.1f" % (skipped, n, at(0.5), at(0.95),
+      v[-1] if v else float("nan"), med, v[0] if v else float("nan")))
 PY
 )
 	set -- "$1" $line
 	printf '  %-34s p50 %4s ms  p95 %4s ms  max %4s ms  skipped %d of %d%s\n' \
 		"$1" "$4" "$5" "$6" "$2" "$3" "$([ "$2" -gt 0 ] && echo '  FAIL')"
 	failed=$((failed + $2))
+	rows+=("$1	$7	$8	$6	$2	$3")
 }
 
 # ---- periodic: a window every 2 s -------------------------------------------
@@ -149,7 +160,12 @@ done
 stats "bash sleep loop, 2 CPU burners" "$tmp/bash.lat"
 load_off
 
-if [ "$failed" -gt 0 ]; then
-	printf '  FAIL: the daemon skipped %d opening(s)\n' "$failed"
-	exit 1
-fi
+bash_p50=$(grep -v skipped "$tmp/bash.lat" | bench_median)
+for row in "${rows[@]}"; do
+	IFS=$'\t' read -r name med lo hi skipped n <<<"$row"
+	[ "${name#bash}" = "$name" ] || continue
+	bench_row "daemon wake-up: $name" "bash sleep loop, loaded: p50 $bash_p50 ms" \
+		"$med" "$lo" "$hi" ms "-" "$skipped" "$n"
+done
+[ "$failed" -eq 0 ] || printf '  FAIL: the daemon skipped %d opening(s)\n' "$failed"
+bench_end
