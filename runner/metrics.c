@@ -114,23 +114,14 @@ static json_t *status_values(const json_t *jobs)
 	return out;
 }
 
-char *metrics_text(const struct config *cfg, const json_t *records,
-		   time_t now)
+/* The gauges of each job's last run. */
+static void last_run_families(FILE *f, json_t *jobs, json_t *statuses)
 {
-	json_t *jobs = jobs_of(cfg, records), *j, *s;
-	json_t *statuses = status_values(jobs);
 	const char *name;
-	char *buf = NULL;
-	size_t len = 0, i;
-	FILE *f = open_memstream(&buf, &len);
+	json_t *j;
 	time_t t;
 	int64_t ms;
 
-	if (!f) {
-		json_decref(statuses);
-		json_decref(jobs);
-		return xstrdup("");
-	}
 	family(f, "upkeep_last_run_timestamp_seconds", "gauge",
 	       "When the job's last run finished (Unix time).");
 	json_object_foreach(jobs, name, j) {
@@ -184,6 +175,16 @@ char *metrics_text(const struct config *cfg, const json_t *records,
 		label(f, "job", name, false);
 		fprintf(f, "} %.3f\n", seconds(last, "duration_ms"));
 	}
+}
+
+/* The gauges of the steps of each job's last run. */
+static void step_families(FILE *f, json_t *jobs)
+{
+	const char *name;
+	json_t *j, *s;
+	size_t i;
+	int64_t ms;
+
 	family(f, "upkeep_step_duration_seconds", "gauge",
 	       "How long each step of the job's last run took.");
 	json_object_foreach(jobs, name, j) {
@@ -210,6 +211,14 @@ char *metrics_text(const struct config *cfg, const json_t *records,
 			fprintf(f, "} %.3f\n", seconds(s, "timeout_ms"));
 		}
 	}
+}
+
+/* What the last runs did, and the counters over every record. */
+static void total_families(FILE *f, json_t *jobs, json_t *statuses)
+{
+	const char *name;
+	json_t *j;
+
 	family(f, "upkeep_bytes_reclaimed", "gauge",
 	       "Bytes the job's last run reclaimed (Docker prune and the like).");
 	json_object_foreach(jobs, name, j) {
@@ -266,6 +275,25 @@ char *metrics_text(const struct config *cfg, const json_t *records,
 						key)));
 		}
 	}
+}
+
+char *metrics_text(const struct config *cfg, const json_t *records,
+		   time_t now)
+{
+	json_t *jobs = jobs_of(cfg, records);
+	json_t *statuses = status_values(jobs);
+	char *buf = NULL;
+	size_t len = 0, i;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f) {
+		json_decref(statuses);
+		json_decref(jobs);
+		return xstrdup("");
+	}
+	last_run_families(f, jobs, statuses);
+	step_families(f, jobs);
+	total_families(f, jobs, statuses);
 	family(f, "upkeep_next_window_timestamp_seconds", "gauge",
 	       "When the window opens next (Unix time).");
 	for (i = 0; i < cfg->nwindows; i++) {

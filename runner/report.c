@@ -321,16 +321,11 @@ static void notes_section(FILE *f, const json_t *rec)
 	json_decref(notes);
 }
 
-char *report_markdown(const json_t *rec)
+/* The title and the table of what the run was. */
+static void header_section(FILE *f, const json_t *rec)
 {
-	const json_t *steps = json_object_get(rec, "steps"), *s, *w;
-	char *buf = NULL, week[16];
-	time_t t;
-	size_t len = 0, i;
-	FILE *f = open_memstream(&buf, &len);
+	const json_t *w;
 
-	if (!f)
-		return xstrdup("");
 	fputs("# Maintenance run ", f);
 	md(f, runrec_str(rec, "job"));
 	fputs(": ", f);
@@ -381,7 +376,13 @@ char *report_markdown(const json_t *rec)
 	}
 	fputs("\n", f);
 
-	checks_table(f, "Pre-checks", json_object_get(rec, "prechecks"));
+}
+
+/* The steps, then the output of those whose findings do not stand for it. */
+static void steps_section(FILE *f, const json_t *rec)
+{
+	const json_t *steps = runrec_arr(rec, RUNREC_STEPS), *s;
+	size_t i;
 
 	fprintf(f, "## Steps\n\n");
 	if (!json_array_size(steps))
@@ -411,6 +412,23 @@ char *report_markdown(const json_t *rec)
 			output_block(f, runrec_str(s, "name"),
 				     runrec_str(s, "output_tail"));
 
+}
+
+char *report_markdown(const json_t *rec)
+{
+	const json_t *w;
+	char *buf = NULL, week[16];
+	time_t t;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return xstrdup("");
+	runrec_about(runrec_str(rec, RUNREC_RUN_ID));
+	runrec_check(rec);
+	header_section(f, rec);
+	checks_table(f, "Pre-checks", json_object_get(rec, "prechecks"));
+	steps_section(f, rec);
 	findings_section(f, rec);
 	checks_table(f, "Validation", json_object_get(rec, "validation"));
 	tracked_section(f, rec);
