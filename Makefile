@@ -20,7 +20,7 @@ MANDIR   ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 CC       ?= cc
 CFLAGS   ?= -O2 -g
-PKGS      = libgit2 libpq libcurl yaml-0.1 jansson
+PKGS      = libgit2 libpq libcurl libcrypto yaml-0.1 jansson
 SANITIZE ?=
 
 ifeq ($(SANITIZE),)

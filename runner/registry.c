@@ -17,9 +17,10 @@
 #include "clock.h"
 #include "net.h"
 #include "registry.h"
-#include "steps/snapshot.h"
+#include "util/base64.h"
 #include "util/error.h"
 #include "util/mem.h"
+#include "util/sha256.h"
 
 /* A manifest or index is small; anything bigger is not one. */
 #define REGISTRY_BODY_MAX (4u * 1024 * 1024)
@@ -291,51 +292,6 @@ void registry_challenge_free(struct registry_challenge *c)
 
 /* ---- config.json --------------------------------------------------------- */
 
-static int b64_value(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+' || c == '-')
-		return 62;
-	if (c == '/' || c == '_')
-		return 63;
-	return -1;
-}
-
-/* Decodes base64 (padding optional); NULL when s is not base64. */
-static char *b64_decode(const char *s)
-{
-	char *out = xmalloc(strlen(s) * 3 / 4 + 4);
-	unsigned acc = 0;
-	size_t len = 0;
-	int bits = 0;
-
-	for (; *s && *s != '='; s++) {
-		int v = b64_value((unsigned char)*s);
-
-		if (v < 0) {
-			free(out);
-			return NULL;
-		}
-		acc = (acc << 6) | (unsigned)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[len++] = (char)((acc >> bits) & 0xff);
-		}
-	}
-	out[len] = '\0';
-	if (memchr(out, '\0', len)) {
-		free(out);
-		return NULL;
-	}
-	return out;
-}
-
 static char *config_default_path(void)
 {
 	const char *dir = getenv("DOCKER_CONFIG"), *home = getenv("HOME");
@@ -386,7 +342,10 @@ int registry_auth_from_json(const json_t *root, const char *file,
 	u = json_string_value(json_object_get(e, "username"));
 	p = json_string_value(json_object_get(e, "password"));
 	if (auth && *auth) {
-		char *dec = b64_decode(auth), *colon = dec ? strchr(dec, ':') :
+		size_t n;
+		char *dec = base64_decode(auth, &n);
+		/* A NUL inside would cut the user or the password short. */
+		char *colon = dec && !memchr(dec, '\0', n) ? strchr(dec, ':') :
 			NULL;
 
 		if (!colon) {
@@ -754,8 +713,7 @@ static bool manifest_type_ok(const char *ct)
 int registry_manifest_digest(const char *body, size_t len, char *out,
 			     size_t outlen)
 {
-	struct snapshot_sha256 h;
-	char hex[65];
+	char hex[SHA256_HEX_SIZE];
 	json_t *j = json_loadb(body, len, 0, NULL);
 	bool ok = json_is_object(j) &&
 		  json_is_integer(json_object_get(j, "schemaVersion")) &&
@@ -766,9 +724,7 @@ int registry_manifest_digest(const char *body, size_t len, char *out,
 	json_decref(j);
 	if (!ok)
 		return -1;
-	snapshot_sha256_init(&h);
-	snapshot_sha256_update(&h, body, len);
-	snapshot_sha256_hex(&h, hex);
+	sha256_hex_of(body, len, hex);
 	snprintf(out, outlen, "sha256:%s", hex);
 	return 0;
 }

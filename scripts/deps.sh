@@ -8,7 +8,8 @@ set -eu
 
 PACKAGES="
 build-essential pkg-config
-libgit2-dev libpq-dev libcurl4-openssl-dev libyaml-dev libjansson-dev
+libgit2-dev libpq-dev libcurl4-openssl-dev libssl-dev libyaml-dev
+libjansson-dev
 libcmocka-dev
 git tzdata ca-certificates
 postgresql postgresql-client

@@ -355,10 +355,11 @@ struct snap {
 	struct strv notes;	/* what was left out, for the summary */
 };
 
-/* Ends the attempt as failed (rc -1) or timed out (rc -2) with error_last. */
+/* Ends the attempt as failed (ERR_FAIL) or timed out (ERR_TIMEOUT) with
+ * error_last. */
 static int fail(struct snap *sn, int rc)
 {
-	sn->res->status = rc == -2 ? STEP_TIMED_OUT : STEP_FAILED;
+	sn->res->status = rc == ERR_TIMEOUT ? STEP_TIMED_OUT : STEP_FAILED;
 	snprintf(sn->res->summary, sizeof(sn->res->summary), "%s",
 		 error_last());
 	return rc;
@@ -368,8 +369,7 @@ static int out_of_time(struct snap *sn, const char *when)
 {
 	if (clock_mono_ms() <= sn->deadline)
 		return 0;
-	error_set("ran out of time %s", when);
-	return fail(sn, -2);
+	return fail(sn, error_code(ERR_TIMEOUT, "ran out of time %s", when));
 }
 
 static int mkdir_p(const char *path, mode_t mode)
@@ -394,11 +394,53 @@ static int mkdir_p(const char *path, mode_t mode)
 	return 0;
 }
 
+int snapshot_sha256_file(const char *path, int64_t deadline_ms,
+			 char hex[SHA256_HEX_SIZE], uint64_t *size)
+{
+	/* Big reads: the hash, not the system calls, should be the cost. */
+	enum { CHUNK = 1 << 17 };
+	unsigned char *buf;
+	struct sha256 s;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+	int rc = ERR_FAIL;
+
+	if (fd < 0)
+		return error_set("cannot read '%s': %s", path, strerror(errno));
+	buf = xmalloc(CHUNK);
+	sha256_init(&s);
+	while ((n = read(fd, buf, CHUNK)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			error_set("cannot read '%s': %s", path, strerror(errno));
+			goto out;
+		}
+		sha256_update(&s, buf, (size_t)n);
+		if (deadline_ms && clock_mono_ms() > deadline_ms) {
+			error_code(ERR_TIMEOUT, "ran out of time hashing '%s'",
+				   path);
+			rc = ERR_TIMEOUT;
+			goto out;
+		}
+	}
+	if (size)
+		*size = s.len;
+	sha256_hex(&s, hex);
+	rc = 0;
+out:
+	if (rc)
+		sha256_discard(&s);
+	free(buf);
+	close(fd);
+	return rc;
+}
+
 /* Hashes dir/rel and adds it to the manifest's artifacts with extra. */
 static int add_artifact(struct snap *sn, const char *rel, int64_t started,
 			json_t *extra)
 {
-	char *path = xasprintf("%s/%s", sn->dir, rel), hex[65];
+	char *path = xasprintf("%s/%s", sn->dir, rel), hex[SHA256_HEX_SIZE];
 	uint64_t size;
 	int rc = snapshot_sha256_file(path, sn->deadline, hex, &size);
 

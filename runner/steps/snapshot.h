@@ -3,8 +3,8 @@
  * databases it dumps, the pg_dump it uses, file hashing, retention. Each
  * snapshot_*.c does one job (snapshot_pg.c dumps, snapshot_files.c the
  * archive of paths, snapshot_metrics.c metrics.json, snapshot_retention.c
- * what to keep, snapshot_sha256.c fingerprints); snapshot.c runs them in
- * order and writes the manifest. Not a public interface: the engine knows
+ * what to keep); snapshot.c runs them in order, fingerprints the
+ * artifacts and writes the manifest. Not a public interface: the engine knows
  * only step_kind_snapshot.
  */
 #ifndef UPKEEP_STEPS_SNAPSHOT_H
@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "confmap.h"
+#include "util/sha256.h"
 #include "util/strv.h"
 
 struct step_ctx;
@@ -38,32 +39,16 @@ struct snapshot_settings {
 	char *docker_socket;
 };
 
-/* ---- sha256 (snapshot_sha256.c) ---- */
+/* ---- fingerprints (snapshot.c) ---- */
 
-struct snapshot_sha256 {
-	uint32_t h[8];
-	uint64_t len;
-	unsigned char buf[64];
-	size_t nbuf;
-};
-
-void snapshot_sha256_init(struct snapshot_sha256 *s);
-void snapshot_sha256_update(struct snapshot_sha256 *s, const void *data,
-			    size_t n);
 /*
- * For the tests: with on, only the plain C rounds are used. Returns true
- * when the CPU's SHA instructions are in use after the call.
- */
-bool snapshot_sha256_portable(bool on);
-/* Finishes and writes 64 lowercase hex digits and a NUL. */
-void snapshot_sha256_hex(struct snapshot_sha256 *s, char hex[65]);
-/*
- * Hashes the file at path; size gets its length when not NULL. Returns 0,
- * -1 (error_set) when it cannot be read, -2 when CLOCK_MONOTONIC passed
- * deadline_ms (0: none) before the end.
+ * Hashes the file at path as it reads it (util/sha256.h); size gets its
+ * length when not NULL. Returns 0, ERR_FAIL (error_set) when it cannot be
+ * read, ERR_TIMEOUT when CLOCK_MONOTONIC passed deadline_ms (0: none)
+ * before the end.
  */
 int snapshot_sha256_file(const char *path, int64_t deadline_ms,
-			 char hex[65], uint64_t *size);
+			 char hex[SHA256_HEX_SIZE], uint64_t *size);
 
 /* ---- PostgreSQL (snapshot_pg.c) ---- */
 
@@ -112,13 +97,13 @@ int snapshot_pg_choose(const char *bindir, int need_major, bool probe,
 
 /*
  * Dumps db into path (pg_dump --format=custom) and verifies it with
- * pg_restore --list, both within deadline_ms. Returns 0, -1 (error_set),
- * or -2 when time ran out (every process stopped).
+ * pg_restore --list, both within deadline_ms. Returns 0, ERR_FAIL
+ * (error_set), or ERR_TIMEOUT when time ran out (every process stopped).
  */
 int snapshot_pg_dump(const struct snapshot_db *db,
 		     const struct snapshot_pgbin *bin, const char *path,
 		     const struct step_ctx *ctx, int64_t deadline_ms);
-/* pg_restore --list of path: 0, -1 (error_set) or -2 (time ran out). */
+/* pg_restore --list of path: 0, ERR_FAIL or ERR_TIMEOUT (time ran out). */
 int snapshot_pg_verify(const struct snapshot_pgbin *bin, const char *path,
 		       const struct step_ctx *ctx, int64_t deadline_ms);
 
@@ -126,7 +111,8 @@ int snapshot_pg_verify(const struct snapshot_pgbin *bin, const char *path,
  * pg_restore --clean --if-exists --single-transaction of path into the
  * database dsn names (all or nothing: a failure leaves it as it was). A
  * password in dsn reaches pg_restore through PGPASSWORD, never its argv.
- * Returns 0, -1 (error_set) or -2 (time ran out, pg_restore stopped).
+ * Returns 0, ERR_FAIL (error_set) or ERR_TIMEOUT (time ran out,
+ * pg_restore stopped).
  */
 int snapshot_pg_restore(const struct snapshot_pgbin *bin, const char *path,
 			const char *dsn, const struct step_ctx *ctx,
@@ -139,8 +125,8 @@ int snapshot_files_size(const struct strv *paths, uint64_t *bytes);
 /*
  * Archives paths into out (tar.gz, permissions, owners and symlinks kept,
  * names relative to /), leaving out dest (the snapshot directories).
- * Files tar could not read go to unreadable, and make it fail. 0, -1
- * (error_set) or -2 (time ran out).
+ * Files tar could not read go to unreadable, and make it fail. 0,
+ * ERR_FAIL (error_set) or ERR_TIMEOUT (time ran out).
  */
 int snapshot_files_archive(const struct strv *paths, const char *dest,
 			   const char *out, const struct step_ctx *ctx,

@@ -121,8 +121,8 @@ int snapshot_files_archive(const struct strv *paths, const char *dest,
 	}
 	collect_unreadable(pr.tail, pr.tail_len, unreadable);
 	if (pr.timed_out) {
-		error_set("archiving the paths ran out of time (stopped tar)");
-		rc = -2;
+		rc = error_code(ERR_TIMEOUT, "archiving the paths ran out of "
+				"time (stopped tar)");
 	} else if (unreadable->n) {
 		error_set("%zu file%s could not be read, the archive is "
 			  "incomplete: %s%s", unreadable->n,

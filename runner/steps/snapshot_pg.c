@@ -323,7 +323,8 @@ int snapshot_pg_choose(const char *bindir, int need_major, bool probe,
 	return rc;
 }
 
-/* Runs argv within deadline: 0, -1 (error_set with what) or -2. */
+/* Runs argv within deadline: 0, ERR_FAIL (error_set with what) or
+ * ERR_TIMEOUT. */
 static int run_tool(char **argv, char **env, const struct step_ctx *ctx,
 		    int64_t deadline_ms, bool show_output, const char *what)
 {
@@ -344,8 +345,8 @@ static int run_tool(char **argv, char **env, const struct step_ctx *ctx,
 		rc = error_set("%s: cannot start %s: %s", what, argv[0],
 			       pr.error);
 	} else if (pr.timed_out) {
-		error_set("%s: ran out of time (stopped %s)", what, argv[0]);
-		rc = -2;
+		rc = error_code(ERR_TIMEOUT, "%s: ran out of time (stopped %s)",
+				what, argv[0]);
 	} else if (pr.exit_code != 0) {
 		text_last_line(pr.tail, pr.tail_len, sizeof(line) - 1, line,
 			       sizeof(line));
