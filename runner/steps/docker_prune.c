@@ -685,6 +685,62 @@ static json_t *engine_json(struct docker *d)
 /* At most this many objects per category are listed in the plan's lines. */
 #define PLAN_LIST_MAX 500
 
+/* The plan's lines and details for category c. */
+static void plan_category(const struct docker_prune_settings *s, int c,
+			  const struct prune_cat *cat, struct step_plan *plan,
+			  json_t *cats)
+{
+	size_t n = json_array_size(cat->objs), i;
+	const char *name, *id;
+	char size[32];
+	json_t *o;
+
+	if (!cat->listed) {
+		strv_push_owned(&plan->lines, xasprintf("%s: not pruned (not in "
+			"'prune')%s", categories[c], c == CAT_VOLUMES ?
+			"; volumes hold data and are pruned only when listed" :
+			""));
+		return;
+	}
+	if (cat->skip) {
+		strv_push_owned(&plan->lines, xasprintf("%s: nothing: %s",
+				categories[c], cat->skip));
+		json_object_set_new(cats, categories[c], json_pack("{s:s}",
+				    "skipped", cat->skip));
+		return;
+	}
+	units_format_size(cat->bytes, size, sizeof(size));
+	strv_push_owned(&plan->lines, xasprintf("%s%s: %zu would be removed, "
+		"%s", categories[c], c == CAT_IMAGES ?
+		(s->images == DOCKER_PRUNE_IMAGES_UNUSED ? " (unused)" :
+		 " (dangling)") : "", n, size));
+	if (cat->protected_n)
+		strv_push_owned(&plan->lines, xasprintf("  (%zu kept by the "
+			"protect label '%s')", cat->protected_n,
+			s->protect_label));
+	json_array_foreach(cat->objs, i, o) {
+		if (i == PLAN_LIST_MAX) {
+			strv_push_owned(&plan->lines, xasprintf("  … and %zu "
+					"more", n - i));
+			break;
+		}
+		units_format_size(jsize(json_object_get(o, "bytes")), size,
+				  sizeof(size));
+		name = json_string_value(json_object_get(o, "name"));
+		id = bare_id(json_string_value(json_object_get(o, "id")));
+		if (strcmp(name, id) == 0 || c == CAT_IMAGES)
+			strv_push_owned(&plan->lines, xasprintf("  - %s, %s",
+					name, size));
+		else
+			strv_push_owned(&plan->lines, xasprintf("  - %s (%.12s), "
+					"%s", name, id, size));
+	}
+	json_object_set_new(cats, categories[c], json_pack(
+		"{s:O, s:I, s:I, s:I}", "would_remove", cat->objs,
+		"count", (json_int_t)n, "bytes", (json_int_t)cat->bytes,
+		"protected", (json_int_t)cat->protected_n));
+}
+
 static int docker_prune_plan(const void *settings, const struct step_ctx *ctx,
 			     struct step_plan *plan)
 {
@@ -721,57 +777,11 @@ static int docker_prune_plan(const void *settings, const struct step_ctx *ctx,
 	json_object_set_new(plan->details, "filters", filters_json(s, &sel));
 	cats = json_object();
 	for (int c = 0; c < NCAT; c++) {
-		struct prune_cat *cat = &sel.cat[c];
-		size_t n = json_array_size(cat->objs), i;
-		const char *name, *id;
-		json_t *o;
-
-		if (!cat->listed) {
-			strv_push_owned(&plan->lines, xasprintf("%s: not pruned "
-				"(not in 'prune')%s", categories[c],
-				c == CAT_VOLUMES ? "; volumes hold data and are "
-				"pruned only when listed" : ""));
-			continue;
+		plan_category(s, c, &sel.cat[c], plan, cats);
+		if (sel.cat[c].listed && !sel.cat[c].skip) {
+			total += sel.cat[c].bytes;
+			nobj += json_array_size(sel.cat[c].objs);
 		}
-		if (cat->skip) {
-			strv_push_owned(&plan->lines, xasprintf("%s: nothing: %s",
-					categories[c], cat->skip));
-			json_object_set_new(cats, categories[c], json_pack(
-				"{s:s}", "skipped", cat->skip));
-			continue;
-		}
-		units_format_size(cat->bytes, size, sizeof(size));
-		strv_push_owned(&plan->lines, xasprintf("%s%s: %zu would be "
-			"removed, %s", categories[c], c == CAT_IMAGES ?
-			(s->images == DOCKER_PRUNE_IMAGES_UNUSED ? " (unused)" :
-			 " (dangling)") : "", n, size));
-		if (cat->protected_n)
-			strv_push_owned(&plan->lines, xasprintf("  (%zu kept by "
-				"the protect label '%s')", cat->protected_n,
-				s->protect_label));
-		json_array_foreach(cat->objs, i, o) {
-			if (i == PLAN_LIST_MAX) {
-				strv_push_owned(&plan->lines, xasprintf(
-					"  … and %zu more", n - i));
-				break;
-			}
-			units_format_size(jsize(json_object_get(o, "bytes")),
-					  size, sizeof(size));
-			name = json_string_value(json_object_get(o, "name"));
-			id = bare_id(json_string_value(json_object_get(o, "id")));
-			if (strcmp(name, id) == 0 || c == CAT_IMAGES)
-				strv_push_owned(&plan->lines, xasprintf(
-					"  - %s, %s", name, size));
-			else
-				strv_push_owned(&plan->lines, xasprintf(
-					"  - %s (%.12s), %s", name, id, size));
-		}
-		json_object_set_new(cats, categories[c], json_pack(
-			"{s:O, s:I, s:I, s:I}", "would_remove", cat->objs,
-			"count", (json_int_t)n, "bytes", (json_int_t)cat->bytes,
-			"protected", (json_int_t)cat->protected_n));
-		total += cat->bytes;
-		nobj += n;
 	}
 	units_format_size(total, size, sizeof(size));
 	strv_push_owned(&plan->lines, xasprintf("in all: %zu object%s, %s "
@@ -890,6 +900,74 @@ static int prune_build_cache(struct docker *d, const struct prune_sel *sel,
 	return 0;
 }
 
+/*
+ * Removes category c's selected objects (all at once for the build
+ * cache). The first failure's message goes to err; a fatal one (no
+ * answer, or out of time) replaces it, sets *fatal and stops.
+ */
+static void prune_category(struct docker *d, const struct prune_sel *sel,
+			   int c, struct prune_done *done, bool *fatal,
+			   char *err, size_t errlen)
+{
+	size_t i;
+	json_t *o;
+
+	if (c == CAT_BUILD_CACHE) {
+		if (prune_build_cache(d, sel, done) < 0) {
+			snprintf(err, errlen, "%s", error_last());
+			*fatal = docker_timed_out(d);
+			json_array_append_new(done->failed, json_pack(
+				"{s:s, s:s, s:s}", "id", "", "name",
+				"build cache", "error", err));
+		}
+		return;
+	}
+	json_array_foreach(sel->cat[c].objs, i, o) {
+		int r = remove_one(d, c, o, fatal);
+
+		if (r == 0) {
+			json_array_append(done->removed, o);
+			done->bytes += jsize(json_object_get(o, "bytes"));
+		} else if (r > 0) {
+			json_array_append_new(done->kept, json_pack(
+				"{s:O, s:O, s:s}", "id", json_object_get(o, "id"),
+				"name", json_object_get(o, "name"), "reason",
+				error_last()));
+		} else {
+			if (!*err)
+				snprintf(err, errlen, "%s", error_last());
+			json_array_append_new(done->failed, json_pack(
+				"{s:O, s:O, s:s}", "id", json_object_get(o, "id"),
+				"name", json_object_get(o, "name"), "error",
+				error_last()));
+			if (*fatal) {
+				snprintf(err, errlen, "%s", error_last());
+				return;
+			}
+		}
+	}
+}
+
+/* What a run did, after the fact: the record's details and the summary. */
+struct prune_outcome {
+	struct prune_done done[NCAT];
+	json_t *before, *after;		/* docker_df_totals(); after: NULL
+					 * when /system/df was not read again */
+	bool fatal;			/* stopped early (see prune_category) */
+	char err[400];			/* the failure the summary names */
+};
+
+static void prune_outcome_free(struct prune_outcome *po)
+{
+	for (int c = 0; c < NCAT; c++) {
+		json_decref(po->done[c].removed);
+		json_decref(po->done[c].kept);
+		json_decref(po->done[c].failed);
+	}
+	json_decref(po->before);
+	json_decref(po->after);
+}
+
 static void add_count(char *buf, size_t size, size_t *used, size_t n,
 		      const char *one, const char *many)
 {
@@ -899,8 +977,41 @@ static void add_count(char *buf, size_t size, size_t *used, size_t n,
 				  *used ? ", " : "", n, n == 1 ? one : many);
 }
 
-static int docker_prune_run(const void *settings, const struct step_ctx *ctx,
-			    struct step_result *res)
+/*
+ * Category c's entry of the record, adding what it removed to the
+ * counts; *df_freed gets what /system/df says it freed, when known.
+ */
+static json_t *prune_category_json(const struct prune_outcome *po, int c,
+				   const struct prune_cat *cat,
+				   uint64_t *df_freed)
+{
+	const struct prune_done *dn = &po->done[c];
+	json_t *e = json_pack("{s:O, s:I, s:I, s:I, s:O, s:O}", "removed",
+			      dn->removed, "count",
+			      (json_int_t)json_array_size(dn->removed),
+			      "bytes", (json_int_t)dn->bytes, "protected",
+			      (json_int_t)cat->protected_n, "kept", dn->kept,
+			      "failed", dn->failed);
+
+	*df_freed = 0;
+	if (po->after && json_object_get(po->before, categories[c])) {
+		json_int_t b = json_integer_value(json_object_get(po->before,
+						  categories[c]));
+		json_int_t a = json_integer_value(json_object_get(po->after,
+						  categories[c]));
+
+		*df_freed = (uint64_t)(b > a ? b - a : 0);
+		json_object_set_new(e, "df_bytes", json_integer(
+			(json_int_t)*df_freed));
+	}
+	return e;
+}
+
+/* Fills res (details, status, summary) from what the run did. */
+static void prune_report(struct docker *d,
+			 const struct docker_prune_settings *s,
+			 const struct prune_sel *sel, struct prune_outcome *po,
+			 struct step_result *res)
 {
 	static const char *const one[NCAT] = {
 		"container", "image", "network", "volume", "build cache record",
@@ -909,15 +1020,74 @@ static int docker_prune_run(const void *settings, const struct step_ctx *ctx,
 		"containers", "images", "networks", "volumes",
 		"build cache records",
 	};
+	uint64_t total = 0, df_total = 0, df_freed;
+	size_t used = 0, nfailed = 0;
+	char counts[256] = "", size[32], dfsize[32];
+	json_t *cats = json_object();
+	bool df_ok = po->after != NULL;
+
+	res->details = engine_json(d);
+	json_object_set_new(res->details, "filters", filters_json(s, sel));
+	for (int c = 0; c < NCAT; c++) {
+		const struct prune_cat *cat = &sel->cat[c];
+
+		if (!cat->listed)
+			continue;
+		if (cat->skip) {
+			json_object_set_new(cats, categories[c], json_pack(
+				"{s:s}", "skipped", cat->skip));
+			continue;
+		}
+		json_object_set_new(cats, categories[c],
+				    prune_category_json(po, c, cat, &df_freed));
+		df_total += df_freed;
+		total += po->done[c].bytes;
+		nfailed += json_array_size(po->done[c].failed);
+		add_count(counts, sizeof(counts), &used,
+			  json_array_size(po->done[c].removed), one[c],
+			  many[c]);
+	}
+	json_object_set_new(res->details, "categories", cats);
+	json_object_set_new(res->details, "bytes", json_integer(
+		(json_int_t)total));
+	json_object_set_new(res->details, "df_before", po->before);
+	po->before = NULL;
+	if (df_ok) {
+		json_object_set_new(res->details, "df_after", po->after);
+		po->after = NULL;
+		json_object_set_new(res->details, "df_bytes", json_integer(
+			(json_int_t)df_total));
+	}
+	units_format_size(total, size, sizeof(size));
+	units_format_size(df_total, dfsize, sizeof(dfsize));
+	if (po->fatal) {
+		res->status = docker_timed_out(d) ? STEP_TIMED_OUT : STEP_FAILED;
+		snprintf(res->summary, sizeof(res->summary), "stopped after "
+			 "removing %s (%s): %s", *counts ? counts : "nothing",
+			 size, po->err);
+	} else if (nfailed) {
+		snprintf(res->summary, sizeof(res->summary), "removed %s (%s), "
+			 "but %zu removal%s failed: %s", *counts ? counts :
+			 "nothing", size, nfailed, nfailed == 1 ? "" : "s",
+			 po->err);
+	} else {
+		res->status = STEP_OK;
+		snprintf(res->summary, sizeof(res->summary), "removed %s, %s "
+			 "(/system/df: %s freed); %s, API %s",
+			 *counts ? counts : "nothing", size,
+			 df_ok ? dfsize : "unknown",
+			 docker_engine(d), docker_api_version(d));
+	}
+}
+
+static int docker_prune_run(const void *settings, const struct step_ctx *ctx,
+			    struct step_result *res)
+{
 	const struct docker_prune_settings *s = settings;
 	int64_t start = clock_mono_ms();
 	struct prune_sel sel = { 0 };
-	struct prune_done done[NCAT] = { 0 };
-	json_t *cats, *before = NULL, *after = NULL, *df = NULL;
-	uint64_t total = 0, df_total = 0;
-	size_t used = 0, nfailed = 0;
-	bool fatal = false, df_ok = false;
-	char counts[256] = "", size[32], dfsize[32], err[400] = "";
+	struct prune_outcome po = { 0 };
+	json_t *df = NULL;
 	struct docker *d;
 
 	res->status = STEP_FAILED;
@@ -937,140 +1107,23 @@ static int docker_prune_run(const void *settings, const struct step_ctx *ctx,
 			 error_last());
 		goto out;
 	}
-	before = docker_df_totals(sel.df);
+	po.before = docker_df_totals(sel.df);
 	for (int c = 0; c < NCAT; c++) {
-		done[c].removed = json_array();
-		done[c].kept = json_array();
-		done[c].failed = json_array();
+		po.done[c].removed = json_array();
+		po.done[c].kept = json_array();
+		po.done[c].failed = json_array();
 	}
-	for (int c = 0; c < NCAT && !fatal; c++) {
-		struct prune_cat *cat = &sel.cat[c];
-		size_t i;
-		json_t *o;
-
-		if (!cat->listed || cat->skip)
-			continue;
-		if (c == CAT_BUILD_CACHE) {
-			if (prune_build_cache(d, &sel, &done[c]) < 0) {
-				snprintf(err, sizeof(err), "%s", error_last());
-				fatal = docker_timed_out(d);
-				json_array_append_new(done[c].failed, json_pack(
-					"{s:s, s:s, s:s}", "id", "", "name",
-					"build cache", "error", err));
-			}
-			continue;
-		}
-		json_array_foreach(cat->objs, i, o) {
-			int r = remove_one(d, c, o, &fatal);
-
-			if (r == 0) {
-				json_array_append(done[c].removed, o);
-				done[c].bytes += jsize(json_object_get(o,
-								      "bytes"));
-			} else if (r > 0) {
-				json_array_append_new(done[c].kept, json_pack(
-					"{s:O, s:O, s:s}", "id",
-					json_object_get(o, "id"), "name",
-					json_object_get(o, "name"), "reason",
-					error_last()));
-			} else {
-				if (!*err)
-					snprintf(err, sizeof(err), "%s",
-						 error_last());
-				json_array_append_new(done[c].failed, json_pack(
-					"{s:O, s:O, s:s}", "id",
-					json_object_get(o, "id"), "name",
-					json_object_get(o, "name"), "error",
-					error_last()));
-				if (fatal) {
-					snprintf(err, sizeof(err), "%s",
-						 error_last());
-					break;
-				}
-			}
-		}
-	}
+	for (int c = 0; c < NCAT && !po.fatal; c++)
+		if (sel.cat[c].listed && !sel.cat[c].skip)
+			prune_category(d, &sel, c, &po.done[c], &po.fatal,
+				       po.err, sizeof(po.err));
 	/* The engine's own accounting afterwards, unless time ran out. */
-	if (!fatal || !docker_timed_out(d)) {
-		if (docker_call(d, "GET", "/system/df", NULL, &df, NULL) == 0) {
-			after = docker_df_totals(df);
-			df_ok = true;
-		}
-	}
-
-	res->details = engine_json(d);
-	json_object_set_new(res->details, "filters", filters_json(s, &sel));
-	cats = json_object();
-	for (int c = 0; c < NCAT; c++) {
-		struct prune_cat *cat = &sel.cat[c];
-		json_t *e;
-		size_t n = json_array_size(done[c].removed);
-
-		if (!cat->listed)
-			continue;
-		if (cat->skip) {
-			json_object_set_new(cats, categories[c], json_pack(
-				"{s:s}", "skipped", cat->skip));
-			continue;
-		}
-		e = json_pack("{s:O, s:I, s:I, s:I, s:O, s:O}", "removed",
-			      done[c].removed, "count", (json_int_t)n, "bytes",
-			      (json_int_t)done[c].bytes, "protected",
-			      (json_int_t)cat->protected_n, "kept",
-			      done[c].kept, "failed", done[c].failed);
-		if (df_ok && json_object_get(before, categories[c])) {
-			json_int_t b = json_integer_value(json_object_get(
-				before, categories[c]));
-			json_int_t a = json_integer_value(json_object_get(
-				after, categories[c]));
-
-			json_object_set_new(e, "df_bytes", json_integer(
-				b > a ? b - a : 0));
-			df_total += (uint64_t)(b > a ? b - a : 0);
-		}
-		json_object_set_new(cats, categories[c], e);
-		total += done[c].bytes;
-		nfailed += json_array_size(done[c].failed);
-		add_count(counts, sizeof(counts), &used, n, one[c], many[c]);
-	}
-	json_object_set_new(res->details, "categories", cats);
-	json_object_set_new(res->details, "bytes", json_integer(
-		(json_int_t)total));
-	json_object_set_new(res->details, "df_before", before);
-	before = NULL;
-	if (df_ok) {
-		json_object_set_new(res->details, "df_after", after);
-		after = NULL;
-		json_object_set_new(res->details, "df_bytes", json_integer(
-			(json_int_t)df_total));
-	}
-	units_format_size(total, size, sizeof(size));
-	units_format_size(df_total, dfsize, sizeof(dfsize));
-	if (fatal) {
-		res->status = docker_timed_out(d) ? STEP_TIMED_OUT : STEP_FAILED;
-		snprintf(res->summary, sizeof(res->summary), "stopped after "
-			 "removing %s (%s): %s", *counts ? counts : "nothing",
-			 size, err);
-	} else if (nfailed) {
-		snprintf(res->summary, sizeof(res->summary), "removed %s (%s), "
-			 "but %zu removal%s failed: %s", *counts ? counts :
-			 "nothing", size, nfailed, nfailed == 1 ? "" : "s", err);
-	} else {
-		res->status = STEP_OK;
-		snprintf(res->summary, sizeof(res->summary), "removed %s, %s "
-			 "(/system/df: %s freed); %s, API %s",
-			 *counts ? counts : "nothing", size,
-			 df_ok ? dfsize : "unknown", docker_engine(d),
-			 docker_api_version(d));
-	}
+	if ((!po.fatal || !docker_timed_out(d)) &&
+	    docker_call(d, "GET", "/system/df", NULL, &df, NULL) == 0)
+		po.after = docker_df_totals(df);
+	prune_report(d, s, &sel, &po, res);
 out:
-	for (int c = 0; c < NCAT; c++) {
-		json_decref(done[c].removed);
-		json_decref(done[c].kept);
-		json_decref(done[c].failed);
-	}
-	json_decref(before);
-	json_decref(after);
+	prune_outcome_free(&po);
 	json_decref(df);
 	sel_free(&sel);
 	docker_close(d);
