@@ -1,30 +1,33 @@
 #!/usr/bin/env bash
 # bench/docker-prune.sh - upkeep's docker-prune step against `podman system
-# prune -f` on the same population: 200 stopped containers, 100 dangling
-# images and 50 unused networks (and one protected container, image and
-# network each, which both must leave). Each side gets a fresh, identical
-# population in a throwaway Podman store (tests/lib/servers.sh); the
-# times are wall clock of the whole prune, and the ratio is the figure.
-# After each side the survivors are counted with the podman CLI, so a
-# faster side that removed less would show.
-#
-#   bench/docker-prune.sh [build/upkeep]     (BENCH_PRUNE_ROUNDS=1)
+# prune -f` on the same population: BENCH_PRUNE_CONTAINERS (100) stopped
+# containers, BENCH_PRUNE_IMAGES (50) dangling images and
+# BENCH_PRUNE_NETWORKS (25) unused networks, plus one protected container,
+# image and network (label upkeep.keep=true: upkeep leaves them; podman
+# system prune, which knows no such label, removes them too).  Each side
+# gets a fresh, identical population (untimed) in a throwaway Podman store
+# (tests/lib/servers.sh); then the whole of `upkeep run` and the whole of
+# `podman system prune -f` are timed, over paired, alternating rounds
+# (bench/lib.sh; goal <= 1.0).  After each side the podman CLI counts what
+# is left: a side that left an unprotected container, image or network
+# behind failed that round (less work is not faster).
 #
 # upkeep talks to `podman system service` over its socket (the Docker
-# API); `podman system prune` works on the store directly. That is the
+# API); `podman system prune` works on the store directly.  That is the
 # comparison a user of a Podman host would make.
+#
+#   bench/docker-prune.sh [build/upkeep]
 set -uo pipefail
 upkeep=$(realpath "${1:-build/upkeep}")
 here=$(cd "$(dirname "$0")" && pwd)
-rounds=${BENCH_PRUNE_ROUNDS:-1}
-ncont=${BENCH_PRUNE_CONTAINERS:-200}
-nimg=${BENCH_PRUNE_IMAGES:-100}
-nnet=${BENCH_PRUNE_NETWORKS:-50}
+ncont=${BENCH_PRUNE_CONTAINERS:-100}
+nimg=${BENCH_PRUNE_IMAGES:-50}
+nnet=${BENCH_PRUNE_NETWORKS:-25}
 
-# servers.sh speaks TAP; the benchmark prints its own lines.
 # shellcheck source=../tests/lib/servers.sh
 . "$here/../tests/lib/servers.sh"
-exec {_tap_fd_out}>/dev/null
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
 podman_start
 
 cfg=$UPKEEP_TEST_TMP/cfg
@@ -70,41 +73,21 @@ populate() {
 		http://d/v1.41/networks/create >/dev/null
 }
 
-# left: what a prune left, as "containers images networks".
-left() {
-	printf '%s %s %s' "$(podman_cli ps -aq | wc -l)" "$(podman_cli images -aq | wc -l)" \
-		"$(podman_cli network ls -q | wc -l)"
+prep() {
+	[ "$1" != upkeep ] || rm -rf "$cfg/reports" "$cfg/state"
+	populate
 }
-
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
-
-u_total=0 p_total=0
-for r in $(seq 1 "$rounds"); do
-	populate
-	start=$(now_ms)
-	"$upkeep" --config "$cfg" run -q --ignore-window prune >"$UPKEEP_TEST_TMP/run.log" 2>&1 ||
-		{ echo "bench: upkeep's prune failed:" >&2; cat "$UPKEEP_TEST_TMP/run.log" >&2; exit 1; }
-	u_ms=$(($(now_ms) - start))
-	u_left=$(left)
-
-	populate
-	start=$(now_ms)
-	podman_cli system prune -f >/dev/null 2>&1 || { echo "bench: podman system prune failed" >&2; exit 1; }
-	p_ms=$(($(now_ms) - start))
-	p_left=$(left)
-	u_total=$((u_total + u_ms)) p_total=$((p_total + p_ms))
-	printf 'round %d: upkeep %d ms (left c/i/n: %s), podman system prune %d ms (left c/i/n: %s)\n' \
-		"$r" "$u_ms" "$u_left" "$p_ms" "$p_left"
-done
-
-printf 'docker prune, %d stopped containers + %d dangling images + %d networks (%d round%s)\n' \
-	"$ncont" "$nimg" "$nnet" "$rounds" "$([ "$rounds" -eq 1 ] || echo s)"
-printf '  %-34s %7d ms\n' "upkeep run (docker-prune)" $((u_total / rounds))
-printf '  %-34s %7d ms\n' "podman system prune -f" $((p_total / rounds))
-awk -v u="$u_total" -v p="$p_total" 'BEGIN {
-	if (u < 1) u = 1
-	if (p >= u) printf "  ratio: upkeep is %.2fx faster\n", p / u
-	else printf "  ratio: upkeep is %.2fx slower\n", u / p
-}'
-# podman system prune ignores the protect label: it says how much less it left.
-done_testing
+up_prune() { "$upkeep" --config "$cfg" run -q --ignore-window prune; }
+podman_prune() { podman_cli system prune -f; }
+# What is left that either side should have removed.
+left_check() {
+	local c i n
+	c=$(podman_cli ps -a --format '{{.Names}}' | grep -c '^bench-[0-9]')
+	i=$(podman_cli images -q -f dangling=true | wc -l)
+	n=$(podman_cli network ls --format '{{.Name}}' | grep -c '^bench-net-[0-9]')
+	echo "left: $c containers, $i dangling images (1 protected), $n networks"
+	[ "$c" -eq 0 ] && [ "$i" -le 1 ] && [ "$n" -eq 0 ]
+}
+bench_compare -m "docker prune, $ncont containers + $nimg images + $nnet networks" \
+	-b "podman system prune -f" -g "<= 1.0" -u up_prune -B podman_prune -p prep -c left_check
+bench_end

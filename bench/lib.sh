@@ -24,6 +24,8 @@
 #       rounds that succeeded, their min-max, and the failures.
 #   bench_row MEASURE BASELINE VALUE LO HI UNIT GOAL FAILED TRIALS [U_MS B_MS]
 #       appends a row measured some other way (a latency, an RSS).
+#   bench_time_row MEASURE GOAL  a row of the last comparison's upkeep
+#       times (ms), for a goal set in time rather than as a ratio
 #   bench_median, bench_minmax   read numbers on stdin
 #   bench_end                    prints the table if this script owns it
 #
@@ -163,6 +165,16 @@ bench_compare() {
 		"$med" "${mm/ /-}" "$failed" "$BENCH_ROUNDS"
 	# shellcheck disable=SC2086 # mm is "MIN MAX"
 	bench_row "$measure" "$baseline" "$med" $mm x "$goal" "$failed" "$BENCH_ROUNDS" "$um" "$bm"
+	bench_last_utimes=("${utimes[@]}") bench_last_failed=$failed
+}
+
+# bench_time_row MEASURE GOAL: a row of the last comparison's upkeep
+# times themselves (median, min-max, in ms), for a goal in milliseconds.
+bench_time_row() {
+	local lo hi med=-
+	read -r lo hi < <(printf '%s\n' "${bench_last_utimes[@]}" | grep . | bench_minmax)
+	[ "$lo" = - ] || med=$(printf '%s\n' "${bench_last_utimes[@]}" | bench_median)
+	bench_row "$1" "-" "$med" "$lo" "$hi" ms "$2" "$bench_last_failed" "$BENCH_ROUNDS"
 }
 
 # bench_table FILE: the table of every row so far.

@@ -1,32 +1,39 @@
 #!/usr/bin/env bash
-# bench/vacuum.sh - upkeep's vacuum step against vacuumdb (PostgreSQL's own
-# tool) on the same database, a throwaway PostgreSQL 15 (the test fixture,
+# bench/vacuum.sh - upkeep's vacuum step against what a PostgreSQL user
+# would run instead, on a throwaway PostgreSQL 15 (the test fixture,
 # tests/lib/servers.sh, autovacuum off) holding BENCH_VACUUM_TABLES
-# (default 1000) tables of mixed sizes (every 50th one ~100 times larger).
+# (default 500) tables of mixed sizes (every 50th one ~100 times larger).
+# Whole processes on both sides: all of `upkeep run` (start, lock, plan,
+# vacuum, record, reports) against all of the baseline.
 #
-#   1. select: all, jobs 1 and 4, vs vacuumdb --analyze --jobs 1 and 4:
-#      the same work (VACUUM ANALYZE of every table); goal ratio <= 1.05.
-#   2. 10 % of the tables dirty: select: needed vs vacuumdb --analyze over
-#      everything: the speed-up (goal >= 5x), and the dead tuples left
-#      afterwards (must be equal).
+#   select: all, jobs 1 and 4   vs `vacuumdb --analyze --jobs 1|4`: the
+#       same work, VACUUM ANALYZE of every table (goal <= 1.05 at both);
+#       checked: every table's vacuum_count went up, on both sides;
+#   select: needed, jobs 4, 10 % of the tables dirty   vs the recipe a
+#       user would write: a psql query of autovacuum's formula (threshold
+#       + scale_factor x reltuples, for dead tuples and for changes since
+#       ANALYZE, the server's settings) feeding `vacuumdb --analyze -j 4
+#       -t ...` (goal < 1.0); checked: no table is left over the formula.
 #
-# Before every timed run the same rows are updated again (not timed), so
-# each tool finds the same dead tuples. Runs alternate (BENCH_RUNS rounds,
-# default 3) so caches favour neither; the ratio of the summed times is
-# the figure. Standalone: bench/vacuum.sh [build/upkeep]
+# Before every timed side the same rows are updated again (untimed), so
+# each finds the same dead tuples, and upkeep's records of earlier rounds
+# are removed, so every round does the same bookkeeping (what history
+# costs is report.sh's measure).  Paired, alternating rounds (bench/lib.sh).
+#
+#   bench/vacuum.sh [build/upkeep]
 set -euo pipefail
 upkeep=$(realpath "${1:-build/upkeep}")
-ntables=${BENCH_VACUUM_TABLES:-1000}
-rounds=${BENCH_RUNS:-3}
+ntables=${BENCH_VACUUM_TABLES:-500}
 repo=$(cd "$(dirname "$0")/.." && pwd)
 
 set +eu
 # shellcheck source=tests/lib/servers.sh
 . "$repo/tests/lib/servers.sh" >/dev/null
 set -eu
-pg_start "max_locks_per_transaction = 1024"  # 1000 tables made in one DO block
-tap_at_exit done_testing
-work=$UPKEEP_TEST_TMP/bench
+# shellcheck source=bench/lib.sh
+. "$repo/bench/lib.sh"
+pg_start "max_locks_per_transaction = 1024"  # every table made in one DO block
+work=$BENCH_TMP
 mkdir -p "$work/cfg/jobs" "$work/cfg/schedules"
 export PGDATABASE=bench
 Q() { psql -X -q -v ON_ERROR_STOP=1 "$@" >/dev/null; }
@@ -69,50 +76,54 @@ steps:
   - { name: vacuum, kind: vacuum, timeout: 1h, dsn: "dbname=bench", jobs: 4 }
 YAML
 
-ms() { echo $(($(date +%s%N) / 1000000)); }
-# timed CMD...: prints the wall time of CMD in ms.
-timed() {
-	local s
-	s=$(ms)
-	"$@" >/dev/null 2>&1 || { echo "bench: $* failed" >&2; exit 1; }
-	echo $(($(ms) - s))
-}
 U() { "$upkeep" --config "$work/cfg" run "$1" --ignore-window; }
-# step_ms JOB: the vacuum step's own time in JOB's last run, from its
-# record (the rest of `upkeep run` is the engine: lock, journal, record,
-# reports).
-step_ms() {
-	"$upkeep" --config "$work/cfg" history --job "$1" --json |
-		python3 -c 'import json, sys; print(json.load(sys.stdin)[-1]["steps"][0]["duration_ms"])'
+vacuums() { psql -X -At -c "SELECT sum(vacuum_count) FROM pg_stat_user_tables"; }
+# The tables over autovacuum's formula, as schema.table.
+needed_sql="SELECT format('%I.%I', s.schemaname, s.relname)
+	FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
+	WHERE s.n_dead_tup > current_setting('autovacuum_vacuum_threshold')::float8
+		+ current_setting('autovacuum_vacuum_scale_factor')::float8 * greatest(c.reltuples, 0)
+	   OR s.n_mod_since_analyze > current_setting('autovacuum_analyze_threshold')::float8
+		+ current_setting('autovacuum_analyze_scale_factor')::float8 * greatest(c.reltuples, 0)"
+
+all_prep() {
+	[ "$1" != upkeep ] || rm -rf "$work/cfg/reports" "$work/cfg/state"
+	dirty 1 5 && vc_before=$(vacuums)
 }
-
-declare -A sum=()
-for _ in $(seq 1 "$rounds"); do
-	for j in 1 4; do
-		dirty 1 5
-		sum[vdb$j]=$((${sum[vdb$j]:-0} + $(timed vacuumdb -q --analyze --jobs "$j" -d bench)))
-		dirty 1 5
-		sum[upk$j]=$((${sum[upk$j]:-0} + $(timed U "all$j")))
-		sum[stp$j]=$((${sum[stp$j]:-0} + $(step_ms "all$j")))
-	done
-	dirty 10 1
-	sum[vdbn]=$((${sum[vdbn]:-0} + $(timed vacuumdb -q --analyze --jobs 4 -d bench)))
-	dead_vdb=$(dead)
-	dirty 10 1
-	sum[upkn]=$((${sum[upkn]:-0} + $(timed U needed)))
-	sum[stpn]=$((${sum[stpn]:-0} + $(step_ms needed)))
-	dead_upk=$(dead)
-done
-
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / (b ? b : 1) }'; }
-printf 'vacuum: %d tables (%s), %d rounds, summed wall time; "step" is the\n' "$ntables" "$size" "$rounds"
-printf 'vacuum step alone (its duration_ms in the record), "run" all of upkeep run\n'
+all_check() {
+	local after
+	after=$(vacuums)
+	[ "$after" -ge $((vc_before + ntables)) ] ||
+		{ echo "only $((after - vc_before)) of $ntables tables vacuumed"; return 1; }
+}
 for j in 1 4; do
-	printf '  select: all, jobs %d: vacuumdb --analyze %6d ms; upkeep step %6d ms (ratio %s), run %6d ms (ratio %s); goal <= 1.05\n' \
-		"$j" "${sum[vdb$j]}" "${sum[stp$j]}" "$(ratio "${sum[stp$j]}" "${sum[vdb$j]}")" \
-		"${sum[upk$j]}" "$(ratio "${sum[upk$j]}" "${sum[vdb$j]}")"
+	eval "up_all$j() { U all$j; }"
+	eval "vdb_all$j() { vacuumdb -q --analyze --jobs $j -d bench; }"
+	bench_compare -m "vacuum, select: all, jobs $j, $ntables tables ($size)" \
+		-b "vacuumdb --analyze --jobs $j" -g "<= 1.05" \
+		-u "up_all$j" -B "vdb_all$j" -p all_prep -c all_check
 done
-printf '  10%% dirty, jobs 4:     vacuumdb --analyze %6d ms; upkeep select: needed step %6d ms (speed-up %sx), run %6d ms (speed-up %sx); goal >= 5x\n' \
-	"${sum[vdbn]}" "${sum[stpn]}" "$(ratio "${sum[vdbn]}" "${sum[stpn]}")" \
-	"${sum[upkn]}" "$(ratio "${sum[vdbn]}" "${sum[upkn]}")"
-printf '  dead tuples left afterwards: vacuumdb %s, upkeep %s\n' "$dead_vdb" "$dead_upk"
+
+needed_prep() {
+	[ "$1" != upkeep ] || rm -rf "$work/cfg/reports" "$work/cfg/state"
+	dirty 10 1
+}
+needed_check() {
+	local left
+	left=$(psql -X -At -v ON_ERROR_STOP=1 -c "$needed_sql" | wc -l) || return 1
+	[ "$left" -eq 0 ] || { echo "$left tables still over autovacuum's formula"; return 1; }
+	dead >>"$work/dead.$1"
+}
+up_needed() { U needed; }
+recipe() {
+	local out t args=()
+	out=$(psql -X -At -v ON_ERROR_STOP=1 -c "$needed_sql") || return 1
+	while read -r t; do [ -z "$t" ] || args+=(-t "$t"); done <<<"$out"
+	[ ${#args[@]} -eq 0 ] || vacuumdb -q --analyze --jobs 4 -d bench "${args[@]}"
+}
+bench_compare -m "vacuum, select: needed, jobs 4, 10% of $ntables dirty" \
+	-b "psql autovacuum formula | vacuumdb -t ... -j 4" -g "< 1.0" \
+	-u up_needed -B recipe -p needed_prep -c needed_check
+printf '  dead tuples left after each side: upkeep %s; recipe %s\n' \
+	"$(sort -u "$work/dead.upkeep" 2>/dev/null | tr '\n' ' ')" "$(sort -u "$work/dead.base" 2>/dev/null | tr '\n' ' ')"
+bench_end
