@@ -418,6 +418,15 @@ char *registry_base_url(const struct registry_opts *opts, const char *host)
 			 "http" : "https", api);
 }
 
+/* Frees a string that held a secret, wiping it first. */
+static void free_secret(char *s)
+{
+	if (s) {
+		memset(s, 0, strlen(s));
+		free(s);
+	}
+}
+
 struct http_reply {
 	long status;
 	struct net_body body;
@@ -562,10 +571,7 @@ static int http_do(const struct registry_opts *opts, const struct http_req *q,
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
 	curl_easy_cleanup(c);
 	curl_slist_free_all(headers);
-	if (bearer) {
-		memset(bearer, 0, strlen(bearer));
-		free(bearer);
-	}
+	free_secret(bearer);
 	if (rc == CURLE_WRITE_ERROR && r->body.capped) {
 		snprintf(errbuf, CURL_ERROR_SIZE, "the answer is larger than "
 			 "%u MiB", REGISTRY_BODY_MAX >> 20);
@@ -766,127 +772,169 @@ static int status_error(const struct registry_ref *ref, const char *image,
 			 ref->registry, r->status);
 }
 
+/* One registry_digest() call's state, shared by its stages. */
+struct digest_lookup {
+	const struct registry_opts *opts;
+	const struct registry_ref *ref;
+	struct registry_answer *ans;
+	char *image;			/* the reference, for messages */
+	char *url;			/* the manifest's */
+	char *user, *password;		/* from the Docker config, or NULL */
+	int creds;			/* registry_auth_lookup(): 1 when found */
+	char *token;			/* a Bearer token, once fetched */
+	struct registry_challenge ch;
+	struct http_req q;
+	struct http_reply r;
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+/*
+ * Answers a 401's challenge once: a Bearer token, or the Basic
+ * credentials. 1 when q now authenticates (ask again), 0 when there is
+ * nothing to answer with, -1 (error_set) on failure.
+ */
+static int digest_authenticate(struct digest_lookup *lk)
+{
+	const struct registry_ref *ref = lk->ref;
+
+	if (registry_challenge_parse(lk->r.h.www_auth, &lk->ch) < 0)
+		return error_set("%s: registry '%s' wants authentication (HTTP "
+				 "401) but sent no usable WWW-Authenticate "
+				 "challenge", lk->image, ref->registry);
+	if (!strcasecmp(lk->ch.scheme, "Bearer")) {
+		lk->token = fetch_token(lk->opts, ref, &lk->ch, lk->creds ?
+					lk->user : NULL, lk->password, lk->ans,
+					lk->image);
+		if (!lk->token)
+			return -1;
+		lk->q.auth = HTTP_AUTH_BEARER;
+		lk->q.token = lk->token;
+		snprintf(lk->ans->auth, sizeof(lk->ans->auth), "bearer");
+		return 1;
+	}
+	if (!strcasecmp(lk->ch.scheme, "Basic") && lk->creds) {
+		lk->q.auth = HTTP_AUTH_BASIC;
+		lk->q.user = lk->user;
+		lk->q.password = lk->password;
+		lk->ans->used_credentials = true;
+		snprintf(lk->ans->auth, sizeof(lk->ans->auth), "basic");
+		return 1;
+	}
+	return 0;
+}
+
+/* HEAD of the manifest, authenticating when asked to. 0 or -1. */
+static int digest_head(struct digest_lookup *lk)
+{
+	const struct registry_ref *ref = lk->ref;
+	int rc;
+
+	for (int round = 0; round < 3; round++) {
+		lk->q.method = "HEAD";
+		http_reply_free(&lk->r);
+		if (http_do(lk->opts, &lk->q, &lk->r, lk->ans, lk->errbuf) < 0) {
+			if (lk->ans->timed_out)
+				return error_set("%s: registry '%s' did not "
+						 "answer in time (%s): %s",
+						 lk->image, ref->registry,
+						 lk->url, lk->errbuf);
+			return error_set("%s: cannot reach registry '%s' (%s): "
+					 "%s%s", lk->image, ref->registry,
+					 lk->url, lk->errbuf,
+					 registry_is_insecure(lk->opts,
+					 ref->registry) ? "" : "; if it speaks "
+					 "plain HTTP, list it in "
+					 "'insecure_registries'");
+		}
+		if (lk->r.status != 401 || lk->q.auth != HTTP_AUTH_NONE)
+			break;
+		/* 401: answer the challenge once. */
+		rc = digest_authenticate(lk);
+		if (rc < 0)
+			return -1;
+		if (rc == 0)
+			break;
+	}
+	return 0;
+}
+
+/* The digest from the HEAD's Docker-Content-Digest header. 0 or -1. */
+static int digest_from_header(struct digest_lookup *lk)
+{
+	const struct registry_headers *h = &lk->r.h;
+
+	if (!registry_digest_valid(h->digest))
+		return error_set("%s: registry '%s' sent a malformed "
+				 "Docker-Content-Digest '%.80s'", lk->image,
+				 lk->ref->registry, h->digest);
+	if (h->content_type[0] && !manifest_type_ok(h->content_type))
+		return error_set("%s: registry '%s' answered with Content-Type "
+				 "'%s', not an image manifest", lk->image,
+				 lk->ref->registry, h->content_type);
+	snprintf(lk->ans->digest, sizeof(lk->ans->digest), "%s", h->digest);
+	return 0;
+}
+
+/* No digest header: GET the manifest and hash it. 0 or -1. */
+static int digest_from_body(struct digest_lookup *lk)
+{
+	lk->q.method = "GET";
+	http_reply_free(&lk->r);
+	if (http_do(lk->opts, &lk->q, &lk->r, lk->ans, lk->errbuf) < 0)
+		return error_set("%s: registry '%s': GET %s: %s", lk->image,
+				 lk->ref->registry, lk->url, lk->ans->timed_out ?
+				 "out of time" : lk->errbuf);
+	if (lk->r.status != 200)
+		return status_error(lk->ref, lk->image, &lk->r, lk->ans,
+				    lk->creds > 0);
+	snprintf(lk->ans->media_type, sizeof(lk->ans->media_type), "%s",
+		 lk->r.h.content_type);
+	return body_digest(&lk->r, lk->image, lk->ref->registry,
+			   lk->ans->digest, sizeof(lk->ans->digest));
+}
+
 int registry_digest(const struct registry_opts *opts,
 		    const struct registry_ref *ref, struct registry_answer *ans)
 {
-	char errbuf[CURL_ERROR_SIZE], *base = NULL, *url = NULL;
-	char *image = registry_ref_string(ref), *user = NULL, *password = NULL;
-	char *token = NULL;
-	struct http_reply r = { 0 };
-	struct registry_challenge ch = { 0 };
-	struct http_req q = { .accept = registry_accept };
-	int creds, rc = -1;
+	struct digest_lookup lk = {
+		.opts = opts, .ref = ref, .ans = ans,
+		.q = { .accept = registry_accept },
+	};
+	char *base = NULL;
+	int rc = -1;
 
 	memset(ans, 0, sizeof(*ans));
 	snprintf(ans->auth, sizeof(ans->auth), "none");
+	lk.image = registry_ref_string(ref);
 	if (!ref->tag) {
-		error_set("%s: pinned by digest, no tag to compare", image);
+		error_set("%s: pinned by digest, no tag to compare", lk.image);
 		goto out;
 	}
-	creds = registry_auth_lookup(opts->docker_config, ref->registry, &user,
-				     &password);
-	if (creds < 0)
+	lk.creds = registry_auth_lookup(opts->docker_config, ref->registry,
+					&lk.user, &lk.password);
+	if (lk.creds < 0)
 		goto out;
 	base = registry_base_url(opts, ref->registry);
-	url = xasprintf("%s/v2/%s/manifests/%s", base, ref->repo, ref->tag);
-	q.url = url;
-	for (int round = 0; round < 3; round++) {
-		q.method = "HEAD";
-		http_reply_free(&r);
-		if (http_do(opts, &q, &r, ans, errbuf) < 0) {
-			if (ans->timed_out)
-				error_set("%s: registry '%s' did not answer in "
-					  "time (%s): %s", image, ref->registry,
-					  url, errbuf);
-			else
-				error_set("%s: cannot reach registry '%s' (%s): "
-					  "%s%s", image, ref->registry, url,
-					  errbuf, registry_is_insecure(opts,
-					  ref->registry) ? "" : "; if it speaks "
-					  "plain HTTP, list it in "
-					  "'insecure_registries'");
-			goto out;
-		}
-		if (r.status != 401 || q.auth != HTTP_AUTH_NONE)
-			break;
-		/* 401: answer the challenge once. */
-		if (registry_challenge_parse(r.h.www_auth, &ch) < 0) {
-			error_set("%s: registry '%s' wants authentication (HTTP "
-				  "401) but sent no usable WWW-Authenticate "
-				  "challenge", image, ref->registry);
-			goto out;
-		}
-		if (!strcasecmp(ch.scheme, "Bearer")) {
-			token = fetch_token(opts, ref, &ch, creds ? user : NULL,
-					    password, ans, image);
-			if (!token)
-				goto out;
-			q.auth = HTTP_AUTH_BEARER;
-			q.token = token;
-			snprintf(ans->auth, sizeof(ans->auth), "bearer");
-		} else if (!strcasecmp(ch.scheme, "Basic") && creds) {
-			q.auth = HTTP_AUTH_BASIC;
-			q.user = user;
-			q.password = password;
-			ans->used_credentials = true;
-			snprintf(ans->auth, sizeof(ans->auth), "basic");
-		} else {
-			break;
-		}
-	}
-	if (r.status != 200) {
-		status_error(ref, image, &r, ans, creds > 0);
+	lk.url = xasprintf("%s/v2/%s/manifests/%s", base, ref->repo, ref->tag);
+	lk.q.url = lk.url;
+	if (digest_head(&lk) < 0)
+		goto out;
+	if (lk.r.status != 200) {
+		status_error(ref, lk.image, &lk.r, ans, lk.creds > 0);
 		goto out;
 	}
 	snprintf(ans->media_type, sizeof(ans->media_type), "%s",
-		 r.h.content_type);
-	if (r.h.digest[0]) {
-		if (!registry_digest_valid(r.h.digest)) {
-			error_set("%s: registry '%s' sent a malformed "
-				  "Docker-Content-Digest '%.80s'", image,
-				  ref->registry, r.h.digest);
-			goto out;
-		}
-		if (r.h.content_type[0] && !manifest_type_ok(r.h.content_type)) {
-			error_set("%s: registry '%s' answered with Content-Type "
-				  "'%s', not an image manifest", image,
-				  ref->registry, r.h.content_type);
-			goto out;
-		}
-		snprintf(ans->digest, sizeof(ans->digest), "%s", r.h.digest);
-		rc = 0;
-		goto out;
-	}
-	/* No digest header: GET the manifest and hash it. */
-	q.method = "GET";
-	http_reply_free(&r);
-	if (http_do(opts, &q, &r, ans, errbuf) < 0) {
-		error_set("%s: registry '%s': GET %s: %s", image, ref->registry,
-			  url, ans->timed_out ? "out of time" : errbuf);
-		goto out;
-	}
-	if (r.status != 200) {
-		status_error(ref, image, &r, ans, creds > 0);
-		goto out;
-	}
-	snprintf(ans->media_type, sizeof(ans->media_type), "%s",
-		 r.h.content_type);
-	rc = body_digest(&r, image, ref->registry, ans->digest,
-			 sizeof(ans->digest));
+		 lk.r.h.content_type);
+	rc = lk.r.h.digest[0] ? digest_from_header(&lk) :
+		digest_from_body(&lk);
 out:
-	if (token) {
-		memset(token, 0, strlen(token));
-		free(token);
-	}
-	if (password) {
-		memset(password, 0, strlen(password));
-		free(password);
-	}
-	free(user);
-	registry_challenge_free(&ch);
-	http_reply_free(&r);
+	free_secret(lk.token);
+	free_secret(lk.password);
+	free(lk.user);
+	registry_challenge_free(&lk.ch);
+	http_reply_free(&lk.r);
 	free(base);
-	free(url);
-	free(image);
+	free(lk.url);
+	free(lk.image);
 	return rc;
 }
