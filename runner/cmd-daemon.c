@@ -11,6 +11,8 @@
 #include "daemon.h"
 #include "engine.h"
 #include "log.h"
+#include "outcome.h"
+#include "util/error.h"
 
 static int cmd_daemon_exec(struct cmd_ctx *ctx, const struct cmd_args *args)
 {
@@ -26,9 +28,13 @@ static int cmd_daemon_exec(struct cmd_ctx *ctx, const struct cmd_args *args)
 	log_setup(format && strcmp(format, "json") == 0 ? LOG_JSON : LOG_TEXT,
 		  cmd_has(args, "verbose"));
 	root = config_find_root(ctx->config_dir);
-	rc = daemon_run(root, &eo);
+	rc = daemon_run(root, &eo, outcome_print, NULL);
 	free(root);
-	return rc;
+	if (rc < 0) {
+		fprintf(stderr, "upkeep daemon: %s\n", error_last());
+		return UPKEEP_EXIT_USAGE;
+	}
+	return UPKEEP_EXIT_OK;
 }
 
 const struct cmd_entry cmd_daemon_entry = {

@@ -10,6 +10,7 @@
 #include "config.h"
 #include "engine.h"
 #include "log.h"
+#include "outcome.h"
 
 static int cmd_rollback_exec(struct cmd_ctx *ctx, const struct cmd_args *args)
 {
@@ -19,8 +20,8 @@ static int cmd_rollback_exec(struct cmd_ctx *ctx, const struct cmd_args *args)
 		.wait = cmd_has(args, "wait"),
 	};
 	const struct config_job *job;
+	struct engine_outcome o;
 	struct config cfg;
-	int rc;
 
 	if (args->argc == 0)
 		return cmd_usage_error(&cmd_rollback_entry, "which job? (see "
@@ -37,9 +38,13 @@ static int cmd_rollback_exec(struct cmd_ctx *ctx, const struct cmd_args *args)
 		return UPKEEP_EXIT_USAGE;
 	}
 	log_setup(LOG_TEXT, LOG_DEFAULT_VERBOSITY);
-	rc = engine_rollback(&cfg, job, &eo, cmd_value(args, "to"));
+	o = engine_rollback(&cfg, job, &eo, cmd_value(args, "to"));
+	outcome_print(job, &o, NULL);
 	config_free(&cfg);
-	return rc;
+	/* Rolled back is what a manual rollback is for (a run that rolls
+	 * back failed). */
+	return o.result == ENGINE_ROLLED_BACK ? UPKEEP_EXIT_OK :
+	       outcome_exit(&o);
 }
 
 const struct cmd_entry cmd_rollback_entry = {

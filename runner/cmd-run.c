@@ -11,6 +11,7 @@
 #include "config.h"
 #include "engine.h"
 #include "log.h"
+#include "outcome.h"
 #include "util/mem.h"
 
 /* Whether option name was given: plan takes only --ignore-window. */
@@ -37,6 +38,16 @@ static int verbosity_of(const struct cmd_entry *entry,
 	return v ? v : LOG_DEFAULT_VERBOSITY;
 }
 
+/* run --due: each run's line, and the gravest exit code in *arg. */
+static void due_done(const struct config_job *job,
+		     const struct engine_outcome *o, void *arg)
+{
+	int *worst = arg;
+
+	outcome_print(job, o, NULL);
+	*worst = outcome_worse(*worst, outcome_exit(o));
+}
+
 static int run_or_plan(const struct cmd_entry *entry, struct cmd_ctx *ctx,
 		       const struct cmd_args *args, bool dry_run)
 {
@@ -49,8 +60,9 @@ static int run_or_plan(const struct cmd_entry *entry, struct cmd_ctx *ctx,
 	};
 	bool due = given(entry, args, "due");
 	const struct config_job *job;
+	struct engine_outcome o;
 	struct config cfg;
-	int rc = 0;
+	int rc = UPKEEP_EXIT_OK;
 
 	if (due && args->argc)
 		return cmd_usage_error(entry, "--due runs the jobs that are due; "
@@ -72,7 +84,9 @@ static int run_or_plan(const struct cmd_entry *entry, struct cmd_ctx *ctx,
 	if (!eo.dry_run)
 		engine_catch_signals();
 	if (due) {
-		rc = engine_run_due(&cfg, &eo);
+		/* A job left out for its problems is a config error. */
+		if (engine_run_due(&cfg, &eo, due_done, &rc))
+			rc = outcome_worse(rc, UPKEEP_EXIT_USAGE);
 		goto out;
 	}
 	job = cmd_find_job(&cfg, entry, args->argv[0]);
@@ -80,7 +94,9 @@ static int run_or_plan(const struct cmd_entry *entry, struct cmd_ctx *ctx,
 		rc = UPKEEP_EXIT_USAGE;
 		goto out;
 	}
-	rc = engine_run(&cfg, job, &eo);
+	o = engine_run(&cfg, job, &eo);
+	outcome_print(job, &o, NULL);
+	rc = outcome_exit(&o);
 out:
 	config_free(&cfg);
 	return rc;

@@ -39,10 +39,10 @@
 #include <unistd.h>
 
 #include "clock.h"
-#include "cmd.h"
 #include "config.h"
 #include "engine.h"
 #include "log.h"
+#include "util/error.h"
 #include "util/timefmt.h"
 #include "window.h"
 
@@ -155,7 +155,10 @@ static void sleep_until(time_t target)
 		close(p.fd);
 }
 
-int daemon_run(const char *root, const struct engine_opts *opts)
+int daemon_run(const char *root, const struct engine_opts *opts,
+	       void (*done)(const struct config_job *job,
+			    const struct engine_outcome *o, void *arg),
+	       void *arg)
 {
 	struct sigaction sa;
 	struct config cfg;
@@ -174,11 +177,8 @@ int daemon_run(const char *root, const struct engine_opts *opts)
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
 	sigprocmask(SIG_BLOCK, &sigs, NULL);
-	if (load(root, &cfg) < 0) {
-		fprintf(stderr, "upkeep daemon: the config has problems; see "
-			"'upkeep check'\n");
-		return UPKEEP_EXIT_USAGE;
-	}
+	if (load(root, &cfg) < 0)
+		return error_set("the config has problems; see 'upkeep check'");
 	log_context(&cfg, NULL, NULL);
 	log_msg(LOG_INFO, NULL, "daemon started (config %s, %zu window%s, "
 		"%zu job%s)", cfg.root, cfg.nwindows, cfg.nwindows == 1 ? "" :
@@ -208,7 +208,7 @@ int daemon_run(const char *root, const struct engine_opts *opts)
 		 * interrupted); between runs they wait for sleep_until(). */
 		now = clock_now();
 		sigprocmask(SIG_UNBLOCK, &sigs, NULL);
-		engine_run_due(&cfg, opts);
+		engine_run_due(&cfg, opts, done, arg);
 		sigprocmask(SIG_BLOCK, &sigs, NULL);
 		log_context(&cfg, NULL, NULL);
 		if (engine_stop || reload)
@@ -241,5 +241,5 @@ int daemon_run(const char *root, const struct engine_opts *opts)
 	}
 	log_msg(LOG_INFO, NULL, "daemon stopped");
 	config_free(&cfg);
-	return UPKEEP_EXIT_OK;
+	return 0;
 }

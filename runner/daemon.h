@@ -6,9 +6,18 @@
 #ifndef UPKEEP_DAEMON_H
 #define UPKEEP_DAEMON_H
 
+struct config_job;
 struct engine_opts;
+struct engine_outcome;
 
-/* Runs until stopped; returns the exit code (0 after a clean stop). */
-int daemon_run(const char *root, const struct engine_opts *opts);
+/*
+ * Runs until stopped: 0 after a clean stop, -1 (error_set) when the
+ * config cannot be loaded at the start. done(job, outcome, arg) hears how
+ * each run ended (see engine_run_due()).
+ */
+int daemon_run(const char *root, const struct engine_opts *opts,
+	       void (*done)(const struct config_job *job,
+			    const struct engine_outcome *o, void *arg),
+	       void *arg);
 
 #endif

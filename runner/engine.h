@@ -1,16 +1,26 @@
 /*
- * One run of a job, from "the window is open" to "the report is written":
- * host lock, journal, pre-checks, steps in child processes within the
- * window, validation, the run record and report, unlock (DESIGN.md, "A
- * run"). Also the dry run (plan) and the recovery of runs that died. The
- * engine knows step and check kinds only through their tables.
+ * The engine: one run of a job, from "the window is open" to "the report
+ * is written" (DESIGN.md, "A run"), its dry run, `run --due` with missed
+ * windows and config-error records, and the manual rollback. One job a
+ * file: engine.c (what the others share: the stop signals, a job's
+ * windows, the outcomes), run.c (one run: the window gate, lock, journal,
+ * pre-checks, steps, validation, promotion or rollback, record),
+ * run_step.c (one step with its retries, within the window), plan.c (the
+ * dry run's printout), due.c (`run --due`, missed windows, config-error
+ * records), rollback_run.c (`upkeep rollback`). run.h is what run.c,
+ * run_step.c, plan.c and rollback_run.c share. The engine knows step and
+ * check kinds only through their tables.
+ *
+ * The engine says what happened as a named outcome; the commands turn
+ * outcomes into exit codes and print the line an outcome asks for. The
+ * engine's own voice is the run log (log.c) and the record.
  */
 #ifndef UPKEEP_ENGINE_H
 #define UPKEEP_ENGINE_H
 
 #include <signal.h>
 #include <stdbool.h>
-
+#include <stddef.h>
 #include <time.h>
 
 #include "window.h"
@@ -22,8 +32,53 @@ struct config_window;
 struct engine_opts {
 	bool dry_run;		/* plan: change nothing, write nothing */
 	bool ignore_window;	/* run outside the job's windows */
-	bool wait;		/* wait for the host lock instead of exit 3 */
+	bool wait;		/* wait for the host lock instead of giving up */
 };
+
+/*
+ * How a run, a plan or a manual rollback ended. Those whose line is the
+ * command's to print say so: error_last() holds it when the engine
+ * returns. The others have said what there is to say in the run log.
+ */
+enum engine_result {
+	/* A run or manual rollback that ran, its record written. */
+	ENGINE_SUCCEEDED,
+	ENGINE_FAILED,
+	ENGINE_INCOMPLETE,		/* nothing failed, not everything ran
+					 * (a step deferred for lack of time) */
+	ENGINE_ROLLED_BACK,
+	ENGINE_ROLLBACK_FAILED,
+	ENGINE_INTERRUPTED,		/* stopped by outcome.signal */
+	ENGINE_UNRECORDED,		/* it ended, but its record could not
+					 * be written: the journal keeps it */
+	ENGINE_NO_JOURNAL,		/* the journal could not be written:
+					 * the run (or a step) did not start */
+	/* Nothing ran. */
+	ENGINE_PRECHECK_FAILED,		/* recorded as skipped-precheck */
+	ENGINE_OUTSIDE_WINDOW,		/* error_last(): the next opening */
+	ENGINE_LOCK_HELD,		/* error_last(): who holds it */
+	ENGINE_LOCK_FAILED,		/* error_last(): why it cannot be
+					 * taken at all (a host problem) */
+	ENGINE_NOT_TRACKED,		/* rollback of a job that tracks no
+					 * config; error_last() says so */
+	ENGINE_NO_TARGET,		/* rollback: the target cannot be
+					 * used or previewed; error_last() */
+	/* A dry run (plan, rollback --dry-run). */
+	ENGINE_PLAN_CLEAN,		/* a run now would do everything */
+	ENGINE_PLAN_PARTIAL,		/* it would run but not do everything
+					 * (a step deferred, a plan's problem) */
+	ENGINE_PLAN_NO_START,		/* it would not start (no window open,
+					 * a pre-check fails, the tracked
+					 * config cannot be snapshotted) */
+};
+
+struct engine_outcome {
+	enum engine_result result;
+	int signal;			/* ENGINE_INTERRUPTED: its number */
+};
+
+/* Whether the command prints error_last() for this outcome. */
+bool engine_outcome_said(enum engine_result result);
 
 /*
  * Set (from a signal handler, to the signal's number) to stop a run: the
@@ -37,19 +92,20 @@ extern volatile sig_atomic_t engine_stop;
  * For a run started by hand: SIGINT (Ctrl-C), SIGTERM and SIGHUP stop the
  * run in progress (engine_stop, and proc_stop for the step's processes);
  * a second one kills the step's processes at once. The run then ends
- * `interrupted`, naming the signal, and exits 128 + its number.
+ * `interrupted`, naming the signal.
  */
 void engine_catch_signals(void);
 /* What that handler does: for a handler of one's own (the daemon's). */
 void engine_on_stop_signal(int sig);
 
 /*
- * Runs (or plans) job now. Prints the outcome; returns the exit code:
- * 0 succeeded or a clean plan, 1 failed or rolled back, 3 nothing ran
- * (outside a window, lock held, pre-check failed).
+ * Runs (or with opts->dry_run plans, printing the plan on stdout) job
+ * now: within one of its windows unless opts->ignore_window, under the
+ * host lock.
  */
-int engine_run(const struct config *cfg, const struct config_job *job,
-	       const struct engine_opts *opts);
+struct engine_outcome engine_run(const struct config *cfg,
+				 const struct config_job *job,
+				 const struct engine_opts *opts);
 
 /*
  * The job's window that opens first strictly after `after`, with that
@@ -64,22 +120,27 @@ const struct config_window *engine_next_window(const struct config *cfg,
  * `upkeep rollback JOB [--to REF]`: restores the job's tracked config to
  * REF (default: last-stable) under the host lock, runs apply and the
  * job's validation, and records it as a run (status rolled-back or
- * rollback-failed). With opts->dry_run lists the files it would restore,
- * changing nothing. Returns the exit code.
+ * rollback-failed). With opts->dry_run lists the files it would restore
+ * on stdout, changing nothing (ENGINE_PLAN_CLEAN).
  */
-int engine_rollback(const struct config *cfg, const struct config_job *job,
-		    const struct engine_opts *opts, const char *to);
+struct engine_outcome engine_rollback(const struct config *cfg,
+				      const struct config_job *job,
+				      const struct engine_opts *opts,
+				      const char *to);
 
 /*
  * `run --due`: runs, one after another, every job whose window is open now
- * and that has no run (finished or in progress) in this occurrence of it.
- * Jobs left out for problems in their files get config-error records.
- * Returns the gravest exit code: 128+N when a signal stopped a run, 2 when
- * a job was left out (or a run hit a host problem), 1 when a run failed,
- * 3 when a due job could not run (lock held, pre-check failed), 0 when
- * every due job succeeded or nothing was due.
+ * and that has no run (finished or in progress) in this occurrence of it;
+ * stops starting jobs once engine_stop is set. done(job, outcome, arg)
+ * hears how each one ended, at once (error_last() is still its line).
+ * Unless it is a dry run, first records missed windows and gives jobs
+ * left out for problems in their files config-error records. Returns how
+ * many jobs were left out (0 in a dry run).
  */
-int engine_run_due(const struct config *cfg, const struct engine_opts *opts);
+size_t engine_run_due(const struct config *cfg, const struct engine_opts *opts,
+		      void (*done)(const struct config_job *job,
+				   const struct engine_outcome *o, void *arg),
+		      void *arg);
 
 /*
  * Records a `missed` run for every window occurrence of every job that
@@ -89,5 +150,18 @@ int engine_run_due(const struct config *cfg, const struct engine_opts *opts);
  * (state_dir/seen/JOB). Idempotent. Returns how many it recorded.
  */
 int engine_record_missed(const struct config *cfg);
+
+/* ---- for the engine's files ---------------------------------------------- */
+
+struct strv;
+/*
+ * The first of the windows named in names that is open at t, with its
+ * occurrence in *occ; NULL when none is.
+ */
+const struct config_window *engine_open_window(const struct config *cfg,
+					       const struct strv *names,
+					       time_t t, struct window_occ *occ);
+/* "SIGINT" for SIGINT: how records and logs name a signal. */
+const char *engine_signal_name(int sig);
 
 #endif

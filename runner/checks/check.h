@@ -46,11 +46,11 @@ struct check_kind {
 	/* Required. Frees what parse stored; called with NULL too. */
 	void (*free)(void *settings);
 	/*
-	 * Runs one attempt (the engine retries for retry_for). Must finish
-	 * within ctx->timeout_ms and change nothing. Sets res->passed and
-	 * res->message. Returns 0 when the check ran (passed or not), -1 when
-	 * it could not run at all (res->message says why; counts as failed).
-	 * NULL while the kind's issue is open: the engine reports that.
+	 * Required. Runs one attempt (the engine retries for retry_for). Must
+	 * finish within ctx->timeout_ms and change nothing. Sets res->passed
+	 * and res->message. Returns 0 when the check ran (passed or not), -1
+	 * when it could not run at all (res->message says why; counts as
+	 * failed).
 	 */
 	int (*run)(const void *settings, const struct check_ctx *ctx,
 		   struct check_result *res);

@@ -2,7 +2,6 @@
 #include "clock.h"
 #include "checks/check.h"
 
-#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -52,12 +51,6 @@ static json_t *run_one(const struct config *cfg, const struct config_check *c)
 	for (;;) {
 		memset(&res, 0, sizeof(res));
 		attempts++;
-		if (!c->kind->run) {
-			snprintf(res.message, sizeof(res.message), "the '%s' "
-				 "check kind cannot run in this version yet",
-				 c->kind->name);
-			break;
-		}
 		if (c->kind->run(c->settings, &ctx, &res) < 0)
 			res.passed = false;
 		if (res.passed || clock_mono_ms() - start + pause > c->retry_for_ms)

@@ -66,7 +66,9 @@ struct step_plan {
 };
 
 enum step_flags {
-	STEP_MUTATES = 1 << 0,		/* changes something: never in a dry run */
+	/* Changes something: the engine never calls its run hook in a dry
+	 * run (a dry run that got there would be a bug: the step fails). */
+	STEP_MUTATES = 1 << 0,
 	STEP_NEEDS_POSTGRES = 1 << 1,	/* talks to PostgreSQL */
 	STEP_NEEDS_DOCKER = 1 << 2,	/* talks to the Docker Engine API */
 };
@@ -86,17 +88,15 @@ struct step_kind {
 	/* Required. Frees what parse stored; called with NULL too. */
 	void (*free)(void *settings);
 	/*
-	 * Says what a run would do, changing nothing (no process started for
-	 * a mutating kind, no statement that writes). Fills plan; returns 0,
-	 * or -1 with plan->lines[0] saying why it cannot tell. NULL while the
-	 * kind's issue is open: the engine reports that.
+	 * Required. Says what a run would do, changing nothing (no process
+	 * started for a mutating kind, no statement that writes). Fills plan;
+	 * returns 0, or -1 with plan->lines[0] saying why it cannot tell.
 	 */
 	int (*plan)(const void *settings, const struct step_ctx *ctx,
 		    struct step_plan *plan);
 	/*
-	 * Runs one attempt within ctx->timeout_ms (the engine retries).
-	 * Fills res; returns 0. NULL while the kind's issue is open: the
-	 * engine fails the step saying so.
+	 * Required. Runs one attempt within ctx->timeout_ms (the engine
+	 * retries). Fills res; returns 0.
 	 */
 	int (*run)(const void *settings, const struct step_ctx *ctx,
 		   struct step_result *res);
