@@ -108,7 +108,9 @@ static const char record[] =
 	"{\"run_id\":\"20261129T020000Z-j-1a2b\",\"job\":\"j\","
 	"\"status\":\"failed\",\"host\":\"db<1>\",\"started\":"
 	"\"2026-11-29T02:00:00Z\",\"duration_ms\":65000,\"window\":{\"name\":"
-	"\"w\"},\"steps\":[{\"name\":\"vacuum & co\",\"kind\":\"command\","
+	"\"w\",\"start\":\"2026-11-29T02:00:00Z\",\"end\":"
+	"\"2026-11-29T04:00:00Z\"},\"steps\":[{\"name\":\"vacuum & co\","
+	"\"kind\":\"command\","
 	"\"status\":\"failed\",\"summary\":\"password=hunter22 rejected\","
 	"\"duration_ms\":5,\"output_tail\":\"secret output\"}]}";
 
@@ -183,13 +185,17 @@ static void test_warning_bodies(void **state)
 		"{\"run_id\":\"20261129T020000Z-j-0001\",\"job\":\"j\","
 		"\"status\":\"incomplete\",\"host\":\"db1\",\"started\":"
 		"\"2026-11-29T02:00:00Z\",\"duration_ms\":65000,\"window\":"
-		"{\"name\":\"w\"},\"steps\":[{\"name\":\"vacuum\",\"kind\":"
+		"{\"name\":\"w\",\"start\":\"2026-11-29T02:00:00Z\","
+		"\"end\":\"2026-11-29T04:00:00Z\"},\"steps\":[{\"name\":"
+		"\"vacuum\",\"kind\":"
 		"\"vacuum\",\"status\":\"deferred\",\"summary\":\"needs 2h, "
 		"1h left\",\"timeout_ms\":7200000}]}";
 	static const char config_error[] =
 		"{\"run_id\":\"20261129T020000Z-x-0002\",\"job\":\"x\","
 		"\"status\":\"config-error\",\"started\":"
-		"\"2026-11-29T02:00:00Z\",\"window\":{\"name\":\"w\"},"
+		"\"2026-11-29T02:00:00Z\",\"window\":{\"name\":\"w\","
+		"\"start\":\"2026-11-29T02:00:00Z\",\"end\":"
+		"\"2026-11-29T04:00:00Z\"},"
 		"\"reason\":\"jobs/x.yaml:3:7: unknown key 'timout'\"}";
 	struct config cfg;
 	json_t *rec, *body;

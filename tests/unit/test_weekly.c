@@ -538,12 +538,14 @@ static void test_new_statuses(void **state)
 	m = model_of("[{\"run_id\":\"inc2\",\"job\":\"weekly\",\"status\":"
 		     "\"incomplete\",\"started\":\"2026-11-29T03:00:00Z\","
 		     "\"duration_ms\":1000," W48_SUNDAY ",\"steps\":["
-		     "{\"name\":\"a\",\"status\":\"ok\",\"duration_ms\":"
-		     "1200000,\"timeout_ms\":1800000},{\"name\":\"b\","
+		     "{\"name\":\"a\",\"kind\":\"command\",\"status\":"
+		     "\"ok\",\"duration_ms\":1200000,\"timeout_ms\":"
+		     "1800000},{\"name\":\"b\",\"kind\":\"command\","
 		     "\"status\":\"deferred\",\"timeout_ms\":1800000}]},"
 		     "{\"run_id\":\"inc3\",\"job\":\"nightly\",\"status\":"
 		     "\"incomplete\",\"started\":\"2026-11-28T03:00:00Z\","
-		     "\"steps\":[{\"name\":\"c\",\"status\":\"skipped\","
+		     "\"steps\":[{\"name\":\"c\",\"kind\":\"command\","
+		     "\"status\":\"skipped\","
 		     "\"summary\":\"an earlier step failed with on_failure: "
 		     "continue\"}]}]");
 	assert_string_equal(s_at(json_array_get(json_object_get(m,
@@ -563,8 +565,8 @@ static void test_new_statuses(void **state)
 	 * (step "s" of job "weekly": the 30m default). */
 	m = model_of("[{\"run_id\":\"inc4\",\"job\":\"weekly\",\"status\":"
 		     "\"incomplete\",\"started\":\"2026-11-29T03:40:00Z\","
-		     W48_SUNDAY ",\"steps\":[{\"name\":\"s\",\"status\":"
-		     "\"deferred\"}]}]");
+		     W48_SUNDAY ",\"steps\":[{\"name\":\"s\",\"kind\":"
+		     "\"command\",\"status\":\"deferred\"}]}]");
 	assert_non_null(strstr(s_at(rec_of(m, "incomplete"), "text"), "its "
 			       "steps' timeouts (30m) fit the window (2h with a "
 			       "15m cutoff), but the run started 1h40m after it "
