@@ -20,6 +20,7 @@
 #include "publish.h"
 #include "record.h"
 #include "report.h"
+#include "runrec.h"
 #include "util/error.h"
 #include "util/mem.h"
 #include "util/timefmt.h"
@@ -27,13 +28,13 @@
 static bool same_occurrence(const json_t *rec, const char *job,
 			    const char *start)
 {
-	const char *j = json_string_value(json_object_get(rec, "job"));
+	const char *j = json_string_value(json_object_get(rec, RUNREC_JOB));
 	/* A summary (record_summaries) or a whole record (a journal). */
 	const char *s = json_string_value(json_object_get(rec, "window_start"));
 
 	if (!s)
 		s = json_string_value(json_object_get(json_object_get(rec,
-						      "window"), "start"));
+				      RUNREC_WINDOW), RUNREC_W_START));
 
 	return j && s && strcmp(j, job) == 0 && strcmp(s, start) == 0;
 }
@@ -66,9 +67,10 @@ static time_t last_start(const struct config *cfg, const char *job)
 	size_t i;
 
 	json_array_foreach(all, i, rec) {
-		const char *j = json_string_value(json_object_get(rec, "job"));
+		const char *j = json_string_value(json_object_get(rec,
+							RUNREC_JOB));
 		const char *s = json_string_value(json_object_get(rec,
-							"started"));
+							RUNREC_STARTED));
 
 		if (j && s && strcmp(j, job) == 0 && timefmt_parse(s, &t) == 0 &&
 		    t > best)
@@ -105,9 +107,10 @@ static time_t first_seen(const struct config *cfg, const char *job)
 static json_t *window_json(const struct config_window *w,
 			   const struct window_occ *occ)
 {
-	return json_pack("{s:s, s:o, s:o, s:o}", "name", w->name, "start",
-			 record_time(occ->start), "cutoff",
-			 record_time(occ->cutoff), "end", record_time(occ->end));
+	return json_pack("{s:s, s:o, s:o, s:o}", RUNREC_W_NAME, w->name,
+			 RUNREC_W_START, record_time(occ->start),
+			 RUNREC_W_CUTOFF, record_time(occ->cutoff),
+			 RUNREC_W_END, record_time(occ->end));
 }
 
 /*
@@ -146,20 +149,22 @@ static bool record_missed(const struct config *cfg,
 
 	made_up_id(id, sizeof(id), occ->start, job->name, "missed");
 	rec = json_pack("{s:i, s:s, s:s, s:s, s:o, s:o, s:I, s:o, s:s, "
-			"s:[], s:[], s:[]}", "schema", RECORD_SCHEMA,
-			"run_id", id, "job", job->name, "status", "missed",
-			"started", record_time(occ->start),
-			"finished", record_time(occ->end),
-			"duration_ms", (json_int_t)0,
-			"window", window_json(w, occ),
-			"reason", "the window closed with no run of this job "
-			"(upkeep was not running, the host was down, or another "
-			"run held the lock)", "prechecks", "steps", "validation");
+			"s:[], s:[], s:[]}", RUNREC_SCHEMA, RECORD_SCHEMA,
+			RUNREC_RUN_ID, id, RUNREC_JOB, job->name,
+			RUNREC_STATUS, "missed",
+			RUNREC_STARTED, record_time(occ->start),
+			RUNREC_FINISHED, record_time(occ->end),
+			RUNREC_DURATION_MS, (json_int_t)0,
+			RUNREC_WINDOW, window_json(w, occ),
+			RUNREC_REASON, "the window closed with no run of this "
+			"job (upkeep was not running, the host was down, or "
+			"another run held the lock)", RUNREC_PRECHECKS,
+			RUNREC_STEPS, RUNREC_VALIDATION);
 	saved = save(cfg, rec);
 	if (saved) {
 		log_msg(LOG_WARN, NULL, "job '%s' missed window '%s' of %s",
 			job->name, w->name, json_string_value(json_object_get(
-			rec, "started")));
+			rec, RUNREC_STARTED)));
 		publish_record(cfg, job, rec, occ->start);
 	}
 	json_decref(rec);
@@ -208,9 +213,10 @@ static bool config_error_on_day(const struct config *cfg, const char *job,
 
 	timefmt_rfc3339(t, day, sizeof(day));
 	json_array_foreach(all, i, rec)
-		found = found || (!strcmp(record_str(rec, "job"), job) &&
-			!strcmp(record_str(rec, "status"), "config-error") &&
-			!strncmp(record_str(rec, "started"), day, 10));
+		found = found || (!strcmp(runrec_str(rec, RUNREC_JOB), job) &&
+			!strcmp(runrec_str(rec, RUNREC_STATUS),
+				"config-error") &&
+			!strncmp(runrec_str(rec, RUNREC_STARTED), day, 10));
 	json_decref(all);
 	return found;
 }
@@ -231,17 +237,19 @@ static void record_config_error(const struct config *cfg,
 	made_up_id(id, sizeof(id), w ? occ->start : now, b->job,
 		   "config-error");
 	rec = json_pack("{s:i, s:s, s:s, s:s, s:o, s:o, s:I, s:s, s:s, "
-			"s:I, s:[], s:[], s:[]}", "schema", RECORD_SCHEMA,
-			"run_id", id, "job", b->job, "status", "config-error",
-			"started", record_time(now), "finished",
-			record_time(now), "duration_ms", (json_int_t)0,
-			"reason", b->problem, "config_file", b->file,
-			"problems", (json_int_t)b->nproblems, "prechecks",
-			"steps", "validation");
+			"s:I, s:[], s:[], s:[]}", RUNREC_SCHEMA, RECORD_SCHEMA,
+			RUNREC_RUN_ID, id, RUNREC_JOB, b->job,
+			RUNREC_STATUS, "config-error",
+			RUNREC_STARTED, record_time(now),
+			RUNREC_FINISHED, record_time(now),
+			RUNREC_DURATION_MS, (json_int_t)0,
+			RUNREC_REASON, b->problem, RUNREC_CONFIG_FILE, b->file,
+			RUNREC_PROBLEMS, (json_int_t)b->nproblems,
+			RUNREC_PRECHECKS, RUNREC_STEPS, RUNREC_VALIDATION);
 	if (w)
-		json_object_set_new(rec, "window", window_json(w, occ));
+		json_object_set_new(rec, RUNREC_WINDOW, window_json(w, occ));
 	else
-		json_object_set_new(rec, "note", json_string(
+		json_object_set_new(rec, RUNREC_NOTE, json_string(
 			"none of the job's windows could be read: upkeep "
 			"cannot tell when it would have run"));
 	if (save(cfg, rec))

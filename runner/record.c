@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "runrec.h"
 #include "util/error.h"
 #include "util/mem.h"
 #include "util/timefmt.h"
@@ -152,8 +153,9 @@ json_t *record_redact(const struct config *cfg, const json_t *rec)
 
 char *record_path(const struct config *cfg, const json_t *rec, const char *ext)
 {
-	const char *id = json_string_value(json_object_get(rec, "run_id"));
-	const char *started = json_string_value(json_object_get(rec, "started"));
+	const char *id = json_string_value(json_object_get(rec, RUNREC_RUN_ID));
+	const char *started = json_string_value(json_object_get(rec,
+							RUNREC_STARTED));
 
 	return xasprintf("%s/runs/%.4s/%s.%s", cfg->settings.reports_dir,
 			 started ? started : "0000", id ? id : "unknown", ext);
@@ -177,7 +179,7 @@ static int save_json(const struct config *cfg, const json_t *rec,
 	char *text;
 	int rc;
 
-	json_object_del(safe, "journal_seq");
+	json_object_del(safe, RUNREC_JOURNAL_SEQ);
 	text = json_dumps(safe, JSON_INDENT(2) | JSON_SORT_KEYS);
 	json_decref(safe);
 	if (!text)
@@ -286,20 +288,21 @@ static int journal_put(int fd, const char *text, bool durable)
 
 int record_journal_write(const struct config *cfg, json_t *rec, bool durable)
 {
-	const char *id = json_string_value(json_object_get(rec, "run_id"));
+	const char *id = json_string_value(json_object_get(rec, RUNREC_RUN_ID));
 	json_int_t seq = json_integer_value(json_object_get(rec,
 					    "journal_seq")) + 1;
 	char *path, *text;
 	json_t *safe;
 	int fd, err = 0;
 
-	json_object_set_new(rec, "journal_seq", json_integer(seq));
+	json_object_set_new(rec, RUNREC_JOURNAL_SEQ, json_integer(seq));
 	path = journal_path(cfg, id, (int)(seq % 2));
 	safe = writable(cfg, rec);
 	text = json_dumps(safe, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(safe);
 	if (seq <= 2 && make_parents(path) < 0) {
-		json_object_set_new(rec, "journal_seq", json_integer(seq - 1));
+		json_object_set_new(rec, RUNREC_JOURNAL_SEQ,
+				    json_integer(seq - 1));
 		free(text);
 		free(path);
 		return -1;
@@ -317,7 +320,8 @@ int record_journal_write(const struct config *cfg, json_t *rec, bool durable)
 	free(text);
 	if (err) {
 		/* Not counted: the retry goes to this half again. */
-		json_object_set_new(rec, "journal_seq", json_integer(seq - 1));
+		json_object_set_new(rec, RUNREC_JOURNAL_SEQ,
+				    json_integer(seq - 1));
 		error_set("cannot write the journal '%s': %s%s", path,
 			  strerror(err), err == ENOSPC ? "; free space there "
 			  "(state_dir in upkeep.yaml) and run again" : "");
@@ -328,7 +332,7 @@ int record_journal_write(const struct config *cfg, json_t *rec, bool durable)
 
 int record_journal_remove(const struct config *cfg, const json_t *rec)
 {
-	const char *id = json_string_value(json_object_get(rec, "run_id"));
+	const char *id = json_string_value(json_object_get(rec, RUNREC_RUN_ID));
 	int rc = 0;
 
 	for (int half = 0; half < 2; half++) {
@@ -398,22 +402,23 @@ json_t *record_journal_list(const struct config *cfg)
 		rec = journal_read(path);
 		free(path);
 		name = xstrndup(e->d_name, l - 7);
-		if (!json_is_string(json_object_get(rec, "run_id"))) {
+		if (!json_is_string(json_object_get(rec, RUNREC_RUN_ID))) {
 			/* A half a crash or a full disk spoiled: known
 			 * only by its name, unless the other half is whole. */
 			json_decref(rec);
 			if (!json_object_get(byid, name))
 				json_object_set_new(byid, name, json_pack(
-					"{s:s, s:b}", "run_id", name,
-					"journal_lost", 1));
+					"{s:s, s:b}", RUNREC_RUN_ID, name,
+					RUNREC_JOURNAL_LOST, 1));
 			free(name);
 			continue;
 		}
-		id = json_string_value(json_object_get(rec, "run_id"));
+		id = json_string_value(json_object_get(rec, RUNREC_RUN_ID));
 		old = json_object_get(byid, id);
-		if (!old || json_is_true(json_object_get(old, "journal_lost")) ||
-		    json_integer_value(json_object_get(old, "journal_seq")) <
-		    json_integer_value(json_object_get(rec, "journal_seq")))
+		if (!old ||
+		    json_is_true(json_object_get(old, RUNREC_JOURNAL_LOST)) ||
+		    json_integer_value(json_object_get(old, RUNREC_JOURNAL_SEQ)) <
+		    json_integer_value(json_object_get(rec, RUNREC_JOURNAL_SEQ)))
 			json_object_set(byid, id, rec);
 		json_decref(rec);
 		free(name);

@@ -33,6 +33,7 @@
 #include "record.h"
 #include "report.h"
 #include "rollback.h"
+#include "runrec.h"
 #include "steps/step.h"
 #include "util/error.h"
 #include "util/mem.h"
@@ -78,12 +79,13 @@ static json_t *lost_record(const char *id)
 		return NULL;
 	}
 	rec = json_pack("{s:i, s:s, s:s, s:s, s:o, s:s, s:[], s:[], s:[]}",
-			"schema", RECORD_SCHEMA, "run_id", id, "job", job,
-			"status", "interrupted", "started",
-			record_time(timegm(&tm)), "reason",
+			RUNREC_SCHEMA, RECORD_SCHEMA, RUNREC_RUN_ID, id,
+			RUNREC_JOB, job, RUNREC_STATUS, "interrupted",
+			RUNREC_STARTED, record_time(timegm(&tm)), RUNREC_REASON,
 			"its journal was empty or corrupt (the disk was full, "
 			"or upkeep died during its first write): what the run "
-			"did is unknown", "prechecks", "steps", "validation");
+			"did is unknown", RUNREC_PRECHECKS, RUNREC_STEPS,
+			RUNREC_VALIDATION);
 	free(job);
 	return rec;
 }
@@ -93,7 +95,7 @@ static void recover_step(const struct config *cfg, const json_t *rec,
 			 const json_t *in_flight)
 {
 	const struct config_job *job = config_job_find(cfg,
-		json_string_value(json_object_get(rec, "job")) ?: "");
+		json_string_value(json_object_get(rec, RUNREC_JOB)) ?: "");
 	const char *name = json_string_value(json_object_get(in_flight, "step"));
 
 	if (!job || !name)
@@ -103,15 +105,15 @@ static void recover_step(const struct config *cfg, const json_t *rec,
 
 		if (strcmp(st->name, name) == 0 && st->kind->recover)
 			st->kind->recover(st->settings, cfg, json_string_value(
-				json_object_get(rec, "run_id")));
+				json_object_get(rec, RUNREC_RUN_ID)));
 	}
 }
 
 /* Closes a run that was in progress; false when it must stay open. */
 static bool close_interrupted(const struct config *cfg, json_t *rec)
 {
-	json_t *in_flight = json_object_get(rec, "in_flight"), *s;
-	const char *id = json_string_value(json_object_get(rec, "run_id"));
+	json_t *in_flight = json_object_get(rec, RUNREC_IN_FLIGHT), *s;
+	const char *id = json_string_value(json_object_get(rec, RUNREC_RUN_ID));
 	size_t i;
 
 	if (in_flight)
@@ -124,20 +126,21 @@ static bool close_interrupted(const struct config *cfg, json_t *rec)
 			"rollback is finished; the next upkeep tries again\n", id);
 		return false;
 	}
-	json_array_foreach(json_object_get(rec, "steps"), i, s) {
-		const char *st = json_string_value(json_object_get(s, "status"));
+	json_array_foreach(json_object_get(rec, RUNREC_STEPS), i, s) {
+		const char *st = json_string_value(json_object_get(s,
+							RUNREC_S_STATUS));
 
 		if (st && strcmp(st, "running") == 0) {
-			json_object_set_new(s, "status",
+			json_object_set_new(s, RUNREC_S_STATUS,
 					    json_string("interrupted"));
-			json_object_set_new(s, "summary", json_string(
+			json_object_set_new(s, RUNREC_S_SUMMARY, json_string(
 				"upkeep stopped while this step ran"));
 		}
 	}
-	json_object_set_new(rec, "status", json_string("interrupted"));
-	json_object_set_new(rec, "interrupted_step", in_flight ?
+	json_object_set_new(rec, RUNREC_STATUS, json_string("interrupted"));
+	json_object_set_new(rec, RUNREC_INTERRUPTED_STEP, in_flight ?
 		json_incref(json_object_get(in_flight, "step")) : json_null());
-	json_object_set_new(rec, "finished", record_time(clock_now()));
+	json_object_set_new(rec, RUNREC_FINISHED, record_time(clock_now()));
 	return true;
 }
 
@@ -148,15 +151,16 @@ int recover_runs(const struct config *cfg)
 	size_t k;
 
 	json_array_foreach(all, k, rec) {
-		const char *id = json_string_value(json_object_get(rec, "run_id"));
+		const char *id = json_string_value(json_object_get(rec,
+							RUNREC_RUN_ID));
 		const char *status = json_string_value(json_object_get(rec,
-								  "status"));
+							RUNREC_STATUS));
 		bool ended = status && strcmp(status, "running") != 0;
 		json_t *save = rec;
 		const char *job;
 		time_t started = 0;
 
-		if (json_is_true(json_object_get(rec, "journal_lost"))) {
+		if (json_is_true(json_object_get(rec, RUNREC_JOURNAL_LOST))) {
 			proc_kill_run(id);
 			save = lost_record(id);
 			fprintf(stderr, "upkeep: warning: the journal of run %s is "
@@ -179,9 +183,9 @@ int recover_runs(const struct config *cfg)
 			continue;
 		}
 		closed++;
-		job = json_string_value(json_object_get(save, "job"));
-		timefmt_parse(json_string_value(json_object_get(save, "started")),
-			      &started);
+		job = json_string_value(json_object_get(save, RUNREC_JOB));
+		timefmt_parse(json_string_value(json_object_get(save,
+			      RUNREC_STARTED)), &started);
 		if (job && config_job_find(cfg, job))
 			publish_record(cfg, config_job_find(cfg, job), save,
 				       started);
@@ -191,11 +195,11 @@ int recover_runs(const struct config *cfg)
 		else if (save == rec)
 			fprintf(stderr, "upkeep: closed run %s as interrupted "
 				"(it stopped%s%s)\n", id,
-				json_object_get(rec, "in_flight") ?
+				json_object_get(rec, RUNREC_IN_FLIGHT) ?
 				" during step " : "",
-				json_object_get(rec, "in_flight") ?
+				json_object_get(rec, RUNREC_IN_FLIGHT) ?
 				json_string_value(json_object_get(json_object_get(
-					rec, "in_flight"), "step")) : "");
+					rec, RUNREC_IN_FLIGHT), "step")) : "");
 		if (save != rec)
 			json_decref(save);
 	}
@@ -211,15 +215,16 @@ const char *recover_rollback_pending(const struct config *cfg,
 	size_t k;
 
 	json_array_foreach(all, k, rec) {
-		const json_t *rb = json_object_get(rec, "rollback");
-		const char *phase = json_string_value(json_object_get(rb, "phase"));
+		const json_t *rb = json_object_get(rec, RUNREC_ROLLBACK);
+		const char *phase = json_string_value(json_object_get(rb,
+							RUNREC_R_PHASE));
 		const char *r = json_string_value(json_object_get(json_object_get(
-			rec, "tracked_config"), "repo"));
+			rec, RUNREC_TRACKED_CONFIG), RUNREC_T_REPO));
 
 		if (phase && r && !strcmp(r, repo) && (!strcmp(phase,
 		    "restoring") || !strcmp(phase, "recovery-failed"))) {
 			snprintf(run_id, len, "%s", json_string_value(
-				 json_object_get(rec, "run_id")) ?: "?");
+				 json_object_get(rec, RUNREC_RUN_ID)) ?: "?");
 			found = run_id;
 			break;
 		}

@@ -16,6 +16,7 @@
 #include "config.h"
 #include "log.h"
 #include "rollback.h"
+#include "runrec.h"
 #include "stable.h"
 #include "util/error.h"
 
@@ -42,17 +43,19 @@ static const char *roll_back(struct run *r, const char *to)
 
 	r->rec = run_new_record(r);
 	run_note_containment(r);
-	json_object_set_new(r->rec, "trigger", json_string("manual rollback"));
-	json_object_set_new(r->rec, "steps", json_array());
+	json_object_set_new(r->rec, RUNREC_TRIGGER,
+			    json_string("manual rollback"));
+	json_object_set_new(r->rec, RUNREC_STEPS, json_array());
 	log_context(r->cfg, r->run_id, r->job->name);
 	run_journal(r);
 	snprintf(why, sizeof(why), "a manual rollback to %s", to);
 	if (run_tracked_unfinished(r->cfg, r->job) < 0 ||
 	    tracked_begin(&tr, r->job, r->run_id, r->started, r->rec) < 0) {
 		log_msg(LOG_ERROR, NULL, "%s", error_last());
-		json_object_set_new(r->rec, "rollback", json_pack(
-			"{s:b, s:s, s:s, s:s}", "requested", 1, "reason", why,
-			"phase", "failed", "error", error_last()));
+		json_object_set_new(r->rec, RUNREC_ROLLBACK, json_pack(
+			"{s:b, s:s, s:s, s:s}", RUNREC_R_REQUESTED, 1,
+			RUNREC_R_REASON, why, RUNREC_R_PHASE, "failed",
+			RUNREC_R_ERROR, error_last()));
 		status = "rollback-failed";
 	} else {
 		status = run_roll_back(r, &tr, why, to);

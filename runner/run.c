@@ -30,6 +30,7 @@
 #include "recover.h"
 #include "rollback.h"
 #include "report.h"
+#include "runrec.h"
 #include "steps/step.h"
 #include "util/error.h"
 #include "util/timefmt.h"
@@ -54,12 +55,12 @@ int run_journal(struct run *r)
 
 void run_log_check(const json_t *c)
 {
-	bool ok = json_is_true(json_object_get(c, "passed"));
+	bool ok = json_is_true(json_object_get(c, RUNREC_C_PASSED));
 
 	log_msg(ok ? LOG_INFO : LOG_WARN, NULL, "check '%s' %s: %s",
-		json_string_value(json_object_get(c, "name")),
+		json_string_value(json_object_get(c, RUNREC_C_NAME)),
 		ok ? "passed" : "failed",
-		json_string_value(json_object_get(c, "message")));
+		json_string_value(json_object_get(c, RUNREC_C_MESSAGE)));
 }
 
 /* ---- the window ---------------------------------------------------------- */
@@ -114,7 +115,7 @@ void run_init(struct run *r)
 
 void run_note_containment(struct run *r)
 {
-	json_object_set_new(r->rec, "containment",
+	json_object_set_new(r->rec, RUNREC_CONTAINMENT,
 			    json_string(proc_containment()));
 	if (proc_containment_why())
 		log_msg(LOG_INFO, NULL, "no cgroup for the run's processes: %s",
@@ -128,20 +129,22 @@ json_t *run_new_record(const struct run *r)
 
 	gethostname(host, sizeof(host) - 1);
 	rec = json_pack("{s:i, s:s, s:s, s:s, s:o, s:s, s:s, s:I, s:b}",
-			"schema", RECORD_SCHEMA, "run_id", r->run_id,
-			"job", r->job->name, "status", "running",
-			"started", record_time(clock_now()), "host", host,
-			"upkeep_version", UPKEEP_VERSION,
-			"pid", (json_int_t)getpid(),
-			"ignore_window", r->opts->ignore_window);
+			RUNREC_SCHEMA, RECORD_SCHEMA, RUNREC_RUN_ID, r->run_id,
+			RUNREC_JOB, r->job->name, RUNREC_STATUS, "running",
+			RUNREC_STARTED, record_time(clock_now()),
+			RUNREC_HOST, host,
+			RUNREC_UPKEEP_VERSION, UPKEEP_VERSION,
+			RUNREC_PID, (json_int_t)getpid(),
+			RUNREC_IGNORE_WINDOW, r->opts->ignore_window);
 	if (r->job->description)
-		json_object_set_new(rec, "description",
+		json_object_set_new(rec, RUNREC_DESCRIPTION,
 				    json_string(r->job->description));
 	if (r->in_window)
-		json_object_set_new(rec, "window", json_pack(
-			"{s:s, s:o, s:o, s:o}", "name", r->window,
-			"start", record_time(r->occ.start), "cutoff",
-			record_time(r->occ.cutoff), "end", record_time(r->occ.end)));
+		json_object_set_new(rec, RUNREC_WINDOW, json_pack(
+			"{s:s, s:o, s:o, s:o}", RUNREC_W_NAME, r->window,
+			RUNREC_W_START, record_time(r->occ.start),
+			RUNREC_W_CUTOFF, record_time(r->occ.cutoff),
+			RUNREC_W_END, record_time(r->occ.end)));
 	return rec;
 }
 
@@ -153,9 +156,10 @@ static void note_next_window(struct run *r)
 		clock_now(), &occ);
 
 	if (w)
-		json_object_set_new(r->rec, "next_window", json_pack(
-			"{s:s, s:o, s:o}", "name", w->name, "start",
-			record_time(occ.start), "end", record_time(occ.end)));
+		json_object_set_new(r->rec, RUNREC_NEXT_WINDOW, json_pack(
+			"{s:s, s:o, s:o}", RUNREC_W_NAME, w->name,
+			RUNREC_W_START, record_time(occ.start),
+			RUNREC_W_END, record_time(occ.end)));
 }
 
 int run_finish(struct run *r, const char *status, int64_t start_ms)
@@ -163,9 +167,9 @@ int run_finish(struct run *r, const char *status, int64_t start_ms)
 	char *md;
 	bool journalled;
 
-	json_object_set_new(r->rec, "status", json_string(status));
-	json_object_set_new(r->rec, "finished", record_time(clock_now()));
-	json_object_set_new(r->rec, "duration_ms",
+	json_object_set_new(r->rec, RUNREC_STATUS, json_string(status));
+	json_object_set_new(r->rec, RUNREC_FINISHED, record_time(clock_now()));
+	json_object_set_new(r->rec, RUNREC_DURATION_MS,
 			    json_integer(clock_mono_ms() - start_ms));
 	note_next_window(r);
 	/* The outcome goes to the journal first: if the record cannot be
@@ -233,16 +237,18 @@ int run_tracked_unfinished(const struct config *cfg,
 const char *run_roll_back(struct run *r, struct tracked *tr, const char *why,
 			  const char *to)
 {
-	json_t *rb = json_pack("{s:b, s:s, s:s}", "requested", 1, "reason",
-			       why, "phase", "restoring");
+	json_t *rb = json_pack("{s:b, s:s, s:s}", RUNREC_R_REQUESTED, 1,
+			       RUNREC_R_REASON, why, RUNREC_R_PHASE,
+			       "restoring");
 	json_t *checks;
 	bool ok;
 
-	json_object_set_new(r->rec, "rollback", rb);
+	json_object_set_new(r->rec, RUNREC_ROLLBACK, rb);
 	log_msg(LOG_WARN, NULL, "rolling back the tracked config: %s", why);
 	if (tracked_target(tr, to, rb) < 0) {
-		json_object_set_new(rb, "error", json_string(error_last()));
-		json_object_set_new(rb, "phase", json_string("failed"));
+		json_object_set_new(rb, RUNREC_R_ERROR,
+				    json_string(error_last()));
+		json_object_set_new(rb, RUNREC_R_PHASE, json_string("failed"));
 		log_msg(LOG_ERROR, NULL, "rollback impossible: %s", error_last());
 		return "rollback-failed";
 	}
@@ -250,7 +256,7 @@ const char *run_roll_back(struct run *r, struct tracked *tr, const char *why,
 	r->step = "rollback";
 	ok = tracked_restore(tr, r->cfg, r->job, why, clock_now(), rb) == 0;
 	r->step = NULL;
-	json_object_set_new(rb, "phase", json_string(ok ? "restored" :
+	json_object_set_new(rb, RUNREC_R_PHASE, json_string(ok ? "restored" :
 						     "failed"));
 	run_journal(r);
 	if (!ok) {
@@ -258,7 +264,7 @@ const char *run_roll_back(struct run *r, struct tracked *tr, const char *why,
 		return "rollback-failed";
 	}
 	ok = checks_run_list(r->cfg, &r->job->validate, &checks, run_log_check);
-	json_object_set_new(rb, "validation", checks);
+	json_object_set_new(rb, RUNREC_R_VALIDATION, checks);
 	return ok ? "rolled-back" : "rollback-failed";
 }
 
@@ -302,8 +308,9 @@ static const char *first_failed(const json_t *checks)
 	json_t *c;
 
 	json_array_foreach(checks, i, c)
-		if (!json_is_true(json_object_get(c, "passed")))
-			return json_string_value(json_object_get(c, "name"));
+		if (!json_is_true(json_object_get(c, RUNREC_C_PASSED)))
+			return json_string_value(json_object_get(c,
+							RUNREC_C_NAME));
 	return "?";
 }
 
@@ -313,9 +320,8 @@ static bool all_steps_ok(const json_t *rec)
 	size_t i;
 	json_t *s;
 
-	json_array_foreach(json_object_get(rec, "steps"), i, s)
-		if (strcmp(json_string_value(json_object_get(s, "status")),
-			   "ok") != 0)
+	json_array_foreach(json_object_get(rec, RUNREC_STEPS), i, s)
+		if (strcmp(runrec_str(s, RUNREC_S_STATUS), "ok") != 0)
 			return false;
 	return true;
 }
@@ -327,9 +333,10 @@ static json_t *all_skipped(const struct config_job *job, const char *why)
 
 	for (size_t i = 0; i < job->nsteps; i++)
 		json_array_append_new(steps, json_pack(
-			"{s:s, s:s, s:s, s:s}", "name", job->steps[i].name,
-			"kind", job->steps[i].kind->name, "status", "skipped",
-			"summary", why));
+			"{s:s, s:s, s:s, s:s}", RUNREC_S_NAME,
+			job->steps[i].name, RUNREC_S_KIND,
+			job->steps[i].kind->name, RUNREC_S_STATUS, "skipped",
+			RUNREC_S_SUMMARY, why));
 	return steps;
 }
 
@@ -380,25 +387,26 @@ static bool prechecks(struct run *r, struct run_state *s,
 	if (pre_ok && !engine_stop && job->has_tracked &&
 	    (run_tracked_unfinished(r->cfg, job) < 0 ||
 	     tracked_begin(&s->tr, job, r->run_id, r->started, r->rec) < 0)) {
-		json_t *c = json_pack("{s:s, s:s, s:b, s:s}", "name",
-				      "tracked config", "kind", "git", "passed",
-				      0, "message", error_last());
+		json_t *c = json_pack("{s:s, s:s, s:b, s:s}", RUNREC_C_NAME,
+				      "tracked config", RUNREC_C_KIND, "git",
+				      RUNREC_C_PASSED, 0, RUNREC_C_MESSAGE,
+				      error_last());
 
 		run_log_check(c);
 		json_array_append_new(checks, c);
 		pre_ok = false;
 	}
-	json_object_set_new(r->rec, "prechecks", checks);
+	json_object_set_new(r->rec, RUNREC_PRECHECKS, checks);
 	if (pre_ok && !engine_stop)
 		return true;
 	tracked_end(&s->tr);
 	/* A signal during the pre-checks is the story, not the check it
 	 * cut short. */
-	json_object_set_new(r->rec, "steps", all_skipped(job, engine_stop ?
+	json_object_set_new(r->rec, RUNREC_STEPS, all_skipped(job, engine_stop ?
 		"upkeep was asked to stop before this step" :
 		"a pre-check failed"));
 	if (engine_stop) {
-		json_object_set_new(r->rec, "signal", json_string(
+		json_object_set_new(r->rec, RUNREC_SIGNAL, json_string(
 			engine_signal_name(engine_stop)));
 		run_finish(r, "interrupted", s->start_ms);
 		*o = outcome_of("interrupted");
@@ -425,9 +433,10 @@ static const char *on_failure_name(const struct config_step *st)
 static void step(struct run *r, struct run_state *s,
 		 const struct config_step *st)
 {
-	json_t *e = json_pack("{s:s, s:s, s:s, s:s}", "name", st->name, "kind",
-			      st->kind->name, "status", s->ok ? "running" :
-			      "skipped", "on_failure", on_failure_name(st));
+	json_t *e = json_pack("{s:s, s:s, s:s, s:s}", RUNREC_S_NAME, st->name,
+			      RUNREC_S_KIND, st->kind->name, RUNREC_S_STATUS,
+			      s->ok ? "running" : "skipped",
+			      RUNREC_S_ON_FAILURE, on_failure_name(st));
 	int done;
 
 	json_array_append_new(s->steps, e);
@@ -436,13 +445,14 @@ static void step(struct run *r, struct run_state *s,
 			engine_signal_name(engine_stop));
 		s->stopped = true;
 		s->ok = false;
-		json_object_set_new(e, "status", json_string("skipped"));
+		json_object_set_new(e, RUNREC_S_STATUS, json_string("skipped"));
 	}
 	if (!s->ok) {
-		json_object_set_new(e, "summary", json_string(s->no_journal ?
-			"not started: the journal could not be written" :
-			s->stopped ? "upkeep was asked to stop before this step" :
-			"an earlier step failed and aborted the run"));
+		json_object_set_new(e, RUNREC_S_SUMMARY, json_string(
+			s->no_journal ? "not started: the journal could not "
+			"be written" : s->stopped ? "upkeep was asked to stop "
+			"before this step" : "an earlier step failed and "
+			"aborted the run"));
 		return;
 	}
 	r->step = st->name;
@@ -458,7 +468,7 @@ static void step(struct run *r, struct run_state *s,
 		s->ok = false;
 	}
 	if (done || s->stopped || !strcmp(json_string_value(json_object_get(
-	    e, "status")), "deferred"))
+	    e, RUNREC_S_STATUS)), "deferred"))
 		return;
 	s->nfailed++;
 	if (st->on_failure == CONFIG_ON_FAILURE_ABORT) {
@@ -489,7 +499,7 @@ static void validate(struct run *r, struct run_state *s)
 		s->rollback = true;
 		s->nfailed++;
 	}
-	json_object_set_new(r->rec, "validation", checks);
+	json_object_set_new(r->rec, RUNREC_VALIDATION, checks);
 }
 
 /*
@@ -503,7 +513,7 @@ static const char *conclude(struct run *r, struct run_state *s)
 	bool all_ok;
 
 	if (engine_stop) {
-		json_object_set_new(r->rec, "signal", json_string(
+		json_object_set_new(r->rec, RUNREC_SIGNAL, json_string(
 			engine_signal_name(engine_stop)));
 		return "interrupted";
 	}
@@ -511,9 +521,10 @@ static const char *conclude(struct run *r, struct run_state *s)
 	if (s->rollback && s->tr.open)
 		return run_roll_back(r, &s->tr, s->why, NULL);
 	if (s->rollback)
-		json_object_set_new(r->rec, "rollback", json_pack(
-			"{s:b, s:s, s:s}", "requested", 1, "reason", s->why,
-			"note", "rollback requested, no tracked config"));
+		json_object_set_new(r->rec, RUNREC_ROLLBACK, json_pack(
+			"{s:b, s:s, s:s}", RUNREC_R_REQUESTED, 1,
+			RUNREC_R_REASON, s->why, RUNREC_R_NOTE,
+			"rollback requested, no tracked config"));
 	else if (all_ok && s->tr.open)
 		tracked_promote(&s->tr, r->job, r->rec);
 	/* Nothing failed but something did not happen: not a success, and
@@ -533,7 +544,7 @@ struct engine_outcome run_execute(struct run *r)
 		return o;
 	r->config_commit = s.tr.open ? s.tr.snap.config : NULL;
 	s.steps = json_array();
-	json_object_set(r->rec, "steps", s.steps);
+	json_object_set(r->rec, RUNREC_STEPS, s.steps);
 	for (size_t i = 0; i < r->job->nsteps; i++)
 		step(r, &s, &r->job->steps[i]);
 	r->step = NULL;

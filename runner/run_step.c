@@ -18,6 +18,7 @@
 #include "log.h"
 #include "proc.h"
 #include "record.h"
+#include "runrec.h"
 #include "steps/step.h"
 #include "util/text.h"
 #include "util/timefmt.h"
@@ -62,7 +63,7 @@ static void on_start(void *arg, int pid)
 {
 	struct run *r = arg;
 
-	json_object_set_new(r->rec, "in_flight", json_pack(
+	json_object_set_new(r->rec, RUNREC_IN_FLIGHT, json_pack(
 		"{s:s, s:I, s:I}", "step", r->step, "pid", (json_int_t)pid,
 		"pid_start", (json_int_t)proc_start_ticks(pid)));
 	run_journal_write(r, false);
@@ -125,11 +126,11 @@ static bool may_start(const struct run *r, const struct config_step *st,
 	if (run_step_budget(r, st, clock_now(), timeout_ms, reason,
 			    sizeof(reason)) == 0)
 		return true;
-	json_object_set_new(e, "status", json_string(attempt ? "failed" :
+	json_object_set_new(e, RUNREC_S_STATUS, json_string(attempt ? "failed" :
 						     "deferred"));
-	json_object_set_new(e, "summary", json_string(reason));
+	json_object_set_new(e, RUNREC_S_SUMMARY, json_string(reason));
 	if (!attempt)	/* the evidence a report needs */
-		json_object_set_new(e, "timeout_ms",
+		json_object_set_new(e, RUNREC_S_TIMEOUT_MS,
 				    json_integer(st->timeout_ms));
 	log_msg(LOG_WARN, st->name, "%s: %s", attempt ? "not retried" :
 		"deferred", reason);
@@ -173,21 +174,21 @@ static void record_attempt(struct run *r, json_t *e, struct step_result *res,
 {
 	bool stopped = engine_stop && res->status != STEP_OK;
 
-	json_object_set_new(e, "status", json_string(stopped ? "interrupted" :
-						     status_name(res->status)));
+	json_object_set_new(e, RUNREC_S_STATUS, json_string(stopped ?
+			    "interrupted" : status_name(res->status)));
 	if (stopped)
 		snprintf(res->summary, sizeof(res->summary), "stopped by %s "
 			 "(%s)", engine_signal_name(engine_stop),
 			 status_name(res->status));
-	json_object_set_new(e, "summary", json_string(res->summary));
-	json_object_set_new(e, "attempts", json_integer(attempt));
-	json_object_set_new(e, "timeout_ms", json_integer(timeout_ms));
+	json_object_set_new(e, RUNREC_S_SUMMARY, json_string(res->summary));
+	json_object_set_new(e, RUNREC_S_ATTEMPTS, json_integer(attempt));
+	json_object_set_new(e, RUNREC_S_TIMEOUT_MS, json_integer(timeout_ms));
 	if (res->details)
-		json_object_set(e, "details", res->details);
+		json_object_set(e, RUNREC_S_DETAILS, res->details);
 	if (res->output) {
 		char *text = text_sanitize(res->output, res->output_len);
 
-		json_object_set_new(e, "output_tail", json_string(text));
+		json_object_set_new(e, RUNREC_S_OUTPUT_TAIL, json_string(text));
 		free(text);
 	}
 	run_journal(r);
@@ -222,7 +223,7 @@ int run_step(struct run *r, const struct config_step *st, json_t *e)
 	char dur[32], tmo[32];
 	long attempt = 0;
 
-	json_object_set_new(e, "started", record_time(clock_now()));
+	json_object_set_new(e, RUNREC_S_STARTED, record_time(clock_now()));
 	for (;;) {
 		if (!may_start(r, st, e, attempt, &timeout_ms))
 			return 0;
@@ -230,12 +231,13 @@ int run_step(struct run *r, const struct config_step *st, json_t *e)
 		 * that works in-process has no pid to note). Not synced: like
 		 * the pid, it matters while the machine is up (the previous
 		 * step's end is on disk); but the write must succeed. */
-		json_object_set_new(r->rec, "in_flight", json_pack("{s:s}",
+		json_object_set_new(r->rec, RUNREC_IN_FLIGHT, json_pack("{s:s}",
 				    "step", st->name));
 		if (run_journal_write(r, false) < 0) {
-			json_object_del(r->rec, "in_flight");
-			json_object_set_new(e, "status", json_string("skipped"));
-			json_object_set_new(e, "summary", json_string(
+			json_object_del(r->rec, RUNREC_IN_FLIGHT);
+			json_object_set_new(e, RUNREC_S_STATUS,
+					    json_string("skipped"));
+			json_object_set_new(e, RUNREC_S_SUMMARY, json_string(
 				"not started: the journal could not be written"));
 			return -1;
 		}
@@ -244,16 +246,17 @@ int run_step(struct run *r, const struct config_step *st, json_t *e)
 		log_msg(LOG_INFO, st->name, "started%s (timeout %s)",
 			attempt > 1 ? " again" : "", tmo);
 		attempt_once(r, st, timeout_ms, &res);
-		json_object_del(r->rec, "in_flight");
+		json_object_del(r->rec, RUNREC_IN_FLIGHT);
 		record_attempt(r, e, &res, attempt, timeout_ms);
 		step_result_free(&res);
 		if (res.status == STEP_OK || !retry(r, st, res.summary, attempt))
 			break;
 	}
 	units_format_elapsed(clock_mono_ms() - start, dur, sizeof(dur));
-	json_object_set_new(e, "duration_ms", json_integer(clock_mono_ms() - start));
+	json_object_set_new(e, RUNREC_S_DURATION_MS,
+			    json_integer(clock_mono_ms() - start));
 	log_msg(res.status == STEP_OK ? LOG_INFO : LOG_ERROR, st->name,
-		"%s in %s: %s", json_string_value(json_object_get(e, "status")),
-		dur, json_string_value(json_object_get(e, "summary")));
+		"%s in %s: %s", runrec_str(e, RUNREC_S_STATUS), dur,
+		runrec_str(e, RUNREC_S_SUMMARY));
 	return res.status == STEP_OK;
 }
