@@ -156,7 +156,7 @@ deps:
 # The unit tests (cmocka) and the integration tests (TAP, real servers),
 # against the build in $(BUILD).
 unit: $(UNIT_BINS)
-	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; UPKEEP_STRICT_RECORDS=1 $$t; done
 
 integration: $(BUILD)/upkeep
 	UPKEEP=$(CURDIR)/$(BUILD)/upkeep prove -j2 tests/integration/
