@@ -12,6 +12,7 @@ set -uo pipefail
 . "$(dirname "$0")/../lib/upkeep.sh"
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
+command -v strace >/dev/null || bail_out "strace is missing (scripts/deps.sh installs it)"
 export GIT_CONFIG_NOSYSTEM=1 HOME=$tmp/home
 mkdir -p "$HOME"
 git config --global user.name tester
@@ -151,20 +152,39 @@ done
 note "aimed kills: $hits of $tries landed while .git/index.lock existed"
 cmp_ok "$hits" -ge 1 "at least one kill landed while libgit2 held .git/index.lock"
 
-# run_paused: starts a run that pauses at its first restored file; kills it
-# there with SIGKILL (half-restored work tree) and sets $id.
+# run_paused: starts a run and kills it with SIGKILL half-way through the
+# checkout of its rollback (a half-restored work tree), and sets $id.
+# strace holds upkeep where libgit2 opens the second file of the checkout
+# for writing (d00/f0000, after app.conf): from outside, with no hook in
+# upkeep, and at the same point every time. upkeep stays this shell's
+# child (strace attaches to it), so it is reaped here once killed.
 run_paused() {
-	local pid
+	local upid tracer
 	break_app
-	UPKEEP_TEST_ROLLBACK_PAUSE_MS=30000 "$UPKEEP" --config "$cfg" --now '2026-11-22 02:00' run deploy >/dev/null 2>&1 &
-	pid=$!
+	sh -c 'kill -STOP $$; exec "$@"' sh "$UPKEEP" --config "$cfg" --now '2026-11-22 02:00' run deploy >/dev/null 2>&1 &
+	upid=$!
+	for _ in $(seq 200); do
+		[ "$(awk '{ print $3 }' "/proc/$upid/stat" 2>/dev/null)" = T ] && break
+		sleep 0.02
+	done
+	strace -f -o /dev/null -P "$app/d00/f0000" -P "$(realpath "$app")/d00/f0000" \
+		-e trace=openat -e inject=openat:delay_enter=60000000 -p "$upid" 2>"$tmp/strace.err" &
+	tracer=$!
+	for _ in $(seq 200); do
+		grep -q attached "$tmp/strace.err" && break
+		sleep 0.02
+	done
+	kill -CONT "$upid"
 	for _ in $(seq 400); do
 		grep -qx healthy=yes "$app/app.conf" 2>/dev/null && break
 		sleep 0.05
 	done
-	ok "paused run: killed with the first file restored" grep -qx healthy=yes "$app/app.conf"
-	kill -9 "$pid"
-	wait "$pid" 2>/dev/null
+	ok "paused run: held with the first file restored" grep -qx healthy=yes "$app/app.conf"
+	ok "paused run: ... and the next one not yet" grep -q "^broken" "$app/d00/f0000"
+	kill -9 "$upid"
+	# strace would sit out the rest of its delay before letting go
+	kill -9 "$tracer"
+	wait "$tracer" "$upid" 2>/dev/null
 	id=$(journal_id)
 }
 
