@@ -178,6 +178,11 @@ size_t snapstore_keep_complete(struct snapstore_list *l)
 {
 	size_t kept = 0;
 
+	for (size_t i = 0; i < l->n; i++)
+		kept += l->v[i].manifest != NULL;
+	if (!kept)
+		return 0;
+	kept = 0;
 	for (size_t i = 0; i < l->n; i++) {
 		if (l->v[i].manifest)
 			l->v[kept++] = l->v[i];

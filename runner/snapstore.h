@@ -69,7 +69,10 @@ int snapstore_scan(const struct strv *dests, const char *job,
 int snapstore_find(const struct strv *dests, const char *run_id,
 		   struct snapstore_list *out);
 void snapstore_list_free(struct snapstore_list *l);
-/* Keeps only the complete snapshots (the backups); returns how many. */
+/*
+ * Keeps only the complete snapshots (the backups) and returns how many;
+ * with none, l is left as it was, so the caller can say why.
+ */
 size_t snapstore_keep_complete(struct snapstore_list *l);
 
 /*
