@@ -66,16 +66,11 @@ static time_t last_start(const struct config *cfg, const char *job)
 	time_t best = 0, t;
 	size_t i;
 
-	json_array_foreach(all, i, rec) {
-		const char *j = json_string_value(json_object_get(rec,
-							RUNREC_JOB));
-		const char *s = json_string_value(json_object_get(rec,
-							RUNREC_STARTED));
-
-		if (j && s && strcmp(j, job) == 0 && timefmt_parse(s, &t) == 0 &&
+	json_array_foreach(all, i, rec)
+		if (!strcmp(runrec_str(rec, RUNREC_JOB), job) &&
+		    timefmt_parse(runrec_str(rec, RUNREC_STARTED), &t) == 0 &&
 		    t > best)
 			best = t;
-	}
 	json_decref(all);
 	return best;
 }
