@@ -266,7 +266,9 @@ is "$(field after_restart 'r["steps"][0]["status"]')" "ok" "the next run after t
 ok "another session locks w1" lock app w1
 job tty 'dsn: "dbname=app", select: all, tables: [w1, w2], skip_locked: false, lock_timeout: 1m, table_timeout: 2s'
 script -qec "'$UPKEEP' --config '$cfg' run tty --ignore-window" /dev/null >"$tmp/tty.out" 2>&1
-like "$(tr '\r' '\n' <"$tmp/tty.out")" "app: 0/2 tables done; now public\.w1" "on a TTY: tables done / total and the current table"
+# One progress line, log.c's: the step's detail follows its elapsed time.
+like "$(tr '\r' '\n' <"$tmp/tty.out")" "▸ vac  [0-9. a-z]+ of [0-9a-z ]+  app: 0/2 tables done; now public\.w1" \
+	"on a TTY: tables done / total and the current table, on the progress line"
 unlock
 
 # ---- the plan warns: FULL, and work that will not fit ----------------------
