@@ -2,14 +2,23 @@
  * The engine: one run of a job, from "the window is open" to "the report
  * is written" (DESIGN.md, "A run"), its dry run, `run --due` with missed
  * windows and config-error records, and the manual rollback. One job a
- * file: engine.c (what the others share: the stop signals, a job's
- * windows, the outcomes), run.c (one run: the window gate, lock, journal,
- * pre-checks, steps, validation, promotion or rollback, record),
- * run_step.c (one step with its retries, within the window), plan.c (the
- * dry run's printout), due.c (`run --due`, missed windows, config-error
- * records), rollback_run.c (`upkeep rollback`). run.h is what run.c,
- * run_step.c, plan.c and rollback_run.c share. The engine knows step and
- * check kinds only through their tables.
+ * file, each layer using only the ones below it:
+ *
+ *   due.c           `run --due`: what is due, missed windows, config-error
+ *                   records (engine_run_due, engine_record_missed)
+ *   execute.c       one run: the window gate, pre-checks, steps,
+ *                   validation, promotion or rollback (engine_run)
+ *   plan.c          the dry run's printout (plan.h)
+ *   rollback_run.c  a rollback in a run, and `upkeep rollback`
+ *                   (rollback_run.h, engine_rollback)
+ *   run_step.c      one step with its retries, within the window
+ *                   (run_step.h)
+ *   run.c           what every run keeps: id, lock, journal, record, end
+ *                   (run.h)
+ *   engine.c        what all of them share: the stop signals, a job's
+ *                   windows, which outcomes carry a line
+ *
+ * The engine knows step and check kinds only through their tables.
  *
  * The engine says what happened as a named outcome; the commands turn
  * outcomes into exit codes and print the line an outcome asks for. The

@@ -1,11 +1,11 @@
 /*
- * The dry run's printout (DESIGN.md, "Dry run"; see run.h): the window,
+ * The dry run's printout (DESIGN.md, "Dry run"; see plan.h): the window,
  * the pre-checks (read-only by contract, so they run), what would happen
  * to the tracked config, each step's plan from its kind at the latest
  * start its predecessors' timeouts allow, and the verdict. Changes
  * nothing and writes nothing but stdout. Not the run (run.c).
  */
-#include "run.h"
+#include "plan.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -15,6 +15,8 @@
 #include "clock.h"
 #include "config.h"
 #include "rollback.h"
+#include "run.h"
+#include "run_step.h"
 #include "steps/step.h"
 #include "util/mem.h"
 #include "util/timefmt.h"

@@ -1,24 +1,59 @@
 /*
- * `upkeep rollback JOB` (see engine.h): the rollback a failed run does,
- * asked for by hand, as a run of its own: under the host lock, with a
- * journal, a record and a report, so recovery and the reports treat it
- * like any run. The rollback itself is run.c's (run_roll_back) and the
- * git work rollback.c's; this file is the run around it and the dry run's
- * preview.
+ * A rollback as part of a run (see rollback_run.h), and `upkeep rollback
+ * JOB` (engine.h): the rollback a failed run does, asked for by hand, as
+ * a run of its own: under the host lock, with a journal, a record and a
+ * report, so recovery and the reports treat it like any run; or with
+ * --dry-run the files it would restore. The git work is rollback.c's.
  */
-#include "run.h"
+#include "rollback_run.h"
 
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "checks/check.h"
 #include "clock.h"
 #include "config.h"
 #include "log.h"
 #include "rollback.h"
+#include "run.h"
 #include "runrec.h"
 #include "stable.h"
 #include "util/error.h"
+
+const char *rollback_run_restore(struct run *r, struct tracked *tr,
+				 const char *why, const char *to)
+{
+	json_t *rb = json_pack("{s:b, s:s, s:s}", RUNREC_R_REQUESTED, 1,
+			       RUNREC_R_REASON, why, RUNREC_R_PHASE,
+			       "restoring");
+	json_t *checks;
+	bool ok;
+
+	json_object_set_new(r->rec, RUNREC_ROLLBACK, rb);
+	log_msg(LOG_WARN, NULL, "rolling back the tracked config: %s", why);
+	if (tracked_target(tr, to, rb) < 0) {
+		json_object_set_new(rb, RUNREC_R_ERROR,
+				    json_string(error_last()));
+		json_object_set_new(rb, RUNREC_R_PHASE, json_string("failed"));
+		log_msg(LOG_ERROR, NULL, "rollback impossible: %s", error_last());
+		return "rollback-failed";
+	}
+	run_journal(r);
+	r->step = "rollback";
+	ok = tracked_restore(tr, r->cfg, r->job, why, clock_now(), rb) == 0;
+	r->step = NULL;
+	json_object_set_new(rb, RUNREC_R_PHASE, json_string(ok ? "restored" :
+						     "failed"));
+	run_journal(r);
+	if (!ok) {
+		log_msg(LOG_ERROR, NULL, "rollback failed: %s", error_last());
+		return "rollback-failed";
+	}
+	ok = checks_run_list(r->cfg, &r->job->validate, &checks, run_log_check);
+	json_object_set_new(rb, RUNREC_R_VALIDATION, checks);
+	return ok ? "rolled-back" : "rollback-failed";
+}
 
 /* Whether `to` names a commit of the job's tracked config (error_set). */
 static int resolve_target(const struct config_job *job, const char *to)
@@ -58,7 +93,7 @@ static const char *roll_back(struct run *r, const char *to)
 			RUNREC_R_ERROR, error_last()));
 		status = "rollback-failed";
 	} else {
-		status = run_roll_back(r, &tr, why, to);
+		status = rollback_run_restore(r, &tr, why, to);
 	}
 	tracked_end(&tr);
 	return status;

@@ -1,7 +1,8 @@
 /*
- * The inside of the engine (see engine.h for its files): what one run
- * carries around, and the pieces its files share. Nothing outside the
- * engine's files includes this; the commands see engine.h only.
+ * What every run carries around and keeps (run.c): its id, the host lock,
+ * the record and the journal, the end. For the engine's files (engine.h
+ * lists them); nothing outside the engine includes this, the commands see
+ * engine.h only.
  */
 #ifndef UPKEEP_RUN_H
 #define UPKEEP_RUN_H
@@ -16,11 +17,7 @@
 #include "window.h"
 
 struct config;
-struct config_checks;
 struct config_job;
-struct config_step;
-struct strv;
-struct tracked;
 
 /* Everything one run carries around. */
 struct run {
@@ -36,8 +33,6 @@ struct run {
 	const char *window;		/* its name */
 	const char *step;		/* the step running, for the log */
 };
-
-/* ---- run.c: one run ---------------------------------------------------- */
 
 /* Names the run (its id) and notes when it started. */
 void run_init(struct run *r);
@@ -74,38 +69,7 @@ int run_finish(struct run *r, const char *status, int64_t start_ms);
  */
 int run_tracked_unfinished(const struct config *cfg,
 			   const struct config_job *job);
-/*
- * Restores last-stable (or `to`), runs apply, validates again. The intent
- * is in the journal before the first file changes, so a crash mid-way is
- * finished by the next upkeep. Returns the run's status.
- */
-const char *run_roll_back(struct run *r, struct tracked *tr, const char *why,
-			  const char *to);
 /* Logs a check's result as it ends (checks_run_list's on_result). */
 void run_log_check(const json_t *check);
-/* The run itself, under the lock: pre-checks, steps, validation, record. */
-struct engine_outcome run_execute(struct run *r);
-
-/* ---- run_step.c: one step ---------------------------------------------- */
-
-/*
- * Whether a step may start at `now` and for how long: 0 and *timeout_ms,
- * or -1 with why in reason (the step is deferred). The run asks at the
- * step's real start; the plan at its latest possible one.
- */
-int run_step_budget(const struct run *r, const struct config_step *st,
-		    time_t now, int64_t *timeout_ms, char *reason, size_t len);
-/*
- * Runs one step with its retries, filling its record entry e. Returns 1
- * when it ended ok, 0 when it did not, -1 when it could not start because
- * the journal could not be written (nothing may run that a crash would
- * leave unaccounted for).
- */
-int run_step(struct run *r, const struct config_step *st, json_t *e);
-
-/* ---- plan.c: the dry run ------------------------------------------------ */
-
-/* Prints what a run now would do; one of the ENGINE_PLAN_ results. */
-enum engine_result plan_print(struct run *r);
 
 #endif

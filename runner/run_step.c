@@ -1,11 +1,11 @@
 /*
- * One step of a run (see run.h): whether the window leaves it room, its
+ * One step of a run (see run_step.h): whether the window leaves it room, its
  * attempts in its kind's run hook with the in-flight note in the journal
  * before each, the retries and their pauses, and its entry in the run
  * record. Not the order of the steps nor what a failure means for the
  * run (run.c).
  */
-#include "run.h"
+#include "run_step.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -15,9 +15,11 @@
 
 #include "clock.h"
 #include "config.h"
+#include "engine.h"
 #include "log.h"
 #include "proc.h"
 #include "record.h"
+#include "run.h"
 #include "runrec.h"
 #include "steps/step.h"
 #include "util/text.h"
