@@ -67,7 +67,7 @@ static int find_window(struct run *r)
 
 /* ---- the run ------------------------------------------------------------- */
 
-/* How a run went, as run_execute's parts see it. */
+/* How a run went, as execute()'s parts see it. */
 struct run_state {
 	struct tracked tr;
 	json_t *steps;			/* the record's "steps" */
