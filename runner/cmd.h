@@ -1,7 +1,7 @@
 /*
  * The subcommand interface (tmux's cmd_entry): each subcommand is one
  * cmd-NAME.c file exporting `const struct cmd_entry cmd_NAME_entry`, and
- * cmd.c holds the explicit table. Also the exit codes every command uses.
+ * cmd.c holds the explicit table, the one option parser and the help.
  */
 #ifndef UPKEEP_CMD_H
 #define UPKEEP_CMD_H
@@ -10,15 +10,9 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "exitcode.h"
 #include "util/strv.h"
 
-/* Exit codes (DESIGN.md, "A run"). */
-enum {
-	UPKEEP_EXIT_OK = 0,		/* succeeded, or a clean plan */
-	UPKEEP_EXIT_FAILED = 1,		/* the run failed or rolled back */
-	UPKEEP_EXIT_USAGE = 2,		/* usage or config error */
-	UPKEEP_EXIT_NOTHING = 3,	/* nothing ran */
-};
 
 /* What every command gets from the global options. */
 struct cmd_ctx {

@@ -3,8 +3,8 @@
 
 #include <stdio.h>
 
-#include "cmd.h"
 #include "engine.h"
+#include "exitcode.h"
 #include "util/error.h"
 
 void outcome_print(const struct config_job *job,
