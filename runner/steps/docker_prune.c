@@ -1132,7 +1132,7 @@ out:
 
 const struct step_kind step_kind_docker_prune = {
 	.name = "docker-prune",
-	.flags = STEP_MUTATES | STEP_NEEDS_DOCKER,
+	.flags = STEP_MUTATES,
 	.parse = docker_prune_parse,
 	.free = docker_prune_free,
 	.plan = docker_prune_plan,

@@ -793,7 +793,6 @@ static int patch_check_plan(const void *settings, const struct step_ctx *ctx,
 
 const struct step_kind step_kind_patch_check = {
 	.name = "patch-check",
-	.flags = STEP_NEEDS_DOCKER | STEP_NEEDS_POSTGRES,
 	.parse = patch_check_parse,
 	.free = patch_check_free,
 	.plan = patch_check_plan,

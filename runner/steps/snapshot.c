@@ -722,7 +722,7 @@ out:
 
 const struct step_kind step_kind_snapshot = {
 	.name = "snapshot",
-	.flags = STEP_MUTATES | STEP_NEEDS_POSTGRES,
+	.flags = STEP_MUTATES,
 	.parse = snapshot_parse,
 	.free = snapshot_free,
 	.plan = snapshot_plan,

@@ -69,8 +69,6 @@ enum step_flags {
 	/* Changes something: the engine never calls its run hook in a dry
 	 * run (a dry run that got there would be a bug: the step fails). */
 	STEP_MUTATES = 1 << 0,
-	STEP_NEEDS_POSTGRES = 1 << 1,	/* talks to PostgreSQL */
-	STEP_NEEDS_DOCKER = 1 << 2,	/* talks to the Docker Engine API */
 };
 
 struct step_kind {

@@ -785,7 +785,7 @@ static void vacuum_recover(const void *settings, const struct config *cfg,
 
 const struct step_kind step_kind_vacuum = {
 	.name = "vacuum",
-	.flags = STEP_MUTATES | STEP_NEEDS_POSTGRES,
+	.flags = STEP_MUTATES,
 	.parse = vacuum_parse,
 	.free = vacuum_free,
 	.plan = vacuum_plan,
