@@ -2,13 +2,14 @@
  * Fuzz target: everything that reads a run record, which is a file on
  * disk any process of the host's admin group may have written or a
  * crash may have torn: the run report (report_markdown, and its terminal
- * layout), the weekly model and its Markdown and HTML (weekly_build,
- * weekly_markdown, html_weekly), the one-line why and the numbers
- * (weekly_why, weekly_run_numbers), webhook bodies (notify_body, both
- * formats), the Prometheus textfile (metrics_text), redaction
- * (record_redact), and the journal reader (record_journal_list, on the
- * input written as a journal half). The input is one record (a JSON
- * object) or several (an array of them, as record_list() gives).
+ * layout, mdterm_render), the weekly model and every writer of it
+ * (weekly_build, weekly_writers: Markdown, HTML, JSON, terminal), the
+ * one-line why and the numbers (runstats_why, runstats_numbers), the ISO
+ * week of its start (isoweek_of, isoweek_parse), webhook bodies
+ * (notify_body, both formats), the Prometheus textfile (metrics_text),
+ * redaction (record_redact), and the journal reader (record_journal_list,
+ * on the input written as a journal half). The input is one record (a
+ * JSON object) or several (an array of them, as record_list() gives).
  */
 #include "fuzz.h"
 
@@ -19,13 +20,15 @@
 #include <sys/stat.h>
 
 #include "config.h"
-#include "html.h"
+#include "mdterm.h"
 #include "metrics.h"
 #include "notify.h"
 #include "record.h"
 #include "report.h"
+#include "runrec.h"
+#include "runstats.h"
 #include "util/diag.h"
-#include "util/timefmt.h"
+#include "util/isoweek.h"
 #include "weekly.h"
 
 static struct config cfg;
@@ -73,17 +76,17 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 /* One record through every renderer that takes one. */
 static void one(const json_t *rec)
 {
-	struct weekly_numbers n;
+	struct runstats n;
 	char *md = report_markdown(rec), *s;
 	json_t *r;
 
-	s = report_terminal(md, 80, true);
+	s = mdterm_render(md, 80, true);
 	free(s);
-	s = report_terminal(md, 12, false);
+	s = mdterm_render(md, 12, false);
 	free(s);
 	free(md);
-	weekly_run_numbers(rec, &n);
-	free(weekly_why(rec));
+	runstats_numbers(rec, &n);
+	free(runstats_why(rec));
 	for (unsigned ev = 1; ev <= CONFIG_NOTIFY_MISSED; ev <<= 1) {
 		free(notify_body(&cfg, rec, ev, CONFIG_NOTIFY_SLACK));
 		free(notify_body(&cfg, rec, ev, CONFIG_NOTIFY_JSON));
@@ -96,6 +99,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	json_t *in, *records, *v, *model, *j;
 	time_t monday = 1795392000, now = 1795996800; /* 2026-11-23, +1 week */
+	const struct weekly_opts opts = { 40, true };
 	char week[16];
 	size_t i;
 
@@ -119,14 +123,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		one(v);
 	/* The week of the first record's start, as report --week finds it. */
 	v = json_array_get(records, 0);
-	if (v && timefmt_parse(record_str(v, "started"), &now) == 0) {
-		weekly_week_of(now, week, sizeof(week));
-		if (weekly_parse_week(week, &monday) < 0)
-			abort();	/* it named the week itself */
+	if (v && runrec_time(v, RUNREC_STARTED, &now)) {
+		isoweek_of(now, week, sizeof(week));
+		/* It named the week itself, and bounds it alike. */
+		if (isoweek_parse(week, &monday) < 0 ||
+		    monday != isoweek_monday(now))
+			abort();
 	}
 	model = weekly_build(&cfg, records, monday, now);
-	free(weekly_markdown(model));
-	free(html_weekly(model));
+	for (const struct weekly_writer *w = weekly_writers; w->name; w++)
+		free(weekly_render(model, w->name, &opts));
 	json_decref(model);
 	free(metrics_text(&cfg, records, now));
 	json_decref(records);

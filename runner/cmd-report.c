@@ -17,28 +17,44 @@
 #include "engine.h"
 #include "recover.h"
 #include "record.h"
+#include "mdterm.h"
 #include "report.h"
+#include "runrec.h"
 #include "util/error.h"
-#include "util/timefmt.h"
+#include "util/isoweek.h"
 #include "weekly.h"
+
+/*
+ * Whether stdout is a terminal, and how to lay text out for it: its width
+ * (COLUMNS wins), colour unless NO_COLOR is set.
+ */
+static bool terminal(struct weekly_opts *o)
+{
+	const char *no_color = getenv("NO_COLOR"), *columns = getenv("COLUMNS");
+	struct winsize ws;
+
+	if (!isatty(STDOUT_FILENO))
+		return false;
+	o->width = 80;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		o->width = ws.ws_col;
+	if (columns && atoi(columns) > 0)
+		o->width = atoi(columns);
+	o->color = !(no_color && *no_color);
+	return true;
+}
 
 /* Prints Markdown: laid out on a terminal, raw elsewhere. */
 static void print_markdown(const char *md)
 {
-	const char *no_color = getenv("NO_COLOR"), *columns = getenv("COLUMNS");
-	struct winsize ws;
-	int width = 80;
+	struct weekly_opts o;
 	char *text;
 
-	if (!isatty(STDOUT_FILENO)) {
+	if (!terminal(&o)) {
 		fputs(md, stdout);
 		return;
 	}
-	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
-		width = ws.ws_col;
-	if (columns && atoi(columns) > 0)
-		width = atoi(columns);
-	text = report_terminal(md, width, !(no_color && *no_color));
+	text = mdterm_render(md, o.width, o.color);
 	fputs(text, stdout);
 	free(text);
 }
@@ -46,15 +62,14 @@ static void print_markdown(const char *md)
 /* "2026-W48", "last" or "this" (by the clock) into the week's Monday. */
 static int parse_week(const char *arg, time_t *monday)
 {
-	char week[16];
 	time_t now = clock_now();
 
-	if (!strcmp(arg, "last") || !strcmp(arg, "this")) {
-		weekly_week_of(now - (strcmp(arg, "last") ? 0 : 7 * 24 * 3600),
-			       week, sizeof(week));
-		return weekly_parse_week(week, monday);
+	if (!strcmp(arg, "this") || !strcmp(arg, "last")) {
+		*monday = isoweek_monday(now - (strcmp(arg, "last") ? 0 :
+						ISOWEEK_SECONDS));
+		return 0;
 	}
-	return weekly_parse_week(arg, monday);
+	return isoweek_parse(arg, monday);
 }
 
 static int week_report(const struct config *cfg, time_t monday, bool json,
@@ -62,8 +77,9 @@ static int week_report(const struct config *cfg, time_t monday, bool json,
 {
 	json_t *model = weekly_model(cfg, monday);
 	json_t *safe = record_redact(cfg, model);
-	const char *week = json_string_value(json_object_get(model, "week"));
+	const char *week = runrec_need(model, "week");
 	int rc = UPKEEP_EXIT_OK;
+	struct weekly_opts o = { 0 };
 	char *text;
 
 	/* On demand is the same as after a run: the files are rebuilt. */
@@ -74,13 +90,11 @@ static int week_report(const struct config *cfg, time_t monday, bool json,
 		text = weekly_path(cfg, week, "html");
 		printf("%s\n", text);
 		free(text);
-	} else if (json) {
-		text = json_dumps(safe, JSON_INDENT(2) | JSON_SORT_KEYS);
-		printf("%s\n", text);
-		free(text);
 	} else {
-		text = weekly_markdown(safe);
-		print_markdown(text);
+		/* The Markdown as is in a pipe, laid out on a terminal. */
+		text = weekly_render(safe, json ? "json" : terminal(&o) ?
+				     "terminal" : "markdown", &o);
+		printf(json ? "%s\n" : "%s", text);
 		free(text);
 	}
 	json_decref(safe);
@@ -103,20 +117,15 @@ static int run_report(const struct config *cfg, const char *which, bool json,
 	}
 	if (open) {
 		/* A run's page is its week's: it lists and links the run. */
-		char week[16];
-		time_t monday;
-
-		if (timefmt_parse(json_string_value(json_object_get(rec,
-				  "started")), &t) < 0) {
+		runrec_about(runrec_str(rec, RUNREC_RUN_ID));
+		if (!runrec_time(rec, RUNREC_STARTED, &t)) {
 			json_decref(rec);
 			fprintf(stderr, "upkeep report: run '%s' has no start "
 				"time\n", which);
 			return UPKEEP_EXIT_FAILED;
 		}
-		weekly_week_of(t, week, sizeof(week));
-		weekly_parse_week(week, &monday);
 		json_decref(rec);
-		return week_report(cfg, monday, false, true);
+		return week_report(cfg, isoweek_monday(t), false, true);
 	}
 	text = json ? json_dumps(rec, JSON_INDENT(2) | JSON_SORT_KEYS) :
 	       report_markdown(rec);

@@ -7,6 +7,7 @@
  */
 #include "html.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,12 +26,6 @@
 #define CHART_LEFT 64		/* room for the y labels */
 #define CHART_BOTTOM 40		/* room for the x labels */
 #define CHART_TOP 12
-
-/* A number of the model, range-checked like every record's. */
-static int64_t num(const json_t *o, const char *key)
-{
-	return runrec_num(o, key);
-}
 
 /* Text and attribute values: & < > " ' escaped. */
 static void esc(FILE *f, const char *s)
@@ -169,32 +164,32 @@ static void chart_disk(FILE *f, const json_t *trend)
 	double slot = n ? (double)plot_w / (double)n : plot_w;
 	const json_t *w;
 	char path[4096] = "";
+	double used;
 
 	json_array_foreach(trend, i, w)
-		points += json_is_number(json_object_get(w, "disk_used_percent"));
+		points += runrec_real(w, "disk_used_percent", &used);
 	svg_open(f, "chart-disk", "Fullest disk, percent used, per week",
 		 points);
 	axis(f, 100, label_percent);
 	json_array_foreach(trend, i, w) {
-		json_t *d = json_object_get(w, "disk_used_percent");
+		const char *week = runrec_need(w, "week");
 		double x = CHART_LEFT + slot * ((double)i + 0.5), y;
 		size_t l = strlen(path);
 
+		/* "W48" from "2026-W48". */
 		fprintf(f, "<text class=\"xlab\" x=\"%.1f\" y=\"%d\">", x,
 			CHART_H - CHART_BOTTOM + 16);
-		esc(f, strlen(runrec_str(w, "week")) > 5 ? runrec_str(w, "week") + 5 :
-		    runrec_str(w, "week"));
+		esc(f, strlen(week) > 5 ? week + 5 : week);
 		fputs("</text>", f);
-		if (!json_is_number(d))
+		if (!runrec_real(w, "disk_used_percent", &used))
 			continue;
-		y = CHART_TOP + plot_h - plot_h * json_number_value(d) / 100.0;
+		y = CHART_TOP + plot_h - plot_h * used / 100.0;
 		snprintf(path + l, sizeof(path) - l, "%s%.1f,%.1f ",
 			 l ? "" : "", x, y);
 		fprintf(f, "<circle class=\"point\" cx=\"%.1f\" cy=\"%.1f\" "
 			"r=\"4\"><title>", x, y);
-		esc(f, runrec_str(w, "week"));
-		fprintf(f, ": %.1f%% used</title></circle>",
-			json_number_value(d));
+		esc(f, week);
+		fprintf(f, ": %.1f%% used</title></circle>", used);
 	}
 	if (points > 1)
 		fprintf(f, "<polyline class=\"line\" points=\"%s\"/>", path);
@@ -214,20 +209,20 @@ static void chart_reclaimed(FILE *f, const json_t *runs)
 	const json_t *r;
 
 	json_array_foreach(runs, i, r) {
+		int64_t bytes = runrec_need_num(r, "reclaimed_bytes");
+		const char *started = runrec_need(r, "started");
+		bool full = strlen(started) >= 16;
 		char sz[32];
 
-		units_format_size((uint64_t)clamp((double)num(r,
-				  "reclaimed_bytes")), sz,
+		units_format_size((uint64_t)clamp((double)bytes), sz,
 				  sizeof(sz));
 		snprintf(titles[i], sizeof(titles[i]), "%s: %s reclaimed",
-			 runrec_str(r, "run_id"), sz);
+			 runrec_need(r, "run_id"), sz);
 		/* "11-29 02:00" from the start time. */
 		snprintf(labels[i], sizeof(labels[i]), "%.5s %.5s",
-			 runrec_str(r, "started") + (strlen(runrec_str(r, "started")) >= 16 ?
-			 5 : 0), runrec_str(r, "started") + (strlen(runrec_str(r,
-			 "started")) >= 16 ? 11 : 0));
+			 started + (full ? 5 : 0), started + (full ? 11 : 0));
 		v[i] = (struct bar){ labels[i], titles[i],
-				     (double)num(r, "reclaimed_bytes"), -1 };
+				     (double)bytes, -1 };
 	}
 	bars(f, "chart-reclaimed", "Bytes reclaimed per run", v, n,
 	     label_size);
@@ -245,15 +240,17 @@ static void chart_durations(FILE *f, const json_t *stats)
 	const json_t *s;
 
 	json_array_foreach(stats, i, s) {
+		int64_t longest = runrec_need_num(s, "max_ms");
+		int64_t timeout = runrec_need_num(s, "timeout_ms");
 		char a[32], b[32];
 
-		units_format_elapsed(num(s, "max_ms"), a, sizeof(a));
-		units_format_elapsed(num(s, "timeout_ms"), b, sizeof(b));
+		units_format_elapsed(longest, a, sizeof(a));
+		units_format_elapsed(timeout, b, sizeof(b));
 		snprintf(titles[i], sizeof(titles[i]), "%s / %s: longest %s of "
-			 "a %s timeout", runrec_str(s, "job"), runrec_str(s, "step"), a, b);
-		v[i] = (struct bar){ runrec_str(s, "step"), titles[i],
-				     (double)num(s, "max_ms"),
-				     (double)num(s, "timeout_ms") };
+			 "a %s timeout", runrec_need(s, "job"),
+			 runrec_need(s, "step"), a, b);
+		v[i] = (struct bar){ runrec_need(s, "step"), titles[i],
+				     (double)longest, (double)timeout };
 	}
 	bars(f, "chart-durations", "Step durations against their timeouts", v,
 	     n, label_elapsed);
@@ -300,118 +297,17 @@ static const char css[] =
 
 static void summary(FILE *f, const json_t *m)
 {
-	const json_t *s = json_object_get(m, "summary"), *v;
-	const char *key;
-	int64_t wms = num(s, "window_ms");
-	char pct[16];
-	size_t i;
-
-	fputs("<h2>System health summary</h2><div class=\"cards\">", f);
-	if (!strcmp(runrec_str(s, "health"), "healthy"))
-		fputs("<div class=\"card\"><b class=\"good\">healthy</b>no "
-		      "incident, no window missed</div>", f);
-	else
-		fprintf(f, "<div class=\"card\"><b class=\"bad\">needs "
-			"attention</b>%lld incident%s, %lld window%s missed</div>",
-			(long long)num(s, "incidents"), num(s, "incidents") == 1 ?
-			"" : "s", (long long)num(s, "windows_missed"),
-			num(s, "windows_missed") == 1 ? "" : "s");
-	fprintf(f, "<div class=\"card\"><b>%lld</b>runs</div>",
-		(long long)num(s, "runs"));
-	json_object_foreach(json_object_get(s, "by_status"), key, v) {
-		fprintf(f, "<div class=\"card\"><b class=\"%s\">%lld</b>",
-			weekly_tables_class(key), (long long)json_integer_value(v));
-		esc(f, key);
-		fputs("</div>", f);
-	}
-	fprintf(f, "<div class=\"card\"><b>%lld / %lld</b>windows used / "
-		"missed</div>", (long long)num(s, "windows_used"),
-		(long long)num(s, "windows_missed"));
-	fprintf(f, "<div class=\"card\"><b class=\"%s\">%lld</b>incidents"
-		"</div>", num(s, "incidents") ? "bad" : "good",
-		(long long)num(s, "incidents"));
-	fputs("<div class=\"card\"><b>", f);
-	table_put_elapsed(f, num(s, "maintenance_ms"));
-	fputs("</b>maintenance, ", f);
-	esc(f, table_share(num(s, "maintenance_ms"), wms, pct, sizeof(pct)));
-	fputs(" of ", f);
-	table_put_elapsed(f, wms);
-	fputs(" window time</div></div>\n<h3>Incidents</h3>", f);
-	if (!json_array_size(json_object_get(m, "incidents")))
-		fputs("<p>None.</p>", f);
-	else
-		fputs("<ul>", f);
-	json_array_foreach(json_object_get(m, "incidents"), i, v) {
-		fputs("<li>", f);
-		weekly_tables_badge(f, runrec_str(v, "status"));
-		fputs(" ", f);
-		esc(f, runrec_str(v, "job"));
-		fputs(" <a href=\"", f);
-		esc(f, runrec_str(v, "report"));
-		fputs("\"><code>", f);
-		esc(f, runrec_str(v, "run_id"));
-		fputs("</code></a>: ", f);
-		esc(f, runrec_str(v, "detail"));
-		fputs("</li>", f);
-	}
-	if (json_array_size(json_object_get(m, "incidents")))
-		fputs("</ul>", f);
+	fputs("<h2>System health summary</h2>", f);
+	weekly_tables_summary(f, TABLE_HTML, m);
+	fputs("<h3>Incidents</h3>", f);
+	weekly_tables_incidents(f, TABLE_HTML, m);
 	fputs("\n", f);
 }
 
 static void activities(FILE *f, const json_t *m)
 {
-	const json_t *r;
-	size_t i;
-
 	fputs("<h2>Maintenance activities</h2>", f);
-	if (!json_array_size(json_object_get(m, "runs")))
-		fputs("<p>No runs this week.</p>", f);
-	json_array_foreach(json_object_get(m, "runs"), i, r) {
-		fputs("<h3>", f);
-		esc(f, runrec_str(r, "job"));
-		fputs(" ", f);
-		weekly_tables_badge(f, runrec_str(r, "status"));
-		fputs(" <span class=\"muted\">", f);
-		esc(f, runrec_str(r, "started"));
-		fputs("</span></h3><p>Run <a href=\"", f);
-		esc(f, runrec_str(r, "report"));
-		fputs("\"><code>", f);
-		esc(f, runrec_str(r, "run_id"));
-		fputs("</code></a>", f);
-		if (*runrec_str(r, "window")) {
-			fputs(" in window ", f);
-			esc(f, runrec_str(r, "window"));
-		}
-		fputs(", ", f);
-		if (runrec_status_of(runrec_str(r, "status"))->not_run)
-			fputs("no run", f);
-		else if (json_object_get(r, "duration_ms"))
-			table_put_elapsed(f, num(r, "duration_ms"));
-		else
-			fputs("duration unknown", f);
-		if (num(r, "reclaimed_bytes")) {
-			fputs("; reclaimed ", f);
-			table_put_size(f, num(r, "reclaimed_bytes"));
-		}
-		if (num(r, "dead_tuples_removed"))
-			fprintf(f, "; %lld dead tuples removed",
-				(long long)num(r, "dead_tuples_removed"));
-		fputs(".", f);
-		if (*runrec_str(r, "incident")) {
-			fputs(" <span class=\"bad\">", f);
-			esc(f, runrec_str(r, "incident"));
-			fputs("</span>", f);
-		}
-		fputs("</p>", f);
-		weekly_tables_steps(f, TABLE_HTML, r);
-		if (*runrec_str(r, "rollback_text")) {
-			fputs("<p>Rollback: ", f);
-			esc(f, runrec_str(r, "rollback_text"));
-			fputs("</p>", f);
-		}
-		fputs("\n", f);
-	}
+	weekly_tables_runs(f, TABLE_HTML, m);
 }
 
 static void metrics(FILE *f, const json_t *m)
@@ -466,57 +362,32 @@ static void upcoming(FILE *f, const json_t *m)
 char *html_weekly(const json_t *m)
 {
 	char *buf = NULL;
-	size_t len = 0, i;
+	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
-	const json_t *v;
 
 	if (!f)
 		return xstrdup("");
 	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/>"
 	      "<meta name=\"viewport\" content=\"width=device-width, "
 	      "initial-scale=1\"/><title>Weekly maintenance report ", f);
-	esc(f, runrec_str(m, "week"));
+	esc(f, runrec_need(m, "week"));
 	fprintf(f, "</title><style>%s</style></head><body>\n<h1>Weekly "
 		"maintenance report ", css);
-	esc(f, runrec_str(m, "week"));
+	esc(f, runrec_need(m, "week"));
 	fputs("</h1><p class=\"muted\">", f);
-	esc(f, runrec_str(m, "from"));
+	esc(f, runrec_need(m, "from"));
 	fputs(" to ", f);
-	esc(f, runrec_str(m, "to"));
+	esc(f, runrec_need(m, "to"));
 	fputs(" (UTC); generated ", f);
-	esc(f, runrec_str(m, "generated"));
+	esc(f, runrec_need(m, "generated"));
 	fputs(".</p>\n", f);
 	summary(f, m);
 	activities(f, m);
 	metrics(f, m);
 	upcoming(f, m);
 	fputs("<h2>Recommendations</h2>", f);
-	if (!json_array_size(json_object_get(m, "recommendations")))
-		fputs("<p>None: nothing this week crossed a threshold.</p>", f);
-	else
-		fputs("<ul class=\"recs\">", f);
-	json_array_foreach(json_object_get(m, "recommendations"), i, v) {
-		fputs("<li><b>", f);
-		esc(f, runrec_str(v, "rule"));
-		fputs("</b>: ", f);
-		esc(f, runrec_str(v, "text"));
-		fputs(" <span class=\"muted\">(evidence: ", f);
-		esc(f, runrec_str(v, "evidence"));
-		fputs(")</span></li>", f);
-	}
-	if (json_array_size(json_object_get(m, "recommendations")))
-		fputs("</ul>", f);
-	if (json_array_size(json_object_get(m, "notes"))) {
-		fputs("\n<h2>Record problems</h2><p>These values in the week's "
-		      "records cannot be right and are counted as absent:</p><ul>",
-		      f);
-		json_array_foreach(json_object_get(m, "notes"), i, v) {
-			fputs("<li>", f);
-			esc(f, json_string_value(v));
-			fputs("</li>", f);
-		}
-		fputs("</ul>", f);
-	}
+	weekly_tables_recommendations(f, TABLE_HTML, m);
+	weekly_tables_notes(f, TABLE_HTML, m);
 	fputs("\n</body></html>\n", f);
 	fclose(f);
 	return buf;

@@ -32,11 +32,16 @@ static json_t *slot(json_t *map, const char *name)
 	return s;
 }
 
+int64_t observe_disk_free(const json_t *d)
+{
+	return json_object_get(d, "free_bytes") ? runrec_num(d, "free_bytes") :
+	       runrec_num(d, "available_bytes");
+}
+
 double observe_disk_used(const json_t *d)
 {
 	int64_t total = runrec_num(d, "total_bytes");
-	int64_t free_b = json_object_get(d, "free_bytes") ?
-			 runrec_num(d, "free_bytes") : runrec_num(d, "available_bytes");
+	int64_t free_b = observe_disk_free(d);
 
 	return total > 0 ? 100.0 * (double)(total - free_b) / (double)total :
 	       -1;

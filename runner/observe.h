@@ -11,6 +11,7 @@
 #define UPKEEP_OBSERVE_H
 
 #include <jansson.h>
+#include <stdint.h>
 
 struct observe {
 	json_t *disks;		/* mount -> {first, last} */
@@ -33,6 +34,8 @@ void observe_run(struct observe *ob, const json_t *rec, const json_t *extra);
  */
 json_t *observe_snapshot_metrics(const json_t *rec);
 
+/* A disk's free bytes: free_bytes, else available_bytes (0: neither). */
+int64_t observe_disk_free(const json_t *disk);
 /* A disk's percent used, or -1 when its size is not known. */
 double observe_disk_used(const json_t *disk);
 /* Memory's percent used, or -1 when it cannot be told. */

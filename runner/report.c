@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "config.h"
-#include "mdterm.h"
 #include "record.h"
 #include "runrec.h"
 #include "util/mem.h"
@@ -463,9 +462,4 @@ int report_save(const struct config *cfg, const json_t *rec)
 	free(md);
 	json_decref(safe);
 	return rc;
-}
-
-char *report_terminal(const char *md, int width, bool color)
-{
-	return mdterm_render(md, width, color);
 }

@@ -19,8 +19,4 @@ char *report_markdown(const json_t *rec);
 /* Writes it (redacted) next to the record, as <run-id>.md. 0 or -1. */
 int report_save(const struct config *cfg, const json_t *rec);
 
-/* mdterm_render(): kept for cmd-report.c and fuzz/record.c until they
- * call mdterm.h. */
-char *report_terminal(const char *md, int width, bool color);
-
 #endif

@@ -35,12 +35,7 @@
 
 /* ---- small JSON readers ------------------------------------------------- */
 
-/* A number of a record or model, range-checked (runrec_int()), or 0. */
-static int64_t num(const json_t *o, const char *key)
-{
-	return runrec_num(o, key);
-}
-
+/* Adds n to o's integer key (absent: 0), held at the int64 bounds. */
 static void add_int(json_t *o, const char *key, int64_t n)
 {
 	json_t *v = json_object_get(o, key);
@@ -103,8 +98,8 @@ static void set_size(json_t *out, const char *key, int64_t bytes)
  */
 static json_t *step_numbers(const json_t *s)
 {
-	const json_t *d = json_object_get(s, "details"), *c, *a;
-	const char *kind = runrec_str(s, "kind"), *key;
+	const json_t *d = runrec_obj(s, RUNREC_S_DETAILS), *c, *a;
+	const char *kind = runrec_need(s, RUNREC_S_KIND), *key;
 	json_t *out = json_object();
 	size_t i;
 
@@ -120,17 +115,17 @@ static json_t *step_numbers(const json_t *s)
 						    json_string("skipped"));
 				continue;
 			}
-			units_format_size((uint64_t)(num(c, "bytes") < 0 ? 0 :
-					  num(c, "bytes")), sz,
+			units_format_size((uint64_t)(runrec_num(c, "bytes") < 0 ?
+					  0 : runrec_num(c, "bytes")), sz,
 					  sizeof(sz));
 			snprintf(buf, sizeof(buf), "%lld removed, %s",
-				 (long long)num(c, "count"), sz);
+				 (long long)runrec_num(c, "count"), sz);
 			json_object_set_new(out, key, json_string(buf));
 		}
 	} else if (!strcmp(kind, "snapshot")) {
 		int dumps = 0, ok = 0;
 
-		set_size(out, "size", num(d, "total_bytes"));
+		set_size(out, "size", runrec_num(d, "total_bytes"));
 		json_array_foreach(json_object_get(d, "artifacts"), i, a) {
 			if (!json_object_get(a, "verified"))
 				continue;
@@ -155,22 +150,23 @@ static json_t *step_numbers(const json_t *s)
 		const json_t *t = json_object_get(d, "totals");
 		char buf[64];
 
-		snprintf(buf, sizeof(buf), "%lld of %lld", (long long)num(t,
-			 "done"), (long long)num(t, "selected"));
+		snprintf(buf, sizeof(buf), "%lld of %lld",
+			 (long long)runrec_num(t, "done"),
+			 (long long)runrec_num(t, "selected"));
 		json_object_set_new(out, "tables vacuumed", json_string(buf));
 		json_object_set_new(out, "dead tuples removed",
 				    json_integer(runstats_dead_removed(s, d)));
 		snprintf(buf, sizeof(buf), "%lld → %lld",
-			 (long long)num(t, "dead_tuples_before"),
-			 (long long)num(t, "dead_tuples_after"));
+			 (long long)runrec_num(t, "dead_tuples_before"),
+			 (long long)runrec_num(t, "dead_tuples_after"));
 		json_object_set_new(out, "dead tuples", json_string(buf));
 		static const char *const bad[] = { "skipped", "cancelled",
 			"timed_out", "failed", "not_reached" };
 
 		for (size_t k = 0; k < sizeof(bad) / sizeof(*bad); k++)
-			if (num(t, bad[k]))
-				json_object_set_new(out, bad[k],
-						    json_integer(num(t, bad[k])));
+			if (runrec_num(t, bad[k]))
+				json_object_set_new(out, bad[k], json_integer(
+					runrec_num(t, bad[k])));
 	} else if (!strcmp(kind, "patch-check") &&
 		   json_is_array(json_object_get(d, "findings"))) {
 		/* Counted like the run report lists them: each subject once. */
@@ -217,8 +213,8 @@ static bool not_run(const char *status)
 /* The report's link to a run's Markdown, relative to reports/weekly/. */
 static json_t *run_link(const json_t *rec)
 {
-	char *l = xasprintf("../runs/%.4s/%s.md", runrec_str(rec, "started"),
-			    runrec_str(rec, "run_id"));
+	char *l = xasprintf("../runs/%.4s/%s.md", runrec_need(rec,
+			    RUNREC_STARTED), runrec_need(rec, RUNREC_RUN_ID));
 	json_t *j = json_string(l);
 
 	free(l);
@@ -228,7 +224,7 @@ static json_t *run_link(const json_t *rec)
 static json_t *incident_detail(const json_t *rec)
 {
 	char *text = runstats_why(rec);
-	json_t *j = json_string(text ? text : runrec_str(rec, "status"));
+	json_t *j = json_string(text ? text : runrec_need(rec, RUNREC_STATUS));
 
 	free(text);
 	return j;
@@ -308,29 +304,32 @@ static json_t *run_entry(const json_t *rec)
 	int64_t ms;
 
 	runstats_numbers(rec, &n);
-	json_object_set_new(e, "run_id", json_string(runrec_str(rec, "run_id")));
-	json_object_set_new(e, "job", json_string(runrec_str(rec, "job")));
-	json_object_set_new(e, "status", json_string(runrec_str(rec, "status")));
-	json_object_set_new(e, "started", json_string(runrec_str(rec, "started")));
+	json_object_set_new(e, "run_id", json_string(runrec_need(rec,
+							RUNREC_RUN_ID)));
+	json_object_set_new(e, "job", json_string(runrec_need(rec, RUNREC_JOB)));
+	json_object_set_new(e, "status", json_string(runrec_need(rec,
+							RUNREC_STATUS)));
+	json_object_set_new(e, "started", json_string(runrec_need(rec,
+							RUNREC_STARTED)));
 	/* Absent when the record's is out of range (see "notes"). */
-	if (runrec_int(rec, "duration_ms", &ms))
+	if (runrec_int(rec, RUNREC_DURATION_MS, &ms))
 		json_object_set_new(e, "duration_ms", json_integer(ms));
 	json_object_set_new(e, "report", run_link(rec));
-	if (json_object_get(rec, "window"))
-		json_object_set_new(e, "window", json_string(runrec_str(
-			json_object_get(rec, "window"), "name")));
+	if (runrec_obj(rec, RUNREC_WINDOW))
+		json_object_set_new(e, "window", json_string(runrec_need(
+			runrec_obj(rec, RUNREC_WINDOW), RUNREC_W_NAME)));
 	json_object_set_new(e, "reclaimed_bytes", json_integer(n.reclaimed_bytes));
 	json_object_set_new(e, "dead_tuples_removed",
 			    json_integer(n.dead_tuples_removed));
-	json_array_foreach(json_object_get(rec, "steps"), i, s) {
+	json_array_foreach(runrec_arr(rec, RUNREC_STEPS), i, s) {
 		json_t *st = json_pack("{s:s, s:s, s:s, s:s}",
-				       "name", runrec_str(s, "name"),
-				       "kind", runrec_str(s, "kind"),
-				       "status", runrec_str(s, "status"),
-				       "summary", runrec_str(s, "summary"));
-		if (runrec_int(s, "duration_ms", &ms))
+				       "name", runrec_need(s, RUNREC_S_NAME),
+				       "kind", runrec_need(s, RUNREC_S_KIND),
+				       "status", runrec_need(s, RUNREC_S_STATUS),
+				       "summary", runrec_str(s, RUNREC_S_SUMMARY));
+		if (runrec_int(s, RUNREC_S_DURATION_MS, &ms))
 			json_object_set_new(st, "duration_ms", json_integer(ms));
-		if (runrec_int(s, "timeout_ms", &ms))
+		if (runrec_int(s, RUNREC_S_TIMEOUT_MS, &ms))
 			json_object_set_new(st, "timeout_ms", json_integer(ms));
 		{
 			json_t *nums = step_numbers(s);
@@ -343,15 +342,15 @@ static json_t *run_entry(const json_t *rec)
 		json_array_append_new(steps, st);
 	}
 	json_object_set_new(e, "steps", steps);
-	rb = json_object_get(rec, "rollback");
-	if (json_is_object(rb)) {
+	rb = (json_t *)runrec_obj(rec, RUNREC_ROLLBACK);
+	if (rb) {
 		char *t = rollback_text(rb);
 
 		json_object_set_new(e, "rollback", json_deep_copy(rb));
 		json_object_set_new(e, "rollback_text", json_string(t));
 		free(t);
 	}
-	if (is_incident(runrec_str(rec, "status")))
+	if (is_incident(runrec_need(rec, RUNREC_STATUS)))
 		json_object_set_new(e, "incident", incident_detail(rec));
 	return e;
 }
@@ -361,54 +360,57 @@ static void step_durations(json_t *stats, const json_t *rec)
 	const json_t *s;
 	size_t i;
 
-	json_array_foreach(json_object_get(rec, "steps"), i, s) {
+	json_array_foreach(runrec_arr(rec, RUNREC_STEPS), i, s) {
 		char key[256];
 		json_t *st;
 		int64_t d;
 
-		if (!runrec_int(s, "duration_ms", &d))
+		if (!runrec_int(s, RUNREC_S_DURATION_MS, &d))
 			continue;
-		snprintf(key, sizeof(key), "%s\x1f%s", runrec_str(rec, "job"),
-			 runrec_str(s, "name"));
+		snprintf(key, sizeof(key), "%s\x1f%s", runrec_need(rec,
+			 RUNREC_JOB), runrec_need(s, RUNREC_S_NAME));
 		st = json_object_get(stats, key);
 		if (!st) {
 			st = json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:i}",
-				       "job", runrec_str(rec, "job"), "step",
-				       runrec_str(s, "name"), "kind", runrec_str(s, "kind"),
+				       "job", runrec_need(rec, RUNREC_JOB), "step",
+				       runrec_need(s, RUNREC_S_NAME), "kind",
+				       runrec_need(s, RUNREC_S_KIND),
 				       "runs", 0, "total_ms", 0, "max_ms", 0,
 				       "timeout_ms", 0);
 			json_object_set_new(stats, key, st);
 		}
 		add_int(st, "runs", 1);
 		add_int(st, "total_ms", d);
-		if (d > num(st, "max_ms"))
+		if (d > runrec_need_num(st, "max_ms"))
 			json_object_set_new(st, "max_ms", json_integer(d));
-		if (num(s, "timeout_ms") > num(st, "timeout_ms"))
+		if (runrec_num(s, RUNREC_S_TIMEOUT_MS) >
+		    runrec_need_num(st, "timeout_ms"))
 			json_object_set_new(st, "timeout_ms", json_integer(
-				num(s, "timeout_ms")));
+				runrec_num(s, RUNREC_S_TIMEOUT_MS)));
 	}
 }
 
 /* Occurrence windows of the week: "name@start" -> {used, ms}. */
 static void window_use(json_t *occ, const json_t *rec)
 {
-	const json_t *w = json_object_get(rec, "window");
+	const json_t *w = runrec_obj(rec, RUNREC_WINDOW);
 	char key[160];
 	json_t *o;
 	time_t s, e;
 
 	if (!w)
 		return;
-	snprintf(key, sizeof(key), "%s@%s", runrec_str(w, "name"), runrec_str(w, "start"));
+	snprintf(key, sizeof(key), "%s@%s", runrec_need(w, RUNREC_W_NAME),
+		 runrec_need(w, RUNREC_W_START));
 	o = json_object_get(occ, key);
 	if (!o) {
 		o = json_pack("{s:b, s:I}", "used", 0, "ms", (json_int_t)0);
-		if (timefmt_parse(runrec_str(w, "start"), &s) == 0 &&
-		    timefmt_parse(runrec_str(w, "end"), &e) == 0 && e > s)
+		if (runrec_time(w, RUNREC_W_START, &s) &&
+		    runrec_time(w, RUNREC_W_END, &e) && e > s)
 			json_object_set_new(o, "ms", json_integer((e - s) * 1000));
 		json_object_set_new(occ, key, o);
 	}
-	if (!not_run(runrec_str(rec, "status")))
+	if (!not_run(runrec_need(rec, RUNREC_STATUS)))
 		json_object_set_new(o, "used", json_true());
 }
 
@@ -537,7 +539,7 @@ static void trend_add(json_t *t, const json_t *rec, const json_t *extra)
 		add_int(t, "missed", 1);
 	add_int(t, "reclaimed_bytes", n.reclaimed_bytes);
 	add_int(t, "dead_tuples_removed", n.dead_tuples_removed);
-	add_int(t, "maintenance_ms", num(rec, RUNREC_DURATION_MS));
+	add_int(t, "maintenance_ms", runrec_num(rec, RUNREC_DURATION_MS));
 	/* The fullest disk seen in the week's last run that saw one. */
 	if (worst >= 0)
 		json_object_set_new(t, "disk_used_percent", json_real(worst));
@@ -560,7 +562,7 @@ static void week_add(struct week *w, const json_t *rec)
 			"detail", incident_detail(rec), "report", run_link(rec)));
 	if (!not_run(status))
 		w->maint_ms = runstats_add(w->maint_ms,
-					   num(rec, RUNREC_DURATION_MS));
+					   runrec_num(rec, RUNREC_DURATION_MS));
 	window_use(w->occ, rec);
 	runrec_number_notes(rec, runrec_need(rec, RUNREC_RUN_ID), w->notes);
 	step_durations(w->stats, rec);
@@ -601,8 +603,8 @@ static json_t *summary_of(const struct week *w)
 	json_t *v, *summary;
 
 	json_object_foreach(w->occ, key, v) {
-		window_ms = runstats_add(window_ms, num(v, "ms"));
-		if (json_is_true(json_object_get(v, "used")))
+		window_ms = runstats_add(window_ms, runrec_need_num(v, "ms"));
+		if (runrec_bool(v, "used"))
 			used++;
 		else
 			missed++;
@@ -633,14 +635,12 @@ static void figures_of(const struct observe *ob, json_t *metrics)
 		l = json_object_get(v, "last");
 		json_array_append_new(disks, json_pack(
 			"{s:s, s:I, s:I, s:I, s:I, s:f, s:f}", "mount", key,
-			"total_bytes", (json_int_t)num(l, "total_bytes"),
-			"free_bytes_before", (json_int_t)(json_object_get(f,
-				"free_bytes") ? num(f, "free_bytes") :
-				num(f, "available_bytes")),
-			"free_bytes_after", (json_int_t)(json_object_get(l,
-				"free_bytes") ? num(l, "free_bytes") :
-				num(l, "available_bytes")),
-			"total_bytes_before", (json_int_t)num(f, "total_bytes"),
+			"total_bytes", (json_int_t)runrec_need_num(l,
+				"total_bytes"),
+			"free_bytes_before", (json_int_t)observe_disk_free(f),
+			"free_bytes_after", (json_int_t)observe_disk_free(l),
+			"total_bytes_before", (json_int_t)runrec_need_num(f,
+				"total_bytes"),
 			"used_percent_before", observe_disk_used(f),
 			"used_percent_after", observe_disk_used(l)));
 	}
@@ -653,10 +653,12 @@ static void figures_of(const struct observe *ob, json_t *metrics)
 				json_object_get(ob->memory, "last"))));
 	json_object_foreach(ob->databases, key, v)
 		json_array_append_new(dbs, json_pack("{s:s, s:I, s:I}",
-			"database", key, "size_bytes_before", (json_int_t)num(
-				json_object_get(v, "first"), "size_bytes"),
-			"size_bytes_after", (json_int_t)num(
-				json_object_get(v, "last"), "size_bytes")));
+			"database", key, "size_bytes_before",
+			(json_int_t)runrec_need_num(runrec_obj(v, "first"),
+						    "size_bytes"),
+			"size_bytes_after",
+			(json_int_t)runrec_need_num(runrec_obj(v, "last"),
+						    "size_bytes")));
 	json_object_set_new(metrics, "databases", dbs);
 }
 
@@ -670,8 +672,10 @@ static json_t *metrics_of(const struct week *w)
 	if (json_object_size(w->this.ratios))
 		json_object_set(metrics, "dead_tuple_percent", w->this.ratios);
 	json_object_foreach(w->stats, key, v) {
-		json_object_set_new(v, "avg_ms", json_integer(num(v, "total_ms") /
-				    (num(v, "runs") ? num(v, "runs") : 1)));
+		int64_t runs = runrec_need_num(v, "runs");
+
+		json_object_set_new(v, "avg_ms", json_integer(
+			runrec_need_num(v, "total_ms") / (runs ? runs : 1)));
 		json_object_del(v, "total_ms");
 		json_array_append(durations, v);
 	}
@@ -816,26 +820,4 @@ int weekly_save(const struct config *cfg, time_t t)
 
 	json_decref(model);
 	return rc;
-}
-
-/* ---- kept for the callers of the old names ---------------------------- */
-
-void weekly_week_of(time_t t, char *buf, size_t len)
-{
-	isoweek_of(t, buf, len);
-}
-
-int weekly_parse_week(const char *s, time_t *monday)
-{
-	return isoweek_parse(s, monday);
-}
-
-void weekly_run_numbers(const json_t *rec, struct runstats *out)
-{
-	runstats_numbers(rec, out);
-}
-
-char *weekly_why(const json_t *rec)
-{
-	return runstats_why(rec);
 }

@@ -80,14 +80,4 @@ int weekly_save(const struct config *cfg, time_t t);
 /* The same from records already loaded and a model already built. */
 int weekly_save_model(const struct config *cfg, const json_t *model);
 
-/*
- * The old names of what moved to util/isoweek.h and runstats.h, kept until
- * their last callers (cmd-report.c, fuzz/record.c) use the new ones.
- */
-#define weekly_numbers runstats
-void weekly_week_of(time_t t, char *buf, size_t len);
-int weekly_parse_week(const char *s, time_t *monday);
-void weekly_run_numbers(const json_t *rec, struct runstats *out);
-char *weekly_why(const json_t *rec);
-
 #endif

@@ -21,118 +21,18 @@ static void md(FILE *f, const char *s)
 	text_escape(f, s, TEXT_MD);
 }
 
-/* "[`run-id`](../runs/YYYY/run-id.md)", escaped for its two places. */
-static void md_run_link(FILE *f, const json_t *o)
-{
-	fputs("[", f);
-	text_escape(f, runrec_str(o, "run_id"), TEXT_MD_CODE);
-	fputs("](", f);
-	text_escape(f, runrec_str(o, "report"), TEXT_MD_URL);
-	fputs(")", f);
-}
-
 static void md_summary(FILE *f, const json_t *m)
 {
-	const json_t *s = json_object_get(m, "summary"), *v;
-	const char *key;
-	size_t i;
-	int64_t wms = runrec_num(s, "window_ms");
-	char pct[16];
-
-	fprintf(f, "## System health summary\n\n| | |\n|---|---|\n");
-	if (!strcmp(runrec_str(s, "health"), "healthy"))
-		fputs("| health | healthy: no incident, no window missed |\n", f);
-	else
-		fprintf(f, "| health | **needs attention**: %lld incident%s, "
-			"%lld window%s missed |\n", (long long)runrec_num(s, "incidents"),
-			runrec_num(s, "incidents") == 1 ? "" : "s",
-			(long long)runrec_num(s, "windows_missed"),
-			runrec_num(s, "windows_missed") == 1 ? "" : "s");
-	fprintf(f, "| runs | %lld |\n", (long long)runrec_num(s, "runs"));
-	json_object_foreach(json_object_get(s, "by_status"), key, v) {
-		fputs("| ", f);
-		md(f, key);
-		fprintf(f, " | %lld |\n", (long long)json_integer_value(v));
-	}
-	fprintf(f, "| windows used | %lld |\n| windows missed | %lld |\n",
-		(long long)runrec_num(s, "windows_used"),
-		(long long)runrec_num(s, "windows_missed"));
-	fprintf(f, "| incidents | %lld |\n", (long long)runrec_num(s, "incidents"));
-	fputs("| maintenance time | ", f);
-	table_put_elapsed(f, runrec_num(s, "maintenance_ms"));
-	fputs(" of ", f);
-	table_put_elapsed(f, wms);
-	fprintf(f, " window time (%s) |\n\n", table_share(
-		runrec_num(s, "maintenance_ms"), wms, pct, sizeof(pct)));
+	fprintf(f, "## System health summary\n\n");
+	weekly_tables_summary(f, TABLE_MD, m);
 	fprintf(f, "### Incidents\n\n");
-	if (!json_array_size(json_object_get(m, "incidents")))
-		fprintf(f, "None.\n\n");
-	json_array_foreach(json_object_get(m, "incidents"), i, v) {
-		fputs("- **", f);
-		md(f, runrec_str(v, "status"));
-		fputs("** ", f);
-		md(f, runrec_str(v, "job"));
-		fputs(" ", f);
-		md_run_link(f, v);
-		fputs(" (", f);
-		md(f, runrec_str(v, "started"));
-		fputs("): ", f);
-		md(f, runrec_str(v, "detail"));
-		fputs("\n", f);
-	}
-	if (json_array_size(json_object_get(m, "incidents")))
-		fputs("\n", f);
+	weekly_tables_incidents(f, TABLE_MD, m);
 }
 
 static void md_activities(FILE *f, const json_t *m)
 {
-	const json_t *r;
-	size_t i;
-
 	fprintf(f, "## Maintenance activities\n\n");
-	if (!json_array_size(json_object_get(m, "runs")))
-		fprintf(f, "No runs this week.\n\n");
-	json_array_foreach(json_object_get(m, "runs"), i, r) {
-		fputs("### ", f);
-		md(f, runrec_str(r, "job"));
-		fputs(": ", f);
-		md(f, runrec_str(r, "status"));
-		fputs(", ", f);
-		md(f, runrec_str(r, "started"));
-		fputs("\n\nRun ", f);
-		md_run_link(f, r);
-		if (*runrec_str(r, "window")) {
-			fputs(" in window '", f);
-			md(f, runrec_str(r, "window"));
-			fputs("'", f);
-		}
-		fputs(", ", f);
-		if (runrec_status_of(runrec_str(r, "status"))->not_run)
-			fputs("no run", f);
-		else if (json_object_get(r, "duration_ms"))
-			table_put_elapsed(f, runrec_num(r, "duration_ms"));
-		else
-			fputs("duration unknown", f);
-		if (runrec_num(r, "reclaimed_bytes")) {
-			fputs("; reclaimed ", f);
-			table_put_size(f, runrec_num(r, "reclaimed_bytes"));
-		}
-		if (runrec_num(r, "dead_tuples_removed"))
-			fprintf(f, "; %lld dead tuples removed",
-				(long long)runrec_num(r, "dead_tuples_removed"));
-		fputs(".\n\n", f);
-		if (json_object_get(r, "incident")) {
-			fputs("Incident: ", f);
-			md(f, runrec_str(r, "incident"));
-			fputs("\n\n", f);
-		}
-		weekly_tables_steps(f, TABLE_MD, r);
-		if (*runrec_str(r, "rollback_text")) {
-			fputs("Rollback: ", f);
-			md(f, runrec_str(r, "rollback_text"));
-			fputs("\n\n", f);
-		}
-	}
+	weekly_tables_runs(f, TABLE_MD, m);
 }
 
 static void md_metrics(FILE *f, const json_t *m)
@@ -189,46 +89,27 @@ static void md_upcoming(FILE *f, const json_t *m)
 char *weekly_md(const json_t *m)
 {
 	char *buf = NULL;
-	size_t len = 0, i;
+	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
-	const json_t *v;
 
 	if (!f)
 		return xstrdup("");
 	fputs("# Weekly maintenance report ", f);
-	md(f, runrec_str(m, "week"));
+	md(f, runrec_need(m, "week"));
 	fputs("\n\n", f);
-	md(f, runrec_str(m, "from"));
+	md(f, runrec_need(m, "from"));
 	fputs(" to ", f);
-	md(f, runrec_str(m, "to"));
+	md(f, runrec_need(m, "to"));
 	fputs(" (UTC); generated ", f);
-	md(f, runrec_str(m, "generated"));
+	md(f, runrec_need(m, "generated"));
 	fputs(".\n\n", f);
 	md_summary(f, m);
 	md_activities(f, m);
 	md_metrics(f, m);
 	md_upcoming(f, m);
 	fprintf(f, "## Recommendations\n\n");
-	if (!json_array_size(json_object_get(m, "recommendations")))
-		fprintf(f, "None: nothing this week crossed a threshold.\n");
-	json_array_foreach(json_object_get(m, "recommendations"), i, v) {
-		fputs("- **", f);
-		md(f, runrec_str(v, "rule"));
-		fputs("**: ", f);
-		md(f, runrec_str(v, "text"));
-		fputs(" (evidence: ", f);
-		md(f, runrec_str(v, "evidence"));
-		fputs(")\n", f);
-	}
-	if (json_array_size(json_object_get(m, "notes"))) {
-		fputs("\n## Record problems\n\nThese values in the week's records "
-		      "cannot be right and are counted as absent:\n\n", f);
-		json_array_foreach(json_object_get(m, "notes"), i, v) {
-			fputs("- ", f);
-			md(f, json_string_value(v));
-			fputs("\n", f);
-		}
-	}
+	weekly_tables_recommendations(f, TABLE_MD, m);
+	weekly_tables_notes(f, TABLE_MD, m);
 	fclose(f);
 	return buf;
 }

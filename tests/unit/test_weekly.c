@@ -1,6 +1,6 @@
 /*
  * Unit tests: the weekly report's model, Markdown and HTML (runner/
- * weekly.c, html.c), the terminal layout of Markdown (report.c) and the
+ * weekly.c, html.c), the terminal layout of Markdown (mdterm.c) and the
  * Prometheus textfile (metrics.c), from hand-made records in the shapes
  * the step kinds document (docs/steps/KIND.md).
  */
@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "html.h"
+#include "mdterm.h"
 #include "metrics.h"
 #include "report.h"
 #include "runrec.h"
@@ -297,8 +298,8 @@ static void test_terminal(void **state)
 		"# Title\n\nSome **bold** text with a [link](x.md) and `code`.\n\n"
 		"| a | b |\n|---|---|\n| failed | a long cell that will not "
 		"fit \\| at all |\n| ok | – |\n";
-	char *plain = report_terminal(md, 30, false);
-	char *color = report_terminal(md, 30, true);
+	char *plain = mdterm_render(md, 30, false);
+	char *color = mdterm_render(md, 30, true);
 	const char *p;
 
 	(void)state;
@@ -784,7 +785,7 @@ static void test_markdown_escaping(void **state)
 	assert_non_null(strstr(md, "| 1 | \\<img src=x onerror=alert(9)> \\| "
 			       "\\`b\\` \\*e\\* \\[x\\](javascript:alert(1)) next |"));
 	/* The terminal shows the names as they are. */
-	term = report_terminal(md, 400, false);
+	term = mdterm_render(md, 400, false);
 	assert_non_null(strstr(term, "<img src=x onerror=alert(9)> | `b` *e* "
 			       "[x](javascript:alert(1)) next"));
 	free(term);
