@@ -44,6 +44,7 @@ BENCH_ROUNDS=${BENCH_ROUNDS:-5}
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # The system python: a pyenv shim takes ~200 ms a call.
 if [ -x /usr/bin/python3 ]; then BENCH_PYTHON=/usr/bin/python3; else BENCH_PYTHON=python3; fi
+export BENCH_PYTHON
 
 if declare -F tap_at_exit >/dev/null; then
 	# servers.sh is loaded: its EXIT hook removes $UPKEEP_TEST_TMP, and
@@ -121,7 +122,7 @@ _bench_side() {
 }
 
 bench_compare() {
-	local OPTIND opt measure= baseline= goal=- ufn= bfn= prep= check=
+	local OPTIND opt measure='' baseline='' goal=- ufn='' bfn='' prep='' check=''
 	local r side us bs failed=0 ok=0 ratios=() utimes=() btimes=() order
 	while getopts m:b:g:u:B:p:c: opt; do
 		case $opt in
@@ -133,7 +134,7 @@ bench_compare() {
 	printf '%s vs %s (%d rounds, alternating)\n' "$measure" "$baseline" "$BENCH_ROUNDS"
 	for r in $(seq 1 "$BENCH_ROUNDS"); do
 		if ((r % 2)); then order="upkeep base"; else order="base upkeep"; fi
-		us= bs=
+		us='' bs=''
 		local bad=
 		for side in $order; do
 			if [ "$side" = upkeep ]; then
