@@ -70,6 +70,6 @@ rb_prep() { touch_50 "$tmp/rb-$1" "round-$RANDOM"; }
 rb_up() { "$bin" restore "$tmp/rb-upkeep" "$head"; }
 rb_git() { (cd "$tmp/rb-base" && git checkout -q "$head" -- . && git clean -fdq); }
 rb_clean() { [ -z "$(git -C "$tmp/rb-$1" status --porcelain)" ] || { echo "the tree is not clean"; return 1; }; }
-bench_compare -m "rollback, $files files, 50 changed" -b "git checkout REF -- . && git clean -fdq" \
+bench_compare -m "rollback, $files files, $((ndirs < 50 ? ndirs : 50)) changed" -b "git checkout REF -- . && git clean -fdq" \
 	-u rb_up -B rb_git -p rb_prep -c rb_clean
 bench_end
