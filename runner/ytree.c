@@ -214,11 +214,105 @@ static int attach(struct builder *b, struct ynode *n, const char *anchor,
 	return 0;
 }
 
-static int on_event(struct builder *b, const yaml_event_t *ev)
+/* An alias: a node of its own (so messages can point at the alias) that
+ * shares the anchored node's text and children. */
+static int on_alias(struct builder *b, const yaml_event_t *ev)
+{
+	const yaml_mark_t *m = &ev->start_mark;
+	const struct ynode *target;
+	struct ynode *n;
+
+	target = anchor_get(b, (const char *)ev->data.alias.anchor);
+	if (!target) {
+		diags_add(b->d, b->display, (int)m->line + 1,
+			  (int)m->column + 1,
+			  "alias '*%s' names no anchor defined before it (or "
+			  "one that contains it)",
+			  (const char *)ev->data.alias.anchor);
+		return -1;
+	}
+	n = node_new(b, target->type, m);
+	n->alias = true;
+	n->plain = target->plain;
+	n->len = target->len;
+	n->value = target->value;
+	n->kids = target->kids;
+	n->n = n->cap = target->n;
+	n->weight = target->weight;
+	return attach(b, n, NULL, m);
+}
+
+/* A sequence or mapping opens: pushed until its end event. */
+static int on_collection_start(struct builder *b, const yaml_event_t *ev)
+{
+	const yaml_mark_t *m = &ev->start_mark;
+	bool seq = ev->type == YAML_SEQUENCE_START_EVENT;
+	const char *anchor;
+	struct ynode *n;
+
+	if (b->depth == YTREE_MAX_DEPTH) {
+		diags_add(b->d, b->display, (int)m->line + 1,
+			  (int)m->column + 1, "nesting deeper than %d levels; "
+			  "refusing this file", YTREE_MAX_DEPTH);
+		return -1;
+	}
+	n = node_new(b, seq ? YTREE_SEQ : YTREE_MAP, m);
+	anchor = seq ? (const char *)ev->data.sequence_start.anchor :
+		 (const char *)ev->data.mapping_start.anchor;
+	/* Registered at the end: an alias inside it is an error. */
+	b->stack_anchor[b->depth] = anchor ? xstrdup(anchor) : NULL;
+	b->stack[b->depth++] = n;
+	return 0;
+}
+
+/* A sequence or mapping closes: merge keys applied, then attached. */
+static int on_collection_end(struct builder *b, const yaml_event_t *ev)
+{
+	struct ynode *n = b->stack[--b->depth];
+	char *a = b->stack_anchor[b->depth];
+	int rc = 0;
+
+	b->stack_anchor[b->depth] = NULL;
+	if (n->type == YTREE_MAP && has_merge_key(n)) {
+		rc = map_merge(b, n);
+		recompute_weight(n);
+		if (n->weight > YTREE_MAX_NODES) {
+			diags_add(b->d, b->display, n->line, n->col,
+				  "this document expands to more than %d "
+				  "nodes through merge keys; refusing it",
+				  YTREE_MAX_NODES);
+			rc = -1;
+		}
+	}
+	if (rc == 0)
+		rc = attach(b, n, a, &ev->start_mark);
+	free(a);
+	return rc;
+}
+
+static int on_scalar(struct builder *b, const yaml_event_t *ev)
 {
 	const yaml_mark_t *m = &ev->start_mark;
 	struct ynode *n;
-	const char *anchor = NULL;
+
+	if (strlen((const char *)ev->data.scalar.value) !=
+	    ev->data.scalar.length) {
+		diags_add(b->d, b->display, (int)m->line + 1,
+			  (int)m->column + 1, "this value contains a NUL "
+			  "character");
+		return -1;
+	}
+	n = node_new(b, YTREE_SCALAR, m);
+	n->value = xstrndup((const char *)ev->data.scalar.value,
+			    ev->data.scalar.length);
+	n->len = ev->data.scalar.length;
+	n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+	return attach(b, n, (const char *)ev->data.scalar.anchor, m);
+}
+
+static int on_event(struct builder *b, const yaml_event_t *ev)
+{
+	const yaml_mark_t *m = &ev->start_mark;
 
 	switch (ev->type) {
 	case YAML_DOCUMENT_START_EVENT:
@@ -231,87 +325,15 @@ static int on_event(struct builder *b, const yaml_event_t *ev)
 		}
 		return 0;
 	case YAML_SCALAR_EVENT:
-		if (strlen((const char *)ev->data.scalar.value) !=
-		    ev->data.scalar.length) {
-			diags_add(b->d, b->display, (int)m->line + 1,
-				  (int)m->column + 1, "this value contains a "
-				  "NUL character");
-			return -1;
-		}
-		n = node_new(b, YTREE_SCALAR, m);
-		n->value = xstrndup((const char *)ev->data.scalar.value,
-				    ev->data.scalar.length);
-		n->len = ev->data.scalar.length;
-		n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-		return attach(b, n, (const char *)ev->data.scalar.anchor, m);
-	case YAML_ALIAS_EVENT: {
-		const struct ynode *target;
-
-		target = anchor_get(b, (const char *)ev->data.alias.anchor);
-		if (!target) {
-			diags_add(b->d, b->display, (int)m->line + 1,
-				  (int)m->column + 1,
-				  "alias '*%s' names no anchor defined before "
-				  "it (or one that contains it)",
-				  (const char *)ev->data.alias.anchor);
-			return -1;
-		}
-		/*
-		 * A node of its own (so messages can point at the alias) that
-		 * shares the anchored node's text and children.
-		 */
-		n = node_new(b, target->type, m);
-		n->alias = true;
-		n->plain = target->plain;
-		n->len = target->len;
-		n->value = target->value;
-		n->kids = target->kids;
-		n->n = n->cap = target->n;
-		n->weight = target->weight;
-		return attach(b, n, NULL, m);
-	}
+		return on_scalar(b, ev);
+	case YAML_ALIAS_EVENT:
+		return on_alias(b, ev);
 	case YAML_SEQUENCE_START_EVENT:
 	case YAML_MAPPING_START_EVENT:
-		if (b->depth == YTREE_MAX_DEPTH) {
-			diags_add(b->d, b->display, (int)m->line + 1,
-				  (int)m->column + 1,
-				  "nesting deeper than %d levels; refusing "
-				  "this file", YTREE_MAX_DEPTH);
-			return -1;
-		}
-		n = node_new(b, ev->type == YAML_SEQUENCE_START_EVENT ?
-			     YTREE_SEQ : YTREE_MAP, m);
-		anchor = ev->type == YAML_SEQUENCE_START_EVENT ?
-			 (const char *)ev->data.sequence_start.anchor :
-			 (const char *)ev->data.mapping_start.anchor;
-		/* Registered at the end: an alias inside it is an error. */
-		b->stack_anchor[b->depth] = anchor ? xstrdup(anchor) : NULL;
-		b->stack[b->depth++] = n;
-		return 0;
+		return on_collection_start(b, ev);
 	case YAML_SEQUENCE_END_EVENT:
-	case YAML_MAPPING_END_EVENT: {
-		char *a;
-		int rc = 0;
-
-		n = b->stack[--b->depth];
-		a = b->stack_anchor[b->depth];
-		b->stack_anchor[b->depth] = NULL;
-		if (n->type == YTREE_MAP && has_merge_key(n)) {
-			rc = map_merge(b, n);
-			recompute_weight(n);
-			if (n->weight > YTREE_MAX_NODES) {
-				diags_add(b->d, b->display, n->line, n->col,
-					  "this document expands to more than "
-					  "%d nodes through merge keys; "
-					  "refusing it", YTREE_MAX_NODES);
-				rc = -1;
-			}
-		}
-		if (rc == 0)
-			rc = attach(b, n, a, m);
-		free(a);
-		return rc;
-	}
+	case YAML_MAPPING_END_EVENT:
+		return on_collection_end(b, ev);
 	default:
 		return 0;
 	}
