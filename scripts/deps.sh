@@ -23,7 +23,7 @@ man-db groff-base
 "
 # `scripts/deps.sh bench`: also what the benchmarks compare against.
 if [ "${1:-}" = bench ]; then
-	PACKAGES="$PACKAGES yamllint time"
+	PACKAGES="$PACKAGES yamllint time cron"
 fi
 
 # Node.js for the test oracle: only when there is none (this machine image
