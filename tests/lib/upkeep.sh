@@ -12,6 +12,7 @@ repo=$(cd "$here/../.." && pwd)
 UPKEEP=$(realpath "${UPKEEP:-$repo/build/upkeep}")
 # The config root and the clock come from these; tests start from neither.
 unset UPKEEP_CONFIG UPKEEP_NOW
+export UPKEEP_STRICT_RECORDS=1
 tmp=$(mktemp -d)
 _upkeep_cleanup() { rm -rf "$tmp"; }
 tap_at_exit _upkeep_cleanup
