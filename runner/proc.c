@@ -1029,23 +1029,6 @@ static void watch(struct waiting *w)
 	}
 }
 
-/*
- * proc_run()'s failure to start: the message is error_set()'s, and a copy
- * stays in r->error for the callers that still read it there.
- */
-static int not_started(struct proc_result *r, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int not_started(struct proc_result *r, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(r->error, sizeof(r->error), fmt, ap);
-	va_end(ap);
-	return error_set("%s", r->error);
-}
-
 int proc_run(const struct proc_spec *spec, struct proc_result *r)
 {
 	struct waiting w = { .spec = spec, .r = r };
@@ -1056,13 +1039,13 @@ int proc_run(const struct proc_spec *spec, struct proc_result *r)
 	r->exit_code = -1;
 	r->tail = xmalloc(PROC_TAIL_BYTES);
 	if (proc_stop)
-		return not_started(r, "not started: upkeep is stopping (a "
-				   "signal asked it to)");
+		return error_set("not started: upkeep is stopping (a "
+				 "signal asked it to)");
 	/* Orphaned descendants come to us, not to init: see proc.h. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	if (pipe2(out, O_CLOEXEC) < 0)
-		return not_started(r, "cannot create a pipe: %s",
-				   strerror(errno));
+		return error_set("cannot create a pipe: %s",
+				 strerror(errno));
 	start = clock_mono_ms();
 	w.deadline = spec->timeout_ms > 0 ? start + spec->timeout_ms :
 		     INT64_MAX;
@@ -1073,8 +1056,8 @@ int proc_run(const struct proc_spec *spec, struct proc_result *r)
 		int err = errno;
 
 		close(w.out);
-		return not_started(r, "cannot run '%s': %s", spec->argv[0],
-				   strerror(err));
+		return error_set("cannot run '%s': %s", spec->argv[0],
+				 strerror(err));
 	}
 	/* Readable when the child exits: no polling for it. */
 	w.pidfd = (int)syscall(SYS_pidfd_open, w.pid, 0);

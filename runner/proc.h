@@ -75,12 +75,6 @@ struct proc_result {
 	size_t tail_len;
 	uint64_t output_bytes;		/* all output, counted */
 	int leftovers;			/* descendants killed after it ended */
-	/*
-	 * A copy of error_last() when it did not start, or "": for the
-	 * callers not yet reading error_last() (rollback.c, patch_apt.c,
-	 * snapshot_files.c, snapshot_pg.c); goes once they do.
-	 */
-	char error[256];
 };
 
 /*

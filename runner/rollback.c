@@ -121,7 +121,7 @@ static int run_apply(const struct config *cfg, const struct config_tracked *t,
 	cmd = strv_join(&t->apply, " ");
 	if (proc_run(&spec, &res) < 0) {
 		snprintf(summary, sizeof(summary), "apply '%s' did not start: %s",
-			 cmd, res.error);
+			 cmd, error_last());
 		ok = false;
 	} else {
 		ok = !res.timed_out && res.exit_code == 0;

@@ -741,19 +741,6 @@ static int lock_fail(struct stable *s, const char *what)
 	return -1;
 }
 
-/* A test-only pause inside the checkout, to kill upkeep mid-rollback. */
-static void checkout_progress(const char *path, size_t done, size_t total,
-			      void *arg)
-{
-	const char *pause = getenv("UPKEEP_TEST_ROLLBACK_PAUSE_MS");
-
-	(void)path;
-	(void)total;
-	(void)arg;
-	if (pause && done == 1)
-		usleep((useconds_t)atol(pause) * 1000);
-}
-
 /*
  * Whether failed_ref already holds a failed state: it exists and moved
  * off the run's snapshot (failed_parent), which only stable_restore does.
@@ -807,7 +794,6 @@ int stable_restore(struct stable *s, const char *target,
 	git_checkout_options_init(&co, GIT_CHECKOUT_OPTIONS_VERSION);
 	co.checkout_strategy = GIT_CHECKOUT_FORCE |
 			       GIT_CHECKOUT_REMOVE_UNTRACKED;
-	co.progress_cb = checkout_progress;
 	rc = git_checkout_tree(s->repo, (git_object *)tree, &co);
 	git_tree_free(tree);
 	if (rc == GIT_ELOCKED)

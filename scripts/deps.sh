@@ -15,7 +15,7 @@ git tzdata ca-certificates
 postgresql postgresql-client
 podman crun catatonit uidmap slirp4netns fuse-overlayfs
 docker-registry
-perl curl python3 procps tmux util-linux
+perl curl python3 procps tmux util-linux strace
 systemd
 chromium libxml2-utils cmark-gfm
 clang libclang-rt-14-dev

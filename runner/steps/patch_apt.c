@@ -365,7 +365,7 @@ static int apt_run(const struct patch_apt_opts *o, char *const *argv,
 	}
 	if (proc_run(&spec, &r) < 0) {
 		error_set("%s (the apt check needs Debian's apt tools; set "
-			  "'apt: false' on other hosts)", r.error);
+			  "'apt: false' on other hosts)", error_last());
 		goto out;
 	}
 	if (r.timed_out) {

@@ -116,7 +116,7 @@ int snapshot_files_archive(const struct strv *paths, const char *dest,
 		goto out;
 	}
 	if (proc_run(&ps, &pr) < 0) {
-		error_set("cannot start tar: %s (install tar)", pr.error);
+		error_set("cannot start tar: %s (install tar)", error_last());
 		goto out;
 	}
 	collect_unreadable(pr.tail, pr.tail_len, unreadable);

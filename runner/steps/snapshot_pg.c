@@ -343,7 +343,7 @@ static int run_tool(char **argv, char **env, const struct step_ctx *ctx,
 
 	if (proc_run(&ps, &pr) < 0) {
 		rc = error_set("%s: cannot start %s: %s", what, argv[0],
-			       pr.error);
+			       error_last());
 	} else if (pr.timed_out) {
 		rc = error_code(ERR_TIMEOUT, "%s: ran out of time (stopped %s)",
 				what, argv[0]);

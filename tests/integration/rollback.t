@@ -177,15 +177,32 @@ printf 'healthy=no\n' >"$app/app.conf"
 printf 'x\n' >"$app/conf.d/more.conf"
 G add -A && G commit -qm "break again"
 broken2=$(G rev-parse HEAD)
-UPKEEP_TEST_ROLLBACK_PAUSE_MS=20000 "$UPKEEP" --config "$cfg" --now '2026-11-22 02:50' run deploy >/dev/null 2>&1 &
+# strace holds upkeep once the checkout has removed conf.d/more.conf
+# (which last-stable does not have), before it restores app.conf: from
+# outside, at the same point every time. upkeep stays this shell's
+# child, reaped here.
+sh -c 'kill -STOP $$; exec "$@"' sh "$UPKEEP" --config "$cfg" --now '2026-11-22 02:50' run deploy >/dev/null 2>&1 &
 pid=$!
+for _ in $(seq 200); do
+	[ "$(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null)" = T ] && break
+	sleep 0.02
+done
+strace -f -o /dev/null -P "$app/conf.d/more.conf" -P "$(realpath "$app")/conf.d/more.conf" \
+	-e trace=unlink,unlinkat -e inject=unlink,unlinkat:delay_exit=60000000 -p "$pid" 2>"$tmp/strace.err" &
+tracer=$!
+for _ in $(seq 200); do
+	grep -q attached "$tmp/strace.err" && break
+	sleep 0.02
+done
+kill -CONT "$pid"
 for _ in $(seq 100); do
-	grep -qs '"restoring"' "$cfg"/state/journal/*.json && break
+	[ -e "$app/conf.d/more.conf" ] || break
 	sleep 0.1
 done
-sleep 0.3
 ok "the journal holds the rollback intent" grep -qs '"restoring"' "$cfg"/state/journal/*.json
-kill -9 "$pid"; wait "$pid" 2>/dev/null
+ok "held half-restored: conf.d/more.conf is removed" test ! -e "$app/conf.d/more.conf"
+ok "... and app.conf not restored yet" grep -qx healthy=no "$app/app.conf"
+kill -9 "$pid"; kill -9 "$tracer"; wait "$tracer" "$pid" 2>/dev/null
 run U history
 like "$err" "finished the rollback of run" "the next invocation says it finished the rollback"
 is "$(field 'r["status"]')" "interrupted" "the killed run is recorded as interrupted"
