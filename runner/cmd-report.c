@@ -15,9 +15,9 @@
 #include "cmd.h"
 #include "config.h"
 #include "engine.h"
+#include "mdterm.h"
 #include "recover.h"
 #include "record.h"
-#include "mdterm.h"
 #include "report.h"
 #include "runrec.h"
 #include "util/error.h"
@@ -94,7 +94,9 @@ static int week_report(const struct config *cfg, time_t monday, bool json,
 		/* The Markdown as is in a pipe, laid out on a terminal. */
 		text = weekly_render(safe, json ? "json" : terminal(&o) ?
 				     "terminal" : "markdown", &o);
-		printf(json ? "%s\n" : "%s", text);
+		fputs(text, stdout);
+		if (json)
+			putchar('\n');
 		free(text);
 	}
 	json_decref(safe);
