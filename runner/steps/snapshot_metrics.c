@@ -9,6 +9,7 @@
 #include "steps/snapshot.h"
 
 #include <mntent.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 #include "record.h"
 #include "util/error.h"
 #include "util/mem.h"
+#include "util/meminfo.h"
 
 static double percent(uint64_t part, uint64_t whole)
 {
@@ -64,20 +66,10 @@ static json_t *disks(void)
 
 static json_t *memory(void)
 {
-	FILE *f = fopen("/proc/meminfo", "r");
-	unsigned long long total = 0, avail = 0, v;
-	char line[256], key[64];
+	uint64_t total, avail;
 
-	if (!f)
-		return json_pack("{s:s}", "error", "cannot read /proc/meminfo");
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%63[^:]: %llu", key, &v) == 2) {
-			if (!strcmp(key, "MemTotal"))
-				total = v * 1024;
-			else if (!strcmp(key, "MemAvailable"))
-				avail = v * 1024;
-		}
-	fclose(f);
+	if (meminfo_read("/proc/meminfo", &total, &avail) < 0)
+		return json_pack("{s:s}", "error", error_last());
 	return json_pack("{s:I, s:I, s:I, s:f}", "total_bytes",
 			 (json_int_t)total, "used_bytes",
 			 (json_int_t)(total - avail), "available_bytes",
