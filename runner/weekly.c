@@ -92,105 +92,146 @@ static void set_size(json_t *out, const char *key, int64_t bytes)
 	json_object_set_new(out, key, json_string(buf));
 }
 
-/*
- * The key numbers of the kinds whose details are documented
- * (docs/steps/KIND.md); any other kind's come from key_numbers().
- */
-static json_t *step_numbers(const json_t *s)
+/* docker-prune: reclaimed, and per category what was removed. */
+static bool docker_prune_numbers(const json_t *s, const json_t *d, json_t *out)
 {
-	const json_t *d = runrec_obj(s, RUNREC_S_DETAILS), *c, *a;
-	const char *kind = runrec_need(s, RUNREC_S_KIND), *key;
-	json_t *out = json_object();
+	const json_t *c;
+	const char *key;
+
+	set_size(out, "reclaimed", runstats_reclaimed(s, d));
+	json_object_foreach((json_t *)runrec_obj(d, "categories"), key, c) {
+		char buf[96], sz[32];
+
+		if (json_object_get(c, "skipped")) {
+			json_object_set_new(out, key, json_string("skipped"));
+			continue;
+		}
+		units_format_size((uint64_t)(runrec_num(c, "bytes") < 0 ? 0 :
+				  runrec_num(c, "bytes")), sz, sizeof(sz));
+		snprintf(buf, sizeof(buf), "%lld removed, %s",
+			 (long long)runrec_num(c, "count"), sz);
+		json_object_set_new(out, key, json_string(buf));
+	}
+	return true;
+}
+
+/* snapshot: its size, the dumps verified, its files, what was pruned. */
+static bool snapshot_numbers(const json_t *s, const json_t *d, json_t *out)
+{
+	const json_t *a;
+	int dumps = 0, ok = 0;
 	size_t i;
 
-	if (!json_is_object(d))
-		return out;
-	if (!strcmp(kind, "docker-prune")) {
-		set_size(out, "reclaimed", runstats_reclaimed(s, d));
-		json_object_foreach(json_object_get(d, "categories"), key, c) {
-			char buf[96], sz[32];
-
-			if (json_object_get(c, "skipped")) {
-				json_object_set_new(out, key,
-						    json_string("skipped"));
-				continue;
-			}
-			units_format_size((uint64_t)(runrec_num(c, "bytes") < 0 ?
-					  0 : runrec_num(c, "bytes")), sz,
-					  sizeof(sz));
-			snprintf(buf, sizeof(buf), "%lld removed, %s",
-				 (long long)runrec_num(c, "count"), sz);
-			json_object_set_new(out, key, json_string(buf));
-		}
-	} else if (!strcmp(kind, "snapshot")) {
-		int dumps = 0, ok = 0;
-
-		set_size(out, "size", runrec_num(d, "total_bytes"));
-		json_array_foreach(json_object_get(d, "artifacts"), i, a) {
-			if (!json_object_get(a, "verified"))
-				continue;
-			dumps++;
-			ok += json_is_true(json_object_get(a, "verified"));
-		}
-		if (dumps) {
-			char buf[32];
-
-			snprintf(buf, sizeof(buf), "%d of %d", ok, dumps);
-			json_object_set_new(out, "dumps verified",
-					    json_string(buf));
-		}
-		json_object_set_new(out, "files", json_integer(
-			(json_int_t)json_array_size(json_object_get(d,
-							"artifacts"))));
-		if (json_array_size(json_object_get(d, "pruned")))
-			json_object_set_new(out, "old snapshots pruned",
-				json_integer((json_int_t)json_array_size(
-					json_object_get(d, "pruned"))));
-	} else if (!strcmp(kind, "vacuum") && json_object_get(d, "totals")) {
-		const json_t *t = json_object_get(d, "totals");
-		char buf[64];
-
-		snprintf(buf, sizeof(buf), "%lld of %lld",
-			 (long long)runrec_num(t, "done"),
-			 (long long)runrec_num(t, "selected"));
-		json_object_set_new(out, "tables vacuumed", json_string(buf));
-		json_object_set_new(out, "dead tuples removed",
-				    json_integer(runstats_dead_removed(s, d)));
-		snprintf(buf, sizeof(buf), "%lld → %lld",
-			 (long long)runrec_num(t, "dead_tuples_before"),
-			 (long long)runrec_num(t, "dead_tuples_after"));
-		json_object_set_new(out, "dead tuples", json_string(buf));
-		static const char *const bad[] = { "skipped", "cancelled",
-			"timed_out", "failed", "not_reached" };
-
-		for (size_t k = 0; k < sizeof(bad) / sizeof(*bad); k++)
-			if (runrec_num(t, bad[k]))
-				json_object_set_new(out, bad[k], json_integer(
-					runrec_num(t, bad[k])));
-	} else if (!strcmp(kind, "patch-check") &&
-		   json_is_array(json_object_get(d, "findings"))) {
-		/* Counted like the run report lists them: each subject once. */
-		json_t *one = json_pack("[O]", s), *list = runstats_findings_of(one, NULL);
-		int count[4] = { 0 };
-		char buf[96];
-
-		json_array_foreach(list, i, a)
-			count[runstats_severity_rank(runrec_str(a, "severity"))]++;
-		snprintf(buf, sizeof(buf), "%zu (%d security, %d update, %d "
-			 "info)", json_array_size(list), count[3], count[2],
-			 count[1]);
-		json_object_set_new(out, "findings", json_string(buf));
-		if (json_object_get(d, "security_updates"))
-			json_object_set_new(out, "security updates", json_integer(
-				runstats_count(d, "security_updates")));
-		if (json_is_boolean(json_object_get(d, "reboot_required")))
-			json_object_set(out, "reboot required",
-					json_object_get(d, "reboot_required"));
-		json_decref(list);
-		json_decref(one);
-	} else {
-		key_numbers(d, "", out, 8);
+	(void)s;
+	set_size(out, "size", runrec_num(d, "total_bytes"));
+	json_array_foreach(json_object_get(d, "artifacts"), i, a) {
+		if (!json_object_get(a, "verified"))
+			continue;
+		dumps++;
+		ok += json_is_true(json_object_get(a, "verified"));
 	}
+	if (dumps) {
+		char buf[32];
+
+		snprintf(buf, sizeof(buf), "%d of %d", ok, dumps);
+		json_object_set_new(out, "dumps verified", json_string(buf));
+	}
+	json_object_set_new(out, "files", json_integer((json_int_t)
+		json_array_size(json_object_get(d, "artifacts"))));
+	if (json_array_size(json_object_get(d, "pruned")))
+		json_object_set_new(out, "old snapshots pruned", json_integer(
+			(json_int_t)json_array_size(json_object_get(d,
+								    "pruned"))));
+	return true;
+}
+
+/* vacuum (with totals): tables done, dead tuples, the tables not done. */
+static bool vacuum_numbers(const json_t *s, const json_t *d, json_t *out)
+{
+	static const char *const bad[] = { "skipped", "cancelled",
+		"timed_out", "failed", "not_reached" };
+	const json_t *t = runrec_obj(d, "totals");
+	char buf[64];
+
+	if (!t)
+		return false;
+	snprintf(buf, sizeof(buf), "%lld of %lld",
+		 (long long)runrec_num(t, "done"),
+		 (long long)runrec_num(t, "selected"));
+	json_object_set_new(out, "tables vacuumed", json_string(buf));
+	json_object_set_new(out, "dead tuples removed",
+			    json_integer(runstats_dead_removed(s, d)));
+	snprintf(buf, sizeof(buf), "%lld → %lld",
+		 (long long)runrec_num(t, "dead_tuples_before"),
+		 (long long)runrec_num(t, "dead_tuples_after"));
+	json_object_set_new(out, "dead tuples", json_string(buf));
+	for (size_t k = 0; k < sizeof(bad) / sizeof(*bad); k++)
+		if (runrec_num(t, bad[k]))
+			json_object_set_new(out, bad[k], json_integer(
+				runrec_num(t, bad[k])));
+	return true;
+}
+
+/* patch-check (with findings): counted like the run report lists them,
+ * each subject once. */
+static bool patch_check_numbers(const json_t *s, const json_t *d, json_t *out)
+{
+	json_t *one, *list;
+	const json_t *a;
+	int count[4] = { 0 };
+	char buf[96];
+	size_t i;
+
+	if (!json_is_array(json_object_get(d, "findings")))
+		return false;
+	one = json_pack("[O]", s);
+	list = runstats_findings_of(one, NULL);
+	json_array_foreach(list, i, a)
+		count[runstats_severity_rank(runrec_str(a, "severity"))]++;
+	snprintf(buf, sizeof(buf), "%zu (%d security, %d update, %d info)",
+		 json_array_size(list), count[3], count[2], count[1]);
+	json_object_set_new(out, "findings", json_string(buf));
+	if (json_object_get(d, "security_updates"))
+		json_object_set_new(out, "security updates", json_integer(
+			runstats_count(d, "security_updates")));
+	if (json_is_boolean(json_object_get(d, "reboot_required")))
+		json_object_set(out, "reboot required",
+				json_object_get(d, "reboot_required"));
+	json_decref(list);
+	json_decref(one);
+	return true;
+}
+
+/*
+ * The kinds whose details are documented (docs/steps/KIND.md) and what
+ * the activities table shows of them; false from one (its details lack
+ * what it shows), or a kind not here: key_numbers().
+ */
+static const struct {
+	const char *kind;
+	bool (*numbers)(const json_t *s, const json_t *d, json_t *out);
+} kind_numbers[] = {
+	{ "docker-prune", docker_prune_numbers },
+	{ "snapshot", snapshot_numbers },
+	{ "vacuum", vacuum_numbers },
+	{ "patch-check", patch_check_numbers },
+};
+
+/* The key numbers of step s for the activities table. */
+static json_t *step_numbers(const json_t *s)
+{
+	const json_t *d = runrec_obj(s, RUNREC_S_DETAILS);
+	const char *kind = runrec_need(s, RUNREC_S_KIND);
+	json_t *out = json_object();
+
+	if (!d)
+		return out;
+	for (size_t k = 0; k < sizeof(kind_numbers) / sizeof(*kind_numbers);
+	     k++)
+		if (!strcmp(kind, kind_numbers[k].kind) &&
+		    kind_numbers[k].numbers(s, d, out))
+			return out;
+	key_numbers(d, "", out, 8);
 	return out;
 }
 
