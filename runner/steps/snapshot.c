@@ -276,7 +276,8 @@ static int snapshot_plan(const void *settings, const struct step_ctx *ctx,
 	}
 	json_object_set_new(plan->details, "databases", jdbs);
 	if (dbs.n) {
-		if (snapshot_pg_choose(s->pg_bindir, need_major(&dbs), false, 0,
+		if (snapshot_pg_choose(s->pg_bindir, need_major(&dbs),
+				       SNAPSHOT_PROBE_NONE, 0,
 				       &bin) < 0) {
 			strv_push_owned(&plan->lines, xasprintf("would fail: %s",
 					error_last()));
@@ -436,6 +437,18 @@ out:
 	return rc;
 }
 
+/* Adds rel, of size bytes and sha256 hex, to the manifest's artifacts. */
+static void add_hashed(struct snap *sn, const char *rel, int64_t started,
+		       json_t *extra, const char *hex, uint64_t size)
+{
+	json_object_update_new(extra, json_pack("{s:s, s:I, s:s, s:I}", "path",
+			       rel, "size_bytes", (json_int_t)size, "sha256",
+			       hex, "duration_ms",
+			       (json_int_t)(clock_mono_ms() - started)));
+	json_array_append_new(sn->artifacts, extra);
+	sn->total += size;
+}
+
 /* Hashes dir/rel and adds it to the manifest's artifacts with extra. */
 static int add_artifact(struct snap *sn, const char *rel, int64_t started,
 			json_t *extra)
@@ -449,15 +462,11 @@ static int add_artifact(struct snap *sn, const char *rel, int64_t started,
 		json_decref(extra);
 		return fail(sn, rc);
 	}
-	json_object_update_new(extra, json_pack("{s:s, s:I, s:s, s:I}", "path",
-			       rel, "size_bytes", (json_int_t)size, "sha256",
-			       hex, "duration_ms",
-			       (json_int_t)(clock_mono_ms() - started)));
-	json_array_append_new(sn->artifacts, extra);
-	sn->total += size;
+	add_hashed(sn, rel, started, extra, hex, size);
 	return 0;
 }
 
+/* Each dump is hashed as pg_dump streams it (snapshot_stream.c). */
 static int dump_databases(struct snap *sn, const struct snapshot_dbs *dbs,
 			  const struct snapshot_pgbin *bin)
 {
@@ -472,20 +481,20 @@ static int dump_databases(struct snap *sn, const struct snapshot_dbs *dbs,
 		const struct snapshot_db *db = &dbs->v[i];
 		char *path = xasprintf("%s/%s", sn->dir, db->file);
 		int64_t t0 = clock_mono_ms();
+		struct snapshot_dumped d;
 		char ver[16];
 
-		rc = snapshot_pg_dump(db, bin, path, sn->ctx, sn->deadline);
+		rc = snapshot_pg_dump(db, bin, path, sn->ctx, sn->deadline, &d);
 		free(path);
 		if (rc < 0)
 			return fail(sn, rc);
 		snprintf(ver, sizeof(ver), "%d.%d", db->server_version / 10000,
 			 db->server_version % 10000);
-		if (add_artifact(sn, db->file, t0, json_pack(
+		add_hashed(sn, db->file, t0, json_pack(
 			"{s:s, s:s, s:s, s:s, s:s, s:b}", "kind", "postgres",
 			"database", db->dbname, "server", db->display,
-			"server_version", ver, "pg_dump_version", bin->version,
-			"verified", 1)) < 0)
-			return -1;
+			"server_version", ver, "pg_dump_version",
+			d.pg_dump_version, "verified", 1), d.sha256, d.size);
 	}
 	return 0;
 }
@@ -564,7 +573,8 @@ static int sync_path(struct snap *sn, const char *rel)
 
 /*
  * The manifest vouches for what is on disk: everything else reaches the
- * disk first (pg_dump syncs its own files, record_write_file its own).
+ * disk first (the dumps are synced as they are finished, record_write_file
+ * syncs its own).
  */
 static int write_manifest(struct snap *sn)
 {
@@ -646,7 +656,8 @@ static int snapshot_run(const void *settings, const struct step_ctx *ctx,
 		fail(&sn, -1);
 		goto out;
 	}
-	if (dbs.n && snapshot_pg_choose(s->pg_bindir, need_major(&dbs), true,
+	if (dbs.n && snapshot_pg_choose(s->pg_bindir, need_major(&dbs),
+					SNAPSHOT_PROBE_UNNAMED,
 					ctx->timeout_ms < 10000 ?
 					ctx->timeout_ms : 10000, &bin) < 0) {
 		fail(&sn, -1);

@@ -1,11 +1,12 @@
 /*
  * What the files of the snapshot step kind share: its settings, the
  * databases it dumps, the pg_dump it uses, file hashing, retention. Each
- * snapshot_*.c does one job (snapshot_pg.c dumps, snapshot_files.c the
+ * snapshot_*.c does one job (snapshot_pg.c dumps, snapshot_stream.c
+ * writes and hashes a dump as pg_dump streams it, snapshot_files.c the
  * archive of paths, snapshot_metrics.c metrics.json, snapshot_retention.c
- * what to keep); snapshot.c runs them in order, fingerprints the
- * artifacts and writes the manifest. Not a public interface: the engine knows
- * only step_kind_snapshot.
+ * what to keep); snapshot.c runs them in order, fingerprints the other
+ * artifacts and writes the manifest. Not a public interface: the engine
+ * knows only step_kind_snapshot.
  */
 #ifndef UPKEEP_STEPS_SNAPSHOT_H
 #define UPKEEP_STEPS_SNAPSHOT_H
@@ -85,24 +86,50 @@ struct snapshot_pgbin {
 	char version[64];	/* "15.4", from --version, or "" */
 };
 
-/*
- * Chooses the pg_dump for servers up to need_major: from bindir when set,
- * else the newest of /usr/lib/postgresql/N/bin and PATH's. With probe,
- * asks each candidate `pg_dump --version`; without (plans start no
- * process), takes N from the directory name. 0, or -1 (error_set) when
- * none is new enough, saying which were found and what to do.
- */
-int snapshot_pg_choose(const char *bindir, int need_major, bool probe,
-		       int64_t timeout_ms, struct snapshot_pgbin *out);
+/* How snapshot_pg_choose learns a candidate's version. */
+enum {
+	/* From the /usr/lib/postgresql/N/bin name only (a plan). */
+	SNAPSHOT_PROBE_NONE = 0,
+	/* Ask every candidate `pg_dump --version` (a restore). */
+	SNAPSHOT_PROBE_ALL = 1,
+	/*
+	 * Ask only those whose directory does not name the version, and
+	 * not Debian's pg_wrapper when named directories were found (it
+	 * runs one of them): a snapshot, which reads the exact version
+	 * from the archive it gets.
+	 */
+	SNAPSHOT_PROBE_UNNAMED = 2,
+};
 
 /*
- * Dumps db into path (pg_dump --format=custom) and verifies it with
- * pg_restore --list, both within deadline_ms. Returns 0, ERR_FAIL
+ * Chooses the pg_dump for servers up to need_major: from bindir when set,
+ * else the newest of /usr/lib/postgresql/N/bin and PATH's, learning each
+ * candidate's version as probe says (what `pg_dump --version` said is
+ * remembered per binary for the life of the process). 0, or -1
+ * (error_set) when none is new enough, saying which were found and what
+ * to do.
+ */
+int snapshot_pg_choose(const char *bindir, int need_major, int probe,
+		       int64_t timeout_ms, struct snapshot_pgbin *out);
+
+/* What a dump came to, fingerprinted as it was written. */
+struct snapshot_dumped {
+	char sha256[SHA256_HEX_SIZE];
+	uint64_t size;
+	char pg_dump_version[64];	/* from the archive's header, or "" */
+};
+
+/*
+ * Dumps db into path (pg_dump --format=custom, through a FIFO that
+ * snapshot_stream.c hashes as it writes the file, then fsyncs it) and
+ * verifies it with pg_restore --list, both within deadline_ms; out gets
+ * the dump's sha256, size and pg_dump version. Returns 0, ERR_FAIL
  * (error_set), or ERR_TIMEOUT when time ran out (every process stopped).
  */
 int snapshot_pg_dump(const struct snapshot_db *db,
 		     const struct snapshot_pgbin *bin, const char *path,
-		     const struct step_ctx *ctx, int64_t deadline_ms);
+		     const struct step_ctx *ctx, int64_t deadline_ms,
+		     struct snapshot_dumped *out);
 /* pg_restore --list of path: 0, ERR_FAIL or ERR_TIMEOUT (time ran out). */
 int snapshot_pg_verify(const struct snapshot_pgbin *bin, const char *path,
 		       const struct step_ctx *ctx, int64_t deadline_ms);
@@ -117,6 +144,36 @@ int snapshot_pg_verify(const struct snapshot_pgbin *bin, const char *path,
 int snapshot_pg_restore(const struct snapshot_pgbin *bin, const char *path,
 			const char *dsn, const struct step_ctx *ctx,
 			int64_t deadline_ms);
+
+/* ---- the dump stream (snapshot_stream.c) ---- */
+
+struct snapshot_stream;
+
+/*
+ * Creates path (O_EXCL) and a FIFO beside it, snapshot_stream_fifo(), for
+ * pg_dump's --file; a thread copies what arrives into path and hashes it.
+ * 0, or -1 (error_set).
+ */
+int snapshot_stream_open(const char *path, struct snapshot_stream **out);
+const char *snapshot_stream_fifo(const struct snapshot_stream *st);
+/*
+ * Once the writer is gone (proc_run returned): waits until everything it
+ * wrote is in the file, and removes the FIFO. The file is complete, not
+ * yet synced. 0, or -1 (error_set) when it could not be written.
+ */
+int snapshot_stream_drained(struct snapshot_stream *st);
+/*
+ * Waits for the file's fsync, fills out and frees st. 0, or -1
+ * (error_set) when the file could not be written or synced.
+ */
+int snapshot_stream_close(struct snapshot_stream *st,
+			  struct snapshot_dumped *out);
+/*
+ * The version of the pg_dump that wrote a custom-format archive, from the
+ * first n bytes of it ("15.4"): 0, or -1 when they do not say.
+ */
+int snapshot_pg_archive_version(const void *head, size_t n, char *out,
+				size_t size);
 
 /* ---- paths (snapshot_files.c) ---- */
 

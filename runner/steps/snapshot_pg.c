@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -201,6 +202,48 @@ void snapshot_dbs_free(struct snapshot_dbs *dbs)
 	dbs->n = 0;
 }
 
+/*
+ * What `pg_dump --version` said, per binary, for this process: a run, or
+ * a daemon's life. The file's identity and mtime are part of the key, so
+ * an upgraded or replaced pg_dump is asked again.
+ */
+struct version_seen {
+	char real[PATH_MAX];
+	dev_t dev;
+	ino_t ino;
+	struct timespec mtime;
+	off_t size;
+	int major;
+	char version[64];
+};
+
+static struct version_seen version_cache[8];
+static size_t version_cache_n;
+
+static struct version_seen *version_cached(const char *exe,
+					   struct version_seen *key)
+{
+	struct stat st;
+
+	memset(key, 0, sizeof(*key));
+	if (!realpath(exe, key->real) || stat(key->real, &st) != 0)
+		return NULL;
+	key->dev = st.st_dev;
+	key->ino = st.st_ino;
+	key->mtime = st.st_mtim;
+	key->size = st.st_size;
+	for (size_t i = 0; i < version_cache_n; i++) {
+		struct version_seen *v = &version_cache[i];
+
+		if (!strcmp(v->real, key->real) && v->dev == key->dev &&
+		    v->ino == key->ino && v->size == key->size &&
+		    v->mtime.tv_sec == key->mtime.tv_sec &&
+		    v->mtime.tv_nsec == key->mtime.tv_nsec)
+			return v;
+	}
+	return NULL;
+}
+
 /* "pg_dump (PostgreSQL) 15.4 (Debian 15.4-1)" -> major 15, "15.4". */
 static int probe_version(const char *dir, int64_t timeout_ms,
 			 struct snapshot_pgbin *c)
@@ -209,21 +252,48 @@ static int probe_version(const char *dir, int64_t timeout_ms,
 	char *argv[] = { exe, "--version", NULL };
 	struct proc_spec ps = { .argv = argv, .timeout_ms = timeout_ms,
 				.kill_grace_ms = 1000 };
+	struct version_seen key, *seen = version_cached(exe, &key);
 	struct proc_result pr;
 	const char *p;
 	int rc = -1;
 
+	if (seen) {
+		c->major = seen->major;
+		snprintf(c->version, sizeof(c->version), "%s", seen->version);
+		free(exe);
+		return 0;
+	}
 	if (proc_run(&ps, &pr) == 0 && pr.exit_code == 0 && pr.tail &&
-	    (p = strstr(pr.tail, "(PostgreSQL) ")) != NULL) {
+	    (p = memmem(pr.tail, pr.tail_len, "(PostgreSQL) ", 13)) != NULL) {
 		p += strlen("(PostgreSQL) ");
 		snprintf(c->version, sizeof(c->version), "%.*s",
 			 (int)strcspn(p, " \n\r"), p);
 		c->major = atoi(p);
 		rc = c->major > 0 ? 0 : -1;
 	}
+	if (rc == 0 && *key.real) {
+		key.major = c->major;
+		snprintf(key.version, sizeof(key.version), "%s", c->version);
+		version_cache[version_cache_n++ % 8] = key;
+		if (version_cache_n > 8)
+			version_cache_n = 8;
+	}
 	proc_result_free(&pr);
 	free(exe);
 	return rc;
+}
+
+/* Debian's /usr/bin/pg_dump: pg_wrapper, which runs one of PG_LIB_DIRS. */
+static bool is_wrapper(const char *dir)
+{
+	char exe[PATH_MAX + 16], real[PATH_MAX];
+	const char *base;
+
+	snprintf(exe, sizeof(exe), "%s/pg_dump", dir);
+	if (!realpath(exe, real))
+		return false;
+	base = strrchr(real, '/');
+	return base && !strcmp(base + 1, "pg_wrapper");
 }
 
 static bool has_tools(const char *dir)
@@ -252,11 +322,38 @@ static char *path_dir(void)
 	return out;
 }
 
-int snapshot_pg_choose(const char *bindir, int need_major, bool probe,
+/*
+ * Fills c->major (and c->version) for the candidate dir as probe says:
+ * 0, 1 to leave it out (a pg_wrapper beside named directories), -1 when
+ * its pg_dump gave no version.
+ */
+static int candidate_version(const char *dir, int probe, size_t named,
+			     int64_t timeout_ms, struct snapshot_pgbin *c)
+{
+	bool by_name = sscanf(dir, "/usr/lib/postgresql/%d/bin",
+			      &c->major) == 1;
+
+	if (!by_name)
+		c->major = 0;	/* known when the run asks it */
+	if (probe == SNAPSHOT_PROBE_ALL ||
+	    (probe == SNAPSHOT_PROBE_UNNAMED && !by_name)) {
+		/* It can only run what the named directories hold. */
+		if (probe == SNAPSHOT_PROBE_UNNAMED && named && is_wrapper(dir))
+			return 1;
+		if (probe_version(dir, timeout_ms, c) < 0)
+			return -1;
+	}
+	if (!*c->version && c->major)
+		snprintf(c->version, sizeof(c->version), "%d", c->major);
+	return 0;
+}
+
+int snapshot_pg_choose(const char *bindir, int need_major, int probe,
 		       int64_t timeout_ms, struct snapshot_pgbin *out)
 {
 	struct strv dirs = { 0 }, seen = { 0 }, found = { 0 };
 	struct snapshot_pgbin best = { .major = -1 };
+	size_t named = 0;
 	glob_t g;
 	int rc = -1;
 
@@ -276,24 +373,22 @@ int snapshot_pg_choose(const char *bindir, int need_major, bool probe,
 	for (size_t i = 0; i < dirs.n; i++) {
 		struct snapshot_pgbin c = { 0 };
 		char real[PATH_MAX];
+		int k;
 
 		if (!has_tools(dirs.v[i]) || !realpath(dirs.v[i], real) ||
 		    strv_contains(&seen, real))
 			continue;
 		strv_push(&seen, real);
 		snprintf(c.dir, sizeof(c.dir), "%s", dirs.v[i]);
-		if (probe) {
-			if (probe_version(c.dir, timeout_ms, &c) < 0) {
-				strv_push_owned(&found, xasprintf("%s (no "
-						"version)", c.dir));
-				continue;
-			}
-		} else if (sscanf(c.dir, "/usr/lib/postgresql/%d/bin",
-				  &c.major) != 1) {
-			c.major = 0;	/* known when the run asks it */
+		k = candidate_version(c.dir, probe, named, timeout_ms, &c);
+		if (k > 0)
+			continue;
+		if (k < 0) {
+			strv_push_owned(&found, xasprintf("%s (no version)",
+					c.dir));
+			continue;
 		}
-		if (!*c.version && c.major)
-			snprintf(c.version, sizeof(c.version), "%d", c.major);
+		named += !strncmp(c.dir, "/usr/lib/postgresql/", 20);
 		strv_push_owned(&found, xasprintf("pg_dump %s in %s", *c.version ?
 				c.version : "(version known at run time)", c.dir));
 		if (c.major > best.major)
@@ -364,36 +459,60 @@ static int run_tool(char **argv, char **env, const struct step_ctx *ctx,
 
 int snapshot_pg_dump(const struct snapshot_db *db,
 		     const struct snapshot_pgbin *bin, const char *path,
-		     const struct step_ctx *ctx, int64_t deadline_ms)
+		     const struct step_ctx *ctx, int64_t deadline_ms,
+		     struct snapshot_dumped *out)
 {
-	char *exe = xasprintf("%s/pg_dump", bin->dir);
-	char *file = xasprintf("--file=%s", path);
-	char *dbarg = xasprintf("--dbname=%s", db->conninfo);
-	char *argv[] = { exe, "--format=custom", "--no-password", file, dbarg,
-			 NULL };
-	char *pw = db->password ? xasprintf("PGPASSWORD=%s", db->password) :
-		   NULL;
-	char name[PG_APPNAME_MAX + 1], *app;
-	char *env[3] = { NULL };
-	char *what = xasprintf("pg_dump of %s", db->display);
+	struct snapshot_stream *st;
+	char *exe, *file, *dbarg, *pw, *what, *app;
+	char name[PG_APPNAME_MAX + 1], *env[3] = { NULL };
 	int rc, n = 0;
 
+	memset(out, 0, sizeof(*out));
+	if (snapshot_stream_open(path, &st) < 0)
+		return error_set("pg_dump of %s: %s", db->display,
+				 error_last());
+	exe = xasprintf("%s/pg_dump", bin->dir);
+	file = xasprintf("--file=%s", snapshot_stream_fifo(st));
+	dbarg = xasprintf("--dbname=%s", db->conninfo);
+	pw = db->password ? xasprintf("PGPASSWORD=%s", db->password) : NULL;
+	what = xasprintf("pg_dump of %s", db->display);
 	pg_appname(ctx->run_id, name, sizeof(name));
 	app = xasprintf("PGAPPNAME=%s", name);
 	env[n++] = app;
 	if (pw)
 		env[n++] = pw;
-	rc = run_tool(argv, env, ctx, deadline_ms, true, what);
-	free(app);
+	{
+		/*
+		 * --no-sync: a FIFO cannot be synced (pg_dump 12 and newer
+		 * would fail trying); upkeep syncs the file it writes. Older
+		 * than 10, pg_dump neither syncs nor knows the option.
+		 */
+		bool nosync = !bin->major || bin->major >= 10;
+		char *argv[] = { exe, "--format=custom", "--no-password", file,
+				 dbarg, nosync ? "--no-sync" : NULL, NULL };
 
+		rc = run_tool(argv, env, ctx, deadline_ms, true, what);
+	}
+	/* A write that failed (a full disk) is why pg_dump failed. */
+	if (snapshot_stream_drained(st) < 0 && rc != ERR_TIMEOUT)
+		rc = error_set("%s: %s", what, error_last());
+	/* The file is complete: pg_restore reads it while it is synced. */
+	if (rc == 0)
+		rc = snapshot_pg_verify(bin, path, ctx, deadline_ms);
+	if (snapshot_stream_close(st, out) < 0 && rc == 0)
+		rc = error_set("%s: %s", what, error_last());
+	if (rc == 0 && !*out->pg_dump_version)
+		snprintf(out->pg_dump_version, sizeof(out->pg_dump_version),
+			 "%s", bin->version);
 	if (pw)
 		explicit_bzero(pw, strlen(pw));
 	free(pw);
+	free(app);
 	free(what);
 	free(exe);
 	free(file);
 	free(dbarg);
-	return rc < 0 ? rc : snapshot_pg_verify(bin, path, ctx, deadline_ms);
+	return rc;
 }
 
 int snapshot_pg_verify(const struct snapshot_pgbin *bin, const char *path,
