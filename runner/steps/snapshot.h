@@ -163,8 +163,9 @@ const char *snapshot_stream_fifo(const struct snapshot_stream *st);
  */
 int snapshot_stream_drained(struct snapshot_stream *st);
 /*
- * Waits for the file's fsync, fills out and frees st. 0, or -1
- * (error_set) when the file could not be written or synced.
+ * Waits for the file's fsync, fills out and frees st. 0, or -1 when the
+ * file could not be written or synced (error_set, unless
+ * snapshot_stream_drained already said why).
  */
 int snapshot_stream_close(struct snapshot_stream *st,
 			  struct snapshot_dumped *out);

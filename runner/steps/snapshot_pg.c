@@ -464,7 +464,7 @@ int snapshot_pg_dump(const struct snapshot_db *db,
 {
 	struct snapshot_stream *st;
 	char *exe, *file, *dbarg, *pw, *what, *app;
-	char name[PG_APPNAME_MAX + 1], *env[3] = { NULL };
+	char name[PG_APPNAME_MAX + 1], *env[3] = { NULL }, said[1024];
 	int rc, n = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -493,9 +493,15 @@ int snapshot_pg_dump(const struct snapshot_db *db,
 
 		rc = run_tool(argv, env, ctx, deadline_ms, true, what);
 	}
-	/* A write that failed (a full disk) is why pg_dump failed. */
+	/*
+	 * A write that failed (a full disk) is why pg_dump failed, unless
+	 * time ran out: then run_tool's message stays.
+	 */
+	snprintf(said, sizeof(said), "%s", rc < 0 ? error_last() : "");
 	if (snapshot_stream_drained(st) < 0 && rc != ERR_TIMEOUT)
 		rc = error_set("%s: %s", what, error_last());
+	else if (rc < 0)
+		error_code(rc, "%s", said);
 	/* The file is complete: pg_restore reads it while it is synced. */
 	if (rc == 0)
 		rc = snapshot_pg_verify(bin, path, ctx, deadline_ms);

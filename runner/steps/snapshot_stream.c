@@ -50,6 +50,7 @@ struct snapshot_stream {
 	size_t head_len;
 	int err;		/* errno of what failed, or 0 */
 	const char *failed;	/* "read", "write" or "sync" */
+	bool reported;		/* snapshot_stream_drained said it */
 };
 
 static void stream_fail(struct snapshot_stream *st, const char *what)
@@ -196,16 +197,18 @@ const char *snapshot_stream_fifo(const struct snapshot_stream *st)
 }
 
 /* The thread's failure as a message: -1 (error_set), or 0 when none. */
-static int stream_error(const struct snapshot_stream *st)
+static int stream_error(struct snapshot_stream *st)
 {
 	if (!st->err)
 		return 0;
+	st->reported = true;
 	return error_set("cannot %s '%s': %s%s", st->failed, st->path,
 			 strerror(st->err), st->err == ENOSPC ?
 			 " (free some space or move 'dest')" : "");
 }
 
-int snapshot_stream_drained(struct snapshot_stream *st)
+/* Ends the input and waits until the thread has written all of it. */
+static void stream_finish(struct snapshot_stream *st)
 {
 	/* pg_dump's tree is gone: this was the last writer. */
 	if (st->hold >= 0) {
@@ -221,26 +224,32 @@ int snapshot_stream_drained(struct snapshot_stream *st)
 		free(st->fifo);
 		st->fifo = NULL;
 	}
+}
+
+int snapshot_stream_drained(struct snapshot_stream *st)
+{
+	stream_finish(st);
 	return stream_error(st);
 }
 
 int snapshot_stream_close(struct snapshot_stream *st,
 			  struct snapshot_dumped *out)
 {
-	int rc;
+	int rc = 0;
 
-	snapshot_stream_drained(st);
+	stream_finish(st);
 	pthread_join(st->thread, NULL);
-	rc = stream_error(st);
 	memset(out, 0, sizeof(*out));
-	if (rc == 0) {
+	if (st->err) {
+		/* Said once: the caller may have worded it already. */
+		rc = st->reported ? -1 : stream_error(st);
+		sha256_discard(&st->hash);
+	} else {
 		sha256_hex(&st->hash, out->sha256);
 		out->size = st->size;
 		snapshot_pg_archive_version(st->head, st->head_len,
 					    out->pg_dump_version,
 					    sizeof(out->pg_dump_version));
-	} else {
-		sha256_discard(&st->hash);
 	}
 	stream_free(st);
 	return rc;

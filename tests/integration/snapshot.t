@@ -7,7 +7,9 @@
 # against what psql reads; the manifest; passwords kept off pg_dump's argv;
 # a pg_dump older than the server refused; wrong password, unreachable
 # server; the space pre-check; a timeout mid-dump (no manifest, no
-# pg_dump left); unreadable files; a Docker engine that never answers
+# pg_dump left); a dump hashed as it streams (sha256sum agrees), one whose
+# pg_dump hangs after writing it all (timed out, no manifest) and one that
+# fills the disk; unreadable files; a Docker engine that never answers
 # (metrics without it, within a tenth of the budget); retention over 20
 # simulated runs; and a plan that creates nothing.
 set -uo pipefail
@@ -258,6 +260,87 @@ like "$(field slow 'r["steps"][0]["summary"]')" "ran out of time" "timeout: summ
 ok "timeout: no snapshot directory (partial one removed)" test -z "$(ls -d "$snaps"/*-slow-* 2>/dev/null)"
 is "$(procs_mentioning "$snaps" | grep -c pg_dump)" "0" "timeout: no pg_dump left running"
 cmp_ok "$took" -lt 30 "timeout: the run ended promptly"
+
+# ---- a dump hashed as it streams in ------------------------------------------
+# A dump of several MiB crosses many reads of the FIFO pg_dump writes to:
+# the manifest's sha256 and size must be those of the file on disk
+# (sha256sum, stat), the archive must list, and `upkeep snapshots verify`
+# (which re-reads the file) must agree.
+q -c "CREATE DATABASE big" &&
+	q -d big -c "CREATE TABLE t AS SELECT g AS id, md5(g::text) AS a, md5((g * 7)::text) AS b FROM generate_series(1, 120000) g" ||
+	bail_out "cannot fill big"
+cat >"$cfg/jobs/big.yaml" <<YAML
+job: big
+windows: [w]
+steps:
+  - { name: snapshot, kind: snapshot, timeout: 2m, metrics: false, postgres: ["dbname=big"] }
+YAML
+run U --now '2026-11-02 02:00' run big
+is "$rc" 0 "streamed dump: exit 0" || diag "$out" "$err"
+bdir=$snaps/$(field big 'r["run_id"]')
+bdump=$bdir/pg/big.dump
+cmp_ok "$(stat -c %s "$bdump" 2>/dev/null || echo 0)" -gt $((2 * 1024 * 1024)) "streamed dump: over 2 MiB (many chunks)"
+is "$(man "$bdir" '[a["sha256"] for a in m["artifacts"]][0]')" "$(sha256sum "$bdump" | cut -d' ' -f1)" \
+	"streamed dump: the manifest's sha256 is sha256sum's"
+is "$(man "$bdir" '[a["size_bytes"] for a in m["artifacts"]][0]')" "$(stat -c %s "$bdump")" "streamed dump: the manifest's size is the file's"
+like "$(pg_restore --list "$bdump")" "TABLE DATA public t" "streamed dump: pg_restore lists its table data"
+like "$(man "$bdir" '[a["pg_dump_version"] for a in m["artifacts"]][0]')" "^$("$PG_BINDIR/pg_dump" --version | sed 's/.*(PostgreSQL) \([0-9.]*\).*/\1/')\$" \
+	"streamed dump: the manifest names pg_dump's exact version (from the archive)"
+ok "streamed dump: no FIFO left" test -z "$(find "$bdir" -type p)"
+run U snapshots verify "$(field big 'r["run_id"]')"
+is "$rc" 0 "streamed dump: upkeep snapshots verify agrees" || diag "$out" "$err"
+
+# A pg_dump that has streamed its whole dump and then hangs: the timeout
+# stops it, and what it wrote, complete as it looks, is no snapshot.
+stall=$tmp/stallbin
+mkdir -p "$stall"
+cat >"$stall/pg_dump" <<SH
+#!/bin/sh
+[ "\$1" = --version ] && exec "$PG_BINDIR/pg_dump" --version
+"$PG_BINDIR/pg_dump" "\$@" || exit 1
+touch "$tmp/stall-dumped"
+sleep 600
+SH
+chmod +x "$stall/pg_dump"
+ln -s "$PG_BINDIR/pg_restore" "$stall/pg_restore"
+cat >"$cfg/jobs/stall.yaml" <<YAML
+job: stall
+windows: [w]
+steps:
+  - { name: snapshot, kind: snapshot, timeout: 4s, metrics: false, pg_bindir: "$stall", postgres: ["dbname=big"] }
+YAML
+run U --now '2026-11-02 02:00' run stall
+ok "stalled pg_dump: it had written the whole dump" test -e "$tmp/stall-dumped"
+is "$rc" 1 "stalled pg_dump: exit 1"
+is "$(field stall 'r["steps"][0]["status"]')" "timed-out" "stalled pg_dump: step timed-out"
+is "$(ls "$snaps"/*-stall-*/manifest.json 2>/dev/null | wc -l)" "0" "stalled pg_dump: no manifest claims the dump complete"
+ok "stalled pg_dump: no snapshot directory (partial one removed)" test -z "$(ls -d "$snaps"/*-stall-* 2>/dev/null)"
+is "$(procs_mentioning "$stall" | wc -l)" "0" "stalled pg_dump: nothing of it left running"
+
+# A disk that fills while the dump streams in: upkeep's write fails, says
+# so, stops pg_dump and removes the partial snapshot.
+small=$tmp/small
+mkdir -p "$small"
+if mount -t tmpfs -o size=1m tmpfs "$small" 2>"$tmp/mount.err"; then
+	_unmount_small() { umount -l "$small" 2>/dev/null; }
+	tap_at_exit _unmount_small
+	cat >"$cfg/jobs/fill.yaml" <<YAML
+job: fill
+windows: [w]
+steps:
+  - { name: snapshot, kind: snapshot, timeout: 1m, metrics: false, min_free: 0B, size_ratio: 0.01, dest: "$small", postgres: ["dbname=big"] }
+YAML
+	run U --now '2026-11-02 02:00' run fill
+	is "$rc" 1 "disk full mid-dump: exit 1"
+	like "$(field fill 'r["steps"][0]["summary"]')" "^pg_dump of dbname=big: cannot write '$small/[^']*/pg/big.dump': No space left on device" \
+		"disk full mid-dump: the summary says upkeep could not write the dump"
+	is "$(find "$small" -mindepth 1 | wc -l)" "0" "disk full mid-dump: nothing left on the disk"
+	is "$(procs_mentioning "$small" | wc -l)" "0" "disk full mid-dump: no pg_dump left running"
+elif [ "${CI:-}" = true ]; then
+	fail "mount a 1 MiB tmpfs (needs root): $(cat "$tmp/mount.err")"
+else
+	for _ in 1 2 3 4; do skip "disk full mid-dump" "cannot mount a tmpfs here: $(cat "$tmp/mount.err")"; done
+fi
 
 # ---- unreadable files -----------------------------------------------------
 # chmod 000 does not stop root, so as root upkeep runs as nobody here.
