@@ -1,6 +1,8 @@
 /*
  * Unit tests of the snapshot step kind's pure parts: its settings (through
  * the real loader, good and bad), the hashing of a file against sha256sum,
+ * a dump's stream (what goes through the FIFO is the file and its hash)
+ * and the pg_dump version read from an archive's header,
  * retention's choice over many simulated runs, the scan of a snapshot
  * directory, and a plan over paths only (no server needed). The dumps,
  * the archive and the manifest are tested end to end in
@@ -11,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,6 +205,118 @@ static void test_sha256_file(void **state)
 	path = xasprintf("%s/missing", root);
 	assert_int_equal(snapshot_sha256_file(path, 0, hex, NULL), ERR_FAIL);
 	free(path);
+}
+
+/*
+ * The stream a dump arrives through: bytes written into its FIFO in
+ * uneven pieces end up in the file, hashed as sha256sum hashes the file.
+ */
+static void test_stream(void **state)
+{
+	char *path = xasprintf("%s/streamed.dump", root), want[65];
+	size_t n = 5 * 65536 + 777;
+	unsigned char *big = xmalloc(n);
+	struct snapshot_stream *st;
+	struct snapshot_dumped d;
+	uint32_t x = 88172645u;
+	int fd;
+
+	(void)state;
+	unlink(path);
+	for (size_t i = 0; i < n; i++) {
+		x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+		big[i] = (unsigned char)x;
+	}
+	assert_int_equal(snapshot_stream_open(path, &st), 0);
+	fd = open(snapshot_stream_fifo(st), O_WRONLY);
+	assert_true(fd >= 0);
+	for (size_t at = 0, k = 1; at < n; at += k, k = k * 3 + 1) {
+		k = k < n - at ? k : n - at;
+		assert_int_equal(write(fd, big + at, k), (ssize_t)k);
+	}
+	close(fd);
+	assert_int_equal(snapshot_stream_drained(st), 0);
+	assert_int_equal(snapshot_stream_close(st, &d), 0);
+	sha256sum_of(path, want);
+	assert_string_equal(d.sha256, want);
+	assert_int_equal(d.size, n);
+	assert_string_equal(d.pg_dump_version, "");	/* not an archive */
+	free(big);
+
+	/* The file exists already: nothing is overwritten. */
+	assert_int_equal(snapshot_stream_open(path, &st), -1);
+	assert_non_null(strstr(error_last(), "File exists"));
+	free(path);
+}
+
+/* Appends pg_dump's WriteInt (sign byte, then 4 bytes LSB first). */
+static size_t put_int(unsigned char *p, long v)
+{
+	unsigned long u = (unsigned long)(v < 0 ? -v : v);
+
+	p[0] = v < 0;
+	for (int i = 0; i < 4; i++)
+		p[1 + i] = (unsigned char)(u >> (8 * i));
+	return 5;
+}
+
+static size_t put_str(unsigned char *p, const char *s)
+{
+	size_t n = put_int(p, s ? (long)strlen(s) : -1);
+
+	if (s)
+		memcpy(p + n, s, strlen(s));
+	return n + (s ? strlen(s) : 0);
+}
+
+/* A custom-format header of archive version 1.vmin, as pg_dump writes it. */
+static size_t header(unsigned char *p, int vmin, const char *version)
+{
+	size_t n = 0;
+
+	memcpy(p, "PGDMP", 5);
+	n = 5;
+	p[n++] = 1, p[n++] = (unsigned char)vmin, p[n++] = 0;
+	p[n++] = 4, p[n++] = 8, p[n++] = 1;	/* int, offset sizes; custom */
+	if (vmin >= 15)
+		p[n++] = 1;			/* gzip */
+	else
+		n += put_int(p + n, -1);	/* the default compression */
+	for (int i = 0; i < 7; i++)
+		n += put_int(p + n, 20 + i);
+	n += put_str(p + n, "app");
+	n += put_str(p + n, "15.4");
+	n += put_str(p + n, version);
+	return n;
+}
+
+static void test_archive_version(void **state)
+{
+	unsigned char h[256];
+	char v[64];
+	size_t n;
+
+	(void)state;
+	n = header(h, 14, "15.4 (Debian 15.4-2.pgdg120+1)");
+	assert_int_equal(snapshot_pg_archive_version(h, n, v, sizeof(v)), 0);
+	assert_string_equal(v, "15.4");
+	/* Archive 1.15 (PostgreSQL 16) and later: compression is a byte. */
+	n = header(h, 15, "16.1");
+	assert_int_equal(snapshot_pg_archive_version(h, n, v, sizeof(v)), 0);
+	assert_string_equal(v, "16.1");
+	n = header(h, 16, "17.2");
+	assert_int_equal(snapshot_pg_archive_version(h, n, v, sizeof(v)), 0);
+	assert_string_equal(v, "17.2");
+	/* Cut short, not an archive, no version string: nothing is said. */
+	assert_int_equal(snapshot_pg_archive_version(h, n - 1, v, sizeof(v)),
+			 -1);
+	assert_string_equal(v, "");
+	assert_int_equal(snapshot_pg_archive_version("PGDMQ", 5, v, sizeof(v)),
+			 -1);
+	n = header(h, 14, NULL);
+	assert_int_equal(snapshot_pg_archive_version(h, n, v, sizeof(v)), -1);
+	n = header(h, 14, "15.4");
+	assert_int_equal(snapshot_pg_archive_version(h, n, v, 4), -1);
 }
 
 /*
@@ -432,6 +547,8 @@ int main(void)
 		cmocka_unit_test(test_parse_defaults),
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_sha256_file),
+		cmocka_unit_test(test_stream),
+		cmocka_unit_test(test_archive_version),
 		cmocka_unit_test(test_retention_select),
 		cmocka_unit_test(test_retention_scan),
 		cmocka_unit_test(test_plan_paths),
