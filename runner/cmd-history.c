@@ -10,6 +10,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "engine.h"
+#include "history.h"
 #include "recover.h"
 #include "record.h"
 #include "util/error.h"
@@ -45,7 +46,7 @@ static int cmd_history_exec(struct cmd_ctx *ctx, const struct cmd_args *args)
 	timefmt_rfc3339(since_ms ? clock_now() - since_ms / 1000 : 0, cutoff,
 			sizeof(cutoff));
 	/* The table needs only summaries; --json prints whole records. */
-	all = json ? record_list(&cfg) : record_summaries(&cfg);
+	all = json ? record_list(&cfg) : history_summaries(&cfg);
 	json_array_foreach(all, i, r) {
 		const char *started = json_string_value(json_object_get(r,
 							"started"));

@@ -10,6 +10,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "engine.h"
+#include "history.h"
 #include "recover.h"
 #include "record.h"
 #include "stable.h"
@@ -159,7 +160,7 @@ static int cmd_status_exec(struct cmd_ctx *ctx, const struct cmd_args *args)
 			    CONFIG_LOAD_PARTIAL, &cfg) < 0)
 		return UPKEEP_EXIT_USAGE;
 	recover_if_idle(&cfg);
-	records = record_summaries(&cfg);
+	records = history_summaries(&cfg);
 	out = json_array();
 	for (size_t i = 0; i < cfg.njobs; i++)
 		json_array_append_new(out, job_state(&cfg, &cfg.jobs[i],

@@ -41,6 +41,7 @@
 #include "clock.h"
 #include "config.h"
 #include "engine.h"
+#include "history.h"
 #include "log.h"
 #include "util/error.h"
 #include "util/timefmt.h"
@@ -191,6 +192,9 @@ int daemon_run(const char *root, const struct engine_opts *opts,
 			struct config fresh;
 
 			reload = 0;
+			/* The runs on record are read again too (another
+			 * upkeep may have rebuilt or pruned them). */
+			history_forget();
 			if (load(root, &fresh) == 0) {
 				config_free(&cfg);
 				cfg = fresh;

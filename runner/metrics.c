@@ -17,6 +17,7 @@
 
 #include "clock.h"
 #include "config.h"
+#include "history.h"
 #include "record.h"
 #include "runrec.h"
 #include "report.h"
@@ -48,46 +49,30 @@ static void family(FILE *f, const char *name, const char *type,
 }
 
 /* The job names: the config's, then any that only records know. */
-static json_t *jobs_of(const struct config *cfg, const json_t *records)
+/*
+ * Each job's totals as the families read them: the config's jobs first
+ * (a job never run has its zeros), then any other job on record; from
+ * totals (history_count()'s: by_status and last per job).
+ */
+static json_t *jobs_of(const struct config *cfg, const json_t *totals)
 {
-	json_t *jobs = json_object(), *r;
-	size_t i;
+	json_t *jobs = json_object(), *t, *j, *by;
+	const char *name;
 
-	for (size_t j = 0; j < cfg->njobs; j++)
-		json_object_set_new(jobs, cfg->jobs[j].name, json_pack(
+	for (size_t k = 0; k < cfg->njobs; k++)
+		json_object_set_new(jobs, cfg->jobs[k].name, json_pack(
 			"{s:n, s:i, s:i, s:{}}", "last", "rollbacks", 0, "missed",
 			0, "by_status"));
-	json_array_foreach(records, i, r) {
-		const char *status = runrec_str(r, "status");
-		json_t *j = json_object_get(jobs, runrec_str(r, "job"));
-
-		if (!*runrec_str(r, "job"))
-			continue;
-		if (!j) {
-			j = json_pack("{s:n, s:i, s:i, s:{}}", "last", "rollbacks",
-				      0, "missed", 0, "by_status");
-			json_object_set_new(jobs, runrec_str(r, "job"), j);
-		}
-		if (*status) {
-			json_t *by = json_object_get(j, "by_status");
-
-			json_object_set_new(by, status, json_integer(
-				json_integer_value(json_object_get(by, status))
-				+ 1));
-		}
-		if (!strcmp(status, "missed")) {
-			json_object_set_new(j, "missed", json_integer(
-				json_integer_value(json_object_get(j,
-							"missed")) + 1));
-			continue;
-		}
-		if (!strcmp(status, "rolled-back") ||
-		    !strcmp(status, "rollback-failed"))
-			json_object_set_new(j, "rollbacks", json_integer(
-				json_integer_value(json_object_get(j,
-							"rollbacks")) + 1));
-		/* Records come oldest first: the last one wins. */
-		json_object_set(j, "last", r);
+	json_object_foreach((json_t *)totals, name, t) {
+		by = json_object_get(t, "by_status");
+		j = json_pack("{s:O, s:I, s:I, s:O}", "last",
+			      json_object_get(t, "last"), "rollbacks",
+			      json_integer_value(json_object_get(by,
+				"rolled-back")) + json_integer_value(
+				json_object_get(by, "rollback-failed")),
+			      "missed", json_integer_value(json_object_get(by,
+				"missed")), "by_status", by);
+		json_object_set_new(jobs, name, j);
 	}
 	return jobs;
 }
@@ -277,10 +262,12 @@ static void total_families(FILE *f, json_t *jobs, json_t *statuses)
 	}
 }
 
-char *metrics_text(const struct config *cfg, const json_t *records,
-		   time_t now)
+/* The textfile from each job's totals (history_jobs()'s shape, with
+ * whole records as "last"). */
+static char *text_of(const struct config *cfg, const json_t *totals,
+		     time_t now)
 {
-	json_t *jobs = jobs_of(cfg, records);
+	json_t *jobs = jobs_of(cfg, totals);
 	json_t *statuses = status_values(jobs);
 	char *buf = NULL;
 	size_t len = 0, i;
@@ -311,48 +298,52 @@ char *metrics_text(const struct config *cfg, const json_t *records,
 	return buf;
 }
 
-/*
- * Summaries (record_summaries) with each job's last run (missed ones do
- * not count, as in jobs_of) replaced by its whole record: the metrics
- * need the steps of that run only, and counts of the others.
- */
-static json_t *last_runs_whole(json_t *all)
+char *metrics_text(const struct config *cfg, const json_t *records,
+		   time_t now)
 {
-	json_t *seen = json_object(), *r;
-	size_t i = json_array_size(all);
+	json_t *totals = json_object();
+	const json_t *r;
+	char *text;
+	size_t i;
 
-	while (i-- > 0) {
-		json_t *whole;
-
-		r = json_array_get(all, i);
-		if (!strcmp(runrec_str(r, "status"), "missed") ||
-		    json_object_get(seen, runrec_str(r, "job")))
-			continue;
-		json_object_set_new(seen, runrec_str(r, "job"), json_true());
-		whole = json_load_file(runrec_str(r, "path"), 0, NULL);
-		if (json_is_object(whole))
-			json_array_set(all, i, whole);
-		json_decref(whole);
-	}
-	json_decref(seen);
-	return all;
+	json_array_foreach(records, i, r)
+		history_count(totals, r);
+	text = text_of(cfg, totals, now);
+	json_decref(totals);
+	return text;
 }
 
+/*
+ * Each job's totals from the history index (history_jobs()), with each
+ * job's last run read whole: the metrics need the steps of that run
+ * only, and counts of the others. No other record is read.
+ */
 int metrics_write(const struct config *cfg)
 {
-	json_t *all;
+	json_t *totals, *t;
+	const char *job;
 	char *text, *safe;
 	int rc;
 
 	if (!cfg->settings.metrics_textfile)
 		return 0;
-	all = last_runs_whole(record_summaries(cfg));
-	text = metrics_text(cfg, all, clock_now());
+	totals = history_jobs(cfg);
+	json_object_foreach(totals, job, t) {
+		json_t *last = json_object_get(t, "last"), *whole;
+
+		if (!json_is_object(last))
+			continue;
+		whole = json_load_file(runrec_str(last, "path"), 0, NULL);
+		if (json_is_object(whole))
+			json_object_set(t, "last", whole);
+		json_decref(whole);
+	}
+	text = text_of(cfg, totals, clock_now());
 	safe = config_redact(cfg, text);
 	rc = record_write_file(cfg->settings.metrics_textfile, safe,
 			       strlen(safe));
 	free(safe);
 	free(text);
-	json_decref(all);
+	json_decref(totals);
 	return rc;
 }
