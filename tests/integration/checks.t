@@ -78,7 +78,7 @@ prechecks:
   - { name: no disk, kind: disk, path: $tmp/nonexistent }
   - { name: port, kind: tcp, host: 127.0.0.1, port: $closed }
   - { name: cmd, kind: command, shell: "echo 'disk is on fire'; exit 4" }
-  - { name: cmd slow, kind: command, run: [sleep, "10"], timeout: 300ms }
+  - { name: cmd slow, kind: command, run: [sleep, "10.417"], timeout: 300ms }
   - { name: cmd missing, kind: command, run: [upkeep-no-such-program] }
 steps:
   - { name: s, kind: command, run: ["true"] }
@@ -100,6 +100,7 @@ like "$(line port)" "FAILED +port +cannot connect to 127\\.0\\.0\\.1:$closed: Co
 like "$(line cmd)" "FAILED +cmd +exit 4 \\(expected 0\\): disk is on fire$" "command: exit code and last line"
 like "$(line 'cmd slow')" "FAILED +cmd slow +timed out after 300ms$" "command: timeout"
 like "$(line 'cmd missing')" "FAILED +cmd missing +cannot run 'upkeep-no-such-program': No such file or directory$" "command: missing program"
-is "$(procs_mentioning 'sleep 10' | grep -c .)" 0 "no 'sleep 10' left running"
+# An odd length: a plain 'sleep 10' would also match another test's 'sleep 100000'.
+is "$(procs_mentioning 'sleep 10.417' | grep -c .)" 0 "no 'sleep 10.417' left running"
 
 done_testing
