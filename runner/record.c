@@ -199,28 +199,71 @@ int record_save(const struct config *cfg, const json_t *rec)
 }
 
 /*
- * The journal is two files per run, <run-id>.0.json and <run-id>.1.json,
- * overwritten in turn, each holding "journal_seq". A write never creates
- * a file after the first two (a new inode and a rename are most of the
- * cost of a small write), and a crash in the middle of one spoils only
- * that one: readers take the newest half that is whole.
+ * The journal of a run is one file, <run-id>.journal, that only grows:
+ * each write appends one entry holding what changed in the record since
+ * the one before (the first holds the whole record), so a write costs what
+ * changed, not what the record has grown to. (It was the whole record,
+ * rewritten at every change: 1,000 steps wrote 272 MB.)
  *
- * Whole means checked, not merely parsable: a half begins with a line
- * "#upkeep-journal LEN HASH" (FNV-1a of the LEN bytes of JSON that
- * follow), so a write torn half-way through old content of the same
- * shape is never mistaken for a newer state. A half never shrinks (the
- * rest is padded with spaces) and its blocks are reserved ahead with
- * fallocate, so on a full disk a write that fits its reservation still
- * succeeds, and one that does not fails before it touches the half. A
- * write that failed is not counted: the next one goes to the same half,
- * so the other, whole one is never overwritten by the retry.
+ * An entry is a line "#upkeep-journal LEN HASH" (FNV-1a of the LEN bytes
+ * that follow), LEN bytes of JSON and a newline: it says where it ends
+ * and it is checked, so a crash in the middle of an append leaves a torn
+ * last entry that readers detect and ignore; the record is what the
+ * entries before it made. A write that fails is cut off again (ftruncate
+ * to where the journal was whole) and not counted: no entry ever follows
+ * a torn one, and the next write carries the change again.
+ *
+ * An entry's JSON: "set" {KEY: VALUE} for the top-level keys set or
+ * changed, "del" [KEY] for those removed, "items" {KEY: [I, [V...]]} for
+ * an array the record keeps (the steps): its elements from index I on are
+ * the V. The writer keeps what it last wrote and compares. An array's
+ * element is taken as final once a later one is appended (how the steps,
+ * pre-checks and validation are built), so only its last element and the
+ * new ones are compared and written: a write costs the same at the
+ * thousandth step as at the first. Under UPKEEP_STRICT_RECORDS the run
+ * checks at its end that its journal rebuilds its record exactly.
+ *
+ * Blocks are reserved ahead with fallocate (128 KiB, more as it grows), so
+ * a full disk fails the run's first write, before anything starts, and a
+ * later write within the reservation still succeeds; one beyond it fails
+ * before it touches the file.
+ *
+ * An earlier version kept two halves, <run-id>.0.json and .1.json, each a
+ * header line and the whole record with its "journal_seq"; a run it left
+ * is still read (the whole half with the higher seq) so it gets closed.
  */
 #define JOURNAL_MAGIC "#upkeep-journal "
-/* Bytes reserved per half at least; more as the record grows. */
+/* Bytes reserved ahead at first; the reservation doubles as it fills. */
 #define JOURNAL_RESERVE (128 * 1024)
 
-static char *journal_path(const struct config *cfg, const char *run_id,
-			  int half)
+/* What the journal holds of one top-level key of the record. */
+struct journal_key {
+	char *name;
+	bool held;		/* the journal has the key */
+	json_t *live;		/* an array: the record's own (a reference) */
+	size_t n;		/* ... and how many of its elements it has */
+	json_t *copy;		/* a copy of the value, or of the last element */
+};
+
+struct record_journal {
+	int fd;
+	char *path;
+	off_t end;		/* where the whole entries end */
+	off_t reserved;		/* bytes reserved; -1: fallocate unsupported */
+	bool unsynced;		/* entries written since the last fdatasync */
+	bool dir_synced;	/* the file's directory entry is on disk */
+	struct journal_key *keys;
+	size_t nkeys, cap;
+};
+
+static char *journal_path(const struct config *cfg, const char *run_id)
+{
+	return xasprintf("%s/journal/%s.journal", cfg->settings.state_dir,
+			 run_id);
+}
+
+static char *legacy_path(const struct config *cfg, const char *run_id,
+			 int half)
 {
 	return xasprintf("%s/journal/%s.%d.json", cfg->settings.state_dir,
 			 run_id, half);
@@ -235,176 +278,471 @@ static uint64_t fnv1a(const char *s, size_t len)
 	return h;
 }
 
-static int write_all_at(int fd, const char *buf, size_t len, off_t at)
-{
-	while (len) {
-		ssize_t n = pwrite(fd, buf, len, at);
+/* ---- writing ------------------------------------------------------------- */
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? errno : EIO;
-		buf += n;
-		len -= (size_t)n;
-		at += n;
+static struct journal_key *journal_key(struct record_journal *j,
+				       const char *name, bool add)
+{
+	for (size_t i = 0; i < j->nkeys; i++)
+		if (strcmp(j->keys[i].name, name) == 0)
+			return &j->keys[i];
+	if (!add)
+		return NULL;
+	xgrow(&j->keys, &j->cap, j->nkeys + 1, sizeof(*j->keys));
+	memset(&j->keys[j->nkeys], 0, sizeof(*j->keys));
+	j->keys[j->nkeys].name = xstrdup(name);
+	return &j->keys[j->nkeys++];
+}
+
+static void journal_key_clear(struct journal_key *k)
+{
+	json_decref(k->live);
+	json_decref(k->copy);
+	k->live = k->copy = NULL;
+	k->n = 0;
+	k->held = false;
+}
+
+/* Array a's elements from index from on, as a new array of references. */
+static json_t *slice(json_t *a, size_t from)
+{
+	json_t *out = json_array();
+
+	for (size_t i = from; i < json_array_size(a); i++)
+		json_array_append(out, json_array_get(a, i));
+	return out;
+}
+
+/*
+ * The array v that the journal holds as k: its elements from which index
+ * on must be written (json_array_size(v) when none).
+ */
+static size_t items_from(const struct journal_key *k, json_t *v)
+{
+	size_t n = json_array_size(v);
+
+	if (n < k->n)
+		return n;	/* it shrank: cut it there */
+	if (k->n && !json_equal(json_array_get(v, k->n - 1), k->copy))
+		return k->n - 1;
+	return k->n;
+}
+
+/* What changed in rec since j's last write, as an entry; NULL if nothing. */
+static json_t *journal_diff(struct record_journal *j, const json_t *rec)
+{
+	json_t *set = json_object(), *items = json_object(), *del = json_array();
+	json_t *v, *entry = json_object();
+	const char *key;
+
+	json_object_foreach((json_t *)rec, key, v) {
+		struct journal_key *k = journal_key(j, key, false);
+		size_t from;
+
+		if (k && k->held && k->live == v) {
+			from = items_from(k, v);
+			if (from < json_array_size(v) || from < k->n)
+				json_object_set_new(items, key, json_pack("[I, o]",
+					(json_int_t)from, slice(v, from)));
+		} else if (!k || !k->held || k->live ||
+			   !json_equal(v, k->copy)) {
+			json_object_set(set, key, v);
+		}
 	}
+	for (size_t i = 0; i < j->nkeys; i++)
+		if (j->keys[i].held && !json_object_get(rec, j->keys[i].name))
+			json_array_append_new(del, json_string(j->keys[i].name));
+	if (json_object_size(set))
+		json_object_set(entry, "set", set);
+	if (json_object_size(items))
+		json_object_set(entry, "items", items);
+	if (json_array_size(del))
+		json_object_set(entry, "del", del);
+	json_decref(set);
+	json_decref(items);
+	json_decref(del);
+	if (json_object_size(entry))
+		return entry;
+	json_decref(entry);
+	return NULL;
+}
+
+/* k now holds array a (set whole, or grown): its size and last element. */
+static void journal_key_array(struct journal_key *k, json_t *a)
+{
+	if (k->live != a) {
+		json_decref(k->live);
+		k->live = json_incref(a);
+	}
+	json_decref(k->copy);
+	k->n = json_array_size(a);
+	k->copy = k->n ? json_deep_copy(json_array_get(a, k->n - 1)) : NULL;
+}
+
+/* After entry (from journal_diff) was written: what j holds now. */
+static void journal_note(struct record_journal *j, const json_t *entry)
+{
+	struct journal_key *k;
+	const char *key;
+	json_t *v;
+	size_t i;
+
+	json_object_foreach(json_object_get(entry, "set"), key, v) {
+		k = journal_key(j, key, true);
+		journal_key_clear(k);
+		k->held = true;
+		if (json_is_array(v))
+			journal_key_array(k, v);
+		else
+			k->copy = json_deep_copy(v);
+	}
+	json_object_foreach(json_object_get(entry, "items"), key, v) {
+		k = journal_key(j, key, false);
+		journal_key_array(k, k->live);
+	}
+	json_array_foreach(json_object_get(entry, "del"), i, v)
+		journal_key_clear(journal_key(j, json_string_value(v), true));
+}
+
+/*
+ * Room for len more bytes: the reservation grows (doubling, or to the
+ * byte when the disk has no more) before anything is written. 0 or errno.
+ */
+static int journal_reserve(struct record_journal *j, size_t len)
+{
+	off_t need = j->end + (off_t)len, want;
+
+	if (j->reserved < 0 || need <= j->reserved)
+		return 0;
+	for (want = j->reserved ? j->reserved * 2 : JOURNAL_RESERVE;
+	     want < need; want *= 2)
+		;
+	if (fallocate(j->fd, FALLOC_FL_KEEP_SIZE, 0, want) == 0 ||
+	    (errno == ENOSPC &&
+	     fallocate(j->fd, FALLOC_FL_KEEP_SIZE, 0, want = need) == 0)) {
+		j->reserved = want;
+		return 0;
+	}
+	if (errno != EOPNOTSUPP)
+		return errno;
+	j->reserved = -1;	/* the file system cannot: write and see */
 	return 0;
 }
 
-/* Writes text over the half open on fd; 0 or an errno. */
-static int journal_put(int fd, const char *text, bool durable)
+/* Appends one entry whose JSON is body; 0 or an errno (nothing added). */
+static int journal_append(struct record_journal *j, const char *body,
+			  bool durable)
 {
-	char head[64];
-	struct stat st;
-	size_t body = strlen(text), len;
-	char *buf;
-	int err;
+	size_t blen = strlen(body), len, done = 0;
+	char head[64], *buf;
+	int hlen, err;
 
-	snprintf(head, sizeof(head), JOURNAL_MAGIC "%zu %016llx\n", body,
-		 (unsigned long long)fnv1a(text, body));
-	len = strlen(head) + body + 1;
-	if (fstat(fd, &st) < 0)
-		return errno;
-	/* Reserve first: on a full disk, fail with the half untouched. */
-	if ((off_t)len > (off_t)st.st_blocks * 512 &&
-	    fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, (off_t)(len * 2 >
-		      JOURNAL_RESERVE ? len * 2 : JOURNAL_RESERVE)) < 0 &&
-	    errno != EOPNOTSUPP)
-		return errno;
-	/* Old content past the new end becomes padding, never a tail. */
-	buf = xmalloc(len > (size_t)st.st_size ? len : (size_t)st.st_size);
-	memcpy(buf, head, strlen(head));
-	memcpy(buf + strlen(head), text, body);
+	hlen = snprintf(head, sizeof(head), JOURNAL_MAGIC "%zu %016llx\n",
+			blen, (unsigned long long)fnv1a(body, blen));
+	len = (size_t)hlen + blen + 1;
+	err = journal_reserve(j, len);
+	if (err)
+		return err;
+	buf = xmalloc(len);
+	memcpy(buf, head, (size_t)hlen);
+	memcpy(buf + hlen, body, blen);
 	buf[len - 1] = '\n';
-	if ((size_t)st.st_size > len)
-		memset(buf + len, ' ', (size_t)st.st_size - len);
-	err = write_all_at(fd, buf, len > (size_t)st.st_size ? len :
-			   (size_t)st.st_size, 0);
+	while (done < len && !err) {
+		ssize_t n = write(j->fd, buf + done, len - done);
+
+		if (n < 0 && errno != EINTR)
+			err = errno;
+		else if (n > 0)
+			done += (size_t)n;
+	}
 	free(buf);
-	if (!err && durable && fdatasync(fd) < 0)
+	if (!err && durable && fdatasync(j->fd) < 0)
 		err = errno;
-	return err;
+	if (err) {
+		/* Not a torn entry in the middle: the next one follows
+		 * whole ones only. */
+		if (ftruncate(j->fd, j->end) < 0)
+			err = errno;
+		return err;
+	}
+	j->end += (off_t)len;
+	j->unsynced = !durable;
+	return 0;
 }
 
-int record_journal_write(const struct config *cfg, json_t *rec, bool durable)
+static void journal_free(struct record_journal *j)
 {
-	const char *id = json_string_value(json_object_get(rec, RUNREC_RUN_ID));
-	json_int_t seq = json_integer_value(json_object_get(rec,
-					    "journal_seq")) + 1;
-	char *path, *text;
-	json_t *safe;
-	int fd, err = 0;
-
-	json_object_set_new(rec, RUNREC_JOURNAL_SEQ, json_integer(seq));
-	path = journal_path(cfg, id, (int)(seq % 2));
-	safe = writable(cfg, rec);
-	text = json_dumps(safe, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(safe);
-	if (seq <= 2 && make_parents(path) < 0) {
-		json_object_set_new(rec, RUNREC_JOURNAL_SEQ,
-				    json_integer(seq - 1));
-		free(text);
-		free(path);
-		return -1;
+	if (!j)
+		return;
+	if (j->fd >= 0)
+		close(j->fd);
+	for (size_t i = 0; i < j->nkeys; i++) {
+		journal_key_clear(&j->keys[i]);
+		free(j->keys[i].name);
 	}
-	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0 || !text)
-		err = fd < 0 ? errno : ENOMEM;
-	if (!err)
-		err = journal_put(fd, text, durable);
-	if (fd >= 0 && close(fd) < 0 && !err)
-		err = errno;
-	/* The directory entry of each half must be durable once. */
-	if (!err && durable && seq <= 2)
-		sync_dir(path);
-	free(text);
+	free(j->keys);
+	free(j->path);
+	free(j);
+}
+
+/* A new, empty journal for run id; NULL with error_set() on failure. */
+static struct record_journal *journal_open(const struct config *cfg,
+					   const char *id)
+{
+	struct record_journal *j = xmalloc(sizeof(*j));
+
+	memset(j, 0, sizeof(*j));
+	j->path = journal_path(cfg, id);
+	j->fd = -1;
+	if (make_parents(j->path) < 0) {
+		journal_free(j);
+		return NULL;
+	}
+	/* Truncated: what a failed first write left is no journal. */
+	j->fd = open(j->path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND |
+		     O_CLOEXEC, 0644);
+	if (j->fd < 0) {
+		error_set("cannot write the journal '%s': %s", j->path,
+			  strerror(errno));
+		journal_free(j);
+		return NULL;
+	}
+	return j;
+}
+
+int record_journal_write(const struct config *cfg, struct record_journal **jp,
+			 const json_t *rec, bool durable)
+{
+	struct record_journal *j = *jp;
+	json_t *entry, *safe;
+	char *text;
+	int err = 0;
+
+	if (!j && !(j = journal_open(cfg, record_str(rec, RUNREC_RUN_ID))))
+		return -1;
+	entry = journal_diff(j, rec);
+	if (entry) {
+		safe = cfg->secrets.n ? record_redact(cfg, entry) :
+		       json_incref(entry);
+		text = json_dumps(safe, JSON_COMPACT);
+		json_decref(safe);
+		err = text ? journal_append(j, text, durable) : ENOMEM;
+		free(text);
+		if (!err)
+			journal_note(j, entry);
+		json_decref(entry);
+	} else if (durable && j->unsynced) {
+		if (fdatasync(j->fd) < 0)
+			err = errno;
+		else
+			j->unsynced = false;
+	}
+	/* The file's directory entry must be durable once. */
+	if (!err && durable && !j->dir_synced) {
+		sync_dir(j->path);
+		j->dir_synced = true;
+	}
 	if (err) {
-		/* Not counted: the retry goes to this half again. */
-		json_object_set_new(rec, RUNREC_JOURNAL_SEQ,
-				    json_integer(seq - 1));
-		error_set("cannot write the journal '%s': %s%s", path,
+		error_set("cannot write the journal '%s': %s%s", j->path,
 			  strerror(err), err == ENOSPC ? "; free space there "
 			  "(state_dir in upkeep.yaml) and run again" : "");
+		if (!*jp)
+			journal_free(j);	/* nothing written: no journal */
+		return -1;
 	}
-	free(path);
-	return err ? -1 : 0;
+	*jp = j;
+	return 0;
+}
+
+void record_journal_close(struct record_journal **jp)
+{
+	journal_free(*jp);
+	*jp = NULL;
 }
 
 int record_journal_remove(const struct config *cfg, const json_t *rec)
 {
-	const char *id = json_string_value(json_object_get(rec, RUNREC_RUN_ID));
+	const char *id = record_str(rec, RUNREC_RUN_ID);
+	char *paths[3] = { journal_path(cfg, id), legacy_path(cfg, id, 0),
+			   legacy_path(cfg, id, 1) };
 	int rc = 0;
 
-	for (int half = 0; half < 2; half++) {
-		char *path = journal_path(cfg, id, half);
-
-		if (unlink(path) < 0 && errno != ENOENT && rc == 0)
-			rc = error_set("cannot remove '%s': %s", path,
+	for (int i = 0; i < 3; i++) {
+		if (unlink(paths[i]) < 0 && errno != ENOENT && rc == 0)
+			rc = error_set("cannot remove '%s': %s", paths[i],
 				       strerror(errno));
-		free(path);
+		free(paths[i]);
 	}
 	return rc;
 }
 
-/*
- * One half, checked (see above); NULL when it is empty, torn or corrupt.
- * A half without the header line is read as plain JSON (written by an
- * earlier version).
- */
-static json_t *journal_read(const char *path)
+/* ---- reading ------------------------------------------------------------- */
+
+/* The whole file at path, NUL-terminated, its length in *len; or NULL. */
+static char *read_all(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "re");
-	char head[64];
-	size_t len;
-	unsigned long long hash;
-	char *body;
-	json_t *rec = NULL;
+	size_t cap = 0, got;
+	char *buf = NULL;
 
 	if (!f)
 		return NULL;
-	if (!fgets(head, sizeof(head), f)) {
-		fclose(f);
-		return NULL;
-	}
-	if (strncmp(head, JOURNAL_MAGIC, strlen(JOURNAL_MAGIC)) != 0) {
-		fclose(f);
-		return json_load_file(path, 0, NULL);
-	}
-	if (sscanf(head + strlen(JOURNAL_MAGIC), "%zu %llx", &len, &hash) == 2 &&
-	    len < ((size_t)1 << 30)) {
-		body = xmalloc(len + 1);
-		if (fread(body, 1, len, f) == len &&
-		    fnv1a(body, len) == (uint64_t)hash)
-			rec = json_loadb(body, len, 0, NULL);
-		free(body);
-	}
+	*len = 0;
+	do {
+		xgrow(&buf, &cap, *len + 65536 + 1, 1);
+		got = fread(buf + *len, 1, cap - *len - 1, f);
+		*len += got;
+	} while (got);
+	buf[*len] = '\0';
 	fclose(f);
+	return buf;
+}
+
+/*
+ * The entry at p (n bytes left) if it is whole: its JSON in *body and
+ * *blen; the bytes it takes, or 0 when it is torn, corrupt or absent.
+ */
+static size_t entry_at(const char *p, size_t n, const char **body,
+		       size_t *blen)
+{
+	const char *nl = memchr(p, '\n', n < 64 ? n : 64);
+	size_t mlen = strlen(JOURNAL_MAGIC), hlen;
+	unsigned long long hash;
+	char head[64];
+
+	if (!nl || (size_t)(nl - p) < mlen || memcmp(p, JOURNAL_MAGIC, mlen))
+		return 0;
+	hlen = (size_t)(nl - p) + 1;
+	memcpy(head, p + mlen, hlen - mlen - 1);
+	head[hlen - mlen - 1] = '\0';
+	if (sscanf(head, "%zu %llx", blen, &hash) != 2 ||
+	    *blen >= n - hlen || p[hlen + *blen] != '\n' ||
+	    fnv1a(p + hlen, *blen) != (uint64_t)hash)
+		return 0;
+	*body = p + hlen;
+	return hlen + *blen + 1;
+}
+
+/* Applies entry to *rec (NULL before the first); false if it is not one. */
+static bool journal_apply(json_t **rec, const json_t *entry)
+{
+	json_t *set = json_object_get(entry, "set"), *v, *a, *add;
+	const char *key;
+	json_int_t from;
+	size_t i;
+
+	if (!json_is_object(entry) || (!*rec && !json_is_object(set)))
+		return false;
+	json_object_foreach(json_object_get(entry, "items"), key, v) {
+		a = *rec ? json_object_get(*rec, key) : NULL;
+		from = json_integer_value(json_array_get(v, 0));
+		if (!json_is_array(a) || from < 0 ||
+		    (size_t)from > json_array_size(a) ||
+		    !json_is_array(json_array_get(v, 1)))
+			return false;
+	}
+	if (!*rec)
+		*rec = json_object();
+	json_object_foreach(set, key, v)
+		json_object_set(*rec, key, v);
+	json_object_foreach(json_object_get(entry, "items"), key, v) {
+		a = json_object_get(*rec, key);
+		from = json_integer_value(json_array_get(v, 0));
+		add = json_array_get(v, 1);
+		while (json_array_size(a) > (size_t)from)
+			json_array_remove(a, json_array_size(a) - 1);
+		json_array_extend(a, add);
+	}
+	json_array_foreach(json_object_get(entry, "del"), i, v)
+		json_object_del(*rec, json_string_value(v) ?: "");
+	return true;
+}
+
+/*
+ * The record a journal file rebuilds, from its entries up to the first
+ * that is not whole; NULL when not even the first is.
+ */
+static json_t *journal_load(const char *path)
+{
+	size_t len, pos = 0, used, blen;
+	char *buf = read_all(path, &len);
+	const char *body;
+	json_t *rec = NULL, *entry;
+	bool applied;
+
+	while (buf && pos < len &&
+	       (used = entry_at(buf + pos, len - pos, &body, &blen))) {
+		entry = json_loadb(body, blen, 0, NULL);
+		applied = journal_apply(&rec, entry);
+		json_decref(entry);
+		if (!applied)
+			break;
+		pos += used;
+	}
+	free(buf);
 	return rec;
+}
+
+/*
+ * A half of an earlier version's journal, checked; NULL when it is empty,
+ * torn or corrupt. One without the header line is plain JSON.
+ */
+static json_t *legacy_load(const char *path)
+{
+	size_t len, blen;
+	char *buf = read_all(path, &len);
+	const char *body;
+	json_t *rec = NULL;
+
+	if (buf && strncmp(buf, JOURNAL_MAGIC, strlen(JOURNAL_MAGIC)) != 0)
+		rec = json_loadb(buf, len, 0, NULL);
+	else if (buf && entry_at(buf, len, &body, &blen))
+		rec = json_loadb(body, blen, 0, NULL);
+	free(buf);
+	return rec;
+}
+
+/*
+ * The journal file named name in dir: the record it holds (or NULL) and
+ * the run id its name gives in *id (new string). false: not a journal.
+ */
+static bool journal_file(const char *dir, const char *name, json_t **rec,
+			 char **id)
+{
+	size_t l = strlen(name);
+	char *path;
+
+	if (l > 8 && strcmp(name + l - 8, ".journal") == 0) {
+		*id = xstrndup(name, l - 8);
+		path = xasprintf("%s/%s", dir, name);
+		*rec = journal_load(path);
+	} else if (l > 7 && (strcmp(name + l - 7, ".0.json") == 0 ||
+			     strcmp(name + l - 7, ".1.json") == 0)) {
+		*id = xstrndup(name, l - 7);
+		path = xasprintf("%s/%s", dir, name);
+		*rec = legacy_load(path);
+	} else {
+		return false;
+	}
+	free(path);
+	return true;
 }
 
 json_t *record_journal_list(const struct config *cfg)
 {
 	char *dir = xasprintf("%s/journal", cfg->settings.state_dir);
-	json_t *byid = json_object(), *out = json_array(), *rec;
+	json_t *byid = json_object(), *out = json_array(), *rec, *old;
 	const char *id;
 	struct dirent *e;
 	DIR *d = opendir(dir);
+	char *name;
 
 	while (d && (e = readdir(d))) {
-		size_t l = strlen(e->d_name);
-		char *path, *name;
-		json_t *old;
-
-		if (l < 8 || (strcmp(e->d_name + l - 7, ".0.json") &&
-			      strcmp(e->d_name + l - 7, ".1.json")))
+		if (!journal_file(dir, e->d_name, &rec, &name))
 			continue;
-		path = xasprintf("%s/%s", dir, e->d_name);
-		rec = journal_read(path);
-		free(path);
-		name = xstrndup(e->d_name, l - 7);
 		if (!json_is_string(json_object_get(rec, RUNREC_RUN_ID))) {
-			/* A half a crash or a full disk spoiled: known
-			 * only by its name, unless the other half is whole. */
+			/* Spoiled by a crash or a full disk at its first
+			 * write: known by its name only. */
 			json_decref(rec);
 			if (!json_object_get(byid, name))
 				json_object_set_new(byid, name, json_pack(
@@ -415,6 +753,7 @@ json_t *record_journal_list(const struct config *cfg)
 		}
 		id = json_string_value(json_object_get(rec, RUNREC_RUN_ID));
 		old = json_object_get(byid, id);
+		/* Of an earlier version's halves, the newer. */
 		if (!old ||
 		    json_is_true(json_object_get(old, RUNREC_JOURNAL_LOST)) ||
 		    json_integer_value(json_object_get(old, RUNREC_JOURNAL_SEQ)) <

@@ -1,8 +1,8 @@
 /*
  * Run records: the JSON file that is the source of truth about a run
  * (reports/runs/YYYY/<run-id>.json), the journal a run keeps while it is in
- * progress (state/journal/<run-id>.[01].json), and the one way every file of
- * upkeep is written: atomically (temp file, fsync, rename, fsync of the
+ * progress (state/journal/<run-id>.journal, appended to), and the one way
+ * every other file of upkeep is written: atomically (temp file, fsync, rename, fsync of the
  * directory), so a crash or a full disk never leaves half a file.
  * Rendering records as Markdown is report.c's job.
  */
@@ -48,20 +48,26 @@ char *record_path(const struct config *cfg, const json_t *rec,
 		  const char *ext);
 
 /*
- * The journal of a run in progress (state_dir/journal/<run-id>.[01].json),
- * written at every change; bumps rec's "journal_seq". durable: on disk
- * before it returns (fdatasync), else only safe against upkeep dying
- * (enough for what matters only while the machine is up, such as pids).
- * On failure (-1, error_set) the half that was whole stays whole and the
- * write is not counted.
+ * The journal of a run in progress (state_dir/journal/<run-id>.journal):
+ * each write appends what changed in rec since the previous write through
+ * *j (the whole of rec at the first, which creates the file: *j is NULL
+ * until then). durable: on disk before it returns (fdatasync), else only
+ * safe against upkeep dying (enough for what matters only while the
+ * machine is up, such as pids). On failure (-1, error_set) the journal
+ * holds what it held before and the next write carries the change again;
+ * a first write that fails leaves *j NULL (and a file to remove).
  */
-int record_journal_write(const struct config *cfg, json_t *rec, bool durable);
+struct record_journal;
+int record_journal_write(const struct config *cfg, struct record_journal **j,
+			 const json_t *rec, bool durable);
+/* Forgets *j (the file stays) and sets it to NULL. */
+void record_journal_close(struct record_journal **j);
 int record_journal_remove(const struct config *cfg, const json_t *rec);
 /*
- * The newest whole journal half of every run that has a journal (new
- * array). A run whose halves are all empty, torn or corrupt (a full disk,
- * a crash in its first write) is listed as {"run_id": ID, "journal_lost":
- * true}: known by its file name only.
+ * The record every run's journal rebuilds (new array), from its entries
+ * up to the first that is torn or corrupt. A run whose first entry is not
+ * whole (a full disk, a crash in its first write) is listed as
+ * {"run_id": ID, "journal_lost": true}: known by its file name only.
  */
 json_t *record_journal_list(const struct config *cfg);
 

@@ -9,8 +9,13 @@
  *   process group, every process carrying the run's tag or in its cgroup),
  *   a rollback that was in flight is finished, and the run is closed as
  *   `interrupted`, naming the step in flight;
- * - no half of the journal is whole (a full disk at its first write): the
- *   run is known by its id only; it is closed as `interrupted` saying so.
+ * - not even the journal's first entry is whole (a full disk or a crash
+ *   at its first write): the run is known by its id only; it is closed as
+ *   `interrupted` saying so.
+ *
+ * What the journal says is what its whole entries say (record.c rebuilds
+ * the record from them): a torn last entry, the append a crash cut short,
+ * is left out.
  *
  * The journal goes only once the record is on disk and a rollback in
  * flight has really finished; otherwise it stays and the next upkeep

@@ -2,8 +2,8 @@
  * What every run keeps (see run.h): its id, the host lock, its record and
  * journal, and its end (the record and report saved, the result logged,
  * the week's report, metrics and webhooks told). The record (a jansson
- * object) is built as the run goes, written to the journal at every change
- * so a crash leaves a record of what was in flight, and saved with its
+ * object) is built as the run goes, what changed appended to the journal
+ * at every change so a crash leaves a record of what was in flight, and saved with its
  * report at the end. Times in the record are UTC RFC 3339; durations are
  * milliseconds. Not what a run does (execute.c) nor its steps
  * (run_step.c).
@@ -13,6 +13,7 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,7 +36,7 @@
 int run_journal_write(struct run *r, bool durable)
 {
 	if (r->opts->dry_run ||
-	    record_journal_write(r->cfg, r->rec, durable) == 0)
+	    record_journal_write(r->cfg, &r->journal, r->rec, durable) == 0)
 		return 0;
 	log_msg(LOG_ERROR, NULL, "%s", error_last());
 	return -1;
@@ -120,6 +121,36 @@ static void note_next_window(struct run *r)
 			RUNREC_W_END, record_time(occ.end)));
 }
 
+/*
+ * Under UPKEEP_STRICT_RECORDS (the tests): aborts unless the journal
+ * rebuilds the record exactly, which the journal's writer relies on (an
+ * array's elements do not change once a later one is appended; see
+ * record.c).
+ */
+static void check_journal(const struct run *r)
+{
+	json_t *all, *j, *want;
+	size_t i;
+	bool same = false;
+
+	if (!runrec_strict() || r->opts->dry_run)
+		return;
+	all = record_journal_list(r->cfg);
+	want = record_redact(r->cfg, r->rec);
+	json_array_foreach(all, i, j)
+		if (!strcmp(runrec_str(j, RUNREC_RUN_ID), r->run_id))
+			same = json_equal(j, want);
+	json_decref(all);
+	json_decref(want);
+	if (same)
+		return;
+	fprintf(stderr, "upkeep: the journal of run %s does not rebuild its "
+		"record (UPKEEP_STRICT_RECORDS=1: something changed an element "
+		"of an array after a later one was appended; see record.c)\n",
+		r->run_id);
+	abort();
+}
+
 int run_finish(struct run *r, const char *status, int64_t start_ms)
 {
 	char *md;
@@ -133,6 +164,9 @@ int run_finish(struct run *r, const char *status, int64_t start_ms)
 	/* The outcome goes to the journal first: if the record cannot be
 	 * written (a full disk), the next upkeep writes it from there. */
 	journalled = run_journal(r) == 0;
+	if (journalled)
+		check_journal(r);
+	record_journal_close(&r->journal);
 	if (record_save(r->cfg, r->rec) < 0 || report_save(r->cfg, r->rec) < 0) {
 		if (journalled)
 			log_msg(LOG_ERROR, NULL, "%s; the journal keeps the run "

@@ -18,6 +18,7 @@
 
 struct config;
 struct config_job;
+struct record_journal;
 
 /* Everything one run carries around. */
 struct run {
@@ -25,6 +26,7 @@ struct run {
 	const struct config_job *job;
 	const struct engine_opts *opts;
 	json_t *rec;			/* the run record being built */
+	struct record_journal *journal;	/* once its first write succeeded */
 	char run_id[96];
 	time_t started;			/* clock_now() at the start */
 	char *config_commit;		/* tracked-config snapshot, or NULL */
@@ -49,17 +51,18 @@ json_t *run_new_record(const struct run *r);
 /* How the run's processes are kept together, in the record and the log. */
 void run_note_containment(struct run *r);
 /*
- * The run's state to the journal; durable unless it only matters while
- * the machine stays up (the pid of the step in flight). Does nothing in a
- * dry run. Returns 0, or -1 after logging why: the callers that must not
+ * What changed in the run's record, appended to its journal; durable
+ * unless it only matters while the machine stays up (the pid of the step
+ * in flight). Does nothing in a dry run. Returns 0, or -1 after logging why: the callers that must not
  * go on without a journal (the run's start, a step's start) stop there.
  */
 int run_journal_write(struct run *r, bool durable);
 int run_journal(struct run *r);
 /*
  * Ends the run with status: saves record and report (the journal first,
- * so a full disk loses nothing), logs the result line, publishes. -1 when
- * the record could not be written (logged; the journal keeps the run).
+ * so a full disk loses nothing), logs the result line, publishes, and
+ * closes the journal. -1 when the record could not be written (logged;
+ * the journal's file keeps the run).
  */
 int run_finish(struct run *r, const char *status, int64_t start_ms);
 /*

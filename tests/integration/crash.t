@@ -74,7 +74,7 @@ windows: [w]
 steps:
   - { name: flaky, kind: command, run: [sh, -c, "setsid sleep 3003 </dev/null >/dev/null 2>&1 & exit 1"], timeout: 1m, retries: 3, retry_delay: 10m }
 YAML
-crash retry 3003 sh -c "grep -qs '\"attempts\":1' $cfg/state/journal/*.json"
+crash retry 3003 sh -c "grep -qs '\"attempts\":1' $cfg/state/journal/*.journal"
 is "$("$PY" -c 'import json,sys; r=json.load(open(sys.argv[1])); s=r["steps"][0]; print(s["status"], s["attempts"])' "$(newest retry)")" \
 	"failed 1" "retry: the record keeps the failed attempt"
 

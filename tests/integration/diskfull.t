@@ -3,9 +3,10 @@
 # reports_dir on a real 2 MiB tmpfs. A disk full before the run: no step
 # starts, exit 2, no empty journal left. A disk that fills during the run:
 # the record that could not be written is written by the next upkeep with
-# its real outcome. A journal whose halves are empty or corrupt is reported
-# and cleaned; a half altered after it was written (a torn write over old
-# content of the same shape) is never taken for the newer state.
+# its real outcome. A journal whose first entry is not whole (empty, torn,
+# or an earlier version's halves both spoiled) is reported and cleaned. A
+# run that fills the disk to the last byte mid-run still ends with its
+# steps journalled (the reservation holds), however many steps follow.
 set -uo pipefail
 . "$(dirname "$0")/../lib/upkeep.sh"
 PY=/usr/bin/python3
@@ -71,30 +72,32 @@ is "$(find "$disk/state/journal" -type f | wc -l)" 0 "the journal is gone once t
 
 # ---- journals that are empty or corrupt --------------------------------------
 mkdir -p "$disk/state/journal"
-: >"$disk/state/journal/20261122T015500Z-b-1a2b.0.json"
-printf '{"run_id": "20261122T0155' >"$disk/state/journal/20261122T015500Z-b-1a2b.1.json"
+# this version's: a first entry cut short by a crash in its append
+printf '#upkeep-journal 300 00112233aabbccdd\n{"set":{"run_id":"20261122T015500Z-b-1a2b"' \
+	>"$disk/state/journal/20261122T015500Z-b-1a2b.journal"
+# an earlier version's two halves, one empty, one torn
+: >"$disk/state/journal/20261122T015400Z-b-3c4d.0.json"
+printf '{"run_id": "20261122T0154' >"$disk/state/journal/20261122T015400Z-b-3c4d.1.json"
 run U history --job b --json
-like "$err" "the journal of run 20261122T015500Z-b-1a2b is empty or corrupt" "an empty or corrupt journal is reported"
+like "$err" "the journal of run 20261122T015500Z-b-1a2b is empty or corrupt" "a journal whose first entry is torn is reported"
+like "$err" "the journal of run 20261122T015400Z-b-3c4d is empty or corrupt" "so are an earlier version's spoiled halves"
 is "$(find "$disk/state/journal" -type f | wc -l)" 0 "and cleaned"
-is "$(echo "$out" | "$PY" -c 'import json,sys; print([x["status"] for x in json.load(sys.stdin) if x["run_id"] == "20261122T015500Z-b-1a2b"])')" "['interrupted']" "the lost run is recorded as interrupted, so someone notices"
+is "$(echo "$out" | "$PY" -c 'import json,sys; print(sorted([x["status"] for x in json.load(sys.stdin) if x["run_id"] in ("20261122T015500Z-b-1a2b", "20261122T015400Z-b-3c4d")]))')" "['interrupted', 'interrupted']" "the lost runs are recorded as interrupted, so someone notices"
 
-# ---- a half altered after it was written is not trusted ----------------------
+# ---- the disk full to the last byte, many steps after: all journalled --------
 cat >"$cfg/jobs/c.yaml" <<YAML
 job: c
 windows: [w]
 steps:
-  - { name: one, kind: command, run: ["true"] }
-  - { name: two, kind: command, shell: "echo \$\$ >$tmp/c.pid; exec sleep 300" }
+  - { name: fills, kind: command, shell: "dd if=/dev/zero of=$disk/filler bs=4k 2>/dev/null; dd if=/dev/zero of=$disk/filler2 bs=1 2>/dev/null; true" }
 YAML
-"$UPKEEP" --config "$cfg" --now '2026-11-22 02:00' run c >/dev/null 2>&1 &
-pid=$!
-for _ in $(seq 200); do [ -s "$tmp/c.pid" ] && break; sleep 0.05; done
-kill -9 "$pid"; wait "$pid" 2>/dev/null
-newest=$(ls -t "$disk"/state/journal/*.json | head -1)
-# Same length, still JSON, but not what was written: "ok" -> "no".
-sed -i 's/"status":"ok"/"status":"no"/' "$newest"
+for i in $(seq 1 40); do
+	printf '  - { name: s%d, kind: command, run: ["true"] }\n' "$i" >>"$cfg/jobs/c.yaml"
+done
+run U run c
+like "$err" "the journal keeps the run \\(succeeded\\)" "the disk full to the last byte: the journal still kept all 41 steps"
+rm -f "$disk/filler" "$disk/filler2"
 run U history --job c --json
-is "$(echo "$out" | "$PY" -c 'import json,sys; r=json.load(sys.stdin)[-1]; print(r["status"], [s["status"] for s in r["steps"]])' 2>&1)" "interrupted ['ok', 'interrupted']" "recovery read the half that is whole, not the altered one"
-kill "$(cat "$tmp/c.pid")" 2>/dev/null
+is "$(echo "$out" | "$PY" -c 'import json,sys; r=json.load(sys.stdin)[-1]; print(r["status"], len(r["steps"]), set(s["status"] for s in r["steps"]))' 2>&1)" "succeeded 41 {'ok'}" "the next upkeep writes the record: every step ok"
 
 done_testing

@@ -41,8 +41,8 @@ last() {
 	U history --json 2>/dev/null |
 		"$PY" -c "import json,sys; r=json.load(sys.stdin)[-1]; print(eval(sys.argv[1]))" "$1"
 }
-# how many runs have a journal (each is two files, <run-id>.0.json and .1.json)
-journals() { ls "$cfg/state/journal" 2>/dev/null | sed 's/\.[01]\.json$//' | sort -u | wc -l; }
+# how many runs have a journal (one file each, <run-id>.journal)
+journals() { ls "$cfg/state/journal" 2>/dev/null | grep -c '\.journal$'; }
 
 # 2,000 files in 20 directories: the checkout takes a while, and the index
 # libgit2 writes at its end is big enough to be caught being written.
@@ -127,8 +127,8 @@ finished() {
 	ok "$what: apply ran" grep -qx applied "$tmp/applied"
 }
 
-# the id of the run whose journal is there (journal/<run-id>.{0,1}.json)
-journal_id() { ls "$cfg/state/journal" | sed -n 's/\.[01]\.json$//p' | head -1; }
+# the id of the run whose journal is there (journal/<run-id>.journal)
+journal_id() { ls "$cfg/state/journal" | sed -n 's/\.journal$//p' | head -1; }
 
 # ---- aimed: kill -9 while libgit2 holds .git/index.lock ------------------------
 hits=0 tries=0
