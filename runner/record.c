@@ -242,7 +242,7 @@ struct journal_key {
 	bool held;		/* the journal has the key */
 	json_t *live;		/* an array: the record's own (a reference) */
 	size_t n;		/* ... and how many of its elements it has */
-	json_t *copy;		/* a copy of the value, or of the last element */
+	json_t *copy;		/* a copy of the value, or of its last element */
 };
 
 struct record_journal {
@@ -331,8 +331,8 @@ static size_t items_from(const struct journal_key *k, json_t *v)
 /* What changed in rec since j's last write, as an entry; NULL if nothing. */
 static json_t *journal_diff(struct record_journal *j, const json_t *rec)
 {
-	json_t *set = json_object(), *items = json_object(), *del = json_array();
-	json_t *v, *entry = json_object();
+	json_t *set = json_object(), *items = json_object();
+	json_t *del = json_array(), *v, *entry = json_object();
 	const char *key;
 
 	json_object_foreach((json_t *)rec, key, v) {
@@ -350,8 +350,10 @@ static json_t *journal_diff(struct record_journal *j, const json_t *rec)
 		}
 	}
 	for (size_t i = 0; i < j->nkeys; i++)
-		if (j->keys[i].held && !json_object_get(rec, j->keys[i].name))
-			json_array_append_new(del, json_string(j->keys[i].name));
+		if (j->keys[i].held &&
+		    !json_object_get(rec, j->keys[i].name))
+			json_array_append_new(del,
+					      json_string(j->keys[i].name));
 	if (json_object_size(set))
 		json_object_set(entry, "set", set);
 	if (json_object_size(items))
@@ -547,7 +549,7 @@ int record_journal_write(const struct config *cfg, struct record_journal **jp,
 			  strerror(err), err == ENOSPC ? "; free space there "
 			  "(state_dir in upkeep.yaml) and run again" : "");
 		if (!*jp)
-			journal_free(j);	/* nothing written: no journal */
+			journal_free(j);	/* nothing written */
 		return -1;
 	}
 	*jp = j;

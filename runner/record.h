@@ -2,8 +2,9 @@
  * Run records: the JSON file that is the source of truth about a run
  * (reports/runs/YYYY/<run-id>.json), the journal a run keeps while it is in
  * progress (state/journal/<run-id>.journal, appended to), and the one way
- * every other file of upkeep is written: atomically (temp file, fsync, rename, fsync of the
- * directory), so a crash or a full disk never leaves half a file.
+ * every other file of upkeep is written: atomically (temp file, fsync,
+ * rename, fsync of the directory), so a crash or a full disk never leaves
+ * half a file.
  * Rendering records as Markdown is report.c's job.
  */
 #ifndef UPKEEP_RECORD_H

@@ -3,10 +3,10 @@
  * journal, and its end (the record and report saved, the result logged,
  * the week's report, metrics and webhooks told). The record (a jansson
  * object) is built as the run goes, what changed appended to the journal
- * at every change so a crash leaves a record of what was in flight, and saved with its
- * report at the end. Times in the record are UTC RFC 3339; durations are
- * milliseconds. Not what a run does (execute.c) nor its steps
- * (run_step.c).
+ * at every change so a crash leaves a record of what was in flight, and
+ * saved with its report at the end. Times in the record are UTC RFC
+ * 3339; durations are milliseconds. Not what a run does (execute.c) nor
+ * its steps (run_step.c).
  */
 #include "run.h"
 

@@ -53,8 +53,9 @@ void run_note_containment(struct run *r);
 /*
  * What changed in the run's record, appended to its journal; durable
  * unless it only matters while the machine stays up (the pid of the step
- * in flight). Does nothing in a dry run. Returns 0, or -1 after logging why: the callers that must not
- * go on without a journal (the run's start, a step's start) stop there.
+ * in flight). Does nothing in a dry run. Returns 0, or -1 after logging
+ * why: the callers that must not go on without a journal (the run's
+ * start, a step's start) stop there.
  */
 int run_journal_write(struct run *r, bool durable);
 int run_journal(struct run *r);
