@@ -243,53 +243,63 @@ static void unreadable_lines(const struct strv *unreadable,
 
 /* ---- plan ---------------------------------------------------------------- */
 
+/* The plan's databases and the pg_dump it would use: 0 or -1. */
+static int plan_databases(const struct snapshot_settings *s,
+			  const struct step_ctx *ctx, struct step_plan *plan,
+			  struct snapshot_dbs *dbs)
+{
+	struct snapshot_pgbin bin = { 0 };
+	json_t *jdbs = json_array();
+	char size[32];
+	int rc = 0;
+
+	if (snapshot_pg_resolve(&s->postgres, ctx->timeout_ms, dbs) < 0) {
+		strv_push_owned(&plan->lines, xasprintf("cannot tell which "
+				"databases: %s", error_last()));
+		rc = -1;
+	}
+	for (size_t i = 0; i < dbs->n; i++) {
+		units_format_size(dbs->v[i].size, size, sizeof(size));
+		strv_push_owned(&plan->lines, xasprintf("would dump database "
+				"'%s' (%s on the server) to %s", dbs->v[i].dbname,
+				size, dbs->v[i].file));
+		json_array_append_new(jdbs, json_pack("{s:s, s:s, s:s, s:I}",
+				"database", dbs->v[i].dbname, "server",
+				dbs->v[i].display, "file", dbs->v[i].file,
+				"size_bytes", (json_int_t)dbs->v[i].size));
+	}
+	json_object_set_new(plan->details, "databases", jdbs);
+	if (!dbs->n)
+		return rc;
+	/* A plan starts no process: the version from the directory's name. */
+	if (snapshot_pg_choose(s->pg_bindir, need_major(dbs),
+			       SNAPSHOT_PROBE_NONE, 0, &bin) < 0) {
+		strv_push_owned(&plan->lines, xasprintf("would fail: %s",
+				error_last()));
+		return -1;
+	}
+	strv_push_owned(&plan->lines, xasprintf("with pg_dump %s in %s",
+			*bin.version ? bin.version :
+			"(version checked at run time)", bin.dir));
+	json_object_set_new(plan->details, "pg_bindir", json_string(bin.dir));
+	return rc;
+}
+
 static int snapshot_plan(const void *settings, const struct step_ctx *ctx,
 			 struct step_plan *plan)
 {
 	const struct snapshot_settings *s = settings;
 	struct snapshot_dbs dbs = { 0 };
-	struct snapshot_pgbin bin = { 0 };
 	struct strv del = { 0 }, unreadable = { 0 };
 	struct space sp;
-	char size[32];
-	json_t *jdbs = json_array();
 	int rc = 0;
 
 	plan->details = json_pack("{s:s}", "dest", s->dest);
 	strv_push_owned(&plan->lines, xasprintf("would write %s/<run-id>/ "
 			"(dumps, archive, metrics, then manifest.json)",
 			s->dest));
-	if (snapshot_pg_resolve(&s->postgres, ctx->timeout_ms, &dbs) < 0) {
-		strv_push_owned(&plan->lines, xasprintf("cannot tell which "
-				"databases: %s", error_last()));
+	if (plan_databases(s, ctx, plan, &dbs) < 0)
 		rc = -1;
-	}
-	for (size_t i = 0; i < dbs.n; i++) {
-		units_format_size(dbs.v[i].size, size, sizeof(size));
-		strv_push_owned(&plan->lines, xasprintf("would dump database "
-				"'%s' (%s on the server) to %s", dbs.v[i].dbname,
-				size, dbs.v[i].file));
-		json_array_append_new(jdbs, json_pack("{s:s, s:s, s:s, s:I}",
-				"database", dbs.v[i].dbname, "server",
-				dbs.v[i].display, "file", dbs.v[i].file,
-				"size_bytes", (json_int_t)dbs.v[i].size));
-	}
-	json_object_set_new(plan->details, "databases", jdbs);
-	if (dbs.n) {
-		if (snapshot_pg_choose(s->pg_bindir, need_major(&dbs),
-				       SNAPSHOT_PROBE_NONE, 0,
-				       &bin) < 0) {
-			strv_push_owned(&plan->lines, xasprintf("would fail: %s",
-					error_last()));
-			rc = -1;
-		} else {
-			strv_push_owned(&plan->lines, xasprintf("with pg_dump "
-					"%s in %s", *bin.version ? bin.version :
-					"(version checked at run time)", bin.dir));
-			json_object_set_new(plan->details, "pg_bindir",
-					    json_string(bin.dir));
-		}
-	}
 	if (s->paths.n) {
 		char *list = strv_join(&s->paths, ", ");
 
