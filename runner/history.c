@@ -61,12 +61,17 @@ static void month_of(const char *name, char out[8])
 		snprintf(out, 8, "other");
 }
 
+char *history_file(const json_t *rec)
+{
+	return xasprintf("%.4s/%s.json", runrec_str(rec, RUNREC_STARTED),
+			 runrec_str(rec, RUNREC_RUN_ID));
+}
+
 /* rec's line: what history.h lists, the file relative to runs/, and its
  * size and time (st; NULL: not known, the check reads it again). */
 static json_t *summary_of(const json_t *rec, const struct stat *st)
 {
-	char *file = xasprintf("%.4s/%s.json", runrec_str(rec, RUNREC_STARTED),
-			       runrec_str(rec, RUNREC_RUN_ID));
+	char *file = history_file(rec);
 	json_t *s = json_pack("{s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:s}",
 			      "run_id", json_object_get(rec, "run_id"),
 			      "job", json_object_get(rec, "job"),

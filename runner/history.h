@@ -73,6 +73,9 @@ json_t *history_jobs(const struct config *cfg);
  */
 void history_count(json_t *jobs, const json_t *s);
 
+/* rec's file under reports_dir/runs/: "YYYY/<run-id>.json" (new string). */
+char *history_file(const json_t *rec);
+
 /* Forgets what this process read: the next call reads and checks the
  * index again (the daemon's SIGHUP). */
 void history_forget(void);

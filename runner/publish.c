@@ -13,7 +13,7 @@ void publish_record(const struct config *cfg, const struct config_job *job,
 {
 	if (history_add(cfg, rec) < 0)
 		log_msg(LOG_WARN, NULL, "%s", error_last());
-	if (weekly_save(cfg, week_of) < 0 || metrics_write(cfg) < 0)
+	if (weekly_add(cfg, rec, week_of) < 0 || metrics_write(cfg) < 0)
 		log_msg(LOG_WARN, NULL, "%s", error_last());
 	notify_run(cfg, job, rec, notify_event_of(json_string_value(
 		json_object_get(rec, "status"))));

@@ -220,8 +220,7 @@ static void timeout_rules(json_t *recs, const json_t *r)
 	}
 }
 
-/* The rules about one run of the week. */
-static void run_rules(const struct config *cfg, json_t *recs, const json_t *r)
+void recommend_run(const struct config *cfg, json_t *recs, const json_t *r)
 {
 	const char *id = runrec_need(r, RUNREC_RUN_ID);
 	const char *status = runrec_need(r, RUNREC_STATUS);
@@ -259,17 +258,14 @@ static void run_rules(const struct config *cfg, json_t *recs, const json_t *r)
 		    n.unverified_snapshots == 1 ? " was" : "s were", job);
 }
 
-void recommend_week(const struct config *cfg, json_t *recs,
-		    const struct observe *ob, const json_t *week_runs,
-		    int weeks)
+void recommend_week(json_t *recs, const struct observe *ob,
+		    const json_t *run_recs, int weeks)
 {
-	const json_t *r, *v;
+	const json_t *v;
 	const char *key;
-	size_t i;
 
 	system_rules(recs, ob);
-	json_array_foreach(week_runs, i, r)
-		run_rules(cfg, recs, r);
+	json_array_extend(recs, (json_t *)run_recs);
 	json_object_foreach(ob->tables, key, v) {
 		if (json_object_size(v) < RECOMMEND_DEAD_TUPLE_RUNS)
 			continue;

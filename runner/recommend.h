@@ -13,12 +13,21 @@ struct config;
 struct observe;
 
 /*
- * Appends to recs ({rule, text, evidence} each) what the rules find in ob
- * (the week's observations; its tables over the trend's `weeks` weeks) and
- * week_runs (the week's records, oldest first).
+ * Appends to recs ({rule, text, evidence} each) what the rules find in
+ * one run r of the week (a whole record): missed, incomplete, config
+ * error, timeouts nearly used, updates, reboots, unverified snapshots.
+ * A step without its timeout in the record is judged by cfg's (may be
+ * NULL). Done once per run, when it is added to the week's model.
  */
-void recommend_week(const struct config *cfg, json_t *recs,
-		    const struct observe *ob, const json_t *week_runs,
-		    int weeks);
+void recommend_run(const struct config *cfg, json_t *recs, const json_t *r);
+
+/*
+ * Appends to recs what the rules find in ob (the week's observations;
+ * its tables over the trend's `weeks` weeks), then run_recs (what
+ * recommend_run() found in the week's runs, oldest first), then the
+ * rules over the trend (recurring dead tuples) and the images.
+ */
+void recommend_week(json_t *recs, const struct observe *ob,
+		    const json_t *run_recs, int weeks);
 
 #endif

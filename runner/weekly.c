@@ -7,12 +7,16 @@
  */
 #include "weekly.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "config.h"
+#include "history.h"
 #include "html.h"
 #include "mdterm.h"
 #include "observe.h"
@@ -504,21 +508,28 @@ struct week {
 	char bounds[WEEKLY_TREND_WEEKS + 1][32]; /* [k]: k weeks before the next */
 	json_t *trend;		/* the model's metrics.trend, oldest first */
 	json_t *by_status, *runs, *incidents, *notes;
-	json_t *recs;		/* the week's records, for the rules */
+	json_t *run_recs;	/* the rules' findings in the week's runs */
 	json_t *occ;		/* window occurrences (window_use()) */
 	json_t *stats;		/* step durations (step_durations()) */
 	int64_t maint_ms;
 	struct observe all, this;	/* over the trend; over the week */
+	/* The records in it ("YYYY/<run-id>.json" -> true): the week's, the
+	 * trend's earlier weeks'; and the newest start. */
+	json_t *files, *prior;
+	char newest[32];
+	const struct config *cfg;	/* for recommend_run() */
 };
 
-static void week_init(struct week *w, time_t monday)
+static void week_init(struct week *w, const struct config *cfg,
+		      time_t monday)
 {
 	char name[16];
 
 	*w = (struct week){ .trend = json_array(), .by_status = json_object(),
 		.runs = json_array(), .incidents = json_array(),
-		.notes = json_array(), .recs = json_array(),
-		.occ = json_object(), .stats = json_object() };
+		.notes = json_array(), .run_recs = json_array(),
+		.occ = json_object(), .stats = json_object(),
+		.files = json_object(), .prior = json_object(), .cfg = cfg };
 	observe_init(&w->all);
 	observe_init(&w->this);
 	for (int k = 0; k <= WEEKLY_TREND_WEEKS; k++)
@@ -538,7 +549,14 @@ static void week_init(struct week *w, time_t monday)
 
 static void week_free(struct week *w)
 {
-	json_decref(w->recs);
+	json_decref(w->trend);
+	json_decref(w->by_status);
+	json_decref(w->runs);
+	json_decref(w->incidents);
+	json_decref(w->notes);
+	json_decref(w->files);
+	json_decref(w->prior);
+	json_decref(w->run_recs);
 	json_decref(w->occ);
 	json_decref(w->stats);
 	observe_free(&w->all);
@@ -591,7 +609,7 @@ static void week_add(struct week *w, const json_t *rec)
 {
 	const char *status = runrec_need(rec, RUNREC_STATUS);
 
-	json_array_append(w->recs, (json_t *)rec);
+	recommend_run(w->cfg, w->run_recs, rec);
 	add_int(w->by_status, status, 1);
 	json_array_append_new(w->runs, run_entry(rec));
 	if (is_incident(status))
@@ -614,6 +632,7 @@ static void week_record(struct week *w, const json_t *rec)
 {
 	const char *started;
 	json_t *extra;
+	char *file;
 	int k;
 
 	runrec_about(runrec_str(rec, RUNREC_RUN_ID));
@@ -625,6 +644,11 @@ static void week_record(struct week *w, const json_t *rec)
 	for (k = 1; k < WEEKLY_TREND_WEEKS &&
 	     strcmp(started, w->bounds[k]) < 0; k++)
 		;
+	file = history_file(rec);
+	json_object_set_new(k == 1 ? w->files : w->prior, file, json_true());
+	free(file);
+	if (strcmp(started, w->newest) > 0)
+		snprintf(w->newest, sizeof(w->newest), "%s", started);
 	/* k = 1 is this week; the trend runs oldest first. */
 	extra = observe_snapshot_metrics(rec);
 	trend_add(json_array_get(w->trend, WEEKLY_TREND_WEEKS - k), rec, extra);
@@ -715,48 +739,60 @@ static json_t *metrics_of(const struct week *w)
 	json_object_foreach(w->stats, key, v) {
 		int64_t runs = runrec_need_num(v, "runs");
 
+		/* A copy: the week's own totals go on (a later run). */
+		v = json_copy(v);
 		json_object_set_new(v, "avg_ms", json_integer(
 			runrec_need_num(v, "total_ms") / (runs ? runs : 1)));
 		json_object_del(v, "total_ms");
-		json_array_append(durations, v);
+		json_array_append_new(durations, v);
 	}
 	json_object_set_new(metrics, "step_durations", durations);
 	json_object_set(metrics, "trend", w->trend);
 	return metrics;
 }
 
+/* The model of w at now; w is left as it was (a later run can be added). */
+static json_t *week_model(const struct config *cfg, const struct week *w,
+			  time_t now)
+{
+	json_t *model = json_object(), *recs = json_array();
+	struct observe ob = w->this;
+	char name[16];
+	time_t monday;
+
+	timefmt_parse(w->bounds[1], &monday);
+	isoweek_of(monday, name, sizeof(name));
+	json_object_set_new(model, "week", json_string(name));
+	json_object_set_new(model, "from", json_string(w->bounds[1]));
+	json_object_set_new(model, "to", json_string(w->bounds[0]));
+	json_object_set_new(model, "generated", record_time(now));
+	json_object_set_new(model, "summary", summary_of(w));
+	/* Numbers in the week's records that no run can have, shown as
+	 * absent (runrec_int()). */
+	json_object_set(model, "notes", w->notes);
+	json_object_set(model, "incidents", w->incidents);
+	json_object_set(model, "runs", w->runs);
+	json_object_set_new(model, "metrics", metrics_of(w));
+	json_object_set_new(model, "upcoming", upcoming(cfg, now));
+	/* Recurring dead tuples are judged over the trend's weeks. */
+	ob.tables = w->all.tables;
+	recommend_week(recs, &ob, w->run_recs, WEEKLY_TREND_WEEKS);
+	json_object_set_new(model, "recommendations", recs);
+	return model;
+}
+
 json_t *weekly_build(const struct config *cfg, const json_t *records,
 		     time_t monday, time_t now)
 {
-	json_t *model = json_object(), *recs = json_array();
 	const json_t *rec;
+	json_t *model;
 	struct week w;
-	char name[16];
 	size_t i;
 
-	week_init(&w, monday);
+	week_init(&w, cfg, monday);
 	json_array_foreach(records, i, rec)
 		week_record(&w, rec);
-	isoweek_of(monday, name, sizeof(name));
-	json_object_set_new(model, "week", json_string(name));
-	json_object_set_new(model, "from", json_string(w.bounds[1]));
-	json_object_set_new(model, "to", json_string(w.bounds[0]));
-	json_object_set_new(model, "generated", record_time(now));
-	json_object_set_new(model, "summary", summary_of(&w));
-	/* Numbers in the week's records that no run can have, shown as
-	 * absent (runrec_int()). */
-	json_object_set_new(model, "notes", w.notes);
-	json_object_set_new(model, "incidents", w.incidents);
-	json_object_set_new(model, "runs", w.runs);
-	json_object_set_new(model, "metrics", metrics_of(&w));
-	json_object_set_new(model, "upcoming", upcoming(cfg, now));
-	/* Recurring dead tuples are judged over the trend's weeks. */
-	json_decref(w.this.tables);
-	w.this.tables = json_incref(w.all.tables);
-	recommend_week(cfg, recs, &w.this, w.recs, WEEKLY_TREND_WEEKS);
-	json_object_set_new(model, "recommendations", recs);
-	json_decref(w.by_status);
-	json_decref(w.trend);
+	model = week_model(cfg, &w, now);
 	week_free(&w);
 	return model;
 }
@@ -843,14 +879,270 @@ int weekly_save_model(const struct config *cfg, const json_t *model)
 	return rc;
 }
 
-json_t *weekly_model(const struct config *cfg, time_t t)
+/* ---- the week's collected model, kept between runs ------------------------ */
+
+/* Bumped when struct week or what it collects changes: an older file is
+ * then rebuilt from the records. */
+#define WEEKLY_STATE_VERSION 1
+
+static json_t *observe_json(const struct observe *ob)
 {
-	time_t monday = isoweek_monday(t);
+	return json_pack("{s:O, s:O, s:O, s:O, s:O, s:O}", "disks", ob->disks,
+			 "memory", ob->memory, "databases", ob->databases,
+			 "ratios", ob->ratios, "tables", ob->tables,
+			 "images", ob->images);
+}
+
+/* w as reports/weekly/<week>.model.json holds it. */
+static json_t *week_state(const struct week *w)
+{
+	json_t *st = json_object();
+
+	json_object_set_new(st, "version", json_integer(WEEKLY_STATE_VERSION));
+	json_object_set_new(st, "from", json_string(w->bounds[1]));
+	json_object_set_new(st, "newest", json_string(w->newest));
+	json_object_set(st, "trend", w->trend);
+	json_object_set(st, "by_status", w->by_status);
+	json_object_set(st, "runs", w->runs);
+	json_object_set(st, "incidents", w->incidents);
+	json_object_set(st, "notes", w->notes);
+	json_object_set(st, "run_recs", w->run_recs);
+	json_object_set(st, "occ", w->occ);
+	json_object_set(st, "stats", w->stats);
+	json_object_set_new(st, "maintenance_ms", json_integer(w->maint_ms));
+	json_object_set_new(st, "this", observe_json(&w->this));
+	json_object_set(st, "trend_tables", w->all.tables);
+	json_object_set(st, "files", w->files);
+	json_object_set(st, "prior_files", w->prior);
+	return st;
+}
+
+/* Takes st's member key (of type t) as *slot; false when it is not one. */
+static bool take(json_t **slot, const json_t *st, const char *key,
+		 json_type t)
+{
+	json_t *v = json_object_get(st, key);
+
+	if (!v || json_typeof(v) != t)
+		return false;
+	json_decref(*slot);
+	*slot = json_incref(v);
+	return true;
+}
+
+/* w (initialised) from st, a state of the same week and version; false
+ * when st is not one. */
+static bool week_load(struct week *w, const json_t *st)
+{
+	const json_t *ob = json_object_get(st, "this");
+
+	if (json_integer_value(json_object_get(st, "version")) !=
+	    WEEKLY_STATE_VERSION || strcmp(runrec_str(st, "from"), w->bounds[1]))
+		return false;
+	snprintf(w->newest, sizeof(w->newest), "%s", runrec_str(st, "newest"));
+	w->maint_ms = json_integer_value(json_object_get(st, "maintenance_ms"));
+	return take(&w->trend, st, "trend", JSON_ARRAY) &&
+	       json_array_size(w->trend) == WEEKLY_TREND_WEEKS &&
+	       take(&w->by_status, st, "by_status", JSON_OBJECT) &&
+	       take(&w->runs, st, "runs", JSON_ARRAY) &&
+	       take(&w->incidents, st, "incidents", JSON_ARRAY) &&
+	       take(&w->notes, st, "notes", JSON_ARRAY) &&
+	       take(&w->run_recs, st, "run_recs", JSON_ARRAY) &&
+	       take(&w->occ, st, "occ", JSON_OBJECT) &&
+	       take(&w->stats, st, "stats", JSON_OBJECT) &&
+	       take(&w->files, st, "files", JSON_OBJECT) &&
+	       take(&w->prior, st, "prior_files", JSON_OBJECT) &&
+	       take(&w->all.tables, st, "trend_tables", JSON_OBJECT) &&
+	       take(&w->this.disks, ob, "disks", JSON_OBJECT) &&
+	       take(&w->this.memory, ob, "memory", JSON_OBJECT) &&
+	       take(&w->this.databases, ob, "databases", JSON_OBJECT) &&
+	       take(&w->this.ratios, ob, "ratios", JSON_OBJECT) &&
+	       take(&w->this.tables, ob, "tables", JSON_OBJECT) &&
+	       take(&w->this.images, ob, "images", JSON_OBJECT);
+}
+
+/*
+ * Whether the records on disk in w's weeks (their names: a listing of
+ * their years' directories, no record read) are exactly those w holds,
+ * plus `extra` (a record being added; NULL: none). A record deleted, or
+ * written by an upkeep that kept no state, makes it false.
+ */
+static bool week_matches(const struct config *cfg, const struct week *w,
+			 const char *extra)
+{
+	char lo[20], hi[20], *path;
+	size_t want = json_object_size(w->files) + json_object_size(w->prior) +
+		      (extra ? 1 : 0), n = 0;
+	bool ok = true;
+	time_t from, to;
+	struct tm tm;
+
+	if (extra && (json_object_get(w->files, extra) ||
+		      json_object_get(w->prior, extra)))
+		return false;
+	timefmt_parse(w->bounds[WEEKLY_TREND_WEEKS], &from);
+	timefmt_parse(w->bounds[0], &to);
+	strftime(lo, sizeof(lo), "%Y%m%dT%H%M%SZ", gmtime_r(&from, &tm));
+	strftime(hi, sizeof(hi), "%Y%m%dT%H%M%SZ", gmtime_r(&to, &tm));
+	for (int y = atoi(lo) / 10000; ok && y <= atoi(hi) / 10000; y++) {
+		DIR *d;
+		struct dirent *e;
+
+		path = xasprintf("%s/runs/%04d", cfg->settings.reports_dir, y);
+		d = opendir(path);
+		while (ok && d && (e = readdir(d))) {
+			size_t l = strlen(e->d_name);
+			char file[300];
+
+			if (l < 6 || strcmp(e->d_name + l - 5, ".json") ||
+			    strncmp(e->d_name, lo, 16) < 0 ||
+			    strncmp(e->d_name, hi, 16) >= 0)
+				continue;
+			snprintf(file, sizeof(file), "%04d/%s", y, e->d_name);
+			n++;
+			ok = json_object_get(w->files, file) ||
+			     json_object_get(w->prior, file) ||
+			     (extra && !strcmp(extra, file));
+		}
+		if (d)
+			closedir(d);
+		free(path);
+	}
+	return ok && n == want;
+}
+
+/* The state's file, written without fsync: it is rebuilt from the
+ * records when it is missing or does not match them. */
+static void week_store(const struct config *cfg, const struct week *w)
+{
+	json_t *st = week_state(w);
+	char name[16], *path, *tmp;
+	time_t monday;
+
+	timefmt_parse(w->bounds[1], &monday);
+	isoweek_of(monday, name, sizeof(name));
+	path = weekly_path(cfg, name, "model.json");
+	tmp = xasprintf("%s/weekly", cfg->settings.reports_dir);
+	mkdir(tmp, 0755);
+	free(tmp);
+	tmp = xasprintf("%s.tmp%d", path, (int)getpid());
+	if (json_dump_file(st, tmp, JSON_COMPACT) < 0 || rename(tmp, path) < 0)
+		unlink(tmp);
+	free(tmp);
+	free(path);
+	json_decref(st);
+}
+
+/* w from the records on disk (the week and the trend's earlier weeks). */
+static void week_collect(const struct config *cfg, struct week *w,
+			 time_t monday)
+{
 	json_t *all = record_list_between(cfg, monday - (WEEKLY_TREND_WEEKS -
 		1) * ISOWEEK_SECONDS, monday + ISOWEEK_SECONDS);
-	json_t *model = weekly_build(cfg, all, monday, clock_now());
+	const json_t *rec;
+	size_t i;
 
+	week_init(w, cfg, monday);
+	json_array_foreach(all, i, rec)
+		week_record(w, rec);
 	json_decref(all);
+}
+
+/* The state of the week that starts at monday, or NULL. */
+static json_t *state_of(const struct config *cfg, time_t monday)
+{
+	char name[16], *path;
+	json_t *st;
+
+	isoweek_of(monday, name, sizeof(name));
+	path = weekly_path(cfg, name, "model.json");
+	st = json_load_file(path, 0, NULL);
+	free(path);
+	return st;
+}
+
+/*
+ * w (initialised, its own week empty) with the trend's earlier weeks
+ * taken from their states: each one's own trend entry, tables and
+ * records. A week without a state counts as one without runs; whether
+ * that holds is week_matches()'s to say. False when a state is not one.
+ */
+static bool week_from_priors(const struct config *cfg, struct week *w)
+{
+	time_t monday;
+	bool ok = true;
+
+	timefmt_parse(w->bounds[1], &monday);
+	for (int k = WEEKLY_TREND_WEEKS; ok && k >= 2; k--) {
+		json_t *st = state_of(cfg, monday - (time_t)(k - 1) *
+				      ISOWEEK_SECONDS), *own, *tables, *v;
+		const char *key, *run;
+
+		if (!st)
+			continue;
+		own = json_array_get(json_object_get(st, "trend"),
+				     WEEKLY_TREND_WEEKS - 1);
+		tables = json_object_get(json_object_get(st, "this"), "tables");
+		ok = json_integer_value(json_object_get(st, "version")) ==
+		     WEEKLY_STATE_VERSION && !strcmp(runrec_str(st, "from"),
+		     w->bounds[k]) && json_is_object(own) &&
+		     json_is_object(tables) &&
+		     json_is_object(json_object_get(st, "files"));
+		if (ok) {
+			json_array_set(w->trend, WEEKLY_TREND_WEEKS - k, own);
+			json_object_foreach(tables, key, v) {
+				json_t *mine = json_object_get(w->all.tables, key);
+				json_t *r;
+
+				if (!mine) {
+					mine = json_object();
+					json_object_set_new(w->all.tables, key, mine);
+				}
+				json_object_foreach(v, run, r)
+					json_object_set(mine, run, r);
+			}
+			json_object_update(w->prior, json_object_get(st, "files"));
+			if (strcmp(runrec_str(st, "newest"), w->newest) > 0)
+				snprintf(w->newest, sizeof(w->newest), "%s",
+					 runrec_str(st, "newest"));
+		}
+		json_decref(st);
+	}
+	return ok;
+}
+
+/*
+ * w of the week that starts at monday: its state when there is one that
+ * matches the records (plus `extra`, a record being added); for a week
+ * without one, the earlier weeks' states when they match; else collected
+ * from the records. Returns whether no record was read.
+ */
+static bool week_open(const struct config *cfg, struct week *w,
+		      time_t monday, const char *extra)
+{
+	json_t *st = state_of(cfg, monday);
+	bool ok;
+
+	week_init(w, cfg, monday);
+	ok = (st ? json_is_object(st) && week_load(w, st) :
+	      week_from_priors(cfg, w)) && week_matches(cfg, w, extra);
+	json_decref(st);
+	if (!ok) {
+		week_free(w);
+		week_collect(cfg, w, monday);
+	}
+	return ok;
+}
+
+json_t *weekly_model(const struct config *cfg, time_t t)
+{
+	struct week w;
+	json_t *model;
+
+	if (!week_open(cfg, &w, isoweek_monday(t), NULL))
+		week_store(cfg, &w);
+	model = week_model(cfg, &w, clock_now());
+	week_free(&w);
 	return model;
 }
 
@@ -859,6 +1151,60 @@ int weekly_save(const struct config *cfg, time_t t)
 	json_t *model = weekly_model(cfg, t);
 	int rc = weekly_save_model(cfg, model);
 
+	json_decref(model);
+	return rc;
+}
+
+/*
+ * rec as a reader of its file gets it: redacted, its keys in order (what
+ * is shown of details and rollbacks follows their order). New reference.
+ */
+static json_t *as_saved(const struct config *cfg, const json_t *rec)
+{
+	json_t *safe = record_redact(cfg, rec), *back;
+	char *text = json_dumps(safe, JSON_COMPACT | JSON_SORT_KEYS);
+
+	back = text ? json_loads(text, 0, NULL) : NULL;
+	free(text);
+	json_decref(safe);
+	return back ? back : json_object();
+}
+
+int weekly_add(const struct config *cfg, const json_t *rec, time_t t)
+{
+	time_t monday = isoweek_monday(t);
+	char *file = history_file(rec);
+	json_t *model, *safe;
+	struct week w;
+	int rc;
+
+	/* As the record is on disk (saved redacted), and added only when
+	 * it is the newest: an earlier one changes what is first and last. */
+	if (week_open(cfg, &w, monday, file)) {
+		if (strcmp(runrec_str(rec, RUNREC_STARTED), w.newest) >= 0) {
+			safe = as_saved(cfg, rec);
+			week_record(&w, safe);
+			json_decref(safe);
+		} else {
+			week_free(&w);
+			week_collect(cfg, &w, monday);
+		}
+	}
+	free(file);
+	week_store(cfg, &w);
+	/* The states of the weeks after it counted this one's as it was. */
+	for (int k = 1; k < WEEKLY_TREND_WEEKS; k++) {
+		char name[16], *path;
+
+		isoweek_of(monday + (time_t)k * ISOWEEK_SECONDS, name,
+			   sizeof(name));
+		path = weekly_path(cfg, name, "model.json");
+		unlink(path);
+		free(path);
+	}
+	model = week_model(cfg, &w, clock_now());
+	week_free(&w);
+	rc = weekly_save_model(cfg, model);
 	json_decref(model);
 	return rc;
 }

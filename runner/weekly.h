@@ -68,15 +68,27 @@ char *weekly_markdown(const json_t *model);
 char *weekly_path(const struct config *cfg, const char *week,
 		  const char *ext);
 
-/* The model of the ISO week holding t, from its records and those of the
- * trend's earlier weeks (new reference). */
+/* The model of the ISO week holding t (new reference): from its
+ * collected model when it matches the records (see weekly_add()), else
+ * from its records and those of the trend's earlier weeks, and then kept. */
 json_t *weekly_model(const struct config *cfg, time_t t);
 
 /*
- * Rebuilds the weekly Markdown and HTML of the week that contains t from
- * the records on disk, redacted. 0, or -1 with error_set().
+ * Writes the weekly Markdown and HTML of the week that contains t
+ * (weekly_model()'s), redacted. 0, or -1 with error_set().
  */
 int weekly_save(const struct config *cfg, time_t t);
+/*
+ * After rec (a record just saved) of the week that contains t: adds it to
+ * the week's collected model (reports/weekly/<week>.model.json) without
+ * reading any other record, and rewrites the week's Markdown and HTML
+ * from it. The collected model is rebuilt from the records instead when
+ * it is missing, of another version, does not list exactly the records
+ * on disk in the trend's weeks (a record deleted, or written without
+ * it), or rec started before the newest run it holds. 0, or -1 with
+ * error_set().
+ */
+int weekly_add(const struct config *cfg, const json_t *rec, time_t t);
 /* The same from records already loaded and a model already built. */
 int weekly_save_model(const struct config *cfg, const json_t *model);
 

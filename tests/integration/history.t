@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
+# tests/integration/history.t - the history index and the week's collected
+# model, kept up to date from each new record alone (issue 21, item 1):
+# - after every run of a week (succeeded, missed via --due, a config-error
+#   record, a run killed and closed as interrupted, and after a record is
+#   deleted) the weekly Markdown built incrementally is byte-identical
+#   (but for its "generated" time) to one rebuilt from scratch, and so is
+#   the collected model (python3 compares them); so is the first run of
+#   the next week, whose trend comes from the earlier weeks' models;
+# - a run in a week whose model is kept opens no other record (strace);
+# - `history` after its index is deleted still lists every run, and lists
+#   a record written without the index (by an older upkeep);
+# - a daemon asleep until a window sees a run that a manual `upkeep run`
+#   recorded for that occurrence meanwhile, and does not run the job again.
+set -uo pipefail
+# shellcheck source=../lib/servers.sh
+. "$(dirname "$0")/../lib/servers.sh"
+# shellcheck source=../lib/upkeep.sh
+. "$(dirname "$0")/../lib/upkeep.sh"
+PY=$UPKEEP_PYTHON
+
+_server_require strace "strace" strace
+
+cfg=$tmp/cfg
+mkdir -p "$cfg/schedules" "$cfg/jobs"
+printf 'window: nightly\nstart: "*-*-* 02:00"\nduration: 1h\ncutoff: 5m\n' >"$cfg/schedules/nightly.yaml"
+cat >"$cfg/jobs/web.yaml" <<YAML
+job: web
+windows: [nightly]
+steps:
+  - { name: prep, kind: command, run: ["true"], timeout: 10s }
+  - { name: work, kind: command, run: [sh, -c, "test ! -e $tmp/fail"], timeout: 10s }
+  - { name: hang, kind: command, run: [sh, -c, "test ! -e $tmp/hang || exec sleep 60"], timeout: 2m }
+YAML
+good_other() { printf 'job: other\nwindows: [nightly]\nsteps:\n  - { name: s, kind: command, run: ["true"] }\n' >"$cfg/jobs/other.yaml"; }
+good_other
+U() { "$UPKEEP" --config "$cfg" "$@"; }
+md=$cfg/reports/weekly/2026-W48.md
+state=$cfg/reports/weekly/2026-W48.model.json
+
+# The week's Markdown and collected model as the runs left them, against
+# those that `report --week` rebuilds once the model is gone, at the same
+# time (the upcoming windows are counted from it).
+same_as_rebuilt() {
+	local what=$1 now=$2 week=${3:-2026-W48}
+	local md=$cfg/reports/weekly/$week.md state=$cfg/reports/weekly/$week.model.json
+	if [ ! -s "$state" ]; then
+		fail "$what: the collected model is kept"
+		return
+	fi
+	grep -v '^[0-9T:Z-]* to .*generated' "$md" >"$tmp/inc.md"
+	cp "$state" "$tmp/inc.json"
+	rm -f "$state"
+	U --now "$now" report --week "$week" >/dev/null 2>&1
+	grep -v '^[0-9T:Z-]* to .*generated' "$md" >"$tmp/full.md"
+	is "$(diff "$tmp/inc.md" "$tmp/full.md" && echo same)" same "$what: the Markdown is the rebuilt one"
+	is "$("$PY" -c 'import json,sys; a,b=(json.load(open(p)) for p in sys.argv[1:]); print("same" if a == b else "differ")' \
+		"$tmp/inc.json" "$state")" same "$what: the collected model is the rebuilt one"
+}
+
+# ---- a week of runs ------------------------------------------------------------
+run U --now '2026-11-23 02:00' run web
+is "$rc" 0 "Mon: web succeeded"
+same_as_rebuilt "Mon" '2026-11-23 02:00'
+run U --now '2026-11-23 02:01' run other
+same_as_rebuilt "Mon, a second job" '2026-11-23 02:01'
+run U --now '2026-11-25 02:10' run --due
+is "$rc" 0 "Wed: --due recorded Tuesday as missed and ran the jobs"
+like "$(U history)" "missed" "a missed record is on file"
+same_as_rebuilt "Wed (missed)" '2026-11-25 02:10'
+printf 'job: other\nwindows: [nightly]\nsteps: [ { name: s\n' >"$cfg/jobs/other.yaml"
+run U --now '2026-11-26 02:05' run --due
+like "$(U history)" "config-error" "Thu: a config-error record"
+same_as_rebuilt "Thu (config-error)" '2026-11-26 02:05'
+good_other
+touch "$tmp/hang"
+UPKEEP_NOW='2026-11-27 02:00' "$UPKEEP" --config "$cfg" run web >/dev/null 2>&1 &
+victim=$!
+for _ in $(seq 200); do
+	grep -qs '"hang"' "$cfg"/state/journal/* && break
+	sleep 0.05
+done
+kill -9 "$victim"; wait "$victim" 2>/dev/null
+rm -f "$tmp/hang"
+run U --now '2026-11-27 02:30' history
+like "$err" "closed run .* as interrupted" "Fri: the killed run was closed as interrupted"
+same_as_rebuilt "Fri (interrupted)" '2026-11-27 02:30'
+touch "$tmp/fail"
+run U --now '2026-11-28 02:00' run web
+is "$rc" 1 "Sat: web failed"
+rm -f "$tmp/fail"
+same_as_rebuilt "Sat (failed)" '2026-11-28 02:00'
+# A record deleted by hand: the next run finds the model does not match.
+gone=$(ls "$cfg"/reports/runs/2026/20261123T0200*web*.json)
+rm -f "$gone" "${gone%.json}.md"
+run U --now '2026-11-29 02:00' run web
+is "$rc" 0 "Sun: web succeeded"
+unlike "$(cat "$md")" "$(basename "$gone" .json)" "the deleted run is gone from the week"
+same_as_rebuilt "Sun (after a record was deleted)" '2026-11-29 02:00'
+
+# ---- the incremental path reads no other record ---------------------------------
+strace -f -e trace=open,openat -o "$tmp/trace" "$UPKEEP" --config "$cfg" --now '2026-11-29 02:20' run web >/dev/null 2>&1
+is "$?" 0 "a traced run succeeded"
+new=$(ls -t "$cfg"/reports/runs/2026/*.json | head -1)
+is "$(grep -o 'reports/runs/2026/[^"]*\.json"' "$tmp/trace" | grep -v "$(basename "$new")" | sort -u)" "" \
+	"the run opened no record but its own"
+same_as_rebuilt "Sun, traced" '2026-11-29 02:20'
+
+# ---- history from the index, and without it --------------------------------------
+before=$(U history)
+is "$(printf '%s\n' "$before" | tail -n +2 | wc -l)" "$(ls "$cfg"/reports/runs/2026/*.json | wc -l)" \
+	"history lists every record"
+ok "the index is kept" test -s "$cfg/reports/runs/.index/202611.jsonl"
+rm -rf "$cfg/reports/runs/.index"
+is "$(U history)" "$before" "with its index deleted, history lists the same runs"
+ok "and the index is back" test -s "$cfg/reports/runs/.index/202611.jsonl"
+# A record written by an upkeep that kept no index.
+"$PY" - "$new" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+r["run_id"] = "20261129T023000Z-web-0ld0"; r["started"] = "2026-11-29T02:30:00Z"
+json.dump(r, open(sys.argv[1].rsplit("/", 1)[0] + "/20261129T023000Z-web-0ld0.json", "w"))
+PY
+like "$(U history)" "20261129T023000Z-web-0ld0" "history lists a record written without the index"
+run U --now '2026-11-29 02:40' run other
+like "$(cat "$md")" "20261129T023000Z-web-0ld0" "and so does the week's report after the next run"
+same_as_rebuilt "after a record written without the model" '2026-11-29 02:40'
+
+# ---- the daemon sees a run recorded while it sleeps -------------------------------
+# It sleeps until Monday 02:00; a manual run inside that window (its own
+# clock says so) is recorded meanwhile, and the daemon, once awake, finds
+# the occurrence done.
+rm -f "$cfg/jobs/other.yaml"
+log=$tmp/daemon.log
+"$UPKEEP" --config "$cfg" --now '2026-11-30 01:59:54' daemon >"$log" 2>&1 &
+daemon=$!
+stop_daemon() { kill -TERM "$daemon" 2>/dev/null; wait "$daemon" 2>/dev/null; }
+tap_at_exit stop_daemon
+for _ in $(seq 50); do grep -q sleeping "$log" && break; sleep 0.1; done
+like "$(cat "$log")" "sleeping until window 'nightly' opens" "the daemon sleeps until the opening"
+run U --now '2026-11-30 02:00:30' run web
+is "$rc" 0 "a manual run in Monday's window"
+# The first run of a week: its trend from the earlier weeks' models.
+same_as_rebuilt "a new week" '2026-11-30 02:00:30' 2026-W49
+sleep 8
+stop_daemon
+count=$(U history --job web | grep -c '2026-11-30T')
+is "$count" 1 "the daemon did not run web again in that window"
+unlike "$(cat "$log")" "web: started|starting web|run .*web" "its log shows no run of web"
+
+done_testing
