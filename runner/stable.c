@@ -2,10 +2,13 @@
  * The git-tracked last-stable config with libgit2: see stable.h.
  *
  * The run snapshot is `git stash create` without the stash: the work
- * tree is staged into the repository's index object in memory (add_all
- * respects .gitignore and uses the index's stat cache, so unchanged files
- * are not read), written as a tree, and the in-memory index is then
- * re-read from disk; the index file is never written.
+ * tree is staged into an index in memory (what add_all does: .gitignore
+ * respected, unchanged files known by their stat data and not read) and
+ * written as a tree. The repository's index file is never written. The
+ * stat data that staging refreshed is kept in an index file of upkeep's,
+ * .git/upkeep/index (the stat cache), so that a work tree whose own
+ * index is stale (a `cp -a` copy, a restored backup, another tool's
+ * checkout) is read whole once, not on every run.
  */
 #include "stable.h"
 
@@ -18,7 +21,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <git2/sys/repository.h>
+
 #include "config.h"
+#include "log.h"
 #include "util/error.h"
 #include "util/mem.h"
 #include "util/timefmt.h"
@@ -28,6 +34,9 @@
 #define RUNS_PREFIX "refs/upkeep/runs/"
 
 static int lock_fail(struct stable *s, const char *what);
+static pid_t lock_holder(const char *base, const struct stat *st,
+			 const char *tree, char *cmd, size_t cmdlen);
+static const char *slash_base(const char *path);
 
 /* error_set() with libgit2's last message appended. */
 static int git_fail(const struct stable *s, const char *what)
@@ -134,8 +143,12 @@ void stable_close(struct stable *s)
 	s->repo = NULL;
 }
 
-/* The work tree as a tree object (written to the object database). */
-static int workdir_tree(struct stable *s, git_oid *tree)
+/* ---- the work tree as a tree ------------------------------------------- */
+
+/* The repository's index staged with the work tree (add_all), in memory
+ * only: what the snapshot did before it had a stat cache, and what it
+ * does when the cache cannot be used. */
+static int index_tree(struct stable *s, git_oid *tree)
 {
 	git_index *idx = NULL;
 	int rc = -1;
@@ -152,6 +165,332 @@ static int workdir_tree(struct stable *s, git_oid *tree)
 		rc = git_fail(s, "cannot re-read the index");
 	git_index_free(idx);
 	return rc;
+}
+
+/*
+ * The stat cache is an ordinary index file (git can read it:
+ * GIT_INDEX_FILE=.git/upkeep/index git ls-files -s) holding, for each path,
+ * the stat data of the file when it was last read and the blob it held.
+ * Its entries are only ever the ones staging made or the repository's
+ * index had, so a path whose stat data still matches holds that blob;
+ * libgit2's diff decides that as git does (mode, size, mtime, ctime unless
+ * core.trustctime is off, inode, uid, gid, in nanoseconds) and re-reads
+ * an entry as new as the cache file itself (racy git: the file may have
+ * changed in the same tick, after it was read). Which paths are tracked
+ * is the repository's index's business: the cache is brought to its path
+ * set before each use. Nothing here fails a snapshot: a cache that cannot
+ * be read, locked or written is logged at debug and done without.
+ */
+struct stat_cache {
+	git_index *idx;
+	char *path;		/* .git/upkeep/index */
+	bool on_disk;		/* read from a file, not started empty */
+	struct timespec stamp;	/* that file's mtime, taken before reading */
+	bool changed;		/* differs from the file */
+};
+
+static void cache_debug(struct stable *s, const char *what)
+{
+	const git_error *e = git_error_last();
+
+	log_msg(LOG_DEBUG, NULL, "tracked config '%s': stat cache: %s%s%s",
+		s->t->repo, what, e && e->message ? ": " : "",
+		e && e->message ? e->message : "");
+	git_error_clear();
+}
+
+/* Removes the cache's lock file when no process holds it (the upkeep
+ * that wrote it died); false when a live one does. */
+static bool cache_unlock_stale(struct stable *s, const char *path)
+{
+	char *lock = xasprintf("%s.lock", path), cmd[200];
+	struct stat st;
+	bool ok = true;
+
+	if (lstat(lock, &st) == 0) {
+		pid_t pid = lock_holder(slash_base(lock), &st, NULL, cmd,
+					sizeof(cmd));
+
+		if (pid) {
+			log_msg(LOG_DEBUG, NULL, "tracked config '%s': stat "
+				"cache: %s is held by process %ld (%s); staging "
+				"without the cache", s->t->repo, lock, (long)pid,
+				cmd);
+			ok = false;
+		} else if (unlink(lock) == 0) {
+			log_msg(LOG_DEBUG, NULL, "tracked config '%s': stat "
+				"cache: removed %s, left by an upkeep that died",
+				s->t->repo, lock);
+		}
+	}
+	free(lock);
+	return ok;
+}
+
+static int cache_open(struct stable *s, struct stat_cache *c)
+{
+	char *dir = xasprintf("%supkeep", git_repository_path(s->repo));
+	struct stat st;
+
+	memset(c, 0, sizeof(*c));
+	c->path = xasprintf("%s/index", dir);
+	if (mkdir(dir, 0777) < 0 && errno != EEXIST) {
+		log_msg(LOG_DEBUG, NULL, "tracked config '%s': stat cache: "
+			"cannot create %s: %s; staging without the cache",
+			s->t->repo, dir, strerror(errno));
+		free(dir);
+		return -1;
+	}
+	free(dir);
+	if (!cache_unlock_stale(s, c->path))
+		return -1;
+	/* The stamp is taken before the read: if the file is replaced in
+	 * between, more entries count as racy, never fewer. */
+	c->on_disk = stat(c->path, &st) == 0;
+	if (c->on_disk)
+		c->stamp = st.st_mtim;
+	if (git_index_open(&c->idx, c->path) < 0) {
+		cache_debug(s, "unreadable, rebuilding it");
+		c->on_disk = false;
+		if (unlink(c->path) < 0 ||
+		    git_index_open(&c->idx, c->path) < 0) {
+			cache_debug(s, "cannot start it again");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int time_cmp(const git_index_time *a, const git_index_time *b)
+{
+	if (a->seconds != b->seconds)
+		return a->seconds < b->seconds ? -1 : 1;
+	if (a->nanoseconds != b->nanoseconds)
+		return a->nanoseconds < b->nanoseconds ? -1 : 1;
+	return 0;
+}
+
+static bool entry_special(const git_index_entry *e)
+{
+	return (e->flags & GIT_INDEX_ENTRY_VALID) ||
+	       (e->flags_extended & GIT_INDEX_ENTRY_EXTENDED_FLAGS);
+}
+
+/*
+ * Whether the cache's entry c can stand for the index's entry r: same
+ * mode, no flag that changes how git looks at the file (assume-unchanged,
+ * intent-to-add, skip-worktree: r's are taken as they are), and stat data
+ * at least as recent (ctime only grows: the one that can still match the
+ * file is the newer one).
+ */
+static bool cache_keeps(const git_index_entry *c, const git_index_entry *r)
+{
+	return c && c->mode == r->mode && !entry_special(c) &&
+	       !entry_special(r) && time_cmp(&c->ctime, &r->ctime) >= 0;
+}
+
+/*
+ * Racy git: an entry whose mtime is not older than its index file's may
+ * describe a file that changed again in that clock tick, after it was
+ * read, keeping its size and mtime. libgit2 reads such a file whatever
+ * the stat data says (to the nanosecond, like git built with USE_NSEC;
+ * plain git compares whole seconds), but only against the stamp of the
+ * index the entry came from: the cache's own entries are checked that
+ * way, and one taken from the repository's index, which the cache's
+ * stamp does not cover, goes in smudged (a size and mtime no file has;
+ * git smudges the size alone), so its file is read.
+ */
+static bool entry_racy(const git_index_entry *e, const struct timespec *stamp)
+{
+	return stamp->tv_sec == 0 || e->mtime.seconds > stamp->tv_sec ||
+	       (e->mtime.seconds == stamp->tv_sec &&
+		e->mtime.nanoseconds >= (uint32_t)stamp->tv_nsec);
+}
+
+static int cache_put(struct stat_cache *c, const git_index_entry *from,
+		     const struct timespec *stamp)
+{
+	git_index_entry e = *from;
+
+	if (entry_racy(&e, stamp)) {
+		e.file_size = 0;
+		e.mtime.seconds = 0;
+		e.mtime.nanoseconds = 0;
+	}
+	c->changed = true;
+	return git_index_add(c->idx, &e);
+}
+
+/*
+ * After taking entries from the repository's index, the cache is written
+ * before the diff: libgit2 would take every one of them that is newer
+ * than the cache's old stamp for racy and read its file (every file
+ * changed and committed since the last run). The cache's own racy
+ * entries are smudged first, since the new stamp no longer covers them.
+ */
+static void cache_restamp(struct stable *s, struct stat_cache *c)
+{
+	for (size_t i = 0; i < git_index_entrycount(c->idx); i++) {
+		const git_index_entry *e = git_index_get_byindex(c->idx, i);
+
+		if (!(e->flags_extended & GIT_INDEX_ENTRY_UPTODATE) &&
+		    e->mtime.seconds && entry_racy(e, &c->stamp) &&
+		    cache_put(c, e, &c->stamp) < 0) {
+			cache_debug(s, "cannot smudge a racy entry");
+			return;
+		}
+	}
+	if (git_index_write(c->idx) < 0)
+		cache_debug(s, "cannot write it before staging");
+}
+
+/*
+ * Brings the cache to the repository's index's paths: each of its entries
+ * (conflict stages too) is there, with the cache's stat data when that is
+ * as good. The cache's other entries go, but for a file an earlier
+ * snapshot staged as untracked that is not ignored now: staging would add
+ * it again, and keeping it saves reading it.
+ */
+static int cache_sync(struct stable *s, struct stat_cache *c)
+{
+	char *path = xasprintf("%sindex", git_repository_path(s->repo));
+	struct timespec r_stamp = { 0, 0 };
+	git_index *r = NULL;
+	struct stat st;
+	bool took = false;
+	int rc = -1;
+
+	/* The stamp is taken before the read: if git rewrites the index in
+	 * between, more entries count as racy, never fewer. */
+	if (stat(path, &st) == 0)
+		r_stamp = st.st_mtim;
+	if (git_index_open(&r, path) < 0) {
+		git_fail(s, "cannot read the index");
+		goto out;
+	}
+	for (size_t i = 0; i < git_index_entrycount(r); i++) {
+		const git_index_entry *e = git_index_get_byindex(r, i);
+		const git_index_entry *k = git_index_get_bypath(c->idx, e->path,
+						GIT_INDEX_ENTRY_STAGE(e));
+
+		if (cache_keeps(k, e))
+			continue;
+		took = true;
+		if (cache_put(c, e, &r_stamp) < 0) {
+			git_fail(s, "cannot update the stat cache");
+			goto out;
+		}
+	}
+	for (size_t i = git_index_entrycount(c->idx); i-- > 0;) {
+		const git_index_entry *e = git_index_get_byindex(c->idx, i);
+		int stage = GIT_INDEX_ENTRY_STAGE(e), ignored = 1, err;
+		char *name;
+
+		if (git_index_get_bypath(r, e->path, stage))
+			continue;
+		if (stage == 0 && (S_ISREG(e->mode) || S_ISLNK(e->mode)) &&
+		    git_index_find(NULL, r, e->path) < 0 &&
+		    git_ignore_path_is_ignored(&ignored, s->repo, e->path) == 0 &&
+		    !ignored)
+			continue;
+		c->changed = true;
+		name = xstrdup(e->path);	/* e goes with the entry */
+		err = git_index_remove(c->idx, name, stage);
+		free(name);
+		if (err < 0) {
+			git_fail(s, "cannot update the stat cache");
+			goto out;
+		}
+	}
+	git_error_clear();	/* get_bypath's misses */
+	if (took && c->on_disk)
+		cache_restamp(s, c);
+	rc = 0;
+out:
+	git_index_free(r);
+	free(path);
+	return rc;
+}
+
+/*
+ * The work tree staged into the cache, as add_all stages it (untracked
+ * files added, deleted ones removed, changed ones read), but through a
+ * diff that also refreshes the stat data of the files it had to read and
+ * found unchanged: add_all leaves those stale, so they would be read
+ * again on every run. That refresh writes the cache file (libgit2 does
+ * it; the refreshed entries go to the repository's index object, which
+ * the cache is while this runs).
+ */
+static int cache_stage(struct stable *s, struct stat_cache *c)
+{
+	git_diff_options opts;
+	git_diff *diff = NULL;
+	git_oid before;
+	int rc = 0;
+
+	git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
+	opts.flags = GIT_DIFF_INCLUDE_TYPECHANGE | GIT_DIFF_INCLUDE_UNTRACKED |
+		     GIT_DIFF_RECURSE_UNTRACKED_DIRS | GIT_DIFF_UPDATE_INDEX;
+	git_oid_cpy(&before, git_index_checksum(c->idx));
+	if (git_diff_index_to_workdir(&diff, s->repo, c->idx, &opts) < 0)
+		return git_fail(s, "cannot compare the work tree with the "
+				"stat cache");
+	if (!git_oid_equal(&before, git_index_checksum(c->idx)))
+		c->changed = true;	/* written, but not its tree cache */
+	for (size_t i = 0; rc == 0 && i < git_diff_num_deltas(diff); i++) {
+		const git_diff_delta *d = git_diff_get_delta(diff, i);
+
+		c->changed = true;
+		if (!(d->new_file.flags & GIT_DIFF_FLAG_EXISTS))
+			rc = git_index_remove_bypath(c->idx, d->old_file.path);
+		else
+			rc = git_index_add_bypath(c->idx, d->new_file.path);
+	}
+	git_diff_free(diff);
+	return rc < 0 ? git_fail(s, "cannot record the work tree") : 0;
+}
+
+/* The tree through the cache; -1 when it could not be made this way. */
+static int cache_tree(struct stable *s, struct stat_cache *c, git_oid *tree)
+{
+	int rc = -1;
+
+	/* libgit2 stages, and refreshes stat data, only in an index that
+	 * belongs to the repository: the cache is its index until the end
+	 * of this function, and then the index file is again. */
+	git_repository_set_index(s->repo, c->idx);
+	if (git_index_set_caps(c->idx, GIT_INDEX_CAPABILITY_FROM_OWNER) < 0)
+		git_fail(s, "cannot read core.filemode and core.ignorecase");
+	else if (cache_sync(s, c) == 0 && cache_stage(s, c) == 0) {
+		if (git_index_write_tree(tree, c->idx) < 0)
+			git_fail(s, "cannot record the work tree");
+		else
+			rc = 0;
+	}
+	/* Written after the tree, so its tree cache goes with it. */
+	if (rc == 0 && (c->changed || !c->on_disk) &&
+	    git_index_write(c->idx) < 0)
+		cache_debug(s, "cannot write it, the next run reads the "
+			    "files again");
+	git_repository_set_index(s->repo, NULL);
+	return rc;
+}
+
+/* The work tree as a tree object (written to the object database). */
+static int workdir_tree(struct stable *s, git_oid *tree)
+{
+	struct stat_cache c;
+	int rc = -1;
+
+	if (cache_open(s, &c) == 0) {
+		rc = cache_tree(s, &c, tree);
+		if (rc < 0)
+			log_msg(LOG_DEBUG, NULL, "%s; staging without the stat "
+				"cache", error_last());
+	}
+	git_index_free(c.idx);
+	free(c.path);
+	return rc == 0 ? 0 : index_tree(s, tree);
 }
 
 static int commit_tree_id(struct stable *s, const git_oid *commit,

@@ -3,7 +3,9 @@
  * CLI). A job's tracked_config names a work tree; upkeep
  *  - snapshots it at the start of every run as a commit under
  *    refs/upkeep/runs/<run-id> (HEAD plus uncommitted and untracked, not
- *    ignored, files), moving neither HEAD nor the branch, writing no index;
+ *    ignored, files), moving neither HEAD nor the branch, leaving the
+ *    repository's index file alone (the stat data of the files it read is
+ *    kept in an index file of upkeep's own, .git/upkeep/index);
  *  - promotes a good run's config commit to stable_ref;
  *  - restores the work tree to stable_ref's tree as a new commit on the
  *    current branch when a run asks for rollback.
