@@ -171,7 +171,7 @@ run_paused() {
 		-e trace=openat -e inject=openat:delay_enter=60000000 -p "$upid" 2>"$tmp/strace.err" &
 	tracer=$!
 	for _ in $(seq 200); do
-		grep -q attached "$tmp/strace.err" && break
+		grep -qs attached "$tmp/strace.err" && break
 		sleep 0.02
 	done
 	kill -CONT "$upid"

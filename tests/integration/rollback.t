@@ -191,7 +191,7 @@ strace -f -o /dev/null -P "$app/conf.d/more.conf" -P "$(realpath "$app")/conf.d/
 	-e trace=unlink,unlinkat -e inject=unlink,unlinkat:delay_exit=60000000 -p "$pid" 2>"$tmp/strace.err" &
 tracer=$!
 for _ in $(seq 200); do
-	grep -q attached "$tmp/strace.err" && break
+	grep -qs attached "$tmp/strace.err" && break
 	sleep 0.02
 done
 kill -CONT "$pid"
