@@ -104,7 +104,7 @@ touch "$tmp/hang"
 UPKEEP_NOW='2026-11-28 02:00' "$UPKEEP" --config "$cfg" run web >/dev/null 2>&1 &
 victim=$!
 for _ in $(seq 200); do
-	grep -qs '"step": "hang"' "$cfg"/state/journal/*.json && break
+	grep -qs '"step":"hang"' "$cfg"/state/journal/*.journal && break
 	sleep 0.05
 done
 kill -9 "$victim"; wait "$victim" 2>/dev/null

@@ -199,7 +199,7 @@ for _ in $(seq 100); do
 	[ -e "$app/conf.d/more.conf" ] || break
 	sleep 0.1
 done
-ok "the journal holds the rollback intent" grep -qs '"restoring"' "$cfg"/state/journal/*.json
+ok "the journal holds the rollback intent" grep -qs '"restoring"' "$cfg"/state/journal/*.journal
 ok "held half-restored: conf.d/more.conf is removed" test ! -e "$app/conf.d/more.conf"
 ok "... and app.conf not restored yet" grep -qx healthy=no "$app/app.conf"
 kill -9 "$pid"; kill -9 "$tracer"; wait "$tracer" "$pid" 2>/dev/null
