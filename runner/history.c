@@ -35,6 +35,7 @@ static struct {
 	json_t *occ;		/* "job\x1fwindow_start" -> summary */
 	json_t *last;		/* job -> newest "started" */
 	bool checked;		/* against the records' names, once */
+	char *jobs_fresh;	/* jobs.json this process just brought up to date */
 } cache;
 
 void history_forget(void)
@@ -43,6 +44,7 @@ void history_forget(void)
 	json_decref(cache.occ);
 	json_decref(cache.last);
 	free(cache.runs);
+	free(cache.jobs_fresh);
 	memset(&cache, 0, sizeof(cache));
 }
 
@@ -427,16 +429,18 @@ static void cache_ready(const struct config *cfg, bool check)
 
 /* ---- reading --------------------------------------------------------------- */
 
-/* A summary and the order it was read in (equal starts keep it). */
+/* A summary, its start and the order it was read in (equal starts keep
+ * it). */
 struct seen {
 	json_t *s;
+	const char *started;
 	size_t seq;
 };
 
 static int by_started(const void *a, const void *b)
 {
 	const struct seen *x = a, *y = b;
-	int c = strcmp(runrec_str(x->s, "started"), runrec_str(y->s, "started"));
+	int c = strcmp(x->started, y->started);
 
 	return c ? c : (x->seq > y->seq) - (x->seq < y->seq);
 }
@@ -452,7 +456,7 @@ json_t *history_summaries(const struct config *cfg)
 	json_object_foreach(cache.months, month, m)
 		json_array_foreach(json_object_get(m, "lines"), i, s) {
 			xgrow(&v, &cap, n + 1, sizeof(*v));
-			v[n] = (struct seen){ s, n };
+			v[n] = (struct seen){ s, runrec_str(s, "started"), n };
 			n++;
 		}
 	if (n)
@@ -588,7 +592,11 @@ json_t *history_jobs(const struct config *cfg)
 
 	path = jobs_path(runs);
 	totals = json_load_file(path, 0, NULL);
-	if (!jobs_match(totals, runs)) {
+	/* history_add() of this process checked it against the month it
+	 * added to: no need to stat every month again. */
+	if (!(cache.jobs_fresh && !strcmp(cache.jobs_fresh, path) &&
+	      json_is_object(json_object_get(totals, "jobs"))) &&
+	    !jobs_match(totals, runs)) {
 		json_decref(totals);
 		totals = jobs_recount(cfg);
 		index_store(path, totals);
@@ -731,6 +739,8 @@ int history_add(const struct config *cfg, const json_t *rec)
 		history_count(json_object_get(totals, "jobs"), s);
 		json_object_set_new(sizes, month, json_integer(after.st_size));
 		index_store(path, totals);
+		free(cache.jobs_fresh);
+		cache.jobs_fresh = xstrdup(path);
 	} else {
 		unlink(path);
 	}

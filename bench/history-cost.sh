@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# bench/history-cost.sh - what a run's own bookkeeping costs as history
+# grows (issue 21, item 1): the same one-step `upkeep run` (record, run
+# report, the week's model and its Markdown and HTML, the summaries index,
+# the metrics textfile) on a config with BENCH_RECORDS (50,000) records of
+# ten jobs on disk, one a night each, in the shape of report.sh's, against
+# the same run on a config with none.  Goal: <= 1.10 (the same within
+# 10 %).  Two cases:
+#
+#   a new week   the run is the first of ISO week 2026-W49: its trend's
+#       seven earlier weeks hold 490 of the records;
+#   a full week  the run is in 2026-W48, whose model already holds 70 runs
+#       (so its Markdown and HTML are 70 runs longer than the empty side's:
+#       that part grows with the week, not with history).
+#
+# The empty side starts each round with no record (its reports are
+# removed, untimed); the full side keeps each round's run, as a real host
+# would.  Before the timed rounds one untimed run on the full side builds
+# what an upgrade from an upkeep without the index builds once (the
+# index, the week's model).
+#
+#   bench/history-cost.sh [UPKEEP]      (default build/upkeep)
+set -euo pipefail
+upkeep=$(realpath "${1:-build/upkeep}")
+nrec=${BENCH_RECORDS:-50000}
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+tmp=$BENCH_TMP
+
+mkcfg() {
+	mkdir -p "$1/schedules" "$1/jobs"
+	printf 'window: nightly\nstart: "*-*-* 02:00"\nduration: 2h\n' >"$1/schedules/nightly.yaml"
+	printf 'metrics: { textfile: %s/upkeep.prom }\n' "$1" >"$1/upkeep.yaml"
+	printf 'job: web\nwindows: [nightly]\nsteps:\n  - { name: one, kind: command, run: ["true"], timeout: 10s }\n' >"$1/jobs/web.yaml"
+}
+empty=$tmp/empty full=$tmp/full
+mkcfg "$empty"
+mkcfg "$full"
+"$upkeep" --config "$full" --now '2026-11-23 02:00' run web >/dev/null 2>&1
+template=$(ls "$full"/reports/runs/2026/*.json)
+"$BENCH_PYTHON" - "$template" "$full/reports/runs" "$nrec" <<'PY'
+import copy, datetime, json, os, random, sys
+template, out, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+base = json.load(open(template))
+os.remove(template); os.remove(template[:-5] + ".md")
+random.seed(1)
+end = datetime.datetime(2026, 11, 29, 2, 0)
+for i in range(n):
+    job = "job%02d" % (i % 10)
+    t = end - datetime.timedelta(days=i // 10, minutes=i % 10)
+    r = copy.deepcopy(base)
+    r["run_id"] = "%s-%s-%04x" % (t.strftime("%Y%m%dT%H%M%SZ"), job, i)
+    r["job"] = job
+    r["started"] = t.strftime("%Y-%m-%dT%H:%M:%SZ")
+    r["finished"] = (t + datetime.timedelta(seconds=90)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    r["status"] = random.choice(["succeeded"] * 8 + ["failed", "skipped-precheck"])
+    r["window"]["start"] = t.replace(minute=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    d = os.path.join(out, t.strftime("%Y"))
+    os.makedirs(d, exist_ok=True)
+    json.dump(r, open(os.path.join(d, r["run_id"] + ".json"), "w"), indent=2, sort_keys=True)
+PY
+rm -rf "$full/reports/weekly" "$full/upkeep.prom"
+
+# Each round's run starts a minute later (a run id a second apart is
+# another run; the same start twice is not what a host does).
+round=0
+at() { printf '2026-%s %02d:%02d' "$1" $((3 + round / 60)) $((round % 60)); }
+prep() { [ "$1" = base ] && rm -rf "$empty/reports" "$empty/state" "$empty/upkeep.prom"; round=$((round + 1)); }
+case_run() { "$upkeep" --config "$1" --now "$(at "$2")" run web >/dev/null 2>&1; }
+
+# Untimed: what an upgrade builds once (the index, the models).
+case_run "$full" 11-30
+"$upkeep" --config "$full" --now '2026-11-29 12:00' history >/dev/null
+case_run "$full" 11-29
+
+up_new() { case_run "$full" 11-30; }
+base_new() { case_run "$empty" 11-30; }
+bench_compare -m "one-step run, new week, $nrec records vs none" -b "the same run with no record on disk" \
+	-g "<= 1.10" -u up_new -B base_new -p prep
+up_week() { case_run "$full" 11-29; }
+base_week() { case_run "$empty" 11-29; }
+bench_compare -m "one-step run, in a week of 70 runs, $nrec records vs none" -b "the same run with no record on disk" \
+	-g "<= 1.10" -u up_week -B base_week -p prep
+bench_end
