@@ -22,17 +22,24 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/error.h"
 #include "util/mem.h"
 
-/* Big reads: a pipe of 1 MiB and reads of as much, when allowed. */
-enum { STREAM_CHUNK = 1 << 20, STREAM_HEAD = 1024, STREAM_BEHIND = 8 << 20 };
+/* Big reads: a pipe of 1 MiB (when allowed) and reads of as much. */
+enum {
+	STREAM_CHUNK = 1 << 20,		/* the pipe's size, and a read's */
+	STREAM_HEAD = 1024,		/* the archive's header is in there */
+	STREAM_BEHIND = 8 << 20,	/* start disk writes this often */
+	STREAM_PAUSE_MS = 4,		/* after a short read */
+};
 
 struct snapshot_stream {
 	char *path;		/* the dump file */
@@ -52,6 +59,7 @@ struct snapshot_stream {
 	int err;		/* errno of what failed, or 0 */
 	const char *failed;	/* "read", "write" or "sync" */
 	bool reported;		/* snapshot_stream_drained said it */
+	bool pause;		/* the pipe holds STREAM_CHUNK: see stream_main */
 };
 
 static void stream_fail(struct snapshot_stream *st, const char *what)
@@ -128,6 +136,18 @@ static void *stream_main(void *arg)
 			memcpy(st->head + st->head_len, buf, k);
 			st->head_len += k;
 		}
+		/*
+		 * pg_dump writes 4 KiB at a time: reading each as it comes
+		 * would wake this thread thousands of times a second on a
+		 * machine whose cores pg_dump and the server need. A short
+		 * read lets the pipe fill a while (a quarter of it, at
+		 * 60 MB/s); a long one means it is filling fast: no pause.
+		 * Only with a pipe of STREAM_CHUNK: a 64 KiB one would hold
+		 * pg_dump back.
+		 */
+		if (st->pause && n < STREAM_CHUNK / 4)
+			nanosleep(&(struct timespec){ .tv_nsec =
+				  STREAM_PAUSE_MS * 1000000L }, NULL);
 	}
 	free(buf);
 	/* No reader left: pg_dump's next write fails and it stops. */
@@ -163,6 +183,7 @@ static void stream_free(struct snapshot_stream *st)
 int snapshot_stream_open(const char *path, struct snapshot_stream **out)
 {
 	struct snapshot_stream *st = xcalloc(1, sizeof(*st));
+	sigset_t all, was;
 	int flags, rc;
 
 	*out = NULL;
@@ -191,6 +212,7 @@ int snapshot_stream_open(const char *path, struct snapshot_stream **out)
 	}
 	/* Fewer, bigger reads; the default 64 KiB is kept if refused. */
 	(void)fcntl(st->in, F_SETPIPE_SZ, STREAM_CHUNK);
+	st->pause = fcntl(st->in, F_GETPIPE_SZ) >= STREAM_CHUNK;
 	/* pg_dump made its file 0666 less the umask: so does upkeep. */
 	st->out = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
 	if (st->out < 0) {
@@ -198,7 +220,11 @@ int snapshot_stream_open(const char *path, struct snapshot_stream **out)
 		goto fail;
 	}
 	sha256_init(&st->hash);
+	/* Signals stay with the thread that waits for pg_dump (proc_stop). */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &was);
 	rc = pthread_create(&st->thread, NULL, stream_main, st);
+	pthread_sigmask(SIG_SETMASK, &was, NULL);
 	if (rc != 0) {
 		sha256_discard(&st->hash);
 		error_set("cannot start a thread to write '%s': %s", path,
