@@ -14,6 +14,7 @@
 #include "clock.h"
 #include "cmd.h"
 #include "config.h"
+#include "history.h"
 #include "engine.h"
 #include "mdterm.h"
 #include "recover.h"
@@ -107,7 +108,7 @@ static int week_report(const struct config *cfg, time_t monday, bool json,
 static int run_report(const struct config *cfg, const char *which, bool json,
 		      bool open)
 {
-	json_t *rec = record_find(cfg, which);
+	json_t *rec = history_record(cfg, which);
 	char *text;
 	time_t t;
 

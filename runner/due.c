@@ -16,6 +16,7 @@
 
 #include "clock.h"
 #include "config.h"
+#include "history.h"
 #include "log.h"
 #include "publish.h"
 #include "record.h"
@@ -29,17 +30,14 @@ static bool same_occurrence(const json_t *rec, const char *job,
 			    const char *start)
 {
 	const char *j = json_string_value(json_object_get(rec, RUNREC_JOB));
-	/* A summary (record_summaries) or a whole record (a journal). */
-	const char *s = json_string_value(json_object_get(rec, "window_start"));
-
-	if (!s)
-		s = json_string_value(json_object_get(json_object_get(rec,
-				      RUNREC_WINDOW), RUNREC_W_START));
+	const char *s = json_string_value(json_object_get(json_object_get(rec,
+					  RUNREC_WINDOW), RUNREC_W_START));
 
 	return j && s && strcmp(j, job) == 0 && strcmp(s, start) == 0;
 }
 
-/* Whether job has a record or a live journal for the occurrence at start. */
+/* Whether job has a record (the history index) or a live journal for the
+ * occurrence at start. */
 static bool ran_in(const struct config *cfg, const char *job, time_t start)
 {
 	char when[32];
@@ -48,31 +46,12 @@ static bool ran_in(const struct config *cfg, const char *job, time_t start)
 	size_t i;
 
 	timefmt_rfc3339(start, when, sizeof(when));
-	all = record_summaries(cfg);
-	json_array_foreach(all, i, rec)
-		found = found || same_occurrence(rec, job, when);
-	json_decref(all);
+	found = history_find(cfg, job, when) != NULL;
 	all = record_journal_list(cfg);
 	json_array_foreach(all, i, rec)
 		found = found || same_occurrence(rec, job, when);
 	json_decref(all);
 	return found;
-}
-
-/* The start of job's newest record, or 0. */
-static time_t last_start(const struct config *cfg, const char *job)
-{
-	json_t *all = record_summaries(cfg), *rec;
-	time_t best = 0, t;
-	size_t i;
-
-	json_array_foreach(all, i, rec)
-		if (!strcmp(runrec_str(rec, RUNREC_JOB), job) &&
-		    timefmt_parse(runrec_str(rec, RUNREC_STARTED), &t) == 0 &&
-		    t > best)
-			best = t;
-	json_decref(all);
-	return best;
 }
 
 /* When upkeep first saw job (state_dir/seen/JOB); now, if never. */
@@ -176,7 +155,7 @@ int engine_record_missed(const struct config *cfg)
 
 	for (size_t j = 0; j < cfg->njobs; j++) {
 		const struct config_job *job = &cfg->jobs[j];
-		time_t since = last_start(cfg, job->name);
+		time_t since = history_last_start(cfg, job->name);
 
 		if (!since)
 			since = first_seen(cfg, job->name);
@@ -202,7 +181,7 @@ static bool config_error_on_day(const struct config *cfg, const char *job,
 				time_t t)
 {
 	char day[32];
-	json_t *all = record_summaries(cfg), *rec;
+	json_t *all = history_summaries(cfg), *rec;
 	bool found = false;
 	size_t i;
 

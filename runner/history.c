@@ -750,3 +750,26 @@ int history_add(const struct config *cfg, const json_t *rec)
 	json_decref(s);
 	return 0;
 }
+
+json_t *history_record(const struct config *cfg, const char *run_id)
+{
+	json_t *all = history_summaries(cfg), *s = NULL, *rec = NULL;
+	size_t n = json_array_size(all);
+
+	if (strcmp(run_id, "latest") == 0) {
+		s = n ? json_array_get(all, n - 1) : NULL;
+	} else {
+		for (size_t i = n; !s && i-- > 0;)
+			if (strcmp(runrec_str(json_array_get(all, i),
+					      RUNREC_RUN_ID), run_id) == 0)
+				s = json_array_get(all, i);
+	}
+	if (s)
+		rec = json_load_file(runrec_str(s, "path"), 0, NULL);
+	if (rec && !json_is_object(rec)) {
+		json_decref(rec);
+		rec = NULL;
+	}
+	json_decref(all);
+	return rec;
+}

@@ -76,6 +76,12 @@ void history_count(json_t *jobs, const json_t *s);
 /* rec's file under reports_dir/runs/: "YYYY/<run-id>.json" (new string). */
 char *history_file(const json_t *rec);
 
+/*
+ * The whole record of run_id, or of the newest run for "latest"; NULL if
+ * none. Found through the index, so only that one record is read.
+ */
+json_t *history_record(const struct config *cfg, const char *run_id);
+
 /* Forgets what this process read: the next call reads and checks the
  * index again (the daemon's SIGHUP). */
 void history_forget(void);

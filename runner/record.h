@@ -83,15 +83,5 @@ json_t *record_list(const struct config *cfg);
  * by file name: only their files are read.
  */
 json_t *record_list_between(const struct config *cfg, time_t from, time_t to);
-/*
- * Summaries of every run record, oldest first: run_id, job, status,
- * started, finished, duration_ms, window_start and path (the record's
- * file) — what history, status, the scheduler and the metrics need,
- * without parsing every record each time: reports_dir/runs/.summaries.json
- * caches them per file (size and mtime) and is refreshed when one changed.
- */
-json_t *record_summaries(const struct config *cfg);
-/* The record of run_id, or of the newest run for "latest"; NULL if none. */
-json_t *record_find(const struct config *cfg, const char *run_id);
 
 #endif

@@ -278,14 +278,14 @@ unlike "$err" "▸" "not on a terminal: no progress line"
 tty_out=$(script -qec "$UPKEEP --config $cfg --now '2026-11-22 02:00' run slow -q" /dev/null)
 unlike "$tty_out" "▸" "quiet (-q) on a terminal: no progress line"
 
-# ---- history reads summaries cached in reports/runs/.summaries.json --------
-idx=$cfg/reports/runs/.summaries.json
+# ---- history reads summaries indexed in reports/runs/.index/YYYYMM.jsonl ---
+idx=$cfg/reports/runs/.index/202611.jsonl
 table() { U history | tail -n +2 | awk '{ print $3, $5 }' | sort; }
 expected=$(U history --json | "$PY" -c 'import json,sys; [print(r["status"], r["run_id"]) for r in json.load(sys.stdin)]' | sort)
 is "$(table)" "$expected" "history's table agrees with the whole records"
-ok "the summaries are cached" test -s "$idx"
+ok "the summaries are indexed" test -s "$idx"
 printf 'garbage' >"$idx"
-is "$(table)" "$expected" "a broken cache is rebuilt"
+is "$(table)" "$expected" "a broken index is rebuilt"
 one=$(ls "$cfg"/reports/runs/2026/*.json | head -1)
 "$PY" - "$one" <<'PY'
 import json, sys
@@ -295,5 +295,14 @@ PY
 like "$(U history)" "edited-by-test" "a record that changed is read again"
 rm "$one"
 unlike "$(U history)" "edited-by-test" "a record that is gone is gone from history"
+
+# report RUN-ID reads that one record through the index.
+last=$(U history --json | "$PY" -c 'import json,sys; print(json.load(sys.stdin)[-1]["run_id"])')
+run U report "$last" --json
+like "$out" "\"run_id\": \"$last\"" "report RUN-ID: that run's record"
+run U report latest --json
+like "$out" "\"run_id\": \"$last\"" "report latest: the newest run's record"
+run U report 20000101T000000Z-nosuch-0000
+isnt "$rc" 0 "report of an unknown run id: an error"
 
 done_testing
