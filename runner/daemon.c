@@ -161,18 +161,11 @@ int daemon_run(const char *root, const struct engine_opts *opts,
 			    const struct engine_outcome *o, void *arg),
 	       void *arg)
 {
-	struct sigaction sa;
 	struct config cfg;
 	sigset_t sigs;
 	char when[64];
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	/* No SA_RESTART: a signal must end the sleep at once. */
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
+	engine_catch_signals_with(on_signal);
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGHUP);
 	sigaddset(&sigs, SIGTERM);

@@ -31,17 +31,23 @@ void engine_on_stop_signal(int sig)
 	proc_stop = PROC_STOP_GRACEFUL;
 }
 
-void engine_catch_signals(void)
+void engine_catch_signals_with(void (*handler)(int))
 {
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = engine_on_stop_signal;
+	sa.sa_handler = handler;
 	sigemptyset(&sa.sa_mask);
-	/* No SA_RESTART: a wait in progress must end and look at the flags. */
+	/* No SA_RESTART: a wait in progress (a step's poll, the daemon's
+	 * sleep) must end and look at the flags. */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+}
+
+void engine_catch_signals(void)
+{
+	engine_catch_signals_with(engine_on_stop_signal);
 }
 
 const char *engine_signal_name(int sig)

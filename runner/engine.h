@@ -104,6 +104,9 @@ extern volatile sig_atomic_t engine_stop;
  * `interrupted`, naming the signal.
  */
 void engine_catch_signals(void);
+/* The same three signals to a handler of one's own (the daemon's, which
+ * also reloads on SIGHUP); it calls engine_on_stop_signal to stop a run. */
+void engine_catch_signals_with(void (*handler)(int));
 /* What that handler does: for a handler of one's own (the daemon's). */
 void engine_on_stop_signal(int sig);
 
