@@ -317,7 +317,7 @@ int snapstore_tools_setup(const struct config *cfg,
 	}
 	/* A snapshot without dumps needs no pg_restore. */
 	if (dumps && snapshot_pg_choose(set ? set->pg_bindir : NULL, need,
-					true, 10000, &t->bin) < 0)
+					SNAPSHOT_PROBE_ALL, 10000, &t->bin) < 0)
 		return error_set("cannot choose a pg_restore for dumps made by "
 				 "pg_dump %d: %s", need, error_last());
 	return 0;
