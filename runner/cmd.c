@@ -354,6 +354,11 @@ static int parse(const struct cmd_entry *e, struct cmd_ctx *ctx, int argc,
 			return cmd_usage_error(e, "option '%s' needs a value",
 					       argv[optind - 1]);
 		case '?':
+			/* A short one may sit inside a cluster ("-xv"), where
+			 * optind has not moved on yet. */
+			if (optopt)
+				return cmd_usage_error(e, "unknown option '-%c'",
+						       optopt);
 			return cmd_usage_error(e, "unknown option '%s'",
 					       argv[optind - 1]);
 		default:

@@ -202,8 +202,21 @@ static bool month_load(const char *month, const struct stat *st)
 	}
 	tail = json_array();
 	if (f) {
+		struct stat now;
+
 		read_lines(f, cache.runs, tail);
+		/* What was read, not what st said before: a line another
+		 * upkeep appended in between is in tail, and must not be
+		 * read again as new next time. */
+		if (fstat(fileno(f), &now) == 0) {
+			now.st_size = ftello(f);
+			month_stat(m, &now);
+		} else {
+			month_stat(m, st);
+		}
 		fclose(f);
+	} else {
+		month_stat(m, st);
 	}
 	json_array_foreach(tail, i, s) {
 		json_array_append(json_object_get(m, "lines"), s);
@@ -211,7 +224,6 @@ static bool month_load(const char *month, const struct stat *st)
 			derive_one(s);
 	}
 	json_decref(tail);
-	month_stat(m, st);
 	return whole;
 }
 
@@ -674,11 +686,27 @@ static int month_append(const char *runs, const char *month, const json_t *s,
 	line = xrealloc(line, len + 2);
 	memcpy(line + len, "\n", 2);
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0 || fstat(fd, before) < 0 ||
-	    write(fd, line, len + 1) != (ssize_t)(len + 1) ||
-	    fstat(fd, after) < 0)
+	if (fd < 0 || fstat(fd, before) < 0) {
 		rc = error_set("cannot add to the history index '%s': %s",
 			       path, strerror(errno));
+	} else {
+		ssize_t n = write(fd, line, len + 1);
+
+		/* A short write (a full disk) is taken back: the next line
+		 * must not be glued to half of this one. */
+		if (n != (ssize_t)(len + 1)) {
+			rc = error_set("cannot add to the history index '%s': "
+				       "%s", path, n < 0 ? strerror(errno) :
+				       "short write (disk full?)");
+			if (ftruncate(fd, before->st_size) < 0)
+				rc = error_set("cannot add to the history index "
+					       "'%s' nor take back half a line: "
+					       "%s", path, strerror(errno));
+		} else if (fstat(fd, after) < 0) {
+			rc = error_set("cannot add to the history index '%s': "
+				       "%s", path, strerror(errno));
+		}
+	}
 	if (fd >= 0)
 		close(fd);
 	free(line);

@@ -40,6 +40,10 @@ run "$UPKEEP" check --bogus
 is "$rc" 2 "unknown command option: exit 2"
 like "$err" "^upkeep check: unknown option '--bogus'" "unknown command option named"
 
+run "$UPKEEP" check -qz
+is "$(printf '%s' "$err" | head -1)" "upkeep check: unknown option '-z'" \
+	"an unknown short option inside a cluster is named, not the word before it"
+
 run "$UPKEEP" check --config
 is "$rc" 2 "--config without a value: exit 2"
 like "$err" "^upkeep check: option '--config' needs a value" "missing value named"

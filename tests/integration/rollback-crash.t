@@ -161,20 +161,9 @@ cmp_ok "$hits" -ge 1 "at least one kill landed while libgit2 held .git/index.loc
 run_paused() {
 	local upid tracer
 	break_app
-	sh -c 'kill -STOP $$; exec "$@"' sh "$UPKEEP" --config "$cfg" --now '2026-11-22 02:00' run deploy >/dev/null 2>&1 &
-	upid=$!
-	for _ in $(seq 200); do
-		[ "$(awk '{ print $3 }' "/proc/$upid/stat" 2>/dev/null)" = T ] && break
-		sleep 0.02
-	done
-	strace -f -o /dev/null -P "$app/d00/f0000" -P "$(realpath "$app")/d00/f0000" \
-		-e trace=openat -e inject=openat:delay_enter=60000000 -p "$upid" 2>"$tmp/strace.err" &
-	tracer=$!
-	for _ in $(seq 200); do
-		grep -qs attached "$tmp/strace.err" && break
-		sleep 0.02
-	done
-	kill -CONT "$upid"
+	hold_at "$app/d00/f0000" -e trace=openat -e inject=openat:delay_enter=60000000 -- \
+		"$UPKEEP" --config "$cfg" --now '2026-11-22 02:00' run deploy
+	upid=$held_pid tracer=$tracer_pid
 	for _ in $(seq 400); do
 		grep -qx healthy=yes "$app/app.conf" 2>/dev/null && break
 		sleep 0.05

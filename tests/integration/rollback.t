@@ -181,20 +181,9 @@ broken2=$(G rev-parse HEAD)
 # (which last-stable does not have), before it restores app.conf: from
 # outside, at the same point every time. upkeep stays this shell's
 # child, reaped here.
-sh -c 'kill -STOP $$; exec "$@"' sh "$UPKEEP" --config "$cfg" --now '2026-11-22 02:50' run deploy >/dev/null 2>&1 &
-pid=$!
-for _ in $(seq 200); do
-	[ "$(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null)" = T ] && break
-	sleep 0.02
-done
-strace -f -o /dev/null -P "$app/conf.d/more.conf" -P "$(realpath "$app")/conf.d/more.conf" \
-	-e trace=unlink,unlinkat -e inject=unlink,unlinkat:delay_exit=60000000 -p "$pid" 2>"$tmp/strace.err" &
-tracer=$!
-for _ in $(seq 200); do
-	grep -qs attached "$tmp/strace.err" && break
-	sleep 0.02
-done
-kill -CONT "$pid"
+hold_at "$app/conf.d/more.conf" -e trace=unlink,unlinkat -e inject=unlink,unlinkat:delay_exit=60000000 -- \
+	"$UPKEEP" --config "$cfg" --now '2026-11-22 02:50' run deploy
+pid=$held_pid tracer=$tracer_pid
 for _ in $(seq 100); do
 	[ -e "$app/conf.d/more.conf" ] || break
 	sleep 0.1

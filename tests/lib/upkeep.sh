@@ -24,3 +24,31 @@ run() {
 	out=$(cat "$tmp/out")
 	err=$(cat "$tmp/err")
 }
+
+# hold_at PATH STRACE-OPTS... -- CMD...: starts CMD in the background (this
+# shell's child, so it can be reaped), stopped before it execs; attaches
+# strace with STRACE-OPTS (a syscall to delay, e.g. -e trace=openat -e
+# inject=openat:delay_enter=60000000) filtered to PATH (as given and
+# resolved), then lets it go. CMD is then held at that syscall on PATH:
+# from outside, with no hook in upkeep, at the same point every time.
+# Sets $held_pid and $tracer_pid; kill both (-9) and wait for them after.
+hold_at() {
+	local path=$1 opts=()
+	shift
+	while [ "$1" != -- ]; do opts+=("$1"); shift; done
+	shift
+	sh -c 'kill -STOP $$; exec "$@"' sh "$@" >/dev/null 2>&1 &
+	held_pid=$!
+	for _ in $(seq 200); do
+		[ "$(awk '{ print $3 }' "/proc/$held_pid/stat" 2>/dev/null)" = T ] && break
+		sleep 0.02
+	done
+	strace -f -o /dev/null -P "$path" -P "$(realpath -m "$path")" "${opts[@]}" \
+		-p "$held_pid" 2>"$tmp/strace.err" &
+	tracer_pid=$!
+	for _ in $(seq 200); do
+		grep -qs attached "$tmp/strace.err" && break
+		sleep 0.02
+	done
+	kill -CONT "$held_pid"
+}
