@@ -38,27 +38,7 @@ mkcfg "$empty"
 mkcfg "$full"
 "$upkeep" --config "$full" --now '2026-11-23 02:00' run web >/dev/null 2>&1
 template=$(ls "$full"/reports/runs/2026/*.json)
-"$BENCH_PYTHON" - "$template" "$full/reports/runs" "$nrec" <<'PY'
-import copy, datetime, json, os, random, sys
-template, out, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
-base = json.load(open(template))
-os.remove(template); os.remove(template[:-5] + ".md")
-random.seed(1)
-end = datetime.datetime(2026, 11, 29, 2, 0)
-for i in range(n):
-    job = "job%02d" % (i % 10)
-    t = end - datetime.timedelta(days=i // 10, minutes=i % 10)
-    r = copy.deepcopy(base)
-    r["run_id"] = "%s-%s-%04x" % (t.strftime("%Y%m%dT%H%M%SZ"), job, i)
-    r["job"] = job
-    r["started"] = t.strftime("%Y-%m-%dT%H:%M:%SZ")
-    r["finished"] = (t + datetime.timedelta(seconds=90)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    r["status"] = random.choice(["succeeded"] * 8 + ["failed", "skipped-precheck"])
-    r["window"]["start"] = t.replace(minute=0).strftime("%Y-%m-%dT%H:%M:%SZ")
-    d = os.path.join(out, t.strftime("%Y"))
-    os.makedirs(d, exist_ok=True)
-    json.dump(r, open(os.path.join(d, r["run_id"] + ".json"), "w"), indent=2, sort_keys=True)
-PY
+"$BENCH_PYTHON" "$(dirname "$0")/tools/fake_records.py" "$template" "$full/reports/runs" "$nrec"
 rm -rf "$full/reports/weekly" "$full/upkeep.prom"
 
 # Each round's run starts a minute later (a run id a second apart is
