@@ -53,11 +53,18 @@ void *lazylib_sym(struct lazylib *l, const char *name);
 		return fn args;						\
 	}
 
+/*
+ * The void ones are the libraries' frees and resets, of objects only the
+ * library makes: with the library not loaded there is none (a cleanup
+ * path freeing NULL after the load failed), so there is nothing to do.
+ */
 #define LAZYLIB_VOID(lib, name, params, args)				\
 	void name params						\
 	{								\
 		static void (*fn) params;				\
 									\
+		if (!fn && !lazylib_loaded(&lib))			\
+			return;						\
 		if (!fn)						\
 			fn = (void (*) params)lazylib_sym(&lib, #name);	\
 		fn args;						\
