@@ -21,6 +21,10 @@ BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 PKGS      = libgit2 libpq libcurl libcrypto yaml-0.1 jansson
+# Linked at start: only these. The others are compiled against (their
+# headers) and loaded with dlopen() when a step, check or command needs
+# them (runner/util/lazylib.h): startup time and the idle daemon's memory.
+LINK_PKGS = yaml-0.1 jansson
 SANITIZE ?=
 
 ifeq ($(SANITIZE),)
@@ -33,7 +37,7 @@ SANFLAGS  = -fsanitize=$(SANITIZE) -fno-omit-frame-pointer \
 endif
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(LINK_PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 WARN      = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \

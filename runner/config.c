@@ -20,6 +20,7 @@
 #include "checks/check.h"
 #include "confmap.h"
 #include "secret.h"
+#include "stable.h"
 #include "steps/step.h"
 #include "util/error.h"
 #include "util/mem.h"
@@ -731,15 +732,47 @@ static void git_shutdown(void)
 }
 
 /*
- * git's own rules for a full ref name, from libgit2. The library is set up
- * on first use: it costs megabytes that `upkeep check` rarely needs.
+ * Whether name is "refs/" and components of letters, digits, '-' and '_'
+ * alone: valid by every one of git's rules, so libgit2 need not be loaded
+ * (its dozen libraries) to say so when a config is read. A name with
+ * anything else is left to libgit2.
  */
-static bool ref_name_ok(const char *name)
+static bool ref_name_plain(const char *name)
+{
+	const char *p = name + 5;
+
+	if (strncmp(name, "refs/", 5) != 0)
+		return false;
+	for (bool start = true; *p; p++) {
+		if (*p == '/' && !start) {
+			start = true;
+			continue;
+		}
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_')
+			return false;
+		start = false;
+	}
+	return p[-1] != '/';
+}
+
+/*
+ * git's own rules for a full ref name, from libgit2. The library is loaded
+ * and set up only for a name ref_name_plain() cannot vouch for: it costs
+ * megabytes that `upkeep check` and the daemon rarely need. Without
+ * libgit2, such a name is refused, with *why saying so.
+ */
+static bool ref_name_ok(const char *name, const char **why)
 {
 	static bool ready;
 	int valid = 0;
 
+	if (ref_name_plain(name))
+		return true;
 	if (!ready) {
+		if (stable_lib_load() < 0) {
+			*why = error_last();
+			return false;
+		}
 		git_libgit2_init();
 		atexit(git_shutdown);
 		ready = true;
@@ -754,6 +787,7 @@ static void load_tracked(struct confmap_file *ld, struct confmap *jm,
 	const struct ynode *n = confmap_node(jm, "tracked_config", 0);
 	struct config_tracked *t = &job->tracked;
 	struct confmap m;
+	const char *why = NULL;
 
 	if (!n)
 		return;
@@ -772,11 +806,11 @@ static void load_tracked(struct confmap_file *ld, struct confmap *jm,
 	job->has_tracked = true;
 	confmap_path(&m, "repo", CONFMAP_REQUIRED, &t->repo);
 	if (confmap_str(&m, "stable_ref", 0, &t->stable_ref) > 0 &&
-	    !ref_name_ok(t->stable_ref))
+	    !ref_name_ok(t->stable_ref, &why))
 		confmap_error(&m, ytree_map_get(n, "stable_ref"),
 			      "'stable_ref' must be a full ref name such as %s, "
-			      "not '%s'", CONFIG_DEFAULT_STABLE_REF,
-			      t->stable_ref);
+			      "not '%s'%s%s", CONFIG_DEFAULT_STABLE_REF,
+			      t->stable_ref, why ? ": " : "", why ? why : "");
 	confmap_argv(&m, "apply", 0, &t->apply);
 	confmap_duration(&m, "apply_timeout", 0, 1000, &t->apply_timeout_ms);
 	confmap_int(&m, "keep_runs", 0, 1, 1000000, &t->keep_runs);

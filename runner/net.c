@@ -16,6 +16,8 @@ int net_init(void)
 	static bool done;
 	static CURLcode rc;
 
+	if (net_lib_load() < 0)
+		return -1;
 	if (!done) {
 		rc = curl_global_init(CURL_GLOBAL_DEFAULT);
 		done = true;

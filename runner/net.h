@@ -13,8 +13,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* curl_global_init() once. 0, or -1 (error_set) when libcurl cannot start. */
+/*
+ * Loads libcurl (net_lib.c), then curl_global_init() once. 0, or -1
+ * (error_set) when libcurl is missing or cannot start.
+ */
 int net_init(void);
+/* Loads libcurl alone: 0, or -1 (error_set) naming it and its package. */
+int net_lib_load(void);
 
 /* A response body kept in memory: set max, then pass as CURLOPT_WRITEDATA
  * with net_body_write (net_curl_new does both from net_opts.body). */

@@ -676,6 +676,10 @@ PGconn *pg_connect(const char *dsn, const char *dbname,
 	int r;
 
 	deadline_hit = false;
+	if (pg_lib_load() < 0) {
+		error_set("cannot connect to PostgreSQL: %s", error_last());
+		return NULL;
+	}
 	if (check_conninfo(dsn) < 0 ||
 	    !(conn = connect_start(dsn, dbname, o)))
 		return NULL;

@@ -26,6 +26,13 @@
  * when upkeep is gone.
  */
 #define PG_GUARD_SLACK_MS 2000
+
+/*
+ * Loads libpq (pg_lib.c): 0, or -1 (error_set) naming the library and its
+ * Debian package. pg_connect() does it; a libpq call that may come first
+ * elsewhere (parsing a DSN) needs it before.
+ */
+int pg_lib_load(void);
 /*
  * After a deadline, a cancel request still gets this long to reach the
  * server before the connection is closed anyway.

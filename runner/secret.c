@@ -6,7 +6,6 @@
 #include "secret.h"
 
 #include <ctype.h>
-#include <libpq-fe.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -143,6 +142,27 @@ static void push_text(struct strv *out, const char *s, size_t len, bool uri)
 }
 
 /*
+ * An unquoted conninfo value as libpq reads it: a backslash makes the next
+ * character (a space too) part of the value; an unescaped space ends it.
+ * Pushes it and returns where it ends.
+ */
+static const char *push_unescaped(struct strv *out, const char *v)
+{
+	char *val = xmalloc(strlen(v) + 1);
+	size_t n = 0;
+
+	for (; *v && !isspace((unsigned char)*v); v++) {
+		if (*v == '\\' && v[1])
+			v++;
+		val[n++] = *v;
+	}
+	val[n] = '\0';
+	push_new(out, val);
+	free(val);
+	return v;
+}
+
+/*
  * Every "password=VALUE" in the text, whether or not libpq accepts the
  * rest: conninfo's quoted values ('it''s' is not conninfo; a backslash
  * escapes) and a URI query's "&"-separated ones.
@@ -186,22 +206,17 @@ static void passwords_in_text(const char *dsn, bool uri, struct strv *out)
 		}
 		p = v + strcspn(v, uri ? "&#" : " \t\r\n\f\v");
 		push_text(out, v, (size_t)(p - v), uri);
+		if (!uri && memchr(v, '\\', (size_t)(p - v)))
+			p = push_unescaped(out, v);
 	}
 }
 
 void secret_dsn_passwords(const char *dsn, struct strv *out)
 {
-	PQconninfoOption *opts;
 	bool uri;
 
 	if (!dsn || !*dsn)
 		return;
-	opts = PQconninfoParse(dsn, NULL);
-	for (PQconninfoOption *o = opts; o && o->keyword; o++)
-		if (!strcmp(o->keyword, "password"))
-			push_new(out, o->val);
-	PQconninfoFree(opts);
-
 	uri = !strncmp(dsn, "postgresql://", 13) ||
 	      !strncmp(dsn, "postgres://", 11);
 	if (uri) {

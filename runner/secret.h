@@ -40,12 +40,14 @@ bool secret_name(const char *name);
 
 /*
  * Appends to out the password of a PostgreSQL connection string, both as
- * libpq reads it (PQconninfoParse: key=value and URI forms) and as it is
- * written (percent-encoded, quoted), so it is redacted from libpq's own
- * messages too. A dsn libpq cannot parse is searched as text for
- * "password=" and a URI's "user:password@" (up to the first '@', as libpq
- * reads it, and up to the last, as a person meant it), so its password is
- * still found. Appends nothing when there is no password.
+ * libpq reads it (key=value with its quotes and backslash escapes, URI
+ * forms percent-decoded) and as it is written (percent-encoded, quoted),
+ * so it is redacted from libpq's own messages too. The text is searched
+ * for "password=" and a URI's "user:password@" (up to the first '@', as
+ * libpq reads it, and up to the last, as a person meant it), so a dsn
+ * libpq cannot parse still has its password found; no libpq call, so that
+ * loading a config does not load libpq. Appends nothing when there is no
+ * password.
  */
 void secret_dsn_passwords(const char *dsn, struct strv *out);
 

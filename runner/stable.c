@@ -81,6 +81,8 @@ int stable_open(const struct config_tracked *t, struct stable *s)
 
 	memset(s, 0, sizeof(*s));
 	s->t = t;
+	if (stable_lib_load() < 0)
+		return -1;
 	git_libgit2_init();
 	/* Trees are written from an index whose blobs git or libgit2 just
 	 * stored: checking each one exists again costs an open per file (in

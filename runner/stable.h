@@ -44,6 +44,9 @@ struct stable_snap {
  * merge/rebase/cherry-pick in progress, a work tree owned by another user.
  */
 int stable_open(const struct config_tracked *t, struct stable *s);
+/* Loads libgit2 (stable_lib.c): 0, or -1 (error_set) naming it and its
+ * Debian package. stable_open() does it. */
+int stable_lib_load(void);
 void stable_close(struct stable *s);
 
 /*

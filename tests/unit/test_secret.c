@@ -78,6 +78,9 @@ static void test_dsn(void **state)
 	       (const char *[]){ "p@ss", "p%40ss", NULL });
 	dsn_is("postgres://ops@db/app?password=q-pw&sslmode=require",
 	       (const char *[]){ "q-pw", NULL });
+	/* Unquoted, a backslash escapes a space: libpq reads "a b c". */
+	dsn_is("user=x password=a\\ b\\ c dbname=app",
+	       (const char *[]){ "a b c", "a\\", NULL });
 	/* libpq refuses these; the password is found all the same. */
 	dsn_is("postgresql://app_owner:My%Pct-Kk9-SECRET@/app?host=/tmp",
 	       (const char *[]){ "My%Pct-Kk9-SECRET", NULL });
