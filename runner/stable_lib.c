@@ -8,6 +8,7 @@
 #include "stable.h"
 
 #include <git2.h>
+#include <git2/sys/repository.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +53,8 @@ GIT_FN(const git_oid *, git_commit_tree_id, (const git_commit *a), (a))
 GIT_FNV(git_diff_free, (git_diff *a), (a))
 GIT_FN(const git_diff_delta *, git_diff_get_delta, (const git_diff *a,
 	size_t b), (a, b))
+GIT_FN(int, git_diff_index_to_workdir, (git_diff **a, git_repository *b,
+	git_index *c, const git_diff_options *d), (a, b, c, d))
 GIT_FN(size_t, git_diff_num_deltas, (const git_diff *a), (a))
 GIT_FN(int, git_diff_options_init, (git_diff_options *a, unsigned int b), (a,
 	b))
@@ -60,11 +63,31 @@ GIT_FN(int, git_diff_tree_to_tree, (git_diff **a, git_repository *b,
 GIT_FN(int, git_diff_tree_to_workdir_with_index, (git_diff **a,
 	git_repository *b, git_tree *c, const git_diff_options *d), (a, b, c,
 	d))
+GIT_FNV(git_error_clear, (void), ())
 GIT_FN(const git_error *, git_error_last, (void), ())
+GIT_FN(int, git_ignore_path_is_ignored, (int *a, git_repository *b,
+	const char *c), (a, b, c))
+GIT_FN(int, git_index_add, (git_index *a, const git_index_entry *b), (a, b))
 GIT_FN(int, git_index_add_all, (git_index *a, const git_strarray *b,
 	unsigned int c, git_index_matched_path_cb d, void *e), (a, b, c, d, e))
+GIT_FN(int, git_index_add_bypath, (git_index *a, const char *b), (a, b))
+GIT_FN(const git_oid *, git_index_checksum, (git_index *a), (a))
+GIT_FN(size_t, git_index_entrycount, (const git_index *a), (a))
+GIT_FN(int, git_index_find, (size_t *a, git_index *b, const char *c), (a,
+	b, c))
 GIT_FNV(git_index_free, (git_index *a), (a))
+GIT_FN(const git_index_entry *, git_index_get_byindex, (git_index *a,
+	size_t b), (a, b))
+GIT_FN(const git_index_entry *, git_index_get_bypath, (git_index *a,
+	const char *b, int c), (a, b, c))
+GIT_FN(int, git_index_open, (git_index **a, const char *b), (a, b))
 GIT_FN(int, git_index_read, (git_index *a, int b), (a, b))
+GIT_FN(int, git_index_remove, (git_index *a, const char *b, int c), (a,
+	b, c))
+GIT_FN(int, git_index_remove_bypath, (git_index *a, const char *b),
+	(a, b))
+GIT_FN(int, git_index_set_caps, (git_index *a, int b), (a, b))
+GIT_FN(int, git_index_write, (git_index *a), (a))
 GIT_FN(int, git_index_write_tree, (git_oid *a, git_index *b), (a, b))
 GIT_FN(int, git_libgit2_init, (void), ())
 GIT_FN(int, git_libgit2_shutdown, (void), ())
@@ -106,6 +129,8 @@ GIT_FN(int, git_repository_is_bare, (const git_repository *a), (a))
 GIT_FN(int, git_repository_open_ext, (git_repository **a, const char *b,
 	unsigned int c, const char *d), (a, b, c, d))
 GIT_FN(const char *, git_repository_path, (const git_repository *a), (a))
+GIT_FN(int, git_repository_set_index, (git_repository *a,
+	git_index *b), (a, b))
 GIT_FN(int, git_repository_state, (git_repository *a), (a))
 GIT_FN(const char *, git_repository_workdir, (const git_repository *a), (a))
 GIT_FN(int, git_revparse_single, (git_object **a, git_repository *b,
