@@ -146,7 +146,6 @@ static int start(struct run *r)
 {
 	r->rec = run_new_record(r);
 	log_context(r->cfg, r->run_id, r->job->name);
-	run_note_containment(r);
 	if (r->in_window)
 		log_msg(LOG_INFO, NULL, "run %s in window '%s'", r->run_id,
 			r->window);
@@ -160,6 +159,10 @@ static int start(struct run *r)
 			"journal of every run and could not write it");
 		return -1;
 	}
+	/* After the journal's first entry: the first move into the run's
+	 * cgroup, which says what the containment is, is made meanwhile
+	 * (proc.c); the next entry carries it. */
+	run_note_containment(r);
 	notify_run(r->cfg, r->job, r->rec, CONFIG_NOTIFY_START);
 	return 0;
 }
@@ -347,6 +350,10 @@ static struct engine_outcome execute(struct run *r)
 		step(r, &s, &r->job->steps[i]);
 	r->step = NULL;
 	json_decref(s.steps);
+	/* The last step's end is on disk before validation or the tracked
+	 * config acts; with neither, the run's end entry syncs it. */
+	if (r->job->validate.n || s.tr.open)
+		run_journal_sync(r);
 	validate(r, &s);
 	status = conclude(r, &s);
 	tracked_end(&s.tr);

@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -326,6 +327,16 @@ static char run_tag[160];
  * itself for the spawn and back out right after: the child is born inside.
  * The pair of moves costs about 25 us. While upkeep is inside, the cgroup
  * is never killed whole (it would kill upkeep too).
+ *
+ * Except the first move of a run: the kernel then waits for an RCU grace
+ * period (the write side of cgroup_threadgroup_rwsem), 5 to 13 ms on a
+ * busy 2-core machine, more than the rest of a 10-step run's upkeep. So
+ * that first move, which also tells whether the cgroup is usable at all,
+ * is made by a thread of its own (cgroup_begin()) while the run writes
+ * and syncs its journal's first entry, a wait on the disk as long; the
+ * first thing that needs the cgroup waits for the thread (cgroup_settle()).
+ * The thread only moves upkeep in: upkeep then stays inside until its
+ * first spawn steps out, which keeps the kernel's fast path warm for it.
  */
 static struct {
 	char dir[PATH_MAX];		/* the run's cgroup; "" when none */
@@ -333,6 +344,9 @@ static struct {
 	int home_fd;			/* upkeep's own cgroup.procs: to step out */
 	volatile sig_atomic_t inside;	/* upkeep is in dir right now */
 	char why[PATH_MAX + 128];	/* why the run has no cgroup */
+	pthread_t trial;		/* making the first move into dir */
+	bool trying;			/* ... and not joined yet */
+	int trial_err;			/* its errno; 0 when upkeep moved in */
 } cg = { .procs_fd = -1, .home_fd = -1 };
 
 /* Bounds for walking a cgroup tree (recovery, nested cgroups). */
@@ -593,6 +607,57 @@ static void cgroup_close(void)
 	cg.procs_fd = cg.home_fd = -1;
 }
 
+/* The first move into the run's cgroup (see above), in its own thread. */
+static void *cgroup_trial(void *unused)
+{
+	(void)unused;
+	cg.trial_err = write(cg.procs_fd, "0", 1) == 1 ? 0 :
+		       errno ? errno : EIO;
+	return NULL;
+}
+
+/*
+ * Starts cgroup_trial(), with every signal blocked in it so they still
+ * end the main thread's waits. Returns false when no thread could start.
+ */
+static bool cgroup_trial_start(void)
+{
+	sigset_t all, old;
+	bool ok;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	ok = pthread_create(&cg.trial, NULL, cgroup_trial, NULL) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	cg.trying = ok;
+	return ok;
+}
+
+/*
+ * Waits for the first move into the cgroup: upkeep is inside after it,
+ * or the run has no cgroup and cg.why says why. Every public function
+ * that touches the cgroup calls this first.
+ */
+static void cgroup_settle(void)
+{
+	char path[PATH_MAX + 32];
+
+	if (!cg.trying)
+		return;
+	pthread_join(cg.trial, NULL);
+	cg.trying = false;
+	if (!cg.trial_err) {
+		cg.inside = 1;
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/cgroup.procs", cg.dir);
+	snprintf(cg.why, sizeof(cg.why), "cannot write '%s': %s", path,
+		 strerror(cg.trial_err));
+	cgroup_close();
+	cgroup_remove(cg.dir);
+	cg.dir[0] = '\0';
+}
+
 /* Opens the cgroup for run_id, or says in cg.why why there is none. */
 static void cgroup_begin(const char *run_id)
 {
@@ -646,9 +711,12 @@ static void cgroup_begin(const char *run_id)
 	if (cg.home_fd < 0)
 		goto fail_dir;
 	/*
-	 * Moving in and out is what every spawn does: try it now. Should
-	 * upkeep be stuck inside, its children still are too.
+	 * Moving in is what every spawn does: try it now, in a thread when
+	 * one starts (see above). Should upkeep be stuck inside, its
+	 * children still are too.
 	 */
+	if (cgroup_trial_start())
+		return;
 	snprintf(path, sizeof(path), "%s/cgroup.procs", cg.dir);
 	if (!cgroup_enter())
 		goto fail_dir;
@@ -715,6 +783,7 @@ const char *proc_containment(void)
 {
 	static char what[PATH_MAX + 16];
 
+	cgroup_settle();
 	if (!run_tag[0])
 		return "subreaper";
 	if (!cg.dir[0])
@@ -725,11 +794,13 @@ const char *proc_containment(void)
 
 const char *proc_containment_why(void)
 {
+	cgroup_settle();
 	return run_tag[0] && !cg.dir[0] && cg.why[0] ? cg.why : NULL;
 }
 
 void proc_set_run_id(const char *run_id)
 {
+	cgroup_settle();
 	cgroup_end();
 	if (run_id)
 		snprintf(run_tag, sizeof(run_tag), "UPKEEP_RUN_ID=%s", run_id);
@@ -789,6 +860,7 @@ size_t proc_kill_run(const char *run_id)
 	int64_t until;
 	int budget = CGROUP_MAX_DIRS;
 
+	cgroup_settle();
 	/* Its cgroup first: what left the run is there, tagged or not. */
 	if (run_id[0] && run_id[0] != '.' && !strchr(run_id, '/') &&
 	    cgroup_home(mnt, NULL, 0) == 0)
@@ -1038,6 +1110,7 @@ int proc_run(const struct proc_spec *spec, struct proc_result *r)
 	memset(r, 0, sizeof(*r));
 	r->exit_code = -1;
 	r->tail = xmalloc(PROC_TAIL_BYTES);
+	cgroup_settle();
 	if (proc_stop)
 		return error_set("not started: upkeep is stopping (a "
 				 "signal asked it to)");

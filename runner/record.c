@@ -77,7 +77,9 @@ static void sync_dir(const char *path)
 	free(dir);
 }
 
-int record_write_file(const char *path, const char *data, size_t len)
+/* Writes data to path through a temp file and a rename; see record.h. */
+static int write_atomic(const char *path, const char *data, size_t len,
+			bool durable)
 {
 	char *tmp = xasprintf("%s.tmpXXXXXX", path);
 	int fd, err = 0;
@@ -104,7 +106,7 @@ int record_write_file(const char *path, const char *data, size_t len)
 		}
 		done += (size_t)n;
 	}
-	if (!err && (fchmod(fd, 0644) < 0 || fsync(fd) < 0))
+	if (!err && (fchmod(fd, 0644) < 0 || (durable && fsync(fd) < 0)))
 		err = errno;
 	if (close(fd) < 0 && !err)
 		err = errno;
@@ -117,8 +119,19 @@ int record_write_file(const char *path, const char *data, size_t len)
 	}
 	free(tmp);
 	/* The rename is durable only once the directory is on disk too. */
-	sync_dir(path);
+	if (durable)
+		sync_dir(path);
 	return 0;
+}
+
+int record_write_file(const char *path, const char *data, size_t len)
+{
+	return write_atomic(path, data, len, true);
+}
+
+int record_write_derived(const char *path, const char *data, size_t len)
+{
+	return write_atomic(path, data, len, false);
 }
 
 json_t *record_redact(const struct config *cfg, const json_t *rec)

@@ -4,7 +4,8 @@
  * progress (state/journal/<run-id>.journal, appended to), and the one way
  * every other file of upkeep is written: atomically (temp file, fsync,
  * rename, fsync of the directory), so a crash or a full disk never leaves
- * half a file.
+ * half a file; without the fsyncs for a file that can be made again from
+ * a durable one.
  * Rendering records as Markdown is report.c's job.
  */
 #ifndef UPKEEP_RECORD_H
@@ -30,11 +31,20 @@ json_t *record_time(time_t t);
 #define RECORD_SCHEMA 1
 
 /*
- * Writes data to path atomically, creating missing directories. Returns 0,
- * or -1 with error_set() naming the path and the reason; on failure the
- * old file (if any) is untouched and no temp file is left.
+ * Writes data to path atomically, creating missing directories, and makes
+ * it durable (fsync of the file, then of its directory). Returns 0, or -1
+ * with error_set() naming the path and the reason; on failure the old
+ * file (if any) is untouched and no temp file is left.
  */
 int record_write_file(const char *path, const char *data, size_t len);
+/*
+ * The same for a file derived from what is durable elsewhere, which can
+ * be made again from it (a run's Markdown report, from its record:
+ * `upkeep report RUN-ID`): atomic, so a crash leaves the old file or the
+ * new one, but not synced: after a crash it may be missing or old, never
+ * half written. Two fsyncs are most of what such a file costs.
+ */
+int record_write_derived(const char *path, const char *data, size_t len);
 
 /*
  * Copies rec with every string passed through the config's redaction,

@@ -35,9 +35,14 @@
 
 int run_journal_write(struct run *r, bool durable)
 {
+	/* A deferred entry waits for this write to put it on disk. */
+	durable = durable || r->journal_owed;
 	if (r->opts->dry_run ||
-	    record_journal_write(r->cfg, &r->journal, r->rec, durable) == 0)
+	    record_journal_write(r->cfg, &r->journal, r->rec, durable) == 0) {
+		if (durable)
+			r->journal_owed = false;
 		return 0;
+	}
 	log_msg(LOG_ERROR, NULL, "%s", error_last());
 	return -1;
 }
@@ -45,6 +50,19 @@ int run_journal_write(struct run *r, bool durable)
 int run_journal(struct run *r)
 {
 	return run_journal_write(r, true);
+}
+
+int run_journal_defer(struct run *r)
+{
+	if (run_journal_write(r, false) < 0)
+		return -1;
+	r->journal_owed = !r->opts->dry_run;
+	return 0;
+}
+
+int run_journal_sync(struct run *r)
+{
+	return r->journal_owed ? run_journal(r) : 0;
 }
 
 void run_log_check(const json_t *c)

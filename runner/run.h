@@ -34,6 +34,11 @@ struct run {
 	struct window_occ occ;
 	const char *window;		/* its name */
 	const char *step;		/* the step running, for the log */
+	/*
+	 * A step's end is in the journal but not on disk yet: the next
+	 * journal write syncs it (run_journal_defer()).
+	 */
+	bool journal_owed;
 };
 
 /* Names the run (its id) and notes when it started. */
@@ -59,6 +64,17 @@ void run_note_containment(struct run *r);
  */
 int run_journal_write(struct run *r, bool durable);
 int run_journal(struct run *r);
+/*
+ * What changed, appended now and made durable by the next journal write
+ * of any kind, or by run_journal_sync(): a step's end, on disk before
+ * the next step starts (its in-flight note syncs it) or with the run's
+ * end when nothing happens in between, one fdatasync for both.
+ * Whoever acts after a deferred write without writing the journal first
+ * calls run_journal_sync(). Same return as run_journal().
+ */
+int run_journal_defer(struct run *r);
+/* Puts on disk what run_journal_defer() left; 0 when nothing was owed. */
+int run_journal_sync(struct run *r);
 /*
  * Ends the run with status: saves record and report (the journal first,
  * so a full disk loses nothing), logs the result line, publishes, and

@@ -193,14 +193,17 @@ static void record_attempt(struct run *r, json_t *e, struct step_result *res,
 		json_object_set_new(e, RUNREC_S_OUTPUT_TAIL, json_string(text));
 		free(text);
 	}
-	run_journal(r);
+	/* On disk before anything else happens: the next step's in-flight
+	 * note, a retry's pause or whatever follows the steps syncs it; after
+	 * the last step, the run's end does (one fdatasync instead of two). */
+	run_journal_defer(r);
 }
 
 /*
  * After a failed attempt: whether to try again (the retries left, the
  * window's room for the delay, the pause itself not cut short).
  */
-static bool retry(const struct run *r, const struct config_step *st,
+static bool retry(struct run *r, const struct config_step *st,
 		  const char *summary, long attempt)
 {
 	char reason[256], dur[32];
@@ -215,6 +218,8 @@ static bool retry(const struct run *r, const struct config_step *st,
 	units_format_duration(st->retry_delay_ms, dur, sizeof(dur));
 	log_msg(LOG_WARN, st->name, "%s; retrying in %s (attempt %ld of %ld)",
 		summary, dur, attempt + 1, st->retries + 1);
+	/* The failed attempt is on disk before a pause that may be long. */
+	run_journal_sync(r);
 	return retry_wait(st->retry_delay_ms);
 }
 
@@ -230,9 +235,10 @@ int run_step(struct run *r, const struct config_step *st, json_t *e)
 		if (!may_start(r, st, e, attempt, &timeout_ms))
 			return 0;
 		/* In the journal before the step touches anything (a kind
-		 * that works in-process has no pid to note). Not synced: like
-		 * the pid, it matters while the machine is up (the previous
-		 * step's end is on disk); but the write must succeed. */
+		 * that works in-process has no pid to note). Not synced for
+		 * itself: like the pid, it matters while the machine is up;
+		 * but the write must succeed, and it puts the previous step's
+		 * deferred end on disk (run_journal_defer()). */
 		json_object_set_new(r->rec, RUNREC_IN_FLIGHT, json_pack("{s:s}",
 				    "step", st->name));
 		if (run_journal_write(r, false) < 0) {
