@@ -25,18 +25,35 @@
  * was stopped still runs in the time it has left, and one that closed
  * unrun is recorded as missed. DST is calendar.c's business: openings are
  * instants by the time they reach this loop.
+ *
+ * Each pass runs in a child process (pass_run()), which _exit()s when it
+ * is done: libpq, libcurl and libgit2, loaded only when a run needs them
+ * (util/lazylib.h), and whatever a run allocated leave with it, so the
+ * daemon is as small after a run as before its first one. The daemon
+ * keeps the schedule, the config and what it knows of the runs on record
+ * (the child's records reach it through the history index, which re-reads
+ * what another process appended). The host lock, the journal and the log
+ * (the same descriptors) are the run's, in the child, as they were. A
+ * child that dies of a signal is logged and the daemon goes on: the
+ * journal it left is closed as interrupted by the next run's recovery.
  */
 #include "daemon.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/timerfd.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef __SANITIZE_ADDRESS__
+#include <sanitizer/lsan_interface.h>
+#endif
 
 #include "clock.h"
 #include "config.h"
@@ -48,18 +65,27 @@
 #include "window.h"
 
 static volatile sig_atomic_t reload;
+/* The pass's child while one runs (see pass_run()), else 0. */
+static volatile sig_atomic_t pass_pid;
 
 /*
  * SIGHUP reloads the config. SIGTERM or SIGINT stops the daemon: a run in
  * progress stops its step (SIGTERM to its tree, SIGKILL after the grace)
  * and is recorded as interrupted; a second one kills the step at once.
+ * The run is in the pass's child, which is in a process group of its own
+ * (neither a terminal's Ctrl-C nor a kill of the group reaches it): each
+ * signal the daemon gets is passed on to it once, here, so a second one
+ * is still the second.
  */
 static void on_signal(int sig)
 {
-	if (sig == SIGHUP)
+	if (sig == SIGHUP) {
 		reload = 1;
-	else
-		engine_on_stop_signal(sig);
+		return;
+	}
+	if (pass_pid > 0)
+		kill((pid_t)pass_pid, sig);
+	engine_on_stop_signal(sig);
 }
 
 /*
@@ -156,6 +182,111 @@ static void sleep_until(time_t target)
 		close(p.fd);
 }
 
+/*
+ * The pass's child (see pass_run()): out of the daemon's process group
+ * before any signal can be passed on to it, so that each stop signal
+ * arrives once; stopped with SIGTERM should the daemon die (killed)
+ * under it. Never returns.
+ */
+static void pass_child(const struct config *cfg,
+		       const struct engine_opts *opts,
+		       void (*done)(const struct config_job *job,
+				    const struct engine_outcome *o, void *arg),
+		       void *arg, const sigset_t *sigs, pid_t daemon, int ready)
+{
+	struct timespec zero = { 0 };
+
+	setpgid(0, 0);
+	/* A signal to the daemon's group that reached this process before
+	 * it left the group reached the daemon too, which passes it on once
+	 * it hears the child is ready: this copy would be a second one. */
+	while (sigtimedwait(sigs, NULL, &zero) > 0)
+		;
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != daemon)
+		engine_on_stop_signal(SIGTERM);
+	close(ready);
+	sigprocmask(SIG_UNBLOCK, sigs, NULL);
+	engine_run_due(cfg, opts, done, arg);
+	fflush(NULL);
+#ifdef __SANITIZE_ADDRESS__
+	/* _exit() skips LeakSanitizer's check at exit: the run's leaks are
+	 * this process's to report. */
+	__lsan_do_leak_check();
+#endif
+	_exit(0);
+}
+
+/* How the pass's child ended, when that is news (it always exits 0). */
+static void pass_ended(pid_t pid, int status)
+{
+	if (WIFSIGNALED(status))
+		log_msg(LOG_ERROR, NULL, "the process running the due jobs "
+			"(pid %d) was killed by signal %d (%s); a run it left "
+			"unfinished is closed as interrupted by the next run, "
+			"'upkeep status' or 'upkeep history'", (int)pid,
+			WTERMSIG(status), strsignal(WTERMSIG(status)));
+	else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+		log_msg(LOG_ERROR, NULL, "the process running the due jobs "
+			"(pid %d) exited with status %d", (int)pid,
+			WEXITSTATUS(status));
+}
+
+/*
+ * engine_run_due() in a child process (see the top of this file), waited
+ * for. Called with the stop signals (sigs) blocked; they are unblocked
+ * while the child runs, and passed on to it (on_signal()). Without a
+ * child (fork() failed) the pass runs here, as it must not wait.
+ */
+static void pass_run(const struct config *cfg, const struct engine_opts *opts,
+		     void (*done)(const struct config_job *job,
+				  const struct engine_outcome *o, void *arg),
+		     void *arg, const sigset_t *sigs)
+{
+	pid_t daemon = getpid(), pid;
+	int ready[2], status = 0;
+	char c;
+
+	/* What the daemon knows of the runs on record, brought up to date
+	 * here, is the child's from the start: its "what is due" reads only
+	 * what changed, and the daemon keeps it for the next pass. */
+	history_last_start(cfg, "");
+	fflush(NULL);
+	if (pipe2(ready, O_CLOEXEC) < 0) {
+		pid = -1;
+	} else if ((pid = fork()) == 0) {
+		close(ready[0]);
+		pass_child(cfg, opts, done, arg, sigs, daemon, ready[1]);
+	} else if (pid < 0) {
+		int err = errno;
+
+		close(ready[0]);
+		close(ready[1]);
+		errno = err;
+	}
+	if (pid < 0) {
+		log_msg(LOG_WARN, NULL, "cannot start a process for the due "
+			"jobs (%s); running them in the daemon",
+			strerror(errno));
+		sigprocmask(SIG_UNBLOCK, sigs, NULL);
+		engine_run_due(cfg, opts, done, arg);
+		sigprocmask(SIG_BLOCK, sigs, NULL);
+		return;
+	}
+	close(ready[1]);
+	/* EOF once the child is out of this process group (or gone). */
+	while (read(ready[0], &c, 1) < 0 && errno == EINTR)
+		;
+	close(ready[0]);
+	pass_pid = pid;
+	sigprocmask(SIG_UNBLOCK, sigs, NULL);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	sigprocmask(SIG_BLOCK, sigs, NULL);
+	pass_pid = 0;
+	pass_ended(pid, status);
+}
+
 int daemon_run(const char *root, const struct engine_opts *opts,
 	       void (*done)(const struct config_job *job,
 			    const struct engine_outcome *o, void *arg),
@@ -204,9 +335,7 @@ int daemon_run(const char *root, const struct engine_opts *opts,
 		/* Signals reach a run (SIGTERM stops its step and ends it
 		 * interrupted); between runs they wait for sleep_until(). */
 		now = clock_now();
-		sigprocmask(SIG_UNBLOCK, &sigs, NULL);
-		engine_run_due(&cfg, opts, done, arg);
-		sigprocmask(SIG_BLOCK, &sigs, NULL);
+		pass_run(&cfg, opts, done, arg, &sigs);
 		log_context(&cfg, NULL, NULL);
 		if (engine_stop || reload)
 			continue;

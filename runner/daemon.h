@@ -2,6 +2,8 @@
  * `upkeep daemon`: the foreground scheduler (for a systemd Type=simple
  * unit). It runs what `run --due` runs, then sleeps until the next window
  * opens. Reloads the config on SIGHUP, stops cleanly on SIGTERM/SIGINT.
+ * Each pass runs in a child process, so that what a run loads (libpq,
+ * libcurl, libgit2) does not stay in the idle daemon.
  */
 #ifndef UPKEEP_DAEMON_H
 #define UPKEEP_DAEMON_H

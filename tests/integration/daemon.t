@@ -3,7 +3,8 @@
 # daemon starts gets its job run on time; SIGHUP reloads the config (and
 # keeps the old one when upkeep.yaml is broken, leaves out only a broken
 # job); SIGTERM during a step stops that step's tree, starts no other,
-# writes the report (interrupted by SIGTERM) and exits 0. Checked
+# writes the report (interrupted by SIGTERM) and exits 0; so does Ctrl-C
+# in its terminal, once (a graceful stop, not a kill). Checked
 # from run records (python3 json), the file system and the daemon's log.
 set -uo pipefail
 . "$(dirname "$0")/../lib/upkeep.sh"
@@ -71,6 +72,45 @@ kill -TERM "$daemon"
 wait "$daemon"
 is "$?" 0 "stopped cleanly while asleep"
 ok "no process of the job is left" sh -c "! pgrep -f '$tmp/holdin[g]' >/dev/null"
+
+# Ctrl-C typed into the daemon's terminal (tmux send-keys: SIGINT to the
+# terminal's foreground process group). The run is in a child process of
+# its own group, which the daemon passes the signal on to: it must arrive
+# once, a graceful stop (the step's SIGTERM trap has time to finish), not
+# twice (at once SIGKILL).
+if command -v tmux >/dev/null; then
+	c2=$tmp/c2
+	mkdir -p "$c2/schedules" "$c2/jobs"
+	cp "$cfg/schedules/sunday.yaml" "$c2/schedules/"
+	cat >"$c2/jobs/t.yaml" <<YAML
+job: t
+windows: [sunday]
+steps:
+  - { name: trap, kind: command, shell: "trap '' INT; trap 'sleep 1; touch $tmp/graceful; exit 0' TERM; touch $tmp/t-holding; sleep 30 & wait", timeout: 1m }
+  - { name: after, kind: command, run: [touch, "$tmp/t-after"] }
+YAML
+	sock=$tmp/tmux.sock
+	tmux -S "$sock" new-session -d -x 200 -y 50 \
+		"'$UPKEEP' --config '$c2' --now '2026-11-22 02:00' daemon >'$tmp/c2.log' 2>&1; echo \$? >'$tmp/c2.rc'; sleep 60" \
+		</dev/null >/dev/null 2>&1 11>&- 12>&- 251>&-	# the server must not hold TAP's pipes
+	tmux_pid=$(tmux -S "$sock" display-message -p '#{pid}')
+	stop_tmux() { kill "$tmux_pid" 2>/dev/null; return 0; }
+	tap_at_exit stop_tmux
+	ok "Ctrl-C: the step is running" wait_for "$tmp/t-holding"
+	sleep 0.3
+	tmux -S "$sock" send-keys C-c
+	ok "Ctrl-C: the daemon exits" wait_for "$tmp/c2.rc"
+	is "$(cat "$tmp/c2.rc")" 0 "Ctrl-C: exit 0"
+	ok "Ctrl-C: the step was stopped gracefully (its TERM trap ran to the end)" test -e "$tmp/graceful"
+	ok "Ctrl-C: no later step started" test ! -e "$tmp/t-after"
+	rec=$("$UPKEEP" --config "$c2" report --json)
+	is "$(printf '%s' "$rec" | "$PY" -c 'import json,sys; r=json.load(sys.stdin); print(r["status"], r["signal"], r["steps"][1]["status"])')" \
+	   "interrupted SIGINT skipped" "Ctrl-C: the record says interrupted by SIGINT"
+elif [ "${CI:-}" = true ]; then
+	fail "tmux is missing (run 'make deps')"
+else
+	skip "Ctrl-C in the daemon's terminal" "tmux is missing"
+fi
 
 # contrib/: the shipped systemd units pass systemd-analyze verify (with
 # ExecStart pointed at the binary under test), and a broken one does not.
