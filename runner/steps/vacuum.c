@@ -103,7 +103,12 @@ struct vacuum_job {
 	struct vacuum_db *db;
 	size_t ndb;
 	char *error;			/* listing the databases failed */
-	PGconn *progress;		/* for the progress line, or NULL */
+	/*
+	 * The progress line's session, opened at its first tick (a run
+	 * shorter than that needs none); NULL when none could be.
+	 */
+	PGconn *progress;
+	bool progress_tried;
 	const char *progress_db;
 	int64_t progress_by;		/* no progress query past this */
 };
@@ -459,8 +464,26 @@ static void progress_tick(void *arg, size_t done, size_t total,
 	char phase[96] = "", sql[160];
 	PGresult *res;
 
-	/* Never at or past progress_by: a query with no time left gives up
-	 * on its connection, which the statistics after still need. */
+	/* Never past progress_by: the work's own limits come first. */
+	if (cur && clock_mono_ms() < j->progress_by) {
+		int64_t by = clock_mono_ms() + VACUUM_PROGRESS_MS;
+
+		if (by > j->progress_by)
+			by = j->progress_by;
+		if (!j->progress_tried) {
+			/* Its guards last until progress_by, its connect 1 s. */
+			struct pg_opts o = { .deadline = by,
+					     .timeout_ms = VACUUM_PROGRESS_MS,
+					     .run_id = j->run_id,
+					     .statement_timeout_ms =
+						j->progress_by - by +
+						VACUUM_PROGRESS_MS +
+						PG_GUARD_SLACK_MS };
+
+			j->progress_tried = true;
+			j->progress = pg_connect(j->s->dsn, j->progress_db, &o);
+		}
+	}
 	if (cur && j->progress && clock_mono_ms() < j->progress_by) {
 		int64_t by = clock_mono_ms() + VACUUM_PROGRESS_MS;
 
@@ -719,16 +742,20 @@ static int vacuum_run(const void *settings, const struct step_ctx *ctx,
 			continue;
 		}
 		x.db = db->name;
+		x.conn = conn;
 		if (watched) {
-			j.progress = conn;
 			j.progress_db = db->name;
 			x.tick = progress_tick;
 			x.arg = &j;
 		}
 		if (vacuum_exec_run(&x, db->sel, db->nsel) < 0)
 			failed = true;
+		conn = x.conn;
 		log_progress_detail(NULL);
+		if (j.progress)
+			PQfinish(j.progress);
 		j.progress = NULL;
+		j.progress_tried = false;
 		db->peak_busy = x.peak_busy;
 		if (x.error) {
 			db->error = xasprintf("database '%s': %s; run the step "
@@ -738,8 +765,10 @@ static int vacuum_run(const void *settings, const struct step_ctx *ctx,
 			failed = true;
 		}
 		timed_out |= x.deadline_hit;
-		after_stats(db, conn, end - 50);
-		PQfinish(conn);
+		if (conn) {
+			after_stats(db, conn, end - 50);
+			PQfinish(conn);
+		}
 		for (size_t k = 0; k < db->nsel; k++) {
 			log_table(ctx, db, db->sel[k]);
 			failed |= db->sel[k]->outcome == VACUUM_FAILED;

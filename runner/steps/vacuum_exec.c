@@ -2,9 +2,13 @@
  * The `vacuum` step's statement runner: see vacuum_exec.h.
  *
  * Each worker is one connection with at most one statement in flight. The
- * loop hands the next table (largest first) to every idle worker, then
- * sleeps in poll(2) on the busy workers' sockets until one answers or the
- * next time limit comes: a table's table_timeout, or the step's cancel_at.
+ * first is the connection the tables were chosen on; the others are opened
+ * one at a time while the statements already sent run, each only when
+ * every open worker is busy, so the largest table starts at once and no
+ * session is opened that would have nothing to do. The loop hands the
+ * next table (largest first) to every idle worker, then sleeps in poll(2)
+ * on the busy workers' sockets until one answers or the next time limit
+ * comes: a table's table_timeout, or the step's cancel_at.
  * A limit that passes is enforced on the server with pg_cancel (bounded:
  * a stopped postmaster never takes the request); the statement then ends
  * with SQLSTATE 57014 and only that table's work is lost (VACUUM and
@@ -69,6 +73,17 @@ static void on_notice(void *arg, const PGresult *res)
 						   PG_DIAG_MESSAGE_PRIMARY));
 }
 
+/*
+ * The receiver of a connection handed back: on_notice's worker is freed
+ * with the pool, and libpq cannot give back the argument of the receiver
+ * it replaced. The statistics query after the work sends no notice.
+ */
+static void notice_ignore(void *arg, const PGresult *res)
+{
+	(void)arg;
+	(void)res;
+}
+
 static void worker_close(struct worker *w)
 {
 	if (w->conn)
@@ -80,31 +95,53 @@ static void worker_close(struct worker *w)
 	w->first_error = NULL;
 }
 
-/* Opens one worker's connection and sets its timeouts. 0, or -1. */
-static int worker_open(struct vacuum_exec *x, struct worker *w)
+/*
+ * Makes conn worker w's: its notice receiver, and the lock_timeout that
+ * bounds a wait for a lock (without SKIP_LOCKED), set by deadline. 0, or
+ * -1 (error_set; w closed).
+ */
+static int worker_adopt(struct vacuum_exec *x, struct worker *w,
+			PGconn *conn, int64_t deadline)
 {
-	struct pg_opts o = { .deadline = x->deadline,
-			     .timeout_ms = x->timeout_ms, .run_id = x->run_id };
 	char *sql;
 	PGresult *res;
 
-	w->conn = pg_connect(x->s->dsn, x->db, &o);
-	if (!w->conn)
-		return -1;
-	PQsetNoticeReceiver(w->conn, on_notice, w);
-	/* lock_timeout bounds a wait for a lock (without SKIP_LOCKED). */
+	w->conn = conn;
+	PQsetNoticeReceiver(conn, on_notice, w);
 	sql = xasprintf("SET lock_timeout = %lld",
 			(long long)x->s->lock_timeout_ms);
-	res = pg_query(w->conn, x->deadline, "cannot set the lock timeout",
-		       sql);
+	res = pg_query(conn, deadline, "cannot set the lock timeout", sql);
 	free(sql);
-	if (!res)
-		goto fail;
+	if (!res) {
+		worker_close(w);
+		return -1;
+	}
 	PQclear(res);
 	return 0;
-fail:
-	worker_close(w);
-	return -1;
+}
+
+/*
+ * Opens a new connection for worker w by deadline (which may come before
+ * the step's: see pool_grow). 0, or -1 (error_set).
+ */
+static int worker_open(struct vacuum_exec *x, struct worker *w,
+		       int64_t deadline)
+{
+	/* The session's guards are the step's whatever deadline it has. */
+	struct pg_opts o = { .deadline = deadline,
+			     .timeout_ms = x->timeout_ms, .run_id = x->run_id,
+			     .statement_timeout_ms = x->deadline -
+				clock_mono_ms() + PG_GUARD_SLACK_MS };
+	PGconn *conn;
+
+	if (o.statement_timeout_ms < 1)
+		o.statement_timeout_ms = 1;
+	conn = pg_connect(x->s->dsn, x->db, &o);
+	if (!conn)
+		return -1;
+	/* Its messages speak of the step's timeout, not of the connect's. */
+	pg_set_deadline(conn, x->deadline, x->timeout_ms);
+	return worker_adopt(x, w, conn, deadline);
 }
 
 static void table_error(struct vacuum_table *t, const char *fmt, ...)
@@ -283,26 +320,66 @@ struct pool {
 	struct worker *w;
 	size_t nw;
 	struct pollfd *pfd;		/* one per busy worker */
+	size_t opened;			/* w[0..opened) were opened */
+	bool full;			/* no more will be */
 	struct vacuum_table **tables;
 	size_t n, next, done;		/* next to start, ended so far */
 };
 
 /*
- * Opens the workers' connections: 0, or -1 (x->error) when not even the
- * first could be opened. One is enough to go on, with fewer jobs.
+ * Makes the first worker: the caller's connection (x->conn), or a new
+ * one. 0, or -1 (x->error) when there is none.
  */
 static int pool_open(struct vacuum_exec *x, struct pool *p)
 {
-	for (size_t i = 0; i < p->nw; i++) {
-		if (worker_open(x, &p->w[i]) == 0)
-			continue;
-		if (i == 0) {
-			x->error = xstrdup(error_last());
-			return -1;
-		}
-		break;
+	PGconn *conn = x->conn;
+	int rc;
+
+	if (!p->nw)
+		return 0;		/* nothing to do: x->conn stays the caller's */
+	x->conn = NULL;
+	rc = conn ? worker_adopt(x, &p->w[0], conn, x->deadline) :
+		    worker_open(x, &p->w[0], x->deadline);
+	if (rc < 0) {
+		x->error = xstrdup(error_last());
+		return -1;
 	}
+	p->opened = 1;
 	return 0;
+}
+
+/*
+ * Opens one more worker when every open one is busy and tables wait (true:
+ * it did), so that no session is opened that would get no work, and the
+ * statements already sent run meanwhile. The connect is bounded by the
+ * nearest time limit of those statements, which the loop must not miss. A
+ * failure ends the opening: the work goes on over the workers there are,
+ * as with fewer jobs.
+ */
+static bool pool_grow(struct vacuum_exec *x, struct pool *p, size_t busy,
+		      int64_t now)
+{
+	int64_t by = x->cancel_at;
+	size_t alive = 0;
+
+	if (p->full || p->opened >= p->nw || p->next >= p->n)
+		return false;
+	for (size_t i = 0; i < p->opened; i++) {
+		const struct worker *k = &p->w[i];
+
+		alive += k->conn != NULL;
+		if (k->t && !k->cancel_why && k->table_deadline &&
+		    k->table_deadline < by)
+			by = k->table_deadline;
+	}
+	if (busy < alive || by <= now)
+		return false;
+	if (worker_open(x, &p->w[p->opened], by) < 0) {
+		p->full = true;
+		return false;
+	}
+	p->opened++;
+	return true;
 }
 
 /* Hands the next tables to idle workers; returns how many are busy. */
@@ -429,17 +506,25 @@ static void pool_tick(struct vacuum_exec *x, const struct pool *p)
 	x->tick(x->arg, p->done, p->n, cur);
 }
 
+/* Ends the work; hands one idle connection back in x->conn. */
 static void pool_close(struct vacuum_exec *x, struct pool *p)
 {
 	for (; p->next < p->n; p->next++)
 		p->tables[p->next]->outcome = VACUUM_NOT_REACHED;
 	for (size_t i = 0; i < p->nw; i++) {
+		struct worker *w = &p->w[i];
+
 		/* Only after a poll(2) failure is a statement still out. */
-		if (p->w[i].t) {
-			p->w[i].t->outcome = VACUUM_FAILED;
-			table_error(p->w[i].t, "abandoned: %s", x->error);
+		if (w->t) {
+			w->t->outcome = VACUUM_FAILED;
+			table_error(w->t, "abandoned: %s", x->error);
+		} else if (w->conn && !x->conn &&
+			   PQstatus(w->conn) == CONNECTION_OK) {
+			PQsetNoticeReceiver(w->conn, notice_ignore, NULL);
+			x->conn = w->conn;
+			w->conn = NULL;
 		}
-		worker_close(&p->w[i]);
+		worker_close(w);
 	}
 	free(p->w);
 	free(p->pfd);
@@ -468,6 +553,8 @@ int vacuum_exec_run(struct vacuum_exec *x, struct vacuum_table **tables,
 		busy = pool_start(x, &p, now);
 		if ((int)busy > x->peak_busy)
 			x->peak_busy = (int)busy;
+		if (busy && pool_grow(x, &p, busy, now))
+			continue;
 		if (!busy || pool_wait(x, &p, now) < 0)
 			break;
 		for (size_t i = 0; i < nw; i++)

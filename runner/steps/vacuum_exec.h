@@ -17,6 +17,16 @@
 
 struct vacuum_exec {
 	const struct vacuum_settings *s;
+	/*
+	 * In: a connection to the database the step already has (from
+	 * pg_connect), which becomes the first worker, so the first table
+	 * starts without waiting for a new session; or NULL. The others are
+	 * opened one at a time, each when every open one is busy and tables
+	 * are left (as vacuumdb does), while the first statements run.
+	 * Out: a connection still open and idle at the end (for the
+	 * statistics after the work), or NULL; the caller closes it.
+	 */
+	PGconn *conn;
 	const char *db;			/* the database, for messages */
 	const char *run_id;		/* for the sessions' application_name */
 	int64_t timeout_ms;		/* the step's, for messages */
@@ -41,7 +51,7 @@ struct vacuum_exec {
 /*
  * Processes tables[0..n) in that order (largest first) and sets each
  * one's outcome, error and duration. Returns 0 when it could work (tables
- * may still have failed), -1 when no connection could be opened (x->error
+ * may still have failed), -1 when no connection could be used (x->error
  * says why; every table is left not reached).
  */
 int vacuum_exec_run(struct vacuum_exec *x, struct vacuum_table **tables,

@@ -205,20 +205,28 @@ out:
  * pg_relation_size(): that one takes a lock, and a table held in ACCESS
  * EXCLUSIVE mode by another session would stall the whole query. VACUUM
  * and ANALYZE refresh relpages, so the "after" size is exact.
+ *
+ * The numbers come from the pg_stat_get_* functions of the tables listed,
+ * not from the pg_stat_all_tables view: the view computes some twenty
+ * counters for every relation of the database, catalogs, TOAST tables and
+ * indexes included, and groups them, which made this query cost several
+ * times more on the server (500 tables: ~17 ms against ~4). Each query runs
+ * in a transaction of its own, so the statistics it reads are fresh (they
+ * are cached per transaction, stats_fetch_consistency).
  */
 static const char select_sql[] =
 	"SELECT n.nspname, c.relname, c.oid, c.reltuples::float8, "
 	"(c.relpages::int8 + COALESCE(t.relpages, 0)) * "
 	"current_setting('block_size')::int8, "
-	"COALESCE(s.n_dead_tup, 0), COALESCE(s.n_live_tup, 0), "
-	"COALESCE(s.n_mod_since_analyze, 0), "
+	"pg_catalog.pg_stat_get_dead_tuples(c.oid), "
+	"pg_catalog.pg_stat_get_live_tuples(c.oid), "
+	"pg_catalog.pg_stat_get_mod_since_analyze(c.oid), "
 	"GREATEST(pg_catalog.age(c.relfrozenxid), "
 	"COALESCE(pg_catalog.age(t.relfrozenxid), 0)), "
 	"COALESCE(pg_catalog.array_to_string(c.reloptions, E'\\n'), '') "
 	"FROM pg_catalog.pg_class c "
 	"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
 	"LEFT JOIN pg_catalog.pg_class t ON t.oid = c.reltoastrelid "
-	"LEFT JOIN pg_catalog.pg_stat_all_tables s ON s.relid = c.oid "
 	"WHERE c.relkind IN ('r', 'm') AND c.relpersistence <> 't' "
 	"AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
 	"AND n.nspname !~ '^pg_toast' "
@@ -229,12 +237,6 @@ int vacuum_select_fetch(PGconn *conn, int64_t deadline,
 {
 	PGresult *res;
 
-	/* Statistics are cached per transaction; each call wants fresh ones. */
-	res = pg_query(conn, deadline, "cannot read the table statistics",
-		       "SELECT pg_catalog.pg_stat_clear_snapshot()");
-	if (!res)
-		return -1;
-	PQclear(res);
 	res = pg_query(conn, deadline, "cannot list the tables", select_sql);
 	if (!res)
 		return -1;

@@ -16,7 +16,9 @@ set -uo pipefail
 . "$(dirname "$0")/../lib/upkeep.sh"
 PY=$UPKEEP_PYTHON
 
-pg_start
+# The server's log names every session upkeep opens (log_connections).
+pg_start "log_connections = on"
+pglog=$UPKEEP_TEST_TMP/pg/postgres.log
 
 cfg=$tmp/cfg
 mkdir -p "$cfg/schedules" "$cfg/jobs"
@@ -123,6 +125,11 @@ is "$(field needed 'len(d["top_dead_tuples_removed"]), d["top_dead_tuples_remove
 	"(10, 200)" "record: the top 10 by dead tuples removed"
 like "$(field needed 'r["steps"][0]["summary"]')" "^21 of 21 selected tables done \\(of 200 in 1 database\\); 4010 dead tuples removed, dead ratio [0-9.]+% -> 0\\.0%$" "summary"
 ok "no backend of ours is left" no_backends_within 2
+# The session the tables were chosen on is the first worker: jobs: 2 is
+# two sessions in all, as with vacuumdb -j 2 (not a third for the choice).
+rid=$(field needed 'r["run_id"]')
+is "$(grep -c "connection authorized: .*application_name=upkeep/$rid\$" "$pglog")" 2 \
+	"server log: jobs: 2 opened two sessions in all, the selection's included"
 
 run U run needed --ignore-window
 is "$(field needed 'd["totals"]["selected"]')" 0 "a second run finds nothing to do"
@@ -252,7 +259,7 @@ kill -9 "$victim"
 wait "$upid"
 wait "$locker" 2>/dev/null
 for _ in $(seq 100); do pg_isready -q && psql -Atqc 'select 1' >/dev/null 2>&1 && break; sleep 0.1; done
-like "$(cat "$UPKEEP_TEST_TMP/pg/postgres.log")" "all server processes terminated; reinitializing" \
+like "$(cat "$pglog")" "all server processes terminated; reinitializing" \
 	"the server really restarted (its log says it reinitialized)"
 is "$(field restarted 'r["steps"][0]["status"], t["t006"]["status"]')" "('failed', 'not reached')" \
 	"record: the step failed, the table after it was not reached"
