@@ -7,9 +7,12 @@
  * one-line why and the numbers (runstats_why, runstats_numbers), the ISO
  * week of its start (isoweek_of, isoweek_parse), webhook bodies
  * (notify_body, both formats), the Prometheus textfile (metrics_text),
- * redaction (record_redact), and the journal reader (record_journal_list,
- * on the input written as a journal half). The input is one record (a
- * JSON object) or several (an array of them, as record_list() gives).
+ * redaction (record_redact), and the journal reader (record_journal_list):
+ * the input as an earlier version's journal half, as a journal file of
+ * its own bytes (the entries' headers: length and hash), and as the
+ * journal a run writes, whole and torn (journal_feed()). The input is one
+ * record (a JSON object) or several (an array of them, as record_list()
+ * gives).
  */
 #include "fuzz.h"
 
@@ -18,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "mdterm.h"
@@ -32,7 +36,7 @@
 #include "weekly.h"
 
 static struct config cfg;
-static char *journal;
+static char *journal, *appended;
 
 static void put(const char *path, const char *text)
 {
@@ -68,9 +72,74 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	mkdir(cfg.settings.state_dir, 0700);
 	mkdir(path, 0700);
 	if (asprintf(&journal, "%s/20261129T020000Z-weekly-3f9a.0.json",
+		     path) < 0 ||
+	    asprintf(&appended, "%s/20261129T020000Z-weekly-3f9b.journal",
 		     path) < 0)
 		abort();
 	return 0;
+}
+
+/* Writes len bytes of data as the run's journal file and reads it back. */
+static void journal_read(const void *data, size_t len)
+{
+	fuzz_write(appended, data, len);
+	json_decref(record_journal_list(&cfg));
+	unlink(appended);
+}
+
+/*
+ * The input as the journal file a run appends to. As it is: what a
+ * corrupted file holds, for the entries' headers. Then as entries whose
+ * checks pass, so the fuzzer reaches what they hold (what is set, the
+ * arrays' items from an index on, what is deleted): each NUL-separated
+ * piece is one entry's JSON, and a piece that is a record and no entry
+ * (a seed of the corpus) is the first entry's "set", the way a run's
+ * journal begins. Last, those entries with the last one torn where a
+ * crash would cut it.
+ */
+static void journal_feed(const uint8_t *data, size_t size)
+{
+	char *file = NULL, *e;
+	size_t len = 0, cap = 0, elen = 0, n;
+	const uint8_t *p = data, *end = data + size, *nul;
+
+	journal_read(data, size);
+	while (p <= end) {
+		json_t *v = NULL, *set;
+		char *body;
+
+		nul = memchr(p, '\0', (size_t)(end - p));
+		n = nul ? (size_t)(nul - p) : (size_t)(end - p);
+		if (p == data)
+			v = json_loadb((const char *)p, n, 0, NULL);
+		if (json_is_object(v) && !json_object_get(v, "set") &&
+		    !json_object_get(v, "items") && !json_object_get(v, "del")) {
+			set = json_pack("{s:O}", "set", v);
+			body = json_dumps(set, JSON_COMPACT);
+			json_decref(set);
+			e = record_journal_entry(body, strlen(body), &elen);
+			free(body);
+		} else {
+			e = record_journal_entry((const char *)p, n, &elen);
+		}
+		json_decref(v);
+		if (len + elen > cap) {
+			cap = (len + elen) * 2;
+			file = realloc(file, cap);
+			if (!file)
+				abort();
+		}
+		memcpy(file + len, e, elen);
+		len += elen;
+		free(e);
+		if (!nul)
+			break;
+		p = nul + 1;
+	}
+	journal_read(file, len);
+	/* Torn: cut inside the last entry, at a point the input picks. */
+	journal_read(file, len - 1 - (size ? data[size - 1] % elen : 0));
+	free(file);
 }
 
 /* One record through every renderer that takes one. */
@@ -105,10 +174,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size > 1 << 20)
 		return -1;
-	/* The journal reader gets the bytes as they are. */
+	/* The journal reader gets the bytes as an earlier version's half,
+	 * then as the journal of today's runs. */
 	fuzz_write(journal, data, size);
 	j = record_journal_list(&cfg);
 	json_decref(j);
+	unlink(journal);
+	journal_feed(data, size);
 
 	in = json_loadb((const char *)data, size, 0, NULL);
 	if (!in)

@@ -444,24 +444,35 @@ static int journal_reserve(struct record_journal *j, size_t len)
 	return 0;
 }
 
+char *record_journal_entry(const char *body, size_t blen, size_t *len)
+{
+	char head[64], *buf;
+	int hlen;
+
+	hlen = snprintf(head, sizeof(head), JOURNAL_MAGIC "%zu %016llx\n",
+			blen, (unsigned long long)fnv1a(body, blen));
+	*len = (size_t)hlen + blen + 1;
+	buf = xmalloc(*len);
+	memcpy(buf, head, (size_t)hlen);
+	memcpy(buf + hlen, body, blen);
+	buf[*len - 1] = '\n';
+	return buf;
+}
+
 /* Appends one entry whose JSON is body; 0 or an errno (nothing added). */
 static int journal_append(struct record_journal *j, const char *body,
 			  bool durable)
 {
-	size_t blen = strlen(body), len, done = 0;
-	char head[64], *buf;
-	int hlen, err;
+	size_t len, done = 0;
+	char *buf;
+	int err;
 
-	hlen = snprintf(head, sizeof(head), JOURNAL_MAGIC "%zu %016llx\n",
-			blen, (unsigned long long)fnv1a(body, blen));
-	len = (size_t)hlen + blen + 1;
+	buf = record_journal_entry(body, strlen(body), &len);
 	err = journal_reserve(j, len);
-	if (err)
+	if (err) {
+		free(buf);
 		return err;
-	buf = xmalloc(len);
-	memcpy(buf, head, (size_t)hlen);
-	memcpy(buf + hlen, body, blen);
-	buf[len - 1] = '\n';
+	}
 	while (done < len && !err) {
 		ssize_t n = write(j->fd, buf + done, len - done);
 

@@ -71,6 +71,12 @@ char *record_path(const struct config *cfg, const json_t *rec,
 struct record_journal;
 int record_journal_write(const struct config *cfg, struct record_journal **j,
 			 const json_t *rec, bool durable);
+/*
+ * The bytes of one journal entry holding the JSON body (blen bytes): its
+ * checked header, the body, a newline; new string, its length in *len.
+ * For the writer and for whoever makes journals to test the reader.
+ */
+char *record_journal_entry(const char *body, size_t blen, size_t *len);
 /* Forgets *j (the file stays) and sets it to NULL. */
 void record_journal_close(struct record_journal **j);
 int record_journal_remove(const struct config *cfg, const json_t *rec);
