@@ -36,6 +36,7 @@ CURL_FN(CURLcode, curl_easy_perform, (CURL *a), (a))
 CURL_FNV(curl_easy_reset, (CURL *a), (a))
 CURL_FN(const char *, curl_easy_strerror, (CURLcode a), (a))
 CURL_FNV(curl_free, (void *a), (a))
+CURL_FNV(curl_global_cleanup, (void), ())
 CURL_FN(CURLcode, curl_global_init, (long int a), (a))
 CURL_FN(struct curl_slist *, curl_slist_append, (struct curl_slist *a,
 	const char *b), (a, b))

@@ -30,6 +30,7 @@ int pg_lib_load(void)
 PQ_FN(int, PQcancel, (PGcancel *a, char *b, int c), (a, b, c))
 PQ_FNV(PQclear, (PGresult *a), (a))
 PQ_FN(PostgresPollingStatusType, PQconnectPoll, (PGconn *a), (a))
+PQ_FN(PGconn *, PQconnectStart, (const char *a), (a))
 PQ_FN(PGconn *, PQconnectStartParams, (const char *const *a,
 	const char *const *b, int c), (a, b, c))
 PQ_FNV(PQconninfoFree, (PQconninfoOption *a), (a))
