@@ -28,7 +28,9 @@
 #               left behind is a failure);
 #   daemon      wake-up latency (bench/daemon-wake.sh) and idle RSS of
 #               BENCH_ROUNDS fresh daemons (goal < 4 MB; Debian cron's RSS,
-#               when installed, is shown for reference).
+#               when installed, is shown for reference), and of as many
+#               daemons after a run that loaded libpq and libcurl (goal
+#               < 4 MB too);
 # Then rollback.sh, report.sh, vacuum.sh, snapshot.sh and docker-prune.sh,
 # each standalone too (see their headers for their sizes).  BENCH_ONLY=core
 # runs only this file's part; BENCH_SKIP="vacuum snapshot" leaves scripts out.
@@ -192,6 +194,48 @@ read -r rlo rhi < <(bench_minmax <"$tmp/dmn/rss")
 rmed=$(bench_median <"$tmp/dmn/rss")
 echo "idle daemon RSS: median $rmed MB over $BENCH_ROUNDS daemons${cron_ref:+ (Debian cron: $cron_ref MB)}"
 bench_row "idle daemon RSS" "${cron_ref:+Debian cron: $cron_ref MB (reference)}" \
+	"$rmed" "$rlo" "$rhi" MB "< 4" "$rss_failed" "$BENCH_ROUNDS"
+
+# After a run: a daemon whose job's opening comes 1 s after it starts, with
+# a postgres and an http pre-check (against closed ports: the checks fail
+# fast, and libpq and libcurl are loaded all the same), measured once the
+# pass is over and it sleeps again. A daemon that did not get that far is
+# a failure.
+mkdir -p "$tmp/dmr/schedules" "$tmp/dmr/jobs"
+printf 'window: w\nstart: "Sun *-*-* 02:00"\nduration: 1h\n' >"$tmp/dmr/schedules/w.yaml"
+cat >"$tmp/dmr/jobs/j.yaml" <<'YAML'
+job: j
+windows: [w]
+prechecks:
+  - { name: db, kind: postgres, dsn: "host=127.0.0.1 port=1 dbname=x connect_timeout=2" }
+  - { name: api, kind: http, url: "http://127.0.0.1:1/health" }
+steps:
+  - { name: s, kind: command, run: ["true"], timeout: 10s }
+YAML
+rss_failed=0
+: >"$tmp/dmr/rss"
+for _ in $(seq 1 "$BENCH_ROUNDS"); do
+	rm -rf "$tmp/dmr/reports" "$tmp/dmr/state"
+	"$upkeep" --config "$tmp/dmr" --now '2026-11-22 01:59:59' daemon 2>"$tmp/dmr/log" &
+	pid=$!
+	for _ in $(seq 1 100); do
+		[ "$(grep -c 'sleeping until' "$tmp/dmr/log")" -ge 2 ] && break
+		sleep 0.1
+	done
+	if [ "$(grep -c 'sleeping until' "$tmp/dmr/log")" -ge 2 ] &&
+	   grep -q "check 'db'" "$tmp/dmr/log" && r=$(rss_mb "$pid") && [ -n "$r" ]; then
+		echo "$r" >>"$tmp/dmr/rss"
+	else
+		rss_failed=$((rss_failed + 1))
+		echo "  daemon FAILED: no run and sleep within 10 s: $(tail -1 "$tmp/dmr/log")"
+	fi
+	kill -TERM "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+done
+read -r rlo rhi < <(bench_minmax <"$tmp/dmr/rss")
+rmed=$(bench_median <"$tmp/dmr/rss")
+echo "idle daemon RSS after a run (libpq, libcurl): median $rmed MB over $BENCH_ROUNDS daemons"
+bench_row "idle daemon RSS after a run (libpq, libcurl)" "-" \
 	"$rmed" "$rlo" "$rhi" MB "< 4" "$rss_failed" "$BENCH_ROUNDS"
 
 # ---- the step kinds and the reports, each against its own baseline ----------
