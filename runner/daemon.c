@@ -284,6 +284,10 @@ static void pass_run(const struct config *cfg, const struct engine_opts *opts,
 		;
 	sigprocmask(SIG_BLOCK, sigs, NULL);
 	pass_pid = 0;
+	/* The daemon as PID 1 (a container) inherits what a killed child
+	 * left running: whatever of that has ended is reaped here. */
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
 	pass_ended(pid, status);
 }
 
