@@ -43,6 +43,7 @@ void engine_catch_signals_with(void (*handler)(int))
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	proc_signals_changed();
 }
 
 void engine_catch_signals(void)

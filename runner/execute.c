@@ -146,6 +146,7 @@ static int start(struct run *r)
 {
 	r->rec = run_new_record(r);
 	log_context(r->cfg, r->run_id, r->job->name);
+	run_note_containment(r);
 	if (r->in_window)
 		log_msg(LOG_INFO, NULL, "run %s in window '%s'", r->run_id,
 			r->window);
@@ -159,10 +160,6 @@ static int start(struct run *r)
 			"journal of every run and could not write it");
 		return -1;
 	}
-	/* After the journal's first entry: the first move into the run's
-	 * cgroup, which says what the containment is, is made meanwhile
-	 * (proc.c); the next entry carries it. */
-	run_note_containment(r);
 	notify_run(r->cfg, r->job, r->rec, CONFIG_NOTIFY_START);
 	return 0;
 }

@@ -8,13 +8,13 @@
  */
 #include "clock.h"
 #include "proc.h"
+#include "proc_clone.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -329,14 +329,12 @@ static char run_tag[160];
  * is never killed whole (it would kill upkeep too).
  *
  * Except the first move of a run: the kernel then waits for an RCU grace
- * period (the write side of cgroup_threadgroup_rwsem), 5 to 13 ms on a
+ * period (the write side of cgroup_threadgroup_rwsem), 5 to 21 ms on a
  * busy 2-core machine, more than the rest of a 10-step run's upkeep. So
- * that first move, which also tells whether the cgroup is usable at all,
- * is made by a thread of its own (cgroup_begin()) while the run writes
- * and syncs its journal's first entry, a wait on the disk as long; the
- * first thing that needs the cgroup waits for the thread (cgroup_settle()).
- * The thread only moves upkeep in: upkeep then stays inside until its
- * first spawn steps out, which keeps the kernel's fast path warm for it.
+ * where the kernel can (5.7) and proc_clone.c has entry code for the
+ * architecture, a child is started inside the cgroup directly (clone3,
+ * CLONE_INTO_CGROUP: no lock of that kind, no move of upkeep's); the
+ * moves are what is done elsewhere.
  */
 static struct {
 	char dir[PATH_MAX];		/* the run's cgroup; "" when none */
@@ -344,10 +342,9 @@ static struct {
 	int home_fd;			/* upkeep's own cgroup.procs: to step out */
 	volatile sig_atomic_t inside;	/* upkeep is in dir right now */
 	char why[PATH_MAX + 128];	/* why the run has no cgroup */
-	pthread_t trial;		/* making the first move into dir */
-	bool trying;			/* ... and not joined yet */
-	int trial_err;			/* its errno; 0 when upkeep moved in */
-} cg = { .procs_fd = -1, .home_fd = -1 };
+	int dir_fd;			/* dir, for clone3 */
+	bool clone;			/* children start inside through it */
+} cg = { .procs_fd = -1, .home_fd = -1, .dir_fd = -1 };
 
 /* Bounds for walking a cgroup tree (recovery, nested cgroups). */
 #define CGROUP_MAX_DEPTH 16
@@ -604,58 +601,10 @@ static void cgroup_close(void)
 		close(cg.procs_fd);
 	if (cg.home_fd >= 0)
 		close(cg.home_fd);
-	cg.procs_fd = cg.home_fd = -1;
-}
-
-/* The first move into the run's cgroup (see above), in its own thread. */
-static void *cgroup_trial(void *unused)
-{
-	(void)unused;
-	cg.trial_err = write(cg.procs_fd, "0", 1) == 1 ? 0 :
-		       errno ? errno : EIO;
-	return NULL;
-}
-
-/*
- * Starts cgroup_trial(), with every signal blocked in it so they still
- * end the main thread's waits. Returns false when no thread could start.
- */
-static bool cgroup_trial_start(void)
-{
-	sigset_t all, old;
-	bool ok;
-
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	ok = pthread_create(&cg.trial, NULL, cgroup_trial, NULL) == 0;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	cg.trying = ok;
-	return ok;
-}
-
-/*
- * Waits for the first move into the cgroup: upkeep is inside after it,
- * or the run has no cgroup and cg.why says why. Every public function
- * that touches the cgroup calls this first.
- */
-static void cgroup_settle(void)
-{
-	char path[PATH_MAX + 32];
-
-	if (!cg.trying)
-		return;
-	pthread_join(cg.trial, NULL);
-	cg.trying = false;
-	if (!cg.trial_err) {
-		cg.inside = 1;
-		return;
-	}
-	snprintf(path, sizeof(path), "%s/cgroup.procs", cg.dir);
-	snprintf(cg.why, sizeof(cg.why), "cannot write '%s': %s", path,
-		 strerror(cg.trial_err));
-	cgroup_close();
-	cgroup_remove(cg.dir);
-	cg.dir[0] = '\0';
+	if (cg.dir_fd >= 0)
+		close(cg.dir_fd);
+	cg.procs_fd = cg.home_fd = cg.dir_fd = -1;
+	cg.clone = false;
 }
 
 /* Opens the cgroup for run_id, or says in cg.why why there is none. */
@@ -711,11 +660,13 @@ static void cgroup_begin(const char *run_id)
 	if (cg.home_fd < 0)
 		goto fail_dir;
 	/*
-	 * Moving in is what every spawn does: try it now, in a thread when
-	 * one starts (see above). Should upkeep be stuck inside, its
+	 * Children started inside it, or upkeep moving in and out around
+	 * each spawn: try it now. Should upkeep be stuck inside, its
 	 * children still are too.
 	 */
-	if (cgroup_trial_start())
+	cg.dir_fd = open(cg.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cg.clone = cg.dir_fd >= 0 && proc_clone_probe(cg.dir_fd) == 0;
+	if (cg.clone)
 		return;
 	snprintf(path, sizeof(path), "%s/cgroup.procs", cg.dir);
 	if (!cgroup_enter())
@@ -783,7 +734,6 @@ const char *proc_containment(void)
 {
 	static char what[PATH_MAX + 16];
 
-	cgroup_settle();
 	if (!run_tag[0])
 		return "subreaper";
 	if (!cg.dir[0])
@@ -794,13 +744,11 @@ const char *proc_containment(void)
 
 const char *proc_containment_why(void)
 {
-	cgroup_settle();
 	return run_tag[0] && !cg.dir[0] && cg.why[0] ? cg.why : NULL;
 }
 
 void proc_set_run_id(const char *run_id)
 {
-	cgroup_settle();
 	cgroup_end();
 	if (run_id)
 		snprintf(run_tag, sizeof(run_tag), "UPKEEP_RUN_ID=%s", run_id);
@@ -860,7 +808,6 @@ size_t proc_kill_run(const char *run_id)
 	int64_t until;
 	int budget = CGROUP_MAX_DIRS;
 
-	cgroup_settle();
 	/* Its cgroup first: what left the run is there, tagged or not. */
 	if (run_id[0] && run_id[0] != '.' && !strchr(run_id, '/') &&
 	    cgroup_home(mnt, NULL, 0) == 0)
@@ -961,11 +908,74 @@ static char *lookup_in_env_path(const struct proc_spec *spec)
 }
 
 /*
- * Starts spec's process with posix_spawn (vfork-like: no copy of upkeep's
- * address space per step): its own process group, default signals, an
- * empty mask, stdin from /dev/null, stdout and stderr to out_fd, born in
- * the run's cgroup when there is one. Returns the pid, or -1 with errno
- * (exec's own, for a missing program).
+ * The signals a child gets back to SIG_DFL: those not at SIG_DFL in
+ * upkeep (caught, or ignored since it was started), found once and again
+ * after proc_signals_changed(), and the ones upkeep itself handles in any
+ * case. posix_spawn() asks about all 64 in every child instead.
+ */
+static int reset_sig[NSIG];
+static size_t nreset_sig;
+static bool reset_known;
+
+void proc_signals_changed(void)
+{
+	reset_known = false;
+}
+
+static void reset_signals(void)
+{
+	static const int own[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
+	struct sigaction sa;
+
+	if (reset_known)
+		return;
+	nreset_sig = 0;
+	for (int sig = 1; sig < NSIG; sig++) {
+		bool set = sigaction(sig, NULL, &sa) == 0 &&
+			   sa.sa_handler != SIG_DFL;
+
+		for (size_t i = 0; i < sizeof(own) / sizeof(*own); i++)
+			set = set || own[i] == sig;
+		if (set && sig != SIGKILL && sig != SIGSTOP)
+			reset_sig[nreset_sig++] = sig;
+	}
+	reset_known = true;
+}
+
+/*
+ * Starts spec's process in the run's cgroup through proc_clone.c. Returns
+ * the pid, or -1 with errno (exec's, for a missing program) and *done;
+ * *done false: it could not be done this way, and never will this run.
+ */
+static pid_t spawn_inside(const struct proc_spec *spec, int out_fd,
+			  char **env, const char *prog, bool *done)
+{
+	const char *path = getenv("PATH");
+	struct proc_child c = {
+		.argv = spec->argv, .envp = env, .prog = prog,
+		/* posix_spawnp's (confstr's) when PATH is unset */
+		.path = path ? path : "/bin:/usr/bin", .cwd = spec->cwd,
+		.out_fd = out_fd,
+	};
+	pid_t pid;
+
+	reset_signals();
+	c.reset = reset_sig;
+	c.nreset = nreset_sig;
+	pid = proc_clone_spawn(cg.dir_fd, &c);
+	*done = pid > 0 || c.err;
+	if (!*done)
+		cg.clone = false;	/* upkeep moves in and out from now */
+	return pid;
+}
+
+/*
+ * Starts spec's process vfork-like (no copy of upkeep's address space
+ * per step): its own process group, default signals, an empty mask,
+ * stdin from /dev/null, stdout and stderr to out_fd, born in the run's
+ * cgroup when there is one (straight in, or with upkeep stepping in for
+ * posix_spawn and out: see the cgroup's comment). Returns the pid, or -1
+ * with errno (exec's own, for a missing program).
  */
 static pid_t spawn(const struct proc_spec *spec, int out_fd)
 {
@@ -974,8 +984,19 @@ static pid_t spawn(const struct proc_spec *spec, int out_fd)
 	sigset_t none, all;
 	char **env = child_env(spec), *prog = lookup_in_env_path(spec);
 	pid_t pid = -1;
+	bool done = false;
 	int rc;
 
+	if (cg.clone) {
+		pid = spawn_inside(spec, out_fd, env, prog, &done);
+		if (done) {
+			rc = errno;
+			free(prog);
+			free(env);
+			errno = rc;
+			return pid;
+		}
+	}
 	sigemptyset(&none);
 	sigfillset(&all);
 	posix_spawnattr_init(&at);
@@ -1110,7 +1131,6 @@ int proc_run(const struct proc_spec *spec, struct proc_result *r)
 	memset(r, 0, sizeof(*r));
 	r->exit_code = -1;
 	r->tail = xmalloc(PROC_TAIL_BYTES);
-	cgroup_settle();
 	if (proc_stop)
 		return error_set("not started: upkeep is stopping (a "
 				 "signal asked it to)");

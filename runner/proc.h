@@ -96,6 +96,12 @@ void proc_result_free(struct proc_result *result);
  */
 void proc_set_run_id(const char *run_id);
 /*
+ * Call after changing a signal's disposition: children get every signal
+ * back to SIG_DFL, and which are not there is known from the first spawn
+ * on until this is called.
+ */
+void proc_signals_changed(void);
+/*
  * Kills the dead run run_id's cgroup (found by name, "upkeep/<run_id>",
  * anywhere in the cgroup v2 hierarchy) and removes it, then stops and kills
  * every process whose environment carries run_id's tag (not upkeep itself).
