@@ -109,7 +109,7 @@ struct vacuum_job {
 	 */
 	PGconn *progress;
 	bool progress_tried;
-	const char *progress_db;
+	struct vacuum_db *cur;		/* the database worked on */
 	int64_t progress_by;		/* no progress query past this */
 };
 
@@ -238,7 +238,7 @@ static PGconn *select_tables(struct vacuum_job *j, struct vacuum_db *db,
 	}
 	if (!db->name)
 		db->name = xstrdup(PQdb(conn));
-	if (vacuum_select_fetch(conn, deadline, &db->all) < 0) {
+	if (vacuum_select_fetch(conn, deadline, NULL, &db->all) < 0) {
 		db->error = xasprintf("database '%s': %s", db->name,
 				      error_last());
 		PQfinish(conn);
@@ -481,7 +481,7 @@ static void progress_tick(void *arg, size_t done, size_t total,
 						PG_GUARD_SLACK_MS };
 
 			j->progress_tried = true;
-			j->progress = pg_connect(j->s->dsn, j->progress_db, &o);
+			j->progress = pg_connect(j->s->dsn, j->cur->name, &o);
 		}
 	}
 	if (cur && j->progress && clock_mono_ms() < j->progress_by) {
@@ -498,7 +498,7 @@ static void progress_tick(void *arg, size_t done, size_t total,
 				 PQgetvalue(res, 0, 2));
 		PQclear(res);
 	}
-	log_progress_detail("%s: %zu/%zu tables done%s%s%s%s%s", j->progress_db,
+	log_progress_detail("%s: %zu/%zu tables done%s%s%s%s%s", j->cur->name,
 			    done, total, cur ? "; now " : "", cur ? cur->schema :
 			    "", cur ? "." : "", cur ? cur->name : "", phase);
 }
@@ -511,28 +511,79 @@ static int by_oid(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Reads every table's numbers again, as they are after the work. */
-static void after_stats(struct vacuum_db *db, PGconn *conn, int64_t end)
+/* Whether t's numbers after the work can be read: its work has ended. */
+static bool settled(const struct vacuum_table *t)
 {
-	struct vacuum_table_list now = { 0 };
+	return !t->actions || t->outcome != VACUUM_PENDING;
+}
 
-	if (end - clock_mono_ms() < 100)
-		return;
-	if (vacuum_select_fetch(conn, end, &now) < 0) {
-		vacuum_table_list_free(&now);
-		return;
-	}
+/* Takes, from a read of the tables, the numbers after of those due. */
+static void take_after(struct vacuum_db *db, struct vacuum_table_list *now)
+{
 	/* The query gives them in oid order. */
 	for (size_t i = 0; i < db->all.n; i++) {
 		struct vacuum_table *t = &db->all.v[i];
-		const struct vacuum_table *seen = bsearch(t, now.v, now.n,
-							  sizeof(*now.v),
-							  by_oid);
+		const struct vacuum_table *seen;
 
+		if (!t->after_due || t->after.known)
+			continue;
+		seen = bsearch(t, now->v, now->n, sizeof(*now->v), by_oid);
 		if (seen)
 			t->after = seen->before;
 	}
+}
+
+/*
+ * vacuum_exec's idle_sql: once no table is left to start, the tables that
+ * are settled now (left alone, or ended) are read while the last ones
+ * run, so that the end has only those few to read.
+ */
+static const char *early_sql(void *arg)
+{
+	struct vacuum_job *j = arg;
+
+	for (size_t i = 0; i < j->cur->all.n; i++)
+		j->cur->all.v[i].after_due = settled(&j->cur->all.v[i]);
+	return vacuum_select_sql();
+}
+
+static void early_result(void *arg, const PGresult *res)
+{
+	struct vacuum_job *j = arg;
+	struct vacuum_table_list now = { 0 };
+
+	vacuum_select_parse(res, &now);
+	take_after(j->cur, &now);
 	vacuum_table_list_free(&now);
+}
+
+/* Reads the numbers after the work that are not read yet, by end. */
+static void after_stats(struct vacuum_db *db, PGconn *conn, int64_t end)
+{
+	struct vacuum_table_list now = { 0 };
+	struct strv oids = { 0 };
+	char *list = NULL;
+
+	for (size_t i = 0; i < db->all.n; i++) {
+		struct vacuum_table *t = &db->all.v[i];
+
+		t->after_due = !t->after.known;
+		if (t->after_due)
+			strv_push_owned(&oids, xasprintf("%u", t->oid));
+	}
+	/* By oid only when few: = ANY of a long array costs more. */
+	if (oids.n && oids.n * 4 < db->all.n) {
+		char *joined = strv_join(&oids, ",");
+
+		list = xasprintf("{%s}", joined);
+		free(joined);
+	}
+	if (conn && oids.n && end - clock_mono_ms() >= 100 &&
+	    vacuum_select_fetch(conn, end, list, &now) == 0)
+		take_after(db, &now);
+	vacuum_table_list_free(&now);
+	strv_free(&oids);
+	free(list);
 	db->ratio_after = dead_ratio(&db->all, true);
 }
 
@@ -743,11 +794,12 @@ static int vacuum_run(const void *settings, const struct step_ctx *ctx,
 		}
 		x.db = db->name;
 		x.conn = conn;
-		if (watched) {
-			j.progress_db = db->name;
+		j.cur = db;
+		x.arg = &j;
+		x.idle_sql = early_sql;
+		x.idle_result = early_result;
+		if (watched)
 			x.tick = progress_tick;
-			x.arg = &j;
-		}
 		if (vacuum_exec_run(&x, db->sel, db->nsel) < 0)
 			failed = true;
 		conn = x.conn;
@@ -765,10 +817,9 @@ static int vacuum_run(const void *settings, const struct step_ctx *ctx,
 			failed = true;
 		}
 		timed_out |= x.deadline_hit;
-		if (conn) {
-			after_stats(db, conn, end - 50);
+		after_stats(db, conn, end - 50);
+		if (conn)
 			PQfinish(conn);
-		}
 		for (size_t k = 0; k < db->nsel; k++) {
 			log_table(ctx, db, db->sel[k]);
 			failed |= db->sel[k]->outcome == VACUUM_FAILED;

@@ -322,6 +322,8 @@ struct pool {
 	struct pollfd *pfd;		/* one per busy worker */
 	size_t opened;			/* w[0..opened) were opened */
 	bool full;			/* no more will be */
+	bool idle_sent;			/* x->idle_sql's query was sent, */
+	struct worker *reader;		/* by this worker, until answered */
 	struct vacuum_table **tables;
 	size_t n, next, done;		/* next to start, ended so far */
 };
@@ -348,6 +350,34 @@ static int pool_open(struct vacuum_exec *x, struct pool *p)
 	return 0;
 }
 
+/* How many workers have a connection. */
+static size_t pool_alive(const struct pool *p)
+{
+	size_t alive = 0;
+
+	for (size_t i = 0; i < p->nw; i++)
+		alive += p->w[i].conn != NULL;
+	return alive;
+}
+
+/*
+ * The nearest time limit the loop must act on: cancel_at, or the
+ * table_timeout of a statement in flight.
+ */
+static int64_t pool_limit(const struct vacuum_exec *x, const struct pool *p)
+{
+	int64_t by = x->cancel_at;
+
+	for (size_t i = 0; i < p->nw; i++) {
+		const struct worker *k = &p->w[i];
+
+		if (k->t && !k->cancel_why && k->table_deadline &&
+		    k->table_deadline < by)
+			by = k->table_deadline;
+	}
+	return by;
+}
+
 /*
  * Opens one more worker when every open one is busy and tables wait (true:
  * it did), so that no session is opened that would get no work, and the
@@ -359,20 +389,10 @@ static int pool_open(struct vacuum_exec *x, struct pool *p)
 static bool pool_grow(struct vacuum_exec *x, struct pool *p, size_t busy,
 		      int64_t now)
 {
-	int64_t by = x->cancel_at;
-	size_t alive = 0;
+	int64_t by = pool_limit(x, p);
 
-	if (p->full || p->opened >= p->nw || p->next >= p->n)
-		return false;
-	for (size_t i = 0; i < p->opened; i++) {
-		const struct worker *k = &p->w[i];
-
-		alive += k->conn != NULL;
-		if (k->t && !k->cancel_why && k->table_deadline &&
-		    k->table_deadline < by)
-			by = k->table_deadline;
-	}
-	if (busy < alive || by <= now)
+	if (p->full || p->opened >= p->nw || p->next >= p->n ||
+	    busy < pool_alive(p) || by <= now)
 		return false;
 	if (worker_open(x, &p->w[p->opened], by) < 0) {
 		p->full = true;
@@ -380,6 +400,57 @@ static bool pool_grow(struct vacuum_exec *x, struct pool *p, size_t busy,
 	}
 	p->opened++;
 	return true;
+}
+
+/*
+ * Once no table is left to start, sends x->idle_sql's query on an idle
+ * worker, which becomes p->reader until the answer is in (see
+ * vacuum_exec.h).
+ */
+static void pool_idle(struct vacuum_exec *x, struct pool *p, size_t busy,
+		      int64_t now)
+{
+	struct worker *w = NULL;
+
+	if (!x->idle_sql || p->idle_sent || p->next < p->n || !busy ||
+	    now >= x->cancel_at)
+		return;
+	for (size_t i = 0; i < p->nw && !w; i++)
+		if (p->w[i].conn && !p->w[i].t)
+			w = &p->w[i];
+	if (!w)
+		return;
+	p->idle_sent = true;
+	if (!PQsendQuery(w->conn, x->idle_sql(x->arg)) ||
+	    PQflush(w->conn) < 0) {
+		worker_close(w);	/* a broken connection: no use */
+		return;
+	}
+	p->reader = w;
+}
+
+/* Reads what came for p->reader's query; hands its result over. */
+static void reader_read(struct vacuum_exec *x, struct pool *p)
+{
+	struct worker *w = p->reader;
+	PGresult *res;
+
+	if (!PQconsumeInput(w->conn)) {
+		worker_close(w);
+		p->reader = NULL;
+		return;
+	}
+	while (!PQisBusy(w->conn)) {
+		res = PQgetResult(w->conn);
+		if (!res) {
+			p->reader = NULL;
+			return;
+		}
+		/* Failed: the numbers are read at the end instead. */
+		if (PQresultStatus(res) == PGRES_TUPLES_OK)
+			x->idle_result(x->arg, res);
+		PQclear(res);
+	}
 }
 
 /* Hands the next tables to idle workers; returns how many are busy. */
@@ -390,7 +461,7 @@ static size_t pool_start(struct vacuum_exec *x, struct pool *p, int64_t now)
 	for (size_t i = 0; i < p->nw; i++) {
 		struct worker *w = &p->w[i];
 
-		if (w->conn && !w->t && p->next < p->n) {
+		if (w->conn && !w->t && w != p->reader && p->next < p->n) {
 			if (now >= x->cancel_at) {
 				x->deadline_hit = true;
 				continue;
@@ -462,7 +533,7 @@ static bool worker_watch(struct vacuum_exec *x, struct worker *k,
 static int pool_wait(struct vacuum_exec *x, struct pool *p, int64_t now)
 {
 	int64_t wake = now + 1000, ms;
-	size_t np = 0;
+	size_t np = 0, reader_at = p->nw;
 
 	for (size_t i = 0; i < p->nw; i++) {
 		struct worker *k = &p->w[i];
@@ -474,6 +545,19 @@ static int pool_wait(struct vacuum_exec *x, struct pool *p, int64_t now)
 			continue;
 		}
 		p->pfd[np].fd = PQsocket(k->conn);
+		p->pfd[np].events = POLLIN;
+		p->pfd[np].revents = 0;
+		np++;
+	}
+	/* The reader is never waited for past cancel_at: it is dropped. */
+	if (p->reader && now >= x->cancel_at) {
+		worker_close(p->reader);
+		p->reader = NULL;
+	} else if (p->reader) {
+		if (x->cancel_at < wake)
+			wake = x->cancel_at;
+		reader_at = np;
+		p->pfd[np].fd = PQsocket(p->reader->conn);
 		p->pfd[np].events = POLLIN;
 		p->pfd[np].revents = 0;
 		np++;
@@ -493,6 +577,8 @@ static int pool_wait(struct vacuum_exec *x, struct pool *p, int64_t now)
 				p->done++;
 		}
 	}
+	if (reader_at < p->nw && p->pfd[reader_at].revents)
+		reader_read(x, p);
 	return 0;
 }
 
@@ -511,6 +597,8 @@ static void pool_close(struct vacuum_exec *x, struct pool *p)
 {
 	for (; p->next < p->n; p->next++)
 		p->tables[p->next]->outcome = VACUUM_NOT_REACHED;
+	if (p->reader)
+		worker_close(p->reader);	/* not worth waiting for */
 	for (size_t i = 0; i < p->nw; i++) {
 		struct worker *w = &p->w[i];
 
@@ -542,7 +630,7 @@ int vacuum_exec_run(struct vacuum_exec *x, struct vacuum_table **tables,
 
 	while (rc == 0) {
 		int64_t now = clock_mono_ms();
-		size_t busy, alive = 0;
+		size_t busy;
 
 		/* Asked to stop (Ctrl-C): cancel now, as at the deadline. */
 		if (proc_stop && x->cancel_at > now) {
@@ -555,11 +643,10 @@ int vacuum_exec_run(struct vacuum_exec *x, struct vacuum_table **tables,
 			x->peak_busy = (int)busy;
 		if (busy && pool_grow(x, &p, busy, now))
 			continue;
-		if (!busy || pool_wait(x, &p, now) < 0)
+		pool_idle(x, &p, busy, now);
+		if ((!busy && !p.reader) || pool_wait(x, &p, now) < 0)
 			break;
-		for (size_t i = 0; i < nw; i++)
-			alive += p.w[i].conn != NULL;
-		if (!alive)
+		if (!pool_alive(&p))
 			break;
 		if (x->tick && clock_mono_ms() - last_tick >= 1000) {
 			pool_tick(x, &p);

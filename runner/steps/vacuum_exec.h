@@ -40,7 +40,16 @@ struct vacuum_exec {
 	/* Called about once a second while statements run, or NULL. */
 	void (*tick)(void *arg, size_t done, size_t total,
 		     const struct vacuum_table *current);
-	void *arg;
+	/*
+	 * Once no table is left to start and some still run, idle_sql gives
+	 * a query that an idle worker sends without waiting, and idle_result
+	 * gets its result, so that what the tables that ended look like is
+	 * read while the last ones run. The work's end waits for it, but not
+	 * past cancel_at. Both NULL: no such query.
+	 */
+	const char *(*idle_sql)(void *arg);
+	void (*idle_result)(void *arg, const PGresult *res);
+	void *arg;			/* of tick, idle_sql, idle_result */
 
 	/* Results. */
 	int peak_busy;			/* most statements in flight at once */

@@ -214,32 +214,31 @@ out:
  * in a transaction of its own, so the statistics it reads are fresh (they
  * are cached per transaction, stats_fetch_consistency).
  */
-static const char select_sql[] =
-	"SELECT n.nspname, c.relname, c.oid, c.reltuples::float8, "
-	"(c.relpages::int8 + COALESCE(t.relpages, 0)) * "
-	"current_setting('block_size')::int8, "
-	"pg_catalog.pg_stat_get_dead_tuples(c.oid), "
-	"pg_catalog.pg_stat_get_live_tuples(c.oid), "
-	"pg_catalog.pg_stat_get_mod_since_analyze(c.oid), "
-	"GREATEST(pg_catalog.age(c.relfrozenxid), "
-	"COALESCE(pg_catalog.age(t.relfrozenxid), 0)), "
-	"COALESCE(pg_catalog.array_to_string(c.reloptions, E'\\n'), '') "
-	"FROM pg_catalog.pg_class c "
-	"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-	"LEFT JOIN pg_catalog.pg_class t ON t.oid = c.reltoastrelid "
-	"WHERE c.relkind IN ('r', 'm') AND c.relpersistence <> 't' "
-	"AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
-	"AND n.nspname !~ '^pg_toast' "
-	"ORDER BY c.oid";
+#define SELECT_SQL(filter) \
+	"SELECT n.nspname, c.relname, c.oid, c.reltuples::float8, " \
+	"(c.relpages::int8 + COALESCE(t.relpages, 0)) * " \
+	"current_setting('block_size')::int8, " \
+	"pg_catalog.pg_stat_get_dead_tuples(c.oid), " \
+	"pg_catalog.pg_stat_get_live_tuples(c.oid), " \
+	"pg_catalog.pg_stat_get_mod_since_analyze(c.oid), " \
+	"GREATEST(pg_catalog.age(c.relfrozenxid), " \
+	"COALESCE(pg_catalog.age(t.relfrozenxid), 0)), " \
+	"COALESCE(pg_catalog.array_to_string(c.reloptions, E'\\n'), '') " \
+	"FROM pg_catalog.pg_class c " \
+	"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace " \
+	"LEFT JOIN pg_catalog.pg_class t ON t.oid = c.reltoastrelid " \
+	"WHERE c.relkind IN ('r', 'm') AND c.relpersistence <> 't' " \
+	"AND n.nspname NOT IN ('pg_catalog', 'information_schema') " \
+	"AND n.nspname !~ '^pg_toast' " filter \
+	"ORDER BY c.oid"
 
-int vacuum_select_fetch(PGconn *conn, int64_t deadline,
-			struct vacuum_table_list *out)
+const char *vacuum_select_sql(void)
 {
-	PGresult *res;
+	return SELECT_SQL("");
+}
 
-	res = pg_query(conn, deadline, "cannot list the tables", select_sql);
-	if (!res)
-		return -1;
+void vacuum_select_parse(const PGresult *res, struct vacuum_table_list *out)
+{
 	for (int i = 0; i < PQntuples(res); i++) {
 		struct vacuum_table *t;
 
@@ -259,6 +258,24 @@ int vacuum_select_fetch(PGconn *conn, int64_t deadline,
 		t->xid_age = strtoll(PQgetvalue(res, i, 8), NULL, 10);
 		t->reloptions = xstrdup(PQgetvalue(res, i, 9));
 	}
+}
+
+int vacuum_select_fetch(PGconn *conn, int64_t deadline, const char *oids,
+			struct vacuum_table_list *out)
+{
+	PGresult *res;
+
+	if (oids)
+		res = pg_query_params(conn, deadline, "cannot list the tables",
+				      SELECT_SQL("AND c.oid = "
+						 "ANY ($1::pg_catalog.oid[]) "),
+				      1, &oids);
+	else
+		res = pg_query(conn, deadline, "cannot list the tables",
+			       SELECT_SQL(""));
+	if (!res)
+		return -1;
+	vacuum_select_parse(res, out);
 	PQclear(res);
 	return 0;
 }

@@ -4,7 +4,8 @@
  * vacuumed or analyzed (name patterns, autovacuum's thresholds with the
  * table's own reloptions, transaction ID age). The rules are pure so unit
  * tests can drive them without a server; vacuum_select_fetch() is the one
- * catalog query. Running the statements is vacuum_exec.c's job.
+ * catalog query (before and after the work). Running the statements is
+ * vacuum_exec.c's job.
  */
 #ifndef UPKEEP_STEPS_VACUUM_SELECT_H
 #define UPKEEP_STEPS_VACUUM_SELECT_H
@@ -76,6 +77,7 @@ struct vacuum_table {
 	int64_t xid_age;		/* age(relfrozenxid), TOAST's included */
 	char *reloptions;		/* "k=v" lines, or "" */
 	struct vacuum_stats before, after;
+	bool after_due;			/* settled when "after" was asked for */
 	unsigned actions;		/* enum vacuum_action; 0: left alone */
 	char reason[256];		/* why it was picked (or not) */
 	int outcome;			/* enum vacuum_outcome */
@@ -127,11 +129,20 @@ const char *vacuum_outcome_name(int outcome);
 /*
  * Reads every user table of conn's database (tables and materialized views,
  * no temporary ones) with its numbers into out, in oid order, by deadline
- * (clock_mono_ms). The query takes no lock on any table, so a table locked
- * by another session cannot hold it up. 0, or -1 after error_set().
+ * (clock_mono_ms); only those whose oid is in oids when it is not NULL (an
+ * array literal, "{16384,16390}"). The query takes no lock on any table, so
+ * a table locked by another session cannot hold it up. 0, or -1 after
+ * error_set().
  */
-int vacuum_select_fetch(PGconn *conn, int64_t deadline,
+int vacuum_select_fetch(PGconn *conn, int64_t deadline, const char *oids,
 			struct vacuum_table_list *out);
+
+/*
+ * The query of vacuum_select_fetch() for every table, to send without
+ * waiting, and the reading of its result into out.
+ */
+const char *vacuum_select_sql(void);
+void vacuum_select_parse(const PGresult *res, struct vacuum_table_list *out);
 
 /* Sorts largest first (bytes, then schema and name, for a stable order). */
 void vacuum_table_sort(struct vacuum_table_list *l);

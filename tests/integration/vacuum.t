@@ -55,12 +55,13 @@ no_backends_within() {
 	done
 }
 # lock DB TABLES...: another session holds ACCESS EXCLUSIVE locks on
-# TABLES until unlock; waits until the locks are granted.
+# TABLES until unlock (or for LOCK_HOLD seconds); waits until the locks
+# are granted.
 lock() {
 	local db=$1 tables
 	shift
 	tables=$(IFS=,; echo "$*")
-	PGAPPNAME=locker psql -d "$db" -qc "begin; lock table $tables in access exclusive mode; select pg_sleep(120)" >/dev/null 2>&1 &
+	PGAPPNAME=locker psql -d "$db" -qc "begin; lock table $tables in access exclusive mode; select pg_sleep(${LOCK_HOLD:-120})" >/dev/null 2>&1 &
 	locker=$!
 	for _ in $(seq 100); do
 		[ "$(psql -Atqc "select count(*) from pg_locks l join pg_stat_activity a using (pid) where a.application_name = 'locker' and l.mode = 'AccessExclusiveLock' and l.locktype = 'relation' and l.granted")" -ge $# ] && return 0
@@ -164,6 +165,26 @@ like "$(field par 't["w1"]["error"]')" "cancelled on the server after its table_
 ok "the cancelled statements are gone from pg_stat_activity within 2 s" no_backends_within 2
 is "$(Q "select count(*) from pg_stat_user_tables where relname in ('w1','w2','w3','w4') and vacuum_count > 0")" 0 "psql: the locked tables were not vacuumed"
 unlock
+
+# ---- the numbers after: read once a table has ended, not before -------------
+# Once no table is left to start, the tables that ended are read while the
+# last run (the end then reads only those). e1, the largest, waits for
+# another session's lock, so the others end and are read first; e1's
+# numbers must still be those after its VACUUM.
+setup_sql "$(for i in 1:2000 2:100 3:100 4:100; do printf 'create table e%s as select g as id, md5(g::text) as v from generate_series(1, %s) g;\n' "${i%:*}" "${i#*:}"; done)"
+setup_sql "update e1 set v = v || 1; update e2 set v = v || 1; update e3 set v = v || 1; update e4 set v = v || 1"
+LOCK_HOLD=2 ok "another session locks e1 for 2 s" lock app e1
+job ends 'dsn: "dbname=app", select: all, tables: ["e?"], jobs: 2, skip_locked: false, lock_timeout: 30s'
+run U run ends --ignore-window
+is "$rc" 0 "the run succeeds" || diag "$out$err"
+is "$(field ends '[(n, t[n]["status"], t[n]["before"]["dead_tuples"], t[n]["after"]["dead_tuples"]) for n in sorted(t)]')" \
+	"[('e1', 'done', 2000, 0), ('e2', 'done', 100, 0), ('e3', 'done', 100, 0), ('e4', 'done', 100, 0)]" \
+	"record: every table's dead tuples after its own VACUUM, e1's too (it ended last)"
+ms=$(field ends 't["e1"]["duration_ms"]')
+ok "e1 waited for the lock (its VACUUM took $ms ms), so it ended last" test "$ms" -ge 1000
+wait "$locker"
+is "$(Q "select string_agg(relname || ':' || n_dead_tup, ',' order by relname) from pg_stat_user_tables where relname like 'e_'")" \
+	"e1:0,e2:0,e3:0,e4:0" "psql: no dead tuples left in e1..e4"
 
 # ---- SKIP_LOCKED: a locked table is skipped, not waited on ------------------
 setup_sql "update t003 set v = v || 1; update t004 set v = v || 1; update t005 set v = v || 1"
