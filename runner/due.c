@@ -176,23 +176,28 @@ int engine_record_missed(const struct config *cfg)
 	return recorded;
 }
 
+struct config_error_on {
+	const char *job;
+	char day[32];
+};
+
+static bool is_config_error_on(const struct history_run *run, void *arg)
+{
+	const struct config_error_on *q = arg;
+
+	return !strcmp(run->job, q->job) &&
+	       !strcmp(run->status, "config-error") &&
+	       !strncmp(run->started, q->day, 10);
+}
+
 /* Whether job has a config-error record that started on the UTC day of t. */
 static bool config_error_on_day(const struct config *cfg, const char *job,
 				time_t t)
 {
-	char day[32];
-	json_t *all = history_summaries(cfg), *rec;
-	bool found = false;
-	size_t i;
+	struct config_error_on q = { .job = job };
 
-	timefmt_rfc3339(t, day, sizeof(day));
-	json_array_foreach(all, i, rec)
-		found = found || (!strcmp(runrec_str(rec, RUNREC_JOB), job) &&
-			!strcmp(runrec_str(rec, RUNREC_STATUS),
-				"config-error") &&
-			!strncmp(runrec_str(rec, RUNREC_STARTED), day, 10));
-	json_decref(all);
-	return found;
+	timefmt_rfc3339(t, q.day, sizeof(q.day));
+	return history_any(cfg, is_config_error_on, &q);
 }
 
 /*

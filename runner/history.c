@@ -3,8 +3,14 @@
  * only grows (lines appended), so a reader that saw its first N bytes
  * reads only what follows them; a file that shrank or was replaced is
  * read whole. What the process knows is held in `cache` below: per month
- * file its size, time and lines, and two tables derived from them (the
- * runs by window occurrence, each job's newest start).
+ * file its size, time and runs (each one allocation, history_line.c), and
+ * two tables derived from them on demand (the runs by window occurrence,
+ * each job's newest start), which `history` itself never needs.
+ *
+ * Timestamps are trusted only once they are old: a file system's clock
+ * ticks coarsely, so a change made in the same tick as a look leaves the
+ * same time behind. A stamp newer than STAMP_SETTLE seconds before the
+ * look that took it is not kept (the next look checks again).
  */
 #include "history.h"
 
@@ -16,9 +22,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
+#include "history_line.h"
 #include "log.h"
 #include "record.h"
 #include "runrec.h"
@@ -28,21 +36,68 @@
 
 #define HISTORY_DIR	".index"
 #define HISTORY_JOBS	"jobs.json"
+#define HISTORY_YEARS	"years"
+#define HISTORY_APPENDED "appended"	/* a month's name per line appended */
+#define APPENDED_MAX	65536		/* then it starts again */
+#define HISTORY_EXT	".jsonl"
+#define STAMP_SETTLE	2
+
+struct month {
+	char name[8];			/* "YYYYMM", "YYYYxx" */
+	struct history_run **runs;
+	size_t n, cap;
+	long long size, s, ns, ino;	/* of the file, as far as it was read */
+	bool bad;			/* a line that is not one */
+	bool seen;			/* in the last listing of .index */
+};
+
+/* A year directory's record files, as history_names() listed them. */
+struct listing {
+	char year[8];
+	struct stat st;
+	char **names;
+	size_t n;
+};
 
 static struct {
 	char *runs;		/* reports_dir/runs the cache is of */
-	json_t *months;		/* "YYYYMM" -> {size, s, ns, ino, lines} */
-	json_t *occ;		/* "job\x1fwindow_start" -> summary */
+	struct month *months;
+	size_t nmonths, cap;
+	bool listed;		/* .index was listed once */
+	ino_t app_ino;		/* .index/appended, and how much of it */
+	long long app_size;	/* the cache has taken in */
+	bool derived;		/* occ and last are up to date */
+	json_t *occ;		/* "job\x1fwindow_start" -> index in `flat` */
 	json_t *last;		/* job -> newest "started" */
+	struct history_run **flat;	/* what occ points into */
+	size_t nflat, flatcap;
 	bool checked;		/* against the records' names, once */
+	struct listing *lists;	/* history_names()' */
+	size_t nlists;
 	char *jobs_fresh;	/* jobs.json this process just brought up to date */
 } cache;
 
+static void month_free(struct month *m)
+{
+	for (size_t i = 0; i < m->n; i++)
+		free(m->runs[i]);
+	free(m->runs);
+}
+
 void history_forget(void)
 {
-	json_decref(cache.months);
+	for (size_t i = 0; i < cache.nmonths; i++)
+		month_free(&cache.months[i]);
+	free(cache.months);
 	json_decref(cache.occ);
 	json_decref(cache.last);
+	free(cache.flat);
+	for (size_t i = 0; i < cache.nlists; i++) {
+		for (size_t k = 0; k < cache.lists[i].n; k++)
+			free(cache.lists[i].names[k]);
+		free(cache.lists[i].names);
+	}
+	free(cache.lists);
 	free(cache.runs);
 	free(cache.jobs_fresh);
 	memset(&cache, 0, sizeof(cache));
@@ -53,14 +108,26 @@ static char *runs_dir(const struct config *cfg)
 	return xasprintf("%s/runs", cfg->settings.reports_dir);
 }
 
-/* The month of a record's file name (its run id starts with its start
- * time): "YYYYMM", or "other". */
-static void month_of(const char *name, char out[8])
+/* Whether t is older than STAMP_SETTLE seconds before now. */
+static bool settled(const struct timespec *t)
 {
-	if (strlen(name) >= 6 && strspn(name, "0123456789") >= 6)
-		snprintf(out, 8, "%.6s", name);
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	return t->tv_sec < now.tv_sec - STAMP_SETTLE;
+}
+
+/* The month file a record's file (under runs/: "YYYY/<name>") goes to:
+ * its year and the month its name says, or "xx". */
+static void month_of(const char *file, char out[8])
+{
+	const char *name = strchr(file, '/');
+
+	name = name ? name + 1 : file;
+	if (strspn(name, "0123456789") >= 6)
+		snprintf(out, 8, "%.4s%.2s", file, name + 4);
 	else
-		snprintf(out, 8, "other");
+		snprintf(out, 8, "%.4sxx", file);
 }
 
 char *history_file(const json_t *rec)
@@ -69,356 +136,661 @@ char *history_file(const json_t *rec)
 			 runrec_str(rec, RUNREC_RUN_ID));
 }
 
-/* rec's line: what history.h lists, the file relative to runs/, and its
- * size and time (st; NULL: not known, the check reads it again). */
-static json_t *summary_of(const json_t *rec, const struct stat *st)
+static char *month_path(const char *runs, const char *month)
 {
-	char *file = history_file(rec);
-	json_t *s = json_pack("{s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:s}",
-			      "run_id", json_object_get(rec, "run_id"),
-			      "job", json_object_get(rec, "job"),
-			      "status", json_object_get(rec, "status"),
-			      "started", json_object_get(rec, "started"),
-			      "finished", json_object_get(rec, "finished"),
-			      "duration_ms", json_object_get(rec, "duration_ms"),
-			      "window_start", json_object_get(json_object_get(
-				rec, "window"), "start"), "file", file);
+	return xasprintf("%s/" HISTORY_DIR "/%s" HISTORY_EXT, runs, month);
+}
 
-	free(file);
-	if (st)
-		json_object_set_new(s, "stat", json_pack("[I, I, I]",
-			(json_int_t)st->st_size, (json_int_t)st->st_mtim.tv_sec,
-			(json_int_t)st->st_mtim.tv_nsec));
-	return s;
+static struct month *month_find(const char *name)
+{
+	for (size_t i = 0; i < cache.nmonths; i++)
+		if (!strcmp(cache.months[i].name, name))
+			return &cache.months[i];
+	return NULL;
+}
+
+static struct month *month_add(const char *name)
+{
+	struct month *m;
+
+	xgrow(&cache.months, &cache.cap, cache.nmonths + 1,
+	      sizeof(*cache.months));
+	m = &cache.months[cache.nmonths++];
+	*m = (struct month){ .size = -1 };
+	snprintf(m->name, sizeof(m->name), "%s", name);
+	return m;
+}
+
+static void month_drop(struct month *m)
+{
+	month_free(m);
+	*m = cache.months[--cache.nmonths];
+	cache.derived = false;
+}
+
+static void month_push(struct month *m, struct history_run *run)
+{
+	xgrow(&m->runs, &m->cap, m->n + 1, sizeof(*m->runs));
+	m->runs[m->n++] = run;
 }
 
 /* ---- the derived tables ------------------------------------------------- */
 
-static void derive_one(json_t *s)
+static void derive_one(struct history_run *run)
 {
-	const char *job = runrec_str(s, "job"), *ws = runrec_str(s,
-							       "window_start");
-	const char *started = runrec_str(s, "started");
-	const char *best = json_string_value(json_object_get(cache.last, job));
+	const char *best = json_string_value(json_object_get(cache.last,
+							     run->job));
 
-	if (*ws) {
-		char *key = xasprintf("%s\x1f%s", job, ws);
+	xgrow(&cache.flat, &cache.flatcap, cache.nflat + 1,
+	      sizeof(*cache.flat));
+	cache.flat[cache.nflat] = run;
+	if (*run->window_start) {
+		char *key = xasprintf("%s\x1f%s", run->job, run->window_start);
 
-		json_object_set(cache.occ, key, s);
+		json_object_set_new(cache.occ, key,
+				    json_integer((json_int_t)cache.nflat));
 		free(key);
 	}
-	if (*job && (!best || strcmp(started, best) > 0))
-		json_object_set_new(cache.last, job, json_string(started));
+	cache.nflat++;
+	if (*run->job && (!best || strcmp(run->started, best) > 0))
+		json_object_set_new(cache.last, run->job,
+				    json_string(run->started));
 }
 
 static void derive_all(void)
 {
-	const char *name;
-	json_t *m, *s;
-	size_t i;
-
-	json_object_clear(cache.occ);
-	json_object_clear(cache.last);
-	json_object_foreach(cache.months, name, m)
-		json_array_foreach(json_object_get(m, "lines"), i, s)
-			derive_one(s);
+	if (cache.derived)
+		return;
+	json_decref(cache.occ);
+	json_decref(cache.last);
+	cache.occ = json_object();
+	cache.last = json_object();
+	cache.nflat = 0;
+	for (size_t i = 0; i < cache.nmonths; i++)
+		for (size_t k = 0; k < cache.months[i].n; k++)
+			derive_one(cache.months[i].runs[k]);
+	cache.derived = true;
 }
 
 /* ---- month files ---------------------------------------------------------- */
 
-static char *month_path(const char *runs, const char *month)
+/*
+ * Parses the complete lines of buf (len bytes) into m; a line that is
+ * not one marks m bad (the check rebuilds it). Returns how many bytes
+ * were whole lines: a last line without its newline is being written, or
+ * was torn, and is left for the next look.
+ */
+static size_t parse_lines(struct month *m, const char *buf, size_t len,
+			  bool derive)
 {
-	return xasprintf("%s/" HISTORY_DIR "/%s.jsonl", runs, month);
-}
+	size_t at = 0;
 
-/* Parses the lines of f from where it stands; a torn or bad line is
- * skipped (the check against the records' names then finds the month
- * short and rebuilds it). */
-static void read_lines(FILE *f, const char *runs, json_t *lines)
-{
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
+	while (at < len) {
+		const char *nl = memchr(buf + at, '\n', len - at);
+		struct history_run *run;
 
-	while ((len = getline(&line, &cap, f)) > 0) {
-		json_t *s = json_loadb(line, (size_t)len, 0, NULL);
-		char *path;
-
-		if (!json_is_object(s) || line[len - 1] != '\n') {
-			json_decref(s);
-			continue;
+		if (!nl)
+			break;
+		run = history_line_parse(buf + at, (size_t)(nl - buf - at));
+		if (run) {
+			month_push(m, run);
+			if (derive)
+				derive_one(run);
+		} else {
+			m->bad = true;
 		}
-		path = xasprintf("%s/%s", runs, runrec_str(s, "file"));
-		json_object_set_new(s, "path", json_string(path));
-		free(path);
-		json_array_append_new(lines, s);
+		at = (size_t)(nl - buf) + 1;
 	}
-	free(line);
+	return at;
 }
 
-/* Remembers st as what the cache of a month file was read from. */
-static void month_stat(json_t *m, const struct stat *st)
+/* Reads what follows byte `from` of fd into m; m's size is where it
+ * stopped. */
+static void read_tail(struct month *m, int fd, long long from, bool derive)
 {
-	json_object_set_new(m, "size", json_integer(st->st_size));
-	json_object_set_new(m, "s", json_integer(st->st_mtim.tv_sec));
-	json_object_set_new(m, "ns", json_integer(st->st_mtim.tv_nsec));
-	json_object_set_new(m, "ino", json_integer((json_int_t)st->st_ino));
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	ssize_t n;
+
+	for (;;) {
+		xgrow(&buf, &cap, len + 65536, 1);
+		n = pread(fd, buf + len, cap - len, (off_t)from + (off_t)len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	m->size = from + (long long)parse_lines(m, buf, len, derive);
+	free(buf);
 }
 
 /*
- * Brings month (a file of the index, st its stat) up to date in the
- * cache: nothing when it did not change, its new tail when it grew, all
- * of it otherwise. Returns whether it was read whole.
+ * Brings month m (its file's stat st) up to date: nothing when it did not
+ * change, its new tail when it grew in place, all of it otherwise.
  */
-static bool month_load(const char *month, const struct stat *st)
+static void month_load(struct month *m, const struct stat *st)
 {
-	json_t *m = json_object_get(cache.months, month), *tail;
-	char *path = month_path(cache.runs, month);
-	bool whole = true;
-	FILE *f;
-	size_t i;
-	json_t *s;
+	bool grown = m->size >= 0 && m->ino == (long long)st->st_ino &&
+		     m->size < st->st_size;
+	char *path;
+	int fd;
 
-	if (m && json_integer_value(json_object_get(m, "size")) == st->st_size &&
-	    json_integer_value(json_object_get(m, "s")) == st->st_mtim.tv_sec &&
-	    json_integer_value(json_object_get(m, "ns")) == st->st_mtim.tv_nsec &&
-	    json_integer_value(json_object_get(m, "ino")) == (json_int_t)st->st_ino) {
-		free(path);
-		return false;
-	}
-	f = fopen(path, "r");
+	if (m->size == st->st_size && m->ino == (long long)st->st_ino &&
+	    m->s == st->st_mtim.tv_sec && m->ns == st->st_mtim.tv_nsec)
+		return;
+	path = month_path(cache.runs, m->name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	free(path);
-	/* Grown in place (the same inode): only the tail is new; replaced
-	 * (a rebuild renames a new file over it): all of it. */
-	if (m && json_integer_value(json_object_get(m, "size")) < st->st_size &&
-	    json_integer_value(json_object_get(m, "ino")) == (json_int_t)st->st_ino)
-		whole = false;
-	if (!m || whole) {
-		m = json_pack("{s:[]}", "lines");
-		json_object_set_new(cache.months, month, m);
-	} else if (f) {
-		fseeko(f, (off_t)json_integer_value(json_object_get(m, "size")),
-		       SEEK_SET);
+	if (!grown) {
+		month_free(m);
+		m->runs = NULL;
+		m->n = m->cap = 0;
+		m->bad = false;
+		cache.derived = false;
 	}
-	tail = json_array();
-	if (f) {
-		struct stat now;
-
-		read_lines(f, cache.runs, tail);
-		/* What was read, not what st said before: a line another
-		 * upkeep appended in between is in tail, and must not be
-		 * read again as new next time. */
-		if (fstat(fileno(f), &now) == 0) {
-			now.st_size = ftello(f);
-			month_stat(m, &now);
-		} else {
-			month_stat(m, st);
-		}
-		fclose(f);
-	} else {
-		month_stat(m, st);
+	m->ino = (long long)st->st_ino;
+	m->s = st->st_mtim.tv_sec;
+	m->ns = st->st_mtim.tv_nsec;
+	if (fd < 0) {
+		m->size = st->st_size;
+		return;
 	}
-	json_array_foreach(tail, i, s) {
-		json_array_append(json_object_get(m, "lines"), s);
-		if (!whole)
-			derive_one(s);
-	}
-	json_decref(tail);
-	return whole;
+	read_tail(m, fd, grown ? m->size : 0, grown && cache.derived);
+	/* A line being appended: its time will change again. */
+	if (m->size != st->st_size)
+		m->s = -1;
+	close(fd);
 }
 
-/* Reads what changed in the index into the cache (of cfg's reports). */
-static void cache_refresh(const struct config *cfg)
+/* Whether name is a month file's: "YYYYMM.tsv" or "YYYYxx.tsv". */
+static bool month_file(const char *name, char month[8])
 {
-	char *runs = runs_dir(cfg), *dir;
-	bool rederive = false;
-	struct dirent *e;
-	json_t *seen;
-	DIR *d;
+	if (strlen(name) != 6 + strlen(HISTORY_EXT) ||
+	    strcmp(name + 6, HISTORY_EXT) || strspn(name, "0123456789") < 4)
+		return false;
+	snprintf(month, 8, "%.6s", name);
+	return true;
+}
+
+/* Makes the cache that of cfg's reports (forgetting another's). */
+static void cache_for(const struct config *cfg)
+{
+	char *runs = runs_dir(cfg);
 
 	if (!cache.runs || strcmp(cache.runs, runs)) {
 		history_forget();
 		cache.runs = runs;
-		cache.months = json_object();
-		cache.occ = json_object();
-		cache.last = json_object();
 	} else {
 		free(runs);
 	}
-	seen = json_object();
+}
+
+/* Loads month from its file (when it changed), adding it to the cache;
+ * false when there is no such file. */
+static bool month_look(const char *month)
+{
+	char *path = month_path(cache.runs, month);
+	struct stat st;
+	struct month *m;
+	bool ok = stat(path, &st) == 0;
+
+	free(path);
+	m = month_find(month);
+	if (!ok) {
+		if (m)
+			month_drop(m);
+		return false;
+	}
+	if (!m)
+		m = month_add(month);
+	month_load(m, &st);
+	m->seen = true;
+	return true;
+}
+
+/*
+ * The months named by what .index/appended gained since the cache read
+ * it (ast: its stat now) are looked at again; false when it was replaced
+ * or shrank (then every month is).
+ */
+static bool appended_look(const struct stat *ast)
+{
+	char *path, *buf;
+	long long from = cache.app_size;
+	ssize_t n;
+	int fd;
+
+	if (ast->st_ino != cache.app_ino || ast->st_size < from)
+		return false;
+	if (ast->st_size == from)
+		return true;
+	path = xasprintf("%s/" HISTORY_DIR "/" HISTORY_APPENDED, cache.runs);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	free(path);
+	if (fd < 0)
+		return false;
+	buf = xmalloc((size_t)(ast->st_size - from) + 1);
+	n = pread(fd, buf, (size_t)(ast->st_size - from), (off_t)from);
+	close(fd);
+	for (ssize_t at = 0, nl; n > 0 && at < n; at = nl + 1) {
+		char month[8];
+
+		for (nl = at; nl < n && buf[nl] != '\n'; nl++)
+			;
+		if (nl == n)
+			break;	/* being written: the next look */
+		cache.app_size += nl - at + 1;
+		if (nl - at == 6) {
+			memcpy(month, buf + at, 6);
+			month[6] = 0;
+			month_look(month);
+		}
+	}
+	free(buf);
+	return n >= 0;
+}
+
+/*
+ * Reads what changed in the index into the cache (of cfg's reports). A
+ * month file is only appended to or replaced whole, and either way its
+ * name is appended to .index/appended after (history_add(),
+ * month_rebuild()): so a stat of appended, and what it gained, say what
+ * to read, however many months there are. The first time, or when
+ * appended was started again, .index is listed and every month looked
+ * at. (A month file changed by hand is seen by the next process, or
+ * after history_forget().)
+ */
+static void cache_refresh(const struct config *cfg)
+{
+	struct dirent *e;
+	struct stat ast;
+	char *dir, *app;
+	DIR *d;
+
+	cache_for(cfg);
 	dir = xasprintf("%s/" HISTORY_DIR, cache.runs);
+	app = xasprintf("%s/" HISTORY_APPENDED, dir);
+	if (stat(app, &ast) < 0)
+		memset(&ast, 0, sizeof(ast));
+	free(app);
+	if (cache.listed && appended_look(&ast)) {
+		free(dir);
+		return;
+	}
+	for (size_t i = 0; i < cache.nmonths; i++)
+		cache.months[i].seen = false;
 	d = opendir(dir);
 	while (d && (e = readdir(d))) {
-		size_t l = strlen(e->d_name);
-		char month[8], *path;
-		struct stat st;
+		char month[8];
 
-		if (l != 12 || strcmp(e->d_name + 6, ".jsonl"))
-			continue;
-		snprintf(month, sizeof(month), "%.6s", e->d_name);
-		path = month_path(cache.runs, month);
-		if (stat(path, &st) == 0) {
-			rederive |= month_load(month, &st);
-			json_object_set_new(seen, month, json_true());
-		}
-		free(path);
+		if (month_file(e->d_name, month))
+			month_look(month);
 	}
 	if (d)
 		closedir(d);
 	free(dir);
 	/* A month file that went away: its runs with it. */
-	{
-		const char *name;
-		json_t *m, *tmp;
-
-		json_object_foreach_safe(cache.months, tmp, name, m)
-			if (!json_object_get(seen, name)) {
-				json_object_del(cache.months, name);
-				rederive = true;
-			}
-	}
-	json_decref(seen);
-	if (rederive)
-		derive_all();
+	for (size_t i = cache.nmonths; i-- > 0;)
+		if (!cache.months[i].seen)
+			month_drop(&cache.months[i]);
+	cache.listed = true;
+	/* Stat before the months were read: what was appended since is
+	 * looked at again (and found unchanged, or read). */
+	cache.app_ino = ast.st_ino;
+	cache.app_size = ast.st_size;
 }
 
 /* ---- the check against the records ----------------------------------------- */
 
-/*
- * The records' files by month, from the names alone: month -> {file:
- * true}; only those of month `only` (in its year's directory) when not
- * NULL.
- */
-static json_t *record_files(const char *runs, const char *only)
+/* A record file of a year's listing: its name and stat. */
+struct listed {
+	char *file;		/* "YYYY/<name>.json" */
+	char month[8];
+	struct stat st;
+	bool have_st;
+};
+
+/* By month, then file: a month's records together, in the order of
+ * their names (a name need not say the month of its directory's year). */
+static int by_file(const void *a, const void *b)
 {
-	json_t *out = json_object();
-	DIR *years = opendir(runs), *d;
-	struct dirent *y, *f;
+	const struct listed *x = a, *y = b;
+	int c = strcmp(x->month, y->month);
 
-	while (years && (y = readdir(years))) {
-		char *ydir;
+	return c ? c : strcmp(x->file, y->file);
+}
 
-		if (y->d_name[0] == '.' || (only && strncmp(y->d_name, only, 4)))
+static int by_run_file(const void *a, const void *b)
+{
+	return strcmp((*(struct history_run *const *)a)->file,
+		      (*(struct history_run *const *)b)->file);
+}
+
+/* The record files in year directory `year` (runs/YYYY), sorted by
+ * by_file(); *n how many. */
+static struct listed *year_list(const char *runs, const char *year, size_t *n)
+{
+	char *dir = xasprintf("%s/%s", runs, year);
+	struct listed *out = NULL;
+	size_t cap = 0;
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	*n = 0;
+	while (d && (e = readdir(d))) {
+		size_t l = strlen(e->d_name);
+
+		if (l < 6 || strcmp(e->d_name + l - 5, ".json"))
 			continue;
-		ydir = xasprintf("%s/%s", runs, y->d_name);
-		d = opendir(ydir);
-		while (d && (f = readdir(d))) {
-			size_t l = strlen(f->d_name);
-			char month[8], *file;
-			json_t *m;
-
-			if (l < 6 || strcmp(f->d_name + l - 5, ".json"))
-				continue;
-			month_of(f->d_name, month);
-			if (only && strcmp(month, only))
-				continue;
-			m = json_object_get(out, month);
-			if (!m) {
-				m = json_object();
-				json_object_set_new(out, month, m);
-			}
-			file = xasprintf("%s/%s", y->d_name, f->d_name);
-			json_object_set_new(m, file, json_true());
-			free(file);
-		}
-		if (d)
-			closedir(d);
-		free(ydir);
+		xgrow(&out, &cap, *n + 1, sizeof(*out));
+		out[*n] = (struct listed){ .file = xasprintf("%s/%s", year,
+							    e->d_name) };
+		month_of(out[*n].file, out[*n].month);
+		(*n)++;
 	}
-	if (years)
-		closedir(years);
+	if (d)
+		closedir(d);
+	free(dir);
+	if (*n)
+		qsort(out, *n, sizeof(*out), by_file);
 	return out;
 }
 
-/* Whether s's record file has the size and time s was made from. */
-static bool line_fresh(const json_t *s)
+static void list_free(struct listed *l, size_t n)
 {
-	const json_t *v = json_object_get(s, "stat");
-	struct stat st;
-
-	return stat(runrec_str(s, "path"), &st) == 0 &&
-	       json_integer_value(json_array_get(v, 0)) == st.st_size &&
-	       json_integer_value(json_array_get(v, 1)) == st.st_mtim.tv_sec &&
-	       json_integer_value(json_array_get(v, 2)) == st.st_mtim.tv_nsec;
+	for (size_t i = 0; i < n; i++)
+		free(l[i].file);
+	free(l);
 }
 
-/* Whether the month's lines name exactly the files (each once), as they
- * are now (a record edited in place is read again). */
-static bool month_matches(const json_t *m, const json_t *files)
-{
-	const json_t *lines = json_object_get(m, "lines"), *s;
-	size_t i;
+static void appended_add(const char *runs, const char *month);
 
-	if (json_array_size(lines) != json_object_size(files))
-		return false;
-	json_array_foreach(lines, i, s)
-		if (!json_object_get(files, runrec_str(s, "file")) ||
-		    !line_fresh(s))
-			return false;
-	return true;
-}
-
-/* Rewrites month's file from its records (files: month's part of
- * record_files(), NULL: listed here); none: removes it. */
+/* Rewrites month's file from the records l[0..n) of it; none: removes
+ * it. Only the records whose summary `keep` (sorted by file) lacks, or
+ * holds with another size or time, are read. */
 static void month_rebuild(const char *runs, const char *month,
-			  const json_t *files)
+			  struct listed *l, size_t n,
+			  struct history_run **keep, size_t nkeep)
 {
 	char *path = month_path(runs, month), *buf = NULL;
-	size_t len = 0;
+	size_t len = 0, k = 0;
 	FILE *f = open_memstream(&buf, &len);
-	json_t *own = files ? NULL : record_files(runs, month), *v;
-	const char *file;
 
-	if (!files)
-		files = json_object_get(own, month);
-	json_object_foreach((json_t *)files, file, v) {
-		char *rp = xasprintf("%s/%s", runs, file);
-		json_error_t jerr;
-		json_t *rec = json_load_file(rp, 0, &jerr), *s;
-		struct stat st;
+	for (size_t i = 0; i < n; i++) {
+		char *rp = xasprintf("%s/%s", runs, l[i].file), *line = NULL;
+		int c = 1;
 
-		if (json_is_object(rec) && stat(rp, &st) == 0) {
-			s = summary_of(rec, &st);
-			json_object_set_new(s, "file", json_string(file));
-			json_dumpf(s, f, JSON_COMPACT);
-			fputc('\n', f);
+		while (k < nkeep && (c = strcmp(keep[k]->file, l[i].file)) < 0)
+			k++;
+		if (!l[i].have_st && stat(rp, &l[i].st) == 0)
+			l[i].have_st = true;
+		if (!c && l[i].have_st && keep[k]->size == l[i].st.st_size &&
+		    keep[k]->mtime_s == l[i].st.st_mtim.tv_sec &&
+		    keep[k]->mtime_ns == l[i].st.st_mtim.tv_nsec) {
+			json_t *s = history_line_json(keep[k], NULL);
+
+			line = history_line_of(s, l[i].file, keep[k]->size,
+					       keep[k]->mtime_s,
+					       keep[k]->mtime_ns);
 			json_decref(s);
 		} else {
-			fprintf(stderr, "upkeep: warning: skipping unreadable "
-				"run record '%s': %s\n", rp, jerr.text);
+			json_error_t jerr;
+			json_t *rec = json_load_file(rp, 0, &jerr);
+
+			if (json_is_object(rec) && l[i].have_st)
+				line = history_line_of(rec, l[i].file,
+					l[i].st.st_size, l[i].st.st_mtim.tv_sec,
+					l[i].st.st_mtim.tv_nsec);
+			else
+				fprintf(stderr, "upkeep: warning: skipping "
+					"unreadable run record '%s': %s\n", rp,
+					jerr.text);
+			json_decref(rec);
 		}
-		json_decref(rec);
+		if (line)
+			fputs(line, f);
+		free(line);
 		free(rp);
 	}
 	fclose(f);
-	if (!json_object_size(files))
+	if (!n)
 		unlink(path);
-	else if (record_write_file(path, buf, len) < 0)
+	else if (history_store_file(path, buf, len,
+				    HISTORY_STORE_REPLACE) < 0)
 		log_msg(LOG_WARN, NULL, "%s", error_last());
+	appended_add(runs, month);
 	free(buf);
 	free(path);
-	json_decref(own);
 }
 
-/* Makes the index match the records' names, month by month. */
-static void cache_check(void)
+/* Whether m (NULL: no file) names exactly the records l[0..n) of its
+ * month, each once, with the size and time each has now. keep: m's runs
+ * sorted by file (new array). */
+static bool month_matches(const char *runs, struct month *m,
+			  struct listed *l, size_t n,
+			  struct history_run ***keep)
 {
-	json_t *files = record_files(cache.runs, NULL), *m, *empty = json_object();
-	const char *month;
+	size_t nk = m ? m->n : 0;
+	bool ok = m && !m->bad && nk == n;
+
+	*keep = xmalloc((nk ? nk : 1) * sizeof(**keep));
+	if (nk)
+		memcpy(*keep, m->runs, nk * sizeof(**keep));
+	if (nk)
+		qsort(*keep, nk, sizeof(**keep), by_run_file);
+	for (size_t i = 0; ok && i < n; i++) {
+		char *rp = xasprintf("%s/%s", runs, l[i].file);
+
+		l[i].have_st = stat(rp, &l[i].st) == 0;
+		ok = l[i].have_st && !strcmp((*keep)[i]->file, l[i].file) &&
+		     (*keep)[i]->size == l[i].st.st_size &&
+		     (*keep)[i]->mtime_s == l[i].st.st_mtim.tv_sec &&
+		     (*keep)[i]->mtime_ns == l[i].st.st_mtim.tv_nsec;
+		free(rp);
+	}
+	return ok;
+}
+
+/* Makes the months of year (its records listed in l, sorted) match
+ * them; returns whether any was rebuilt. */
+static bool year_check(const char *year, struct listed *l, size_t n)
+{
+	bool rebuilt = false;
+	size_t i = 0;
+
+	/* Months with records, each together in the listing. */
+	while (i < n) {
+		size_t j = i;
+		struct history_run **keep;
+		struct month *m = month_find(l[i].month);
+
+		while (j < n && !strcmp(l[j].month, l[i].month))
+			j++;
+		if (!month_matches(cache.runs, m, l + i, j - i, &keep)) {
+			month_rebuild(cache.runs, l[i].month, l + i, j - i,
+				      keep, m ? m->n : 0);
+			rebuilt = true;
+		}
+		free(keep);
+		i = j;
+	}
+	/* Months of this year with no record left. */
+	for (size_t k = 0; k < cache.nmonths; k++) {
+		bool found = false;
+
+		if (strncmp(cache.months[k].name, year, 4))
+			continue;
+		for (i = 0; !found && i < n; i++)
+			found = !strcmp(l[i].month, cache.months[k].name);
+		if (!found) {
+			month_rebuild(cache.runs, cache.months[k].name, NULL,
+				      0, NULL, 0);
+			rebuilt = true;
+		}
+	}
+	return rebuilt;
+}
+
+/*
+ * A year directory as the index last matched it: its inode and time, and
+ * how many month files of that year the index had and their bytes (a
+ * month file deleted or cut short by hand is checked too).
+ */
+struct stamp {
+	char year[8];
+	long long ino, s, ns, months, bytes;
+};
+
+static char *years_path(const char *runs)
+{
+	return xasprintf("%s/" HISTORY_DIR "/" HISTORY_YEARS, runs);
+}
+
+/* The stamps of .index/years (a line that is not one is left out: its
+ * year is checked); *n how many. */
+static struct stamp *years_load(const char *runs, size_t *n)
+{
+	char *path = years_path(runs), line[256];
+	FILE *f = fopen(path, "re");
+	struct stamp *out = NULL, st;
+	size_t cap = 0;
+
+	*n = 0;
+	while (f && fgets(line, sizeof(line), f) &&
+	       (memset(&st, 0, sizeof(st)), 1))
+		if (sscanf(line, "%4s %lld %lld %lld %lld %lld", st.year,
+			   &st.ino, &st.s, &st.ns, &st.months, &st.bytes) == 6) {
+			xgrow(&out, &cap, *n + 1, sizeof(*out));
+			out[(*n)++] = st;
+		}
+	if (f)
+		fclose(f);
+	free(path);
+	return out;
+}
+
+static void years_store(const char *runs, const struct stamp *v, size_t n)
+{
+	char *path = years_path(runs), *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s %lld %lld %lld %lld %lld\n", v[i].year, v[i].ino,
+			v[i].s, v[i].ns, v[i].months, v[i].bytes);
+	fclose(f);
+	history_store_file(path, buf, len, HISTORY_STORE_REPLACE);
+	free(buf);
+	free(path);
+}
+
+/* year's stamp as it is now (st: its directory), from the cache. */
+static struct stamp stamp_now(const char *year, const struct stat *st)
+{
+	struct stamp s = { .ino = (long long)st->st_ino,
+			   .s = st->st_mtim.tv_sec, .ns = st->st_mtim.tv_nsec };
+
+	snprintf(s.year, sizeof(s.year), "%s", year);
+	for (size_t i = 0; i < cache.nmonths; i++) {
+		const struct month *m = &cache.months[i];
+
+		if (strncmp(m->name, year, 4))
+			continue;
+		s.months++;
+		/* A month with a bad or half-written line never matches. */
+		s.bytes += m->bad || m->s < 0 ? -1000000 : m->size;
+	}
+	return s;
+}
+
+static bool stamp_kept(const struct stamp *v, size_t n, const struct stamp *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i].year, s->year))
+			return v[i].ino == s->ino && v[i].s == s->s &&
+			       v[i].ns == s->ns && v[i].months == s->months &&
+			       v[i].bytes == s->bytes && s->bytes >= 0;
+	return false;
+}
+
+static bool year_name(const char *name)
+{
+	return strlen(name) == 4 && strspn(name, "0123456789") == 4;
+}
+
+/* A year directory found by a check, and its stat from before it was
+ * listed. */
+struct year {
+	char name[8];
+	struct stat st;
+};
+
+/* The year directories under runs/; *n how many. */
+static struct year *years_on_disk(const char *runs, size_t *n)
+{
+	DIR *d = opendir(runs);
+	struct dirent *e;
+	struct year *out = NULL;
+	size_t cap = 0;
+
+	*n = 0;
+	while (d && (e = readdir(d))) {
+		char *path;
+		struct stat st;
+
+		if (!year_name(e->d_name))
+			continue;
+		path = xasprintf("%s/%s", runs, e->d_name);
+		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+			xgrow(&out, &cap, *n + 1, sizeof(*out));
+			snprintf(out[*n].name, sizeof(out[*n].name), "%s",
+				 e->d_name);
+			out[(*n)++].st = st;
+		}
+		free(path);
+	}
+	if (d)
+		closedir(d);
+	return out;
+}
+
+/*
+ * Makes the index match the records' names: each year whose stamp says
+ * it changed (or that has none) is listed and its months rebuilt where
+ * they differ; the months of a year that is gone are removed. Returns the
+ * years (for years_settle()); *n how many.
+ */
+static struct year *cache_check(size_t *n)
+{
+	size_t nold;
+	struct stamp *old = years_load(cache.runs, &nold);
+	struct year *y = years_on_disk(cache.runs, n);
 	bool rebuilt = false;
 
-	json_object_foreach(files, month, m)
-		if (!month_matches(json_object_get(cache.months, month), m)) {
-			month_rebuild(cache.runs, month, m);
+	for (size_t i = 0; i < *n; i++) {
+		struct stamp s = stamp_now(y[i].name, &y[i].st);
+		size_t nl;
+		struct listed *l;
+
+		if (stamp_kept(old, nold, &s))
+			continue;
+		l = year_list(cache.runs, y[i].name, &nl);
+		rebuilt |= year_check(y[i].name, l, nl);
+		list_free(l, nl);
+	}
+	for (size_t k = cache.nmonths; k-- > 0;) {
+		bool found = false;
+
+		for (size_t i = 0; !found && i < *n; i++)
+			found = !strncmp(y[i].name, cache.months[k].name, 4);
+		if (!found) {
+			month_rebuild(cache.runs, cache.months[k].name, NULL,
+				      0, NULL, 0);
 			rebuilt = true;
 		}
-	json_object_foreach(cache.months, month, m)
-		if (!json_object_get(files, month)) {
-			month_rebuild(cache.runs, month, empty);
-			rebuilt = true;
-		}
-	json_decref(empty);
-	json_decref(files);
+	}
+	free(old);
 	cache.checked = true;
 	/* The job totals were counted from what the index held. */
 	if (rebuilt) {
@@ -428,67 +800,137 @@ static void cache_check(void)
 		unlink(jobs);
 		free(jobs);
 	}
+	return y;
+}
+
+/* Stores the stamps of the years y[0..n) just checked, from the cache
+ * read after the check: those whose time is settled. */
+static void years_settle(const struct year *y, size_t n)
+{
+	size_t nold, nnow = 0;
+	struct stamp *old = years_load(cache.runs, &nold);
+	struct stamp *now = xmalloc((n ? n : 1) * sizeof(*now));
+
+	for (size_t i = 0; i < n; i++)
+		if (settled(&y[i].st.st_mtim))
+			now[nnow++] = stamp_now(y[i].name, &y[i].st);
+	if (nnow != nold || (nnow && memcmp(old, now, nnow * sizeof(*now))))
+		years_store(cache.runs, now, nnow);
+	free(old);
+	free(now);
 }
 
 static void cache_ready(const struct config *cfg, bool check)
 {
+	struct year *y;
+	size_t n;
+
 	cache_refresh(cfg);
-	if (check && !cache.checked) {
-		cache_check();
-		cache_refresh(cfg);
-	}
+	if (!check || cache.checked)
+		return;
+	y = cache_check(&n);
+	cache_refresh(cfg);
+	years_settle(y, n);
+	free(y);
 }
 
 /* ---- reading --------------------------------------------------------------- */
 
-/* A summary, its start and the order it was read in (equal starts keep
- * it). */
+/* A run and the order it was read in (equal starts keep it). */
 struct seen {
-	json_t *s;
-	const char *started;
+	const struct history_run *run;
 	size_t seq;
 };
 
 static int by_started(const void *a, const void *b)
 {
 	const struct seen *x = a, *y = b;
-	int c = strcmp(x->started, y->started);
+	int c = strcmp(x->run->started, y->run->started);
 
 	return c ? c : (x->seq > y->seq) - (x->seq < y->seq);
 }
 
-json_t *history_summaries(const struct config *cfg)
+static int by_month(const void *a, const void *b)
 {
-	json_t *out = json_array(), *m, *s;
-	struct seen *v = NULL;
-	const char *month;
-	size_t n = 0, cap = 0, i;
+	return strcmp(((const struct month *)a)->name,
+		      ((const struct month *)b)->name);
+}
+
+size_t history_runs(const struct config *cfg, const struct history_run ***out)
+{
+	struct seen *v;
+	size_t n = 0, k = 0;
+	bool sorted = true;
 
 	cache_ready(cfg, true);
-	json_object_foreach(cache.months, month, m)
-		json_array_foreach(json_object_get(m, "lines"), i, s) {
-			xgrow(&v, &cap, n + 1, sizeof(*v));
-			v[n] = (struct seen){ s, runrec_str(s, "started"), n };
-			n++;
+	/* Months in order, a month's lines in the order recorded: mostly
+	 * the order of their starts already, which is then only checked. */
+	if (cache.nmonths)
+		qsort(cache.months, cache.nmonths, sizeof(*cache.months),
+		      by_month);
+	for (size_t i = 0; i < cache.nmonths; i++)
+		n += cache.months[i].n;
+	v = xmalloc((n ? n : 1) * sizeof(*v));
+	for (size_t i = 0; i < cache.nmonths; i++)
+		for (size_t j = 0; j < cache.months[i].n; j++, k++) {
+			v[k] = (struct seen){ cache.months[i].runs[j], k };
+			sorted = sorted && (!k || strcmp(v[k - 1].run->started,
+					     v[k].run->started) <= 0);
 		}
-	if (n)
+	if (n && !sorted)
 		qsort(v, n, sizeof(*v), by_started);
-	for (i = 0; i < n; i++)
-		json_array_append(out, v[i].s);
+	*out = xmalloc((n ? n : 1) * sizeof(**out));
+	for (k = 0; k < n; k++)
+		(*out)[k] = v[k].run;
+	free(v);
+	return n;
+}
+
+bool history_any(const struct config *cfg,
+		 bool (*fn)(const struct history_run *run, void *arg),
+		 void *arg)
+{
+	cache_ready(cfg, true);
+	for (size_t i = 0; i < cache.nmonths; i++)
+		for (size_t k = 0; k < cache.months[i].n; k++)
+			if (fn(cache.months[i].runs[k], arg))
+				return true;
+	return false;
+}
+
+static char *run_path(const struct history_run *run)
+{
+	return xasprintf("%s/%s", cache.runs, run->file);
+}
+
+json_t *history_summaries(const struct config *cfg)
+{
+	const struct history_run **v;
+	size_t n = history_runs(cfg, &v);
+	json_t *out = json_array();
+
+	for (size_t i = 0; i < n; i++) {
+		char *path = run_path(v[i]);
+
+		json_array_append_new(out, history_line_json(v[i], path));
+		free(path);
+	}
 	free(v);
 	return out;
 }
 
-const json_t *history_find(const struct config *cfg, const char *job,
-			   const char *window_start)
+const struct history_run *history_find(const struct config *cfg,
+				       const char *job,
+				       const char *window_start)
 {
 	char *key = xasprintf("%s\x1f%s", job, window_start);
-	const json_t *s;
+	const json_t *i;
 
 	cache_ready(cfg, !cache.runs);
-	s = json_object_get(cache.occ, key);
+	derive_all();
+	i = json_object_get(cache.occ, key);
 	free(key);
-	return s;
+	return i ? cache.flat[json_integer_value(i)] : NULL;
 }
 
 time_t history_last_start(const struct config *cfg, const char *job)
@@ -496,12 +938,39 @@ time_t history_last_start(const struct config *cfg, const char *job)
 	time_t t;
 
 	cache_ready(cfg, !cache.runs);
+	derive_all();
 	if (timefmt_parse(runrec_str(cache.last, job), &t) < 0)
 		return 0;
 	return t;
 }
 
-static json_t *index_sizes(const char *runs);
+json_t *history_record(const struct config *cfg, const char *run_id)
+{
+	const struct history_run **v;
+	size_t n = history_runs(cfg, &v);
+	const struct history_run *s = NULL;
+	json_t *rec = NULL;
+	char *path;
+
+	if (strcmp(run_id, "latest") == 0) {
+		s = n ? v[n - 1] : NULL;
+	} else {
+		for (size_t i = n; !s && i-- > 0;)
+			if (strcmp(v[i]->run_id, run_id) == 0)
+				s = v[i];
+	}
+	if (s) {
+		path = run_path(s);
+		rec = history_load_json(path);
+		free(path);
+	}
+	free(v);
+	if (rec && !json_is_object(rec)) {
+		json_decref(rec);
+		rec = NULL;
+	}
+	return rec;
+}
 
 /* ---- the job totals ------------------------------------------------------ */
 
@@ -535,28 +1004,35 @@ static char *jobs_path(const char *runs)
 	return xasprintf("%s/" HISTORY_DIR "/" HISTORY_JOBS, runs);
 }
 
+static json_t *index_sizes(const char *runs);
+
 /* The totals from every summary, with the month sizes they reflect. */
 static json_t *jobs_recount(const struct config *cfg)
 {
-	json_t *all = history_summaries(cfg), *out, *jobs = json_object(), *s;
-	json_t *sizes = index_sizes(cache.runs);
-	size_t i;
+	const struct history_run **v;
+	size_t n = history_runs(cfg, &v);
+	json_t *jobs = json_object();
 
-	json_array_foreach(all, i, s)
+	for (size_t i = 0; i < n; i++) {
+		json_t *s = history_line_json(v[i], NULL);
+
 		history_count(jobs, s);
-	out = json_pack("{s:o, s:o}", "jobs", jobs, "sizes", sizes);
-	json_decref(all);
-	return out;
+		json_decref(s);
+	}
+	free(v);
+	return json_pack("{s:o, s:o}", "jobs", jobs, "sizes",
+			 index_sizes(cache.runs));
 }
 
-/* The index's own files: no fsync (it is rebuilt when it does not match). */
+/* The index's own JSON files. */
 static void index_store(const char *path, const json_t *v)
 {
-	char *tmp = xasprintf("%s.tmp%d", path, (int)getpid());
+	char *text = json_dumps(v, JSON_COMPACT);
 
-	if (json_dump_file(v, tmp, JSON_COMPACT) < 0 || rename(tmp, path) < 0)
-		unlink(tmp);
-	free(tmp);
+	if (text)
+		history_store_file(path, text, strlen(text),
+				   HISTORY_STORE_UNLINK);
+	free(text);
 }
 
 /* The index's month files and their sizes, from their stat alone. */
@@ -571,9 +1047,8 @@ static json_t *index_sizes(const char *runs)
 		char month[8], *path;
 		struct stat st;
 
-		if (strlen(e->d_name) != 12 || strcmp(e->d_name + 6, ".jsonl"))
+		if (!month_file(e->d_name, month))
 			continue;
-		snprintf(month, sizeof(month), "%.6s", e->d_name);
 		path = month_path(runs, month);
 		if (stat(path, &st) == 0)
 			json_object_set_new(out, month, json_integer(st.st_size));
@@ -603,9 +1078,9 @@ json_t *history_jobs(const struct config *cfg)
 	const char *job;
 
 	path = jobs_path(runs);
-	totals = json_load_file(path, 0, NULL);
-	/* history_add() of this process checked it against the month it
-	 * added to: no need to stat every month again. */
+	totals = history_load_json(path);
+	/* history_add() of this process brought it up to date: no need to
+	 * stat every month again. */
 	if (!(cache.jobs_fresh && !strcmp(cache.jobs_fresh, path) &&
 	      json_is_object(json_object_get(totals, "jobs"))) &&
 	    !jobs_match(totals, runs)) {
@@ -631,173 +1106,380 @@ json_t *history_jobs(const struct config *cfg)
 	return jobs;
 }
 
-/*
- * Whether month's file names exactly the records of that month on disk
- * (their names: a listing of one year's directory, no record read): a
- * record written without the index (by an older upkeep) or deleted
- * makes it false.
- */
-static bool month_holds_all(const char *runs, const char *month)
+/* ---- the names of a year's records ------------------------------------- */
+
+/* A listing is used again while the directory's time is the same, even
+ * a time not yet settled: a record added by hand in the same clock tick
+ * as the listing is then seen by the next process, not this one. */
+size_t history_names(const struct config *cfg, const char *year,
+		     const char *const **out)
 {
-	json_t *all = record_files(runs, month), *files;
-	char *path = month_path(runs, month), *line = NULL;
-	size_t cap = 0, n = 0;
-	bool ok = true;
-	ssize_t len;
-	FILE *f = fopen(path, "r");
+	char *dir;
+	struct listing *l = NULL;
+	struct stat st;
+	size_t cap = 0;
+	DIR *d;
+	struct dirent *e;
 
-	files = json_object_get(all, month);
-	while (ok && f && (len = getline(&line, &cap, f)) > 0) {
-		char *p = strstr(line, "\"file\":\""), *q;
-
-		q = p ? strchr(p + 8, '"') : NULL;
-		if (!q || line[len - 1] != '\n') {
-			ok = false;
-			break;
-		}
-		*q = 0;
-		ok = json_object_get(files, p + 8) != NULL;
-		n++;
+	cache_for(cfg);
+	dir = xasprintf("%s/%.4s", cache.runs, year);
+	if (stat(dir, &st) < 0)
+		memset(&st, 0, sizeof(st));
+	for (size_t i = 0; !l && i < cache.nlists; i++)
+		if (!strncmp(cache.lists[i].year, year, 4))
+			l = &cache.lists[i];
+	if (l && l->st.st_ino == st.st_ino &&
+	    l->st.st_mtim.tv_sec == st.st_mtim.tv_sec &&
+	    l->st.st_mtim.tv_nsec == st.st_mtim.tv_nsec) {
+		free(dir);
+		*out = (const char *const *)l->names;
+		return l->n;
 	}
-	ok = ok && f && n == json_object_size(files);
-	if (f)
-		fclose(f);
-	free(line);
-	free(path);
-	json_decref(all);
-	return ok;
+	if (!l) {
+		cache.lists = xrealloc(cache.lists, (cache.nlists + 1) *
+				       sizeof(*cache.lists));
+		l = &cache.lists[cache.nlists++];
+		*l = (struct listing){ .names = NULL };
+		snprintf(l->year, sizeof(l->year), "%.4s", year);
+	}
+	for (size_t k = 0; k < l->n; k++)
+		free(l->names[k]);
+	l->n = 0;
+	l->st = st;
+	d = opendir(dir);
+	while (d && (e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+		char *name;
+
+		if (len < 6 || strcmp(e->d_name + len - 5, ".json"))
+			continue;
+		cap = l->n + 1 > cap ? (l->n + 1) * 2 : cap;
+		l->names = xrealloc(l->names, cap * sizeof(*l->names));
+		/* Thousands of names: no printf for each. */
+		name = xmalloc(len + 6);
+		memcpy(name, l->year, 4);
+		name[4] = '/';
+		memcpy(name + 5, e->d_name, len + 1);
+		l->names[l->n++] = name;
+	}
+	if (d)
+		closedir(d);
+	free(dir);
+	*out = (const char *const *)l->names;
+	return l->n;
 }
 
 /* ---- adding ------------------------------------------------------------- */
 
-/* Appends s's line to month's file; *before, *after: its stat around. */
-static int month_append(const char *runs, const char *month, const json_t *s,
+/*
+ * Whether month's file names exactly its records on disk (names, from a
+ * listing of its year's directory: no record read); when not, rebuilds it
+ * from them, reading only the records its lines do not hold as they are.
+ * A record written without the index (by an older upkeep, or by hand) or
+ * deleted makes it false.
+ */
+static bool month_holds_all(const struct config *cfg, const char *month)
+{
+	const char *const *names;
+	size_t n = history_names(cfg, month, &names), nl = 0, cap = 0;
+	struct listed *l = NULL;
+	struct month m = { .size = -1 };
+	char *path = month_path(cache.runs, month);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	bool ok = fd >= 0;
+
+	for (size_t i = 0; i < n; i++) {
+		char mo[8];
+
+		month_of(names[i], mo);
+		if (strcmp(mo, month))
+			continue;
+		xgrow(&l, &cap, nl + 1, sizeof(*l));
+		l[nl++] = (struct listed){ .file = xstrdup(names[i]) };
+		snprintf(l[nl - 1].month, sizeof(l[nl - 1].month), "%s", mo);
+	}
+	if (nl)
+		qsort(l, nl, sizeof(*l), by_file);
+	if (fd >= 0) {
+		struct stat st;
+
+		read_tail(&m, fd, 0, false);
+		ok = fstat(fd, &st) == 0 && m.size == st.st_size;
+		close(fd);
+	}
+	if (m.n)
+		qsort(m.runs, m.n, sizeof(*m.runs), by_run_file);
+	ok = ok && !m.bad && m.n == nl;
+	for (size_t i = 0; ok && i < nl; i++)
+		ok = !strcmp(m.runs[i]->file, l[i].file);
+	if (!ok)
+		month_rebuild(cache.runs, month, l, nl, m.runs, m.n);
+	month_free(&m);
+	list_free(l, nl);
+	free(path);
+	return ok;
+}
+
+/*
+ * Appends line to month's file; *before, *after: its stat around. A file
+ * whose last line lacks its newline (a torn write) gets one first, so
+ * that this line stays whole (the torn one is rebuilt by the next check).
+ */
+static int month_append(const char *runs, const char *month, const char *line,
 			struct stat *before, struct stat *after)
 {
-	char *path = month_path(runs, month), *dir;
-	char *line = json_dumps(s, JSON_COMPACT);
+	char *path = month_path(runs, month), *dir, last = '\n', *buf;
 	size_t len = strlen(line);
+	ssize_t n = 0;
 	int fd, rc = 0;
 
 	dir = xasprintf("%s/" HISTORY_DIR, runs);
 	mkdir(dir, 0755);
 	free(dir);
 	memset(before, 0, sizeof(*before));
-	line = xrealloc(line, len + 2);
-	memcpy(line + len, "\n", 2);
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0 || fstat(fd, before) < 0) {
 		rc = error_set("cannot add to the history index '%s': %s",
 			       path, strerror(errno));
-	} else {
-		ssize_t n = write(fd, line, len + 1);
-
-		/* A short write (a full disk) is taken back: the next line
-		 * must not be glued to half of this one. */
-		if (n != (ssize_t)(len + 1)) {
-			rc = error_set("cannot add to the history index '%s': "
-				       "%s", path, n < 0 ? strerror(errno) :
-				       "short write (disk full?)");
-			if (ftruncate(fd, before->st_size) < 0)
-				rc = error_set("cannot add to the history index "
-					       "'%s' nor take back half a line: "
-					       "%s", path, strerror(errno));
-		} else if (fstat(fd, after) < 0) {
-			rc = error_set("cannot add to the history index '%s': "
-				       "%s", path, strerror(errno));
-		}
+		goto out;
 	}
+	if (before->st_size > 0 && pread(fd, &last, 1, before->st_size - 1) != 1)
+		last = '\n';
+	buf = xasprintf("%s%s", last == '\n' ? "" : "\n", line);
+	len = strlen(buf);
+	n = write(fd, buf, len);
+	free(buf);
+	/* A short write (a full disk) is taken back: the next line must
+	 * not be glued to half of this one. */
+	if (n != (ssize_t)len) {
+		rc = error_set("cannot add to the history index '%s': %s", path,
+			       n < 0 ? strerror(errno) :
+			       "short write (disk full?)");
+		if (ftruncate(fd, before->st_size) < 0)
+			rc = error_set("cannot add to the history index '%s' "
+				       "nor take back half a line: %s", path,
+				       strerror(errno));
+	} else if (fstat(fd, after) < 0) {
+		rc = error_set("cannot add to the history index '%s': %s",
+			       path, strerror(errno));
+	}
+out:
 	if (fd >= 0)
 		close(fd);
-	free(line);
 	free(path);
 	return rc;
 }
 
-int history_add(const struct config *cfg, const json_t *rec)
+/* rec's line as its record on disk says it (saved redacted). */
+static char *line_of_saved(const struct config *cfg, const json_t *rec,
+			   const char *file)
 {
-	char month[8], *runs = runs_dir(cfg), *path, *p;
-	char *file = record_path(cfg, rec, "json");
-	struct stat before, after, st;
-	json_t *raw = summary_of(rec, stat(file, &st) == 0 ? &st : NULL);
-	/* As the record on disk says it (saved redacted). */
-	json_t *s = record_redact(cfg, raw), *m = NULL, *totals, *sizes;
-	bool cached = cache.runs && !strcmp(cache.runs, runs);
+	char *full = record_path(cfg, rec, "json"), *line;
+	json_t *raw = json_pack("{s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?}",
+		"run_id", json_object_get(rec, "run_id"),
+		"job", json_object_get(rec, "job"),
+		"status", json_object_get(rec, "status"),
+		"started", json_object_get(rec, "started"),
+		"finished", json_object_get(rec, "finished"),
+		"duration_ms", json_object_get(rec, "duration_ms"),
+		"window_start", json_object_get(json_object_get(rec, "window"),
+						"start"));
+	json_t *safe = record_redact(cfg, raw);
+	struct stat st;
 
+	if (stat(full, &st) == 0)
+		line = history_line_of(safe, file, st.st_size,
+				       st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+	else
+		line = history_line_of(safe, file, -1, -1, -1);
+	json_decref(safe);
 	json_decref(raw);
-	free(file);
-	month_of(runrec_str(rec, RUNREC_RUN_ID), month);
-	if (month_append(runs, month, s, &before, &after) < 0) {
-		json_decref(s);
-		free(runs);
-		return -1;
-	}
-	p = xasprintf("%s/%s", runs, runrec_str(s, "file"));
-	json_object_set_new(s, "path", json_string(p));
-	free(p);
-	/* A process that read the index (the daemon) and knew all of the
-	 * month knows the new line too, without reading the file again;
-	 * one that did not read it (a run) reads nothing. */
-	if (cached)
-		m = json_object_get(cache.months, month);
-	if (cached && (m ? json_integer_value(json_object_get(m, "size")) ==
-		       before.st_size && json_integer_value(json_object_get(m,
-		       "ino")) == (json_int_t)before.st_ino :
-		       before.st_size == 0)) {
-		if (!m) {
-			m = json_pack("{s:[]}", "lines");
-			json_object_set_new(cache.months, month, m);
-		}
-		json_array_append(json_object_get(m, "lines"), s);
-		derive_one(s);
-		month_stat(m, &after);
-	}
-	/* The totals follow when they matched the month before the line;
-	 * else history_jobs() counts them again. */
-	path = jobs_path(runs);
-	if (!month_holds_all(runs, month)) {
-		month_rebuild(runs, month, NULL);
-		before.st_size = -1;
-	}
-	totals = json_load_file(path, 0, NULL);
-	sizes = json_object_get(totals, "sizes");
-	if (json_is_object(json_object_get(totals, "jobs")) &&
-	    json_is_object(sizes) && json_integer_value(json_object_get(sizes,
-		month)) == before.st_size) {
+	free(full);
+	return line;
+}
+
+/* A process that read the index (the daemon) and knew all of month
+ * (before: its file before the line) knows the new line too, without
+ * reading the file again; one that did not read it (a run) reads
+ * nothing. */
+static void cache_add(const char *month, const char *line,
+		      const struct stat *before, const struct stat *after)
+{
+	struct month *m = month_find(month);
+	struct history_run *run;
+
+	if (m ? m->size != before->st_size ||
+		m->ino != (long long)before->st_ino : before->st_size != 0)
+		return;
+	run = history_line_parse(line, strlen(line) - 1);
+	if (!run)
+		return;
+	if (!m)
+		m = month_add(month);
+	month_push(m, run);
+	if (cache.derived)
+		derive_one(run);
+	m->size = after->st_size;
+	m->ino = (long long)after->st_ino;
+	m->s = after->st_mtim.tv_sec;
+	m->ns = after->st_mtim.tv_nsec;
+}
+
+/* The job totals follow the line when they matched its month before it
+ * (before: the month file's size then, -1: unknown); else
+ * history_jobs() counts them again. */
+static void jobs_add(const char *runs, const char *month, const char *line,
+		     long long before, long long after)
+{
+	char *path = jobs_path(runs);
+	json_t *totals = history_load_json(path);
+	json_t *sizes = json_object_get(totals, "sizes");
+	struct history_run *run = history_line_parse(line, strlen(line) - 1);
+
+	if (run && json_is_object(json_object_get(totals, "jobs")) &&
+	    json_is_object(sizes) && (json_object_get(sizes, month) ?
+	    json_integer_value(json_object_get(sizes, month)) == before :
+	    before == 0)) {
+		json_t *s = history_line_json(run, NULL);
+
 		history_count(json_object_get(totals, "jobs"), s);
-		json_object_set_new(sizes, month, json_integer(after.st_size));
+		json_decref(s);
+		json_object_set_new(sizes, month, json_integer(after));
 		index_store(path, totals);
 		free(cache.jobs_fresh);
 		cache.jobs_fresh = xstrdup(path);
 	} else {
 		unlink(path);
 	}
+	free(run);
 	json_decref(totals);
 	free(path);
+}
+
+/*
+ * Tells other processes' caches which month changed (cache_refresh()).
+ * Past APPENDED_MAX bytes the file is replaced by an empty one, which
+ * has readers look at every month once.
+ */
+static void appended_add(const char *runs, const char *month)
+{
+	char *path = xasprintf("%s/" HISTORY_DIR "/" HISTORY_APPENDED, runs);
+	char line[8];
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	struct stat st;
+
+	snprintf(line, sizeof(line), "%.6s\n", month);
+	if (fd >= 0 && write(fd, line, 7) == 7 && fstat(fd, &st) == 0 &&
+	    st.st_size > APPENDED_MAX)
+		history_store_file(path, "", 0, HISTORY_STORE_REPLACE);
+	if (fd >= 0)
+		close(fd);
+	free(path);
+}
+
+int history_add(const struct config *cfg, const json_t *rec)
+{
+	char month[8], *runs = runs_dir(cfg), *file = history_file(rec);
+	char *line = line_of_saved(cfg, rec, file);
+	struct stat before, after;
+
+	month_of(file, month);
+	if (month_append(runs, month, line, &before, &after) < 0) {
+		free(line);
+		free(file);
+		free(runs);
+		return -1;
+	}
+	appended_add(runs, month);
+	if (cache.runs && !strcmp(cache.runs, runs))
+		cache_add(month, line, &before, &after);
+	if (!month_holds_all(cfg, month))
+		before.st_size = -1;
+	jobs_add(runs, month, line, before.st_size, after.st_size);
+	free(line);
+	free(file);
 	free(runs);
-	json_decref(s);
 	return 0;
 }
 
-json_t *history_record(const struct config *cfg, const char *run_id)
-{
-	json_t *all = history_summaries(cfg), *s = NULL, *rec = NULL;
-	size_t n = json_array_size(all);
+/* ---- derived files ------------------------------------------------------ */
 
-	if (strcmp(run_id, "latest") == 0) {
-		s = n ? json_array_get(all, n - 1) : NULL;
-	} else {
-		for (size_t i = n; !s && i-- > 0;)
-			if (strcmp(runrec_str(json_array_get(all, i),
-					      RUNREC_RUN_ID), run_id) == 0)
-				s = json_array_get(all, i);
+json_t *history_load_json(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	json_t *v;
+	ssize_t n;
+
+	if (fd < 0)
+		return NULL;
+	for (;;) {
+		xgrow(&buf, &cap, len + 16384, 1);
+		n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
 	}
-	if (s)
-		rec = json_load_file(runrec_str(s, "path"), 0, NULL);
-	if (rec && !json_is_object(rec)) {
-		json_decref(rec);
-		rec = NULL;
+	close(fd);
+	v = n < 0 ? NULL : json_loadb(buf, len, 0, NULL);
+	free(buf);
+	return v;
+}
+
+/* mkdir -p of the directory that holds path. */
+static void make_parents(const char *path)
+{
+	char *dir = xstrdup(path);
+
+	for (char *p = dir + 1; *p; p++)
+		if (*p == '/') {
+			*p = 0;
+			mkdir(dir, 0755);
+			*p = '/';
+		}
+	free(dir);
+}
+
+int history_store_file(const char *path, const char *data, size_t len,
+		       enum history_store how)
+{
+	char *tmp = xasprintf("%s.tmp%d", path, (int)getpid());
+	int fd, err = 0;
+	size_t done = 0;
+
+	make_parents(path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		err = errno;
+		free(tmp);
+		return error_set("cannot write '%s': %s", path, strerror(err));
 	}
-	json_decref(all);
-	return rec;
+	while (done < len) {
+		ssize_t n = write(fd, data + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			err = n < 0 ? errno : ENOSPC;
+			break;
+		}
+		done += (size_t)n;
+	}
+	/* Readable by others (a metrics collector) whatever the umask. */
+	if (!err && fchmod(fd, 0644) < 0)
+		err = errno;
+	if (close(fd) < 0 && !err)
+		err = errno;
+	if (!err && how == HISTORY_STORE_UNLINK)
+		unlink(path);
+	if (!err && rename(tmp, path) < 0)
+		err = errno;
+	if (err)
+		unlink(tmp);
+	free(tmp);
+	return err ? error_set("cannot write '%s': %s", path, strerror(err))
+		   : 0;
 }

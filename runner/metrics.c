@@ -333,15 +333,15 @@ int metrics_write(const struct config *cfg)
 
 		if (!json_is_object(last))
 			continue;
-		whole = json_load_file(runrec_str(last, "path"), 0, NULL);
+		whole = history_load_json(runrec_str(last, "path"));
 		if (json_is_object(whole))
 			json_object_set(t, "last", whole);
 		json_decref(whole);
 	}
 	text = text_of(cfg, totals, clock_now());
 	safe = config_redact(cfg, text);
-	rc = record_write_file(cfg->settings.metrics_textfile, safe,
-			       strlen(safe));
+	rc = history_store_file(cfg->settings.metrics_textfile, safe,
+				strlen(safe), HISTORY_STORE_REPLACE);
 	free(safe);
 	free(text);
 	json_decref(totals);

@@ -7,7 +7,6 @@
  */
 #include "weekly.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -871,7 +870,8 @@ int weekly_save_model(const struct config *cfg, const json_t *model)
 			continue;
 		text = weekly_render(safe, w->name, NULL);
 		path = weekly_path(cfg, runrec_need(model, "week"), w->ext);
-		rc = record_write_file(path, text, strlen(text));
+		rc = history_store_file(path, text, strlen(text),
+					HISTORY_STORE_UNLINK);
 		free(path);
 		free(text);
 	}
@@ -963,14 +963,15 @@ static bool week_load(struct week *w, const json_t *st)
 
 /*
  * Whether the records on disk in w's weeks (their names: a listing of
- * their years' directories, no record read) are exactly those w holds,
+ * their years' directories, history_names(), shared with the history
+ * index in a run; no record read) are exactly those w holds,
  * plus `extra` (a record being added; NULL: none). A record deleted, or
  * written by an upkeep that kept no state, makes it false.
  */
 static bool week_matches(const struct config *cfg, const struct week *w,
 			 const char *extra)
 {
-	char lo[20], hi[20], *path;
+	char lo[20], hi[20];
 	size_t want = json_object_size(w->files) + json_object_size(w->prior) +
 		      (extra ? 1 : 0), n = 0;
 	bool ok = true;
@@ -985,28 +986,23 @@ static bool week_matches(const struct config *cfg, const struct week *w,
 	strftime(lo, sizeof(lo), "%Y%m%dT%H%M%SZ", gmtime_r(&from, &tm));
 	strftime(hi, sizeof(hi), "%Y%m%dT%H%M%SZ", gmtime_r(&to, &tm));
 	for (int y = atoi(lo) / 10000; ok && y <= atoi(hi) / 10000; y++) {
-		DIR *d;
-		struct dirent *e;
+		const char *const *names;
+		char year[8];
+		size_t nn;
 
-		path = xasprintf("%s/runs/%04d", cfg->settings.reports_dir, y);
-		d = opendir(path);
-		while (ok && d && (e = readdir(d))) {
-			size_t l = strlen(e->d_name);
-			char file[300];
+		snprintf(year, sizeof(year), "%04d", y);
+		nn = history_names(cfg, year, &names);
+		for (size_t i = 0; ok && i < nn; i++) {
+			const char *name = names[i] + 5;
 
-			if (l < 6 || strcmp(e->d_name + l - 5, ".json") ||
-			    strncmp(e->d_name, lo, 16) < 0 ||
-			    strncmp(e->d_name, hi, 16) >= 0)
+			if (strncmp(name, lo, 16) < 0 ||
+			    strncmp(name, hi, 16) >= 0)
 				continue;
-			snprintf(file, sizeof(file), "%04d/%s", y, e->d_name);
 			n++;
-			ok = json_object_get(w->files, file) ||
-			     json_object_get(w->prior, file) ||
-			     (extra && !strcmp(extra, file));
+			ok = json_object_get(w->files, names[i]) ||
+			     json_object_get(w->prior, names[i]) ||
+			     (extra && !strcmp(extra, names[i]));
 		}
-		if (d)
-			closedir(d);
-		free(path);
 	}
 	return ok && n == want;
 }
@@ -1016,19 +1012,17 @@ static bool week_matches(const struct config *cfg, const struct week *w,
 static void week_store(const struct config *cfg, const struct week *w)
 {
 	json_t *st = week_state(w);
-	char name[16], *path, *tmp;
+	char name[16], *path, *text;
 	time_t monday;
 
 	timefmt_parse(w->bounds[1], &monday);
 	isoweek_of(monday, name, sizeof(name));
 	path = weekly_path(cfg, name, "model.json");
-	tmp = xasprintf("%s/weekly", cfg->settings.reports_dir);
-	mkdir(tmp, 0755);
-	free(tmp);
-	tmp = xasprintf("%s.tmp%d", path, (int)getpid());
-	if (json_dump_file(st, tmp, JSON_COMPACT) < 0 || rename(tmp, path) < 0)
-		unlink(tmp);
-	free(tmp);
+	text = json_dumps(st, JSON_COMPACT);
+	if (text)
+		history_store_file(path, text, strlen(text),
+				   HISTORY_STORE_UNLINK);
+	free(text);
 	free(path);
 	json_decref(st);
 }
@@ -1056,7 +1050,7 @@ static json_t *state_of(const struct config *cfg, time_t monday)
 
 	isoweek_of(monday, name, sizeof(name));
 	path = weekly_path(cfg, name, "model.json");
-	st = json_load_file(path, 0, NULL);
+	st = history_load_json(path);
 	free(path);
 	return st;
 }

@@ -11,6 +11,9 @@
 # - a run in a week whose model is kept opens no other record (strace);
 # - `history` after its index is deleted still lists every run, and lists
 #   a record written without the index (by an older upkeep);
+# - with a year trusted as unchanged (.index/years), history still sees a
+#   line that is not one, a month file cut short or deleted, a record
+#   deleted, put back or replaced;
 # - a daemon asleep until a window sees a run that a manual `upkeep run`
 #   recorded for that occurrence meanwhile, and does not run the job again.
 set -uo pipefail
@@ -128,6 +131,48 @@ like "$(U history)" "20261129T023000Z-web-0ld0" "history lists a record written 
 run U --now '2026-11-29 02:40' run other
 like "$(cat "$md")" "20261129T023000Z-web-0ld0" "and so does the week's report after the next run"
 same_as_rebuilt "after a record written without the model" '2026-11-29 02:40'
+
+# ---- the index against the records, year by year ---------------------------------
+# A year directory that did not change since the index last matched it is
+# not read (.index/years); these must still be seen. Its time is put an
+# hour back so that a check trusts it (a time of this second is not).
+runs=$cfg/reports/runs
+idx=$runs/.index/202611.jsonl
+settle() { touch -d '-1 hour' "$runs/2026"; U history >/dev/null 2>&1; }
+listed() { U history | tail -n +2 | awk '{print $NF}' | sort; }
+want=$(ls "$runs"/2026/*.json | xargs -n1 basename | sed 's/\.json$//' | sort)
+settle
+like "$(cat "$runs/.index/years" 2>/dev/null)" "^2026 " "a checked year is remembered"
+is "$(listed)" "$want" "history lists every record (the year trusted)"
+printf '["h1","broken"]\n' >>"$idx"
+is "$(listed)" "$want" "a line that is not one: history lists the records, not it"
+unlike "$(cat "$idx")" "broken" "and its month is rebuilt"
+settle
+head -c -7 "$idx" >"$tmp/cut" && cat "$tmp/cut" >"$idx"
+is "$(listed)" "$want" "a month file cut short: history lists every record"
+settle
+rm -f "$idx"
+is "$(listed)" "$want" "a month file deleted: history lists every record"
+settle
+victim=$(ls "$runs"/2026/*other*.json | head -1)
+mv "$victim" "$tmp/victim.json"
+is "$(listed)" "$(printf '%s\n' "$want" | grep -v "$(basename "$victim" .json)")" "a record deleted: it is gone from history"
+mv "$tmp/victim.json" "$victim"
+is "$(listed)" "$want" "and back when its file is"
+settle
+cp -p "$victim" "$tmp/victim.json"
+"$PY" - "$victim" <<'PY'
+import json, os, sys
+r = json.load(open(sys.argv[1])); r["status"] = "failed"
+json.dump(r, open(sys.argv[1] + ".new", "w")); os.replace(sys.argv[1] + ".new", sys.argv[1])
+PY
+like "$(U history | grep "$(basename "$victim" .json)")" "failed" "a record replaced (renamed over): history shows it as it is now"
+settle
+is "$(U history | tail -n +2 | grep -c .)" "$(ls "$runs"/2026/*.json | wc -l)" "and no run twice"
+# (As it was: the week's model goes by the records' names, not their
+# contents, and the tests below compare it with a rebuilt one.)
+cp -p "$tmp/victim.json" "$victim.new" && mv "$victim.new" "$victim"
+U history >/dev/null 2>&1
 
 # ---- the daemon sees a run recorded while it sleeps -------------------------------
 # It sleeps until Monday 02:00; a manual run inside that window (its own
