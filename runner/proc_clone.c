@@ -35,7 +35,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* The child's stack: it only needs room for one path and a few frames. */
+/*
+ * The child's stack: it only needs room for one path and a few frames.
+ * One for all: children are started one at a time (proc_run() is the
+ * main thread's), and each is done with it once clone3 returns.
+ */
 static char child_stack[64 * 1024] __attribute__((aligned(16)));
 
 #if defined(__x86_64__) && defined(SYS_clone3)
