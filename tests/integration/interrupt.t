@@ -70,7 +70,8 @@ tmux -S "$sock" new-session -d -x 200 -y 50 \
 	</dev/null >/dev/null 2>&1 11>&- 12>&- 251>&-	# the server must not hold TAP's pipes
 # By pid: the scratch directory holding the socket may be gone at exit.
 tmux_pid=$(tmux -S "$sock" display-message -p '#{pid}')
-tap_at_exit "kill $tmux_pid 2>/dev/null"
+stop_tmux() { kill "$tmux_pid" 2>/dev/null || true; }
+tap_at_exit stop_tmux
 wait_file "$tmp/a.pid"
 sleep 0.3
 tmux -S "$sock" send-keys C-c
