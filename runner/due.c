@@ -105,6 +105,7 @@ static void made_up_id(char *id, size_t len, time_t t, const char *job,
 /* Saves rec with its report; false (logged) when it could not. */
 static bool save(const struct config *cfg, const json_t *rec)
 {
+	history_before_save(cfg, rec);
 	if (record_save(cfg, rec) == 0 && report_save(cfg, rec) == 0)
 		return true;
 	log_msg(LOG_ERROR, NULL, "%s", error_last());

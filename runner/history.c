@@ -74,6 +74,9 @@ static struct {
 	bool checked;		/* against the records' names, once */
 	struct listing *lists;	/* history_names()' */
 	size_t nlists;
+	char pre_year[8];	/* history_before_save()'s year, */
+	struct stat pre;	/* its directory's stat then */
+	bool pre_valid;
 	char *jobs_fresh;	/* jobs.json this process just brought up to date */
 } cache;
 
@@ -680,7 +683,8 @@ static void years_store(const char *runs, const struct stamp *v, size_t n)
 		fprintf(f, "%s %lld %lld %lld %lld %lld\n", v[i].year, v[i].ino,
 			v[i].s, v[i].ns, v[i].months, v[i].bytes);
 	fclose(f);
-	history_store_file(path, buf, len, HISTORY_STORE_REPLACE);
+	/* Missing for a moment, it only has a reader check every year. */
+	history_store_file(path, buf, len, HISTORY_STORE_UNLINK);
 	free(buf);
 	free(path);
 }
@@ -1377,13 +1381,159 @@ static void appended_add(const char *runs, const char *month)
 	free(path);
 }
 
+/* ---- a run's save, under the host lock ---------------------------------- */
+
+void history_before_save(const struct config *cfg, const json_t *rec)
+{
+	char *dir;
+
+	cache_for(cfg);
+	snprintf(cache.pre_year, sizeof(cache.pre_year), "%.4s",
+		 runrec_str(rec, RUNREC_STARTED));
+	dir = xasprintf("%s/%s", cache.runs, cache.pre_year);
+	cache.pre_valid = stat(dir, &cache.pre) == 0;
+	free(dir);
+}
+
+json_t *history_year_stamp(const struct config *cfg, const char *year,
+			   bool before_save)
+{
+	char *dir;
+	struct stat st;
+	bool ok;
+
+	cache_for(cfg);
+	if (before_save && cache.pre_valid && !strncmp(cache.pre_year, year, 4))
+		return json_pack("[I, I, I]", (json_int_t)cache.pre.st_ino,
+				 (json_int_t)cache.pre.st_mtim.tv_sec,
+				 (json_int_t)cache.pre.st_mtim.tv_nsec);
+	dir = xasprintf("%s/%.4s", cache.runs, year);
+	ok = stat(dir, &st) == 0;
+	free(dir);
+	return ok ? json_pack("[I, I, I]", (json_int_t)st.st_ino,
+			      (json_int_t)st.st_mtim.tv_sec,
+			      (json_int_t)st.st_mtim.tv_nsec) : json_null();
+}
+
+/* The month files of year on disk: how many and their bytes (what a
+ * stamp holds of them), from their stat. */
+static void year_months_disk(const char *year, long long *months,
+			     long long *bytes)
+{
+	*months = *bytes = 0;
+	for (int mo = 1; mo <= 13; mo++) {
+		char name[8], *path;
+		struct stat st;
+
+		if (mo <= 12)
+			snprintf(name, sizeof(name), "%.4s%02d", year, mo);
+		else
+			snprintf(name, sizeof(name), "%.4sxx", year);
+		path = month_path(cache.runs, name);
+		if (stat(path, &st) == 0) {
+			(*months)++;
+			*bytes += st.st_size;
+		}
+		free(path);
+	}
+}
+
+/* Replaces year's stamp in .index/years with s. */
+static void years_put(const struct stamp *s)
+{
+	size_t n, i;
+	struct stamp *v = years_load(cache.runs, &n);
+
+	for (i = 0; i < n && strcmp(v[i].year, s->year); i++)
+		;
+	if (i == n)
+		v = xrealloc(v, ++n * sizeof(*v));
+	v[i] = *s;
+	years_store(cache.runs, v, n);
+	free(v);
+}
+
+/*
+ * Whether year's directory, before this process saved its record, was as
+ * the index last matched it (history_before_save() says how it was), and
+ * the year's month files as they were then: then the save is all that
+ * changed, and nothing need be listed.
+ */
+static bool year_untouched(const char *year)
+{
+	size_t n;
+	struct stamp *v, s = { .ino = 0 };
+	bool ok = false;
+
+	if (!cache.pre_valid || strncmp(cache.pre_year, year, 4))
+		return false;
+	v = years_load(cache.runs, &n);
+	for (size_t i = 0; i < n; i++)
+		if (!strncmp(v[i].year, year, 4))
+			s = v[i];
+	free(v);
+	if (s.ino == (long long)cache.pre.st_ino &&
+	    s.s == cache.pre.st_mtim.tv_sec &&
+	    s.ns == cache.pre.st_mtim.tv_nsec) {
+		long long months, bytes;
+
+		year_months_disk(year, &months, &bytes);
+		ok = months == s.months && bytes == s.bytes;
+	}
+	return ok;
+}
+
+/* Loads the month files of year into the cache (no other month). */
+static void year_look(const char *year)
+{
+	for (int mo = 1; mo <= 13; mo++) {
+		char name[8];
+
+		if (mo <= 12)
+			snprintf(name, sizeof(name), "%.4s%02d", year, mo);
+		else
+			snprintf(name, sizeof(name), "%.4sxx", year);
+		month_look(name);
+	}
+}
+
+/* Checks year's months against its records (listed, stat()ed), rebuilding
+ * those that differ, and stamps it; returns whether all matched. */
+static bool year_verify(const char *year)
+{
+	char *dir = xasprintf("%s/%.4s", cache.runs, year), y[8];
+	struct listed *l;
+	struct stat st;
+	struct stamp s;
+	size_t n;
+	bool ok;
+
+	snprintf(y, sizeof(y), "%.4s", year);
+	ok = stat(dir, &st) == 0;
+	free(dir);
+	if (!ok)
+		return false;
+	year_look(y);
+	l = year_list(cache.runs, y, &n);
+	ok = !year_check(y, l, n);
+	list_free(l, n);
+	if (!ok)
+		year_look(y);
+	s = stamp_now(y, &st);
+	years_put(&s);
+	return ok;
+}
+
 int history_add(const struct config *cfg, const json_t *rec)
 {
 	char month[8], *runs = runs_dir(cfg), *file = history_file(rec);
 	char *line = line_of_saved(cfg, rec, file);
 	struct stat before, after;
+	bool untouched;
 
+	cache_for(cfg);
 	month_of(file, month);
+	untouched = year_untouched(month);
 	if (month_append(runs, month, line, &before, &after) < 0) {
 		free(line);
 		free(file);
@@ -1393,8 +1543,29 @@ int history_add(const struct config *cfg, const json_t *rec)
 	appended_add(runs, month);
 	if (cache.runs && !strcmp(cache.runs, runs))
 		cache_add(month, line, &before, &after);
-	if (!month_holds_all(cfg, month))
+	/* Nothing but this save changed the year: its stamp follows (under
+	 * the host lock no other upkeep writes a record meanwhile). Else,
+	 * for a writer that said when it saved, the year is checked as a
+	 * reader would, which stamps it for the next; for one that did not,
+	 * the month's names are. */
+	if (untouched) {
+		char *dir = xasprintf("%s/%.4s", runs, month);
+		struct stamp s = { .ino = 0 };
+		struct stat st;
+
+		if (stat(dir, &st) == 0) {
+			s = (struct stamp){ .ino = (long long)st.st_ino,
+				.s = st.st_mtim.tv_sec,
+				.ns = st.st_mtim.tv_nsec };
+			snprintf(s.year, sizeof(s.year), "%.4s", month);
+			year_months_disk(month, &s.months, &s.bytes);
+			years_put(&s);
+		}
+		free(dir);
+	} else if (cache.pre_valid ? !year_verify(month) :
+		   !month_holds_all(cfg, month)) {
 		before.st_size = -1;
+	}
 	jobs_add(runs, month, line, before.st_size, after.st_size);
 	free(line);
 	free(file);

@@ -84,6 +84,32 @@ size_t history_runs(const struct config *cfg, const struct history_run ***out);
 json_t *history_summaries(const struct config *cfg);
 
 /*
+ * Called under the host lock just before rec is saved (by each writer of
+ * records): notes its year directory's stat, so that history_add() and
+ * the week's model can tell that nothing but this save changed the
+ * directory since they last matched it (.index/years; the model's
+ * "dirs"), and list none of it. Without this call history_add() lists
+ * and checks the year (its cost then grows with the year's records).
+ *
+ * What that trusts: that no other process writes a record meanwhile (the
+ * host lock), and that a change made after this process last looked at
+ * the directory gives it a later time (true of a file system with fine
+ * timestamps, and of Linux 6.13's multigrain ones; a coarse clock could
+ * hide a record written by hand in the same tick as a run's bookkeeping,
+ * until the index is deleted).
+ */
+void history_before_save(const struct config *cfg, const json_t *rec);
+
+/*
+ * year's directory's stat (runs/YYYY) as [inode, seconds, nanoseconds],
+ * as it is; before_save: as it was before this process's save when
+ * history_before_save() was called for that year. null when there is no
+ * such directory. New reference.
+ */
+json_t *history_year_stamp(const struct config *cfg, const char *year,
+			   bool before_save);
+
+/*
  * Adds rec (a record just saved) to the index: one line appended to its
  * month, and the job totals. A failure is only logged: the index is
  * rebuilt when it does not match. 0 or -1 (error_set).

@@ -515,6 +515,9 @@ struct week {
 	/* The records in it ("YYYY/<run-id>.json" -> true): the week's, the
 	 * trend's earlier weeks'; and the newest start. */
 	json_t *files, *prior;
+	/* Its years' directories ("YYYY" -> history_year_stamp()) when the
+	 * records were last found to be files and prior. */
+	json_t *dirs;
 	char newest[32];
 	const struct config *cfg;	/* for recommend_run() */
 };
@@ -528,7 +531,8 @@ static void week_init(struct week *w, const struct config *cfg,
 		.runs = json_array(), .incidents = json_array(),
 		.notes = json_array(), .run_recs = json_array(),
 		.occ = json_object(), .stats = json_object(),
-		.files = json_object(), .prior = json_object(), .cfg = cfg };
+		.files = json_object(), .prior = json_object(),
+		.dirs = json_object(), .cfg = cfg };
 	observe_init(&w->all);
 	observe_init(&w->this);
 	for (int k = 0; k <= WEEKLY_TREND_WEEKS; k++)
@@ -555,6 +559,7 @@ static void week_free(struct week *w)
 	json_decref(w->notes);
 	json_decref(w->files);
 	json_decref(w->prior);
+	json_decref(w->dirs);
 	json_decref(w->run_recs);
 	json_decref(w->occ);
 	json_decref(w->stats);
@@ -914,6 +919,7 @@ static json_t *week_state(const struct week *w)
 	json_object_set(st, "trend_tables", w->all.tables);
 	json_object_set(st, "files", w->files);
 	json_object_set(st, "prior_files", w->prior);
+	json_object_set(st, "dirs", w->dirs);
 	return st;
 }
 
@@ -1105,26 +1111,74 @@ static bool week_from_priors(const struct config *cfg, struct week *w)
 	return ok;
 }
 
+/* The stamps of the year directories w's weeks span (history_year_stamp();
+ * before_save: as they were before this process saved a record). */
+static json_t *week_dirs(const struct config *cfg, const struct week *w,
+			 bool before_save)
+{
+	json_t *out = json_object();
+
+	for (int y = atoi(w->bounds[WEEKLY_TREND_WEEKS]);
+	     y <= atoi(w->bounds[0]); y++) {
+		char year[8];
+
+		snprintf(year, sizeof(year), "%04d", y);
+		json_object_set_new(out, year, history_year_stamp(cfg, year,
+								  before_save));
+	}
+	return out;
+}
+
+/*
+ * Whether st (w's state, loaded) was kept when its years' directories
+ * were as they were before this process's save: then the records are
+ * still those it holds, and `extra` (NULL: none), and nothing is listed.
+ */
+static bool week_unchanged(const struct config *cfg, const struct week *w,
+			   const json_t *st, const char *extra)
+{
+	json_t *pre;
+	bool ok;
+
+	if (!json_is_object(json_object_get(st, "dirs")) ||
+	    (extra && (json_object_get(w->files, extra) ||
+		       json_object_get(w->prior, extra))))
+		return false;
+	pre = week_dirs(cfg, w, true);
+	ok = json_equal(pre, json_object_get(st, "dirs"));
+	json_decref(pre);
+	return ok;
+}
+
 /*
  * w of the week that starts at monday: its state when there is one that
  * matches the records (plus `extra`, a record being added); for a week
  * without one, the earlier weeks' states when they match; else collected
- * from the records. Returns whether no record was read.
+ * from the records. Returns whether no record was read. Whether a state
+ * matches: its years' directories did not change since it was kept (but
+ * for this process's save), or else the names listed are its records'.
  */
 static bool week_open(const struct config *cfg, struct week *w,
 		      time_t monday, const char *extra)
 {
-	json_t *st = state_of(cfg, monday);
+	json_t *st = state_of(cfg, monday), *now;
 	bool ok;
 
 	week_init(w, cfg, monday);
+	/* Before the records are looked at: what changes after is seen by
+	 * the next. */
+	now = week_dirs(cfg, w, false);
 	ok = (st ? json_is_object(st) && week_load(w, st) :
-	      week_from_priors(cfg, w)) && week_matches(cfg, w, extra);
+	      week_from_priors(cfg, w)) &&
+	     ((st && week_unchanged(cfg, w, st, extra)) ||
+	      week_matches(cfg, w, extra));
 	json_decref(st);
 	if (!ok) {
 		week_free(w);
 		week_collect(cfg, w, monday);
 	}
+	json_decref(w->dirs);
+	w->dirs = now;
 	return ok;
 }
 
