@@ -32,6 +32,7 @@
 
 #include "clock.h"
 #include "config.h"
+#include "history.h"
 #include "lock.h"
 #include "proc.h"
 #include "publish.h"
@@ -179,6 +180,7 @@ int recover_runs(const struct config *cfg)
 		} else if (!ended && !close_interrupted(cfg, rec)) {
 			continue;
 		}
+		history_before_save(cfg, save);
 		if (record_save(cfg, save) < 0 || report_save(cfg, save) < 0 ||
 		    record_journal_remove(cfg, rec) < 0) {
 			fprintf(stderr, "upkeep: warning: cannot close run %s: "

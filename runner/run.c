@@ -19,6 +19,7 @@
 
 #include "clock.h"
 #include "config.h"
+#include "history.h"
 #include "lock.h"
 #include "log.h"
 #include "proc.h"
@@ -185,6 +186,9 @@ int run_finish(struct run *r, const char *status, int64_t start_ms)
 	if (journalled)
 		check_journal(r);
 	record_journal_close(&r->journal);
+	/* The index and the week's model then know the save is the year
+	 * directory's only change, and list none of it. */
+	history_before_save(r->cfg, r->rec);
 	if (record_save(r->cfg, r->rec) < 0 || report_save(r->cfg, r->rec) < 0) {
 		if (journalled)
 			log_msg(LOG_ERROR, NULL, "%s; the journal keeps the run "
