@@ -7,6 +7,7 @@
  */
 #include "weekly.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,32 @@ static void add_int(json_t *o, const char *key, int64_t n)
 				json_integer_value(v) : 0, n)));
 }
 
+
+/*
+ * The names of an earlier week's records as the week's model keeps them:
+ * how many, and the sum of a hash of each (in no order), so that the
+ * model's size does not grow with the trend's weeks, while a record
+ * deleted, added or renamed in one of them is still noticed (but for
+ * one chance in 2^64).
+ */
+struct week_sum {
+	json_int_t n;
+	uint64_t h;
+};
+
+/* Counts name ("YYYY/<run-id>.json") into s: FNV-1a, then mixed
+ * (splitmix64's finaliser) so that sums of near names spread. */
+static void week_sum_add(struct week_sum *s, const char *name)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+	h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
+	s->n++;
+	s->h += h ^ (h >> 31);
+}
 
 /*
  * The key numbers of one step for the activities table: its details'
@@ -512,9 +539,12 @@ struct week {
 	json_t *stats;		/* step durations (step_durations()) */
 	int64_t maint_ms;
 	struct observe all, this;	/* over the trend; over the week */
-	/* The records in it ("YYYY/<run-id>.json" -> true): the week's, the
-	 * trend's earlier weeks'; and the newest start. */
-	json_t *files, *prior;
+	/* The records in it: the week's ("YYYY/<run-id>.json" -> true), and
+	 * the sum of each earlier week's ([k], k >= 2: k - 1 weeks before,
+	 * by the name's time as week_matches() lists them); and the newest
+	 * start. */
+	json_t *files;
+	struct week_sum prior[WEEKLY_TREND_WEEKS + 1];
 	/* Its years' directories ("YYYY" -> history_year_stamp()) when the
 	 * records were last found to be files and prior. */
 	json_t *dirs;
@@ -531,8 +561,7 @@ static void week_init(struct week *w, const struct config *cfg,
 		.runs = json_array(), .incidents = json_array(),
 		.notes = json_array(), .run_recs = json_array(),
 		.occ = json_object(), .stats = json_object(),
-		.files = json_object(), .prior = json_object(),
-		.dirs = json_object(), .cfg = cfg };
+		.files = json_object(), .dirs = json_object(), .cfg = cfg };
 	observe_init(&w->all);
 	observe_init(&w->this);
 	for (int k = 0; k <= WEEKLY_TREND_WEEKS; k++)
@@ -558,7 +587,6 @@ static void week_free(struct week *w)
 	json_decref(w->incidents);
 	json_decref(w->notes);
 	json_decref(w->files);
-	json_decref(w->prior);
 	json_decref(w->dirs);
 	json_decref(w->run_recs);
 	json_decref(w->occ);
@@ -631,6 +659,34 @@ static void week_add(struct week *w, const json_t *rec)
 	step_durations(w->stats, rec);
 }
 
+/*
+ * Which of w's weeks file ("YYYY/<run-id>.json") is in by the time its
+ * name says (1: the week itself, k: k - 1 weeks before), as
+ * week_matches() sorts what it lists; `otherwise` when its name says
+ * none of them.
+ */
+static int week_of_name(const struct week *w, const char *file, int otherwise)
+{
+	char b[20];
+	int k;
+
+	if (strlen(file) < 5 + 16)
+		return otherwise;
+	for (k = 0; k <= WEEKLY_TREND_WEEKS; k++) {
+		/* "YYYY-MM-DDTHH:MM:SSZ" as a run id starts: YYYYMMDDTHHMMSSZ */
+		const char *p = w->bounds[k];
+		size_t n = 0;
+
+		for (; *p && n < sizeof(b) - 1; p++)
+			if (*p != '-' && *p != ':')
+				b[n++] = *p;
+		b[n] = 0;
+		if (strncmp(file + 5, b, 16) >= 0)
+			break;
+	}
+	return k >= 1 && k <= WEEKLY_TREND_WEEKS ? k : otherwise;
+}
+
 /* Adds rec to w when it started in the trend's weeks. */
 static void week_record(struct week *w, const json_t *rec)
 {
@@ -649,7 +705,10 @@ static void week_record(struct week *w, const json_t *rec)
 	     strcmp(started, w->bounds[k]) < 0; k++)
 		;
 	file = history_file(rec);
-	json_object_set_new(k == 1 ? w->files : w->prior, file, json_true());
+	if (week_of_name(w, file, k) == 1)
+		json_object_set_new(w->files, file, json_true());
+	else
+		week_sum_add(&w->prior[week_of_name(w, file, k)], file);
 	free(file);
 	if (strcmp(started, w->newest) > 0)
 		snprintf(w->newest, sizeof(w->newest), "%s", started);
@@ -887,8 +946,8 @@ int weekly_save_model(const struct config *cfg, const json_t *model)
 /* ---- the week's collected model, kept between runs ------------------------ */
 
 /* Bumped when struct week or what it collects changes: an older file is
- * then rebuilt from the records. */
-#define WEEKLY_STATE_VERSION 1
+ * then rebuilt from the records. 2: the earlier weeks' records as sums. */
+#define WEEKLY_STATE_VERSION 2
 
 static json_t *observe_json(const struct observe *ob)
 {
@@ -901,7 +960,7 @@ static json_t *observe_json(const struct observe *ob)
 /* w as reports/weekly/<week>.model.json holds it. */
 static json_t *week_state(const struct week *w)
 {
-	json_t *st = json_object();
+	json_t *st = json_object(), *prior;
 
 	json_object_set_new(st, "version", json_integer(WEEKLY_STATE_VERSION));
 	json_object_set_new(st, "from", json_string(w->bounds[1]));
@@ -918,7 +977,16 @@ static json_t *week_state(const struct week *w)
 	json_object_set_new(st, "this", observe_json(&w->this));
 	json_object_set(st, "trend_tables", w->all.tables);
 	json_object_set(st, "files", w->files);
-	json_object_set(st, "prior_files", w->prior);
+	prior = json_array();
+	for (int k = WEEKLY_TREND_WEEKS; k >= 2; k--) {
+		char h[24];
+
+		snprintf(h, sizeof(h), "%016llx",
+			 (unsigned long long)w->prior[k].h);
+		json_array_append_new(prior, json_pack("[I, s]",
+				      w->prior[k].n, h));
+	}
+	json_object_set_new(st, "prior_sums", prior);
 	json_object_set(st, "dirs", w->dirs);
 	return st;
 }
@@ -933,6 +1001,29 @@ static bool take(json_t **slot, const json_t *st, const char *key,
 		return false;
 	json_decref(*slot);
 	*slot = json_incref(v);
+	return true;
+}
+
+/* w's sums of the earlier weeks from st's "prior_sums"; false when it
+ * is not theirs. */
+static bool week_load_sums(struct week *w, const json_t *st)
+{
+	const json_t *a = json_object_get(st, "prior_sums");
+
+	if (json_array_size(a) != WEEKLY_TREND_WEEKS - 1)
+		return false;
+	for (int k = WEEKLY_TREND_WEEKS; k >= 2; k--) {
+		const json_t *e = json_array_get(a, WEEKLY_TREND_WEEKS - k);
+		const char *h = json_string_value(json_array_get(e, 1));
+		char *end;
+
+		if (!json_is_integer(json_array_get(e, 0)) || !h || !*h)
+			return false;
+		w->prior[k].n = json_integer_value(json_array_get(e, 0));
+		w->prior[k].h = strtoull(h, &end, 16);
+		if (*end)
+			return false;
+	}
 	return true;
 }
 
@@ -957,7 +1048,7 @@ static bool week_load(struct week *w, const json_t *st)
 	       take(&w->occ, st, "occ", JSON_OBJECT) &&
 	       take(&w->stats, st, "stats", JSON_OBJECT) &&
 	       take(&w->files, st, "files", JSON_OBJECT) &&
-	       take(&w->prior, st, "prior_files", JSON_OBJECT) &&
+	       week_load_sums(w, st) &&
 	       take(&w->all.tables, st, "trend_tables", JSON_OBJECT) &&
 	       take(&w->this.disks, ob, "disks", JSON_OBJECT) &&
 	       take(&w->this.memory, ob, "memory", JSON_OBJECT) &&
@@ -970,23 +1061,33 @@ static bool week_load(struct week *w, const json_t *st)
 /*
  * Whether the records on disk in w's weeks (their names: a listing of
  * their years' directories, history_names(), shared with the history
- * index in a run; no record read) are exactly those w holds,
- * plus `extra` (a record being added; NULL: none). A record deleted, or
- * written by an upkeep that kept no state, makes it false.
+ * index in a run; no record read) are exactly those w holds: the week's
+ * names, each earlier week's count and sum, plus `extra` (a record being
+ * added; NULL: none). A record deleted, or written by an upkeep that
+ * kept no state, makes it false.
  */
 static bool week_matches(const struct config *cfg, const struct week *w,
 			 const char *extra)
 {
 	char lo[20], hi[20];
-	size_t want = json_object_size(w->files) + json_object_size(w->prior) +
-		      (extra ? 1 : 0), n = 0;
+	struct week_sum want[WEEKLY_TREND_WEEKS + 1] = { 0 },
+			seen[WEEKLY_TREND_WEEKS + 1] = { 0 };
 	bool ok = true;
 	time_t from, to;
 	struct tm tm;
 
-	if (extra && (json_object_get(w->files, extra) ||
-		      json_object_get(w->prior, extra)))
-		return false;
+	memcpy(want, w->prior, sizeof(want));
+	want[1].n = (json_int_t)json_object_size(w->files);
+	if (extra) {
+		int k = week_of_name(w, extra, 0);
+
+		if (k == 1 && json_object_get(w->files, extra))
+			return false;
+		if (k == 1)
+			want[1].n++;
+		else if (k)
+			week_sum_add(&want[k], extra);
+	}
 	timefmt_parse(w->bounds[WEEKLY_TREND_WEEKS], &from);
 	timefmt_parse(w->bounds[0], &to);
 	strftime(lo, sizeof(lo), "%Y%m%dT%H%M%SZ", gmtime_r(&from, &tm));
@@ -1000,17 +1101,24 @@ static bool week_matches(const struct config *cfg, const struct week *w,
 		nn = history_names(cfg, year, &names);
 		for (size_t i = 0; ok && i < nn; i++) {
 			const char *name = names[i] + 5;
+			int k;
 
 			if (strncmp(name, lo, 16) < 0 ||
 			    strncmp(name, hi, 16) >= 0)
 				continue;
-			n++;
-			ok = json_object_get(w->files, names[i]) ||
-			     json_object_get(w->prior, names[i]) ||
-			     (extra && !strcmp(extra, names[i]));
+			k = week_of_name(w, names[i], 0);
+			if (k == 1) {
+				seen[1].n++;
+				ok = json_object_get(w->files, names[i]) ||
+				     (extra && !strcmp(extra, names[i]));
+			} else if (k) {
+				week_sum_add(&seen[k], names[i]);
+			}
 		}
 	}
-	return ok && n == want;
+	for (int k = 1; ok && k <= WEEKLY_TREND_WEEKS; k++)
+		ok = seen[k].n == want[k].n && seen[k].h == want[k].h;
+	return ok;
 }
 
 /* The state's file, written without fsync: it is rebuilt from the
@@ -1075,7 +1183,7 @@ static bool week_from_priors(const struct config *cfg, struct week *w)
 	timefmt_parse(w->bounds[1], &monday);
 	for (int k = WEEKLY_TREND_WEEKS; ok && k >= 2; k--) {
 		json_t *st = state_of(cfg, monday - (time_t)(k - 1) *
-				      ISOWEEK_SECONDS), *own, *tables, *v;
+				      ISOWEEK_SECONDS), *own, *tables, *v, *f;
 		const char *key, *run;
 
 		if (!st)
@@ -1101,7 +1209,9 @@ static bool week_from_priors(const struct config *cfg, struct week *w)
 				json_object_foreach(v, run, r)
 					json_object_set(mine, run, r);
 			}
-			json_object_update(w->prior, json_object_get(st, "files"));
+			json_object_foreach(json_object_get(st, "files"),
+					    run, f)
+				week_sum_add(&w->prior[k], run);
 			if (strcmp(runrec_str(st, "newest"), w->newest) > 0)
 				snprintf(w->newest, sizeof(w->newest), "%s",
 					 runrec_str(st, "newest"));
@@ -1140,9 +1250,11 @@ static bool week_unchanged(const struct config *cfg, const struct week *w,
 	json_t *pre;
 	bool ok;
 
+	/* An extra in an earlier week may be one it holds already: only
+	 * listing tells. */
 	if (!json_is_object(json_object_get(st, "dirs")) ||
-	    (extra && (json_object_get(w->files, extra) ||
-		       json_object_get(w->prior, extra))))
+	    (extra && (week_of_name(w, extra, 0) != 1 ||
+		       json_object_get(w->files, extra))))
 		return false;
 	pre = week_dirs(cfg, w, true);
 	ok = json_equal(pre, json_object_get(st, "dirs"));

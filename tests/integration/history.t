@@ -196,4 +196,31 @@ count=$(U history --job web | grep -c '2026-11-30T')
 is "$count" 1 "the daemon did not run web again in that window"
 unlike "$(cat "$log")" "web: started|starting web|run .*web" "its log shows no run of web"
 
+# ---- the trend's earlier weeks in the week's model ------------------------------
+# The model keeps of each earlier week only how many records and a sum of
+# their names: a record of one deleted, added or renamed (its run id too)
+# is still seen by the next run, and the trend counts what is on disk.
+w48_runs() { ls "$cfg"/reports/runs/2026/2026112[3-9]T*.json | wc -l; }
+w48_trend() { grep '^| 2026-W48 |' "$cfg/reports/weekly/2026-W49.md" | cut -d'|' -f3 | tr -d ' '; }
+rm -f "$(ls "$cfg"/reports/runs/2026/20261125T*.json | head -1)"
+run U --now '2026-11-30 02:10' run web
+is "$(w48_trend)" "$(w48_runs)" "a record of an earlier week deleted: its trend counts the rest"
+same_as_rebuilt "a record of an earlier week deleted" '2026-11-30 02:10' 2026-W49
+rename() {	# FROM-FILE TO-RUN-ID [keep]: the record as TO-RUN-ID
+	"$PY" - "$@" <<'PY'
+import json, os, sys
+src, rid = sys.argv[1], sys.argv[2]
+r = json.load(open(src)); r["run_id"] = rid
+json.dump(r, open(os.path.join(os.path.dirname(src), rid + ".json"), "w"))
+if len(sys.argv) < 4: os.remove(src)
+PY
+}
+rename "$(ls "$cfg"/reports/runs/2026/20261126T*.json | head -1)" 20261126T020000Z-web-added keep
+run U --now '2026-11-30 02:11' run web
+is "$(w48_trend)" "$(w48_runs)" "a record of an earlier week added: its trend counts it"
+same_as_rebuilt "a record of an earlier week added" '2026-11-30 02:11' 2026-W49
+rename "$cfg"/reports/runs/2026/20261126T020000Z-web-added.json 20261126T020000Z-web-renamed
+run U --now '2026-11-30 02:12' run web
+same_as_rebuilt "a record of an earlier week renamed" '2026-11-30 02:12' 2026-W49
+
 done_testing
