@@ -30,6 +30,7 @@
 #include "log.h"
 #include "record.h"
 #include "runrec.h"
+#include "runstats.h"
 #include "util/error.h"
 #include "util/mem.h"
 #include "util/timefmt.h"
@@ -1009,13 +1010,17 @@ static char *jobs_path(const char *runs)
 }
 
 static json_t *index_sizes(const char *runs);
+static json_t *last_metrics(const json_t *rec);
 
-/* The totals from every summary, with the month sizes they reflect. */
+/* The totals from every summary, with the month sizes they reflect;
+ * each job's last run read whole for its "metrics" (one record a job,
+ * once a recount). */
 static json_t *jobs_recount(const struct config *cfg)
 {
 	const struct history_run **v;
 	size_t n = history_runs(cfg, &v);
-	json_t *jobs = json_object();
+	json_t *jobs = json_object(), *j;
+	const char *job;
 
 	for (size_t i = 0; i < n; i++) {
 		json_t *s = history_line_json(v[i], NULL);
@@ -1024,6 +1029,19 @@ static json_t *jobs_recount(const struct config *cfg)
 		json_decref(s);
 	}
 	free(v);
+	json_object_foreach(jobs, job, j) {
+		json_t *last = json_object_get(j, "last"), *whole;
+		char *path;
+
+		if (!json_is_object(last))
+			continue;
+		path = xasprintf("%s/%s", cache.runs, runrec_str(last, "file"));
+		whole = history_load_json(path);
+		if (json_is_object(whole))
+			json_object_set_new(last, "metrics", last_metrics(whole));
+		json_decref(whole);
+		free(path);
+	}
 	return json_pack("{s:o, s:o}", "jobs", jobs, "sizes",
 			 index_sizes(cache.runs));
 }
@@ -1329,11 +1347,39 @@ static void cache_add(const char *month, const char *line,
 	m->ns = after->st_mtim.tv_nsec;
 }
 
-/* The job totals follow the line when they matched its month before it
- * (before: the month file's size then, -1: unknown); else
+/*
+ * What the metrics textfile needs of a job's last run beyond its summary,
+ * from rec (the whole record): its steps' names, durations and timeouts,
+ * and the bytes reclaimed and dead tuples removed (runstats_numbers()),
+ * so that metrics_write() reads no record, however big. New reference.
+ */
+static json_t *last_metrics(const json_t *rec)
+{
+	json_t *steps = json_array(), *s, *v;
+	struct runstats n;
+	size_t i;
+
+	json_array_foreach(json_object_get(rec, "steps"), i, s) {
+		json_t *o = json_object();
+
+		json_object_set(o, "name", json_object_get(s, "name"));
+		if ((v = json_object_get(s, "duration_ms")))
+			json_object_set(o, "duration_ms", v);
+		if ((v = json_object_get(s, "timeout_ms")))
+			json_object_set(o, "timeout_ms", v);
+		json_array_append_new(steps, o);
+	}
+	runstats_numbers(rec, &n);
+	return json_pack("{s:o, s:I, s:I}", "steps", steps, "reclaimed_bytes",
+			 (json_int_t)n.reclaimed_bytes, "dead_tuples_removed",
+			 (json_int_t)n.dead_tuples_removed);
+}
+
+/* The job totals follow the line (of rec) when they matched its month
+ * before it (before: the month file's size then, -1: unknown); else
  * history_jobs() counts them again. */
 static void jobs_add(const char *runs, const char *month, const char *line,
-		     long long before, long long after)
+		     const json_t *rec, long long before, long long after)
 {
 	char *path = jobs_path(runs);
 	json_t *totals = history_load_json(path);
@@ -1344,10 +1390,14 @@ static void jobs_add(const char *runs, const char *month, const char *line,
 	    json_is_object(sizes) && (json_object_get(sizes, month) ?
 	    json_integer_value(json_object_get(sizes, month)) == before :
 	    before == 0)) {
-		json_t *s = history_line_json(run, NULL);
+		json_t *s = history_line_json(run, NULL), *last;
 
 		history_count(json_object_get(totals, "jobs"), s);
 		json_decref(s);
+		last = json_object_get(json_object_get(json_object_get(totals,
+			"jobs"), run->job), "last");
+		if (!strcmp(runrec_str(last, "run_id"), run->run_id))
+			json_object_set_new(last, "metrics", last_metrics(rec));
 		json_object_set_new(sizes, month, json_integer(after));
 		index_store(path, totals);
 		free(cache.jobs_fresh);
@@ -1566,7 +1616,7 @@ int history_add(const struct config *cfg, const json_t *rec)
 		   !month_holds_all(cfg, month)) {
 		before.st_size = -1;
 	}
-	jobs_add(runs, month, line, before.st_size, after.st_size);
+	jobs_add(runs, month, line, rec, before.st_size, after.st_size);
 	free(line);
 	free(file);
 	free(runs);

@@ -132,7 +132,10 @@ time_t history_last_start(const struct config *cfg, const char *job);
  * count}, last: the summary of its newest run that is not "missed" (or
  * null)}, jobs in the order their first run was recorded. New reference.
  * Read from .index/jobs.json, which is recomputed from the summaries when
- * it does not match the month files.
+ * it does not match the month files. A last run that history_add()
+ * counted also has "metrics": {steps: [{name, duration_ms, timeout_ms}],
+ * reclaimed_bytes, dead_tuples_removed}, what the metrics textfile needs
+ * of it beyond its summary (a recomputed one has none).
  */
 json_t *history_jobs(const struct config *cfg);
 

@@ -198,6 +198,21 @@ static void step_families(FILE *f, json_t *jobs)
 	}
 }
 
+/* What last (a job's last run) did: from its "metrics" when it has
+ * them (history_jobs()), else from its steps. */
+static void last_numbers(const json_t *last, struct runstats *n)
+{
+	const json_t *m = json_object_get(last, "metrics");
+
+	if (!json_is_object(m)) {
+		runstats_numbers(last, n);
+		return;
+	}
+	memset(n, 0, sizeof(*n));
+	n->reclaimed_bytes = runrec_num(m, "reclaimed_bytes");
+	n->dead_tuples_removed = runrec_num(m, "dead_tuples_removed");
+}
+
 /* What the last runs did, and the counters over every record. */
 static void total_families(FILE *f, json_t *jobs, json_t *statuses)
 {
@@ -211,7 +226,7 @@ static void total_families(FILE *f, json_t *jobs, json_t *statuses)
 
 		if (json_is_null(json_object_get(j, "last")))
 			continue;
-		runstats_numbers(json_object_get(j, "last"), &n);
+		last_numbers(json_object_get(j, "last"), &n);
 		fputs("upkeep_bytes_reclaimed{", f);
 		label(f, "job", name, false);
 		fprintf(f, "} %" PRId64 "\n", n.reclaimed_bytes);
@@ -223,7 +238,7 @@ static void total_families(FILE *f, json_t *jobs, json_t *statuses)
 
 		if (json_is_null(json_object_get(j, "last")))
 			continue;
-		runstats_numbers(json_object_get(j, "last"), &n);
+		last_numbers(json_object_get(j, "last"), &n);
 		fputs("upkeep_dead_tuples_removed{", f);
 		label(f, "job", name, false);
 		fprintf(f, "} %" PRId64 "\n", n.dead_tuples_removed);
@@ -262,8 +277,8 @@ static void total_families(FILE *f, json_t *jobs, json_t *statuses)
 	}
 }
 
-/* The textfile from each job's totals (history_jobs()'s shape, with
- * whole records as "last"). */
+/* The textfile from each job's totals (history_jobs()'s shape, "last"
+ * a whole record or a summary with its steps and "metrics"). */
 static char *text_of(const struct config *cfg, const json_t *totals,
 		     time_t now)
 {
@@ -314,9 +329,10 @@ char *metrics_text(const struct config *cfg, const json_t *records,
 }
 
 /*
- * Each job's totals from the history index (history_jobs()), with each
- * job's last run read whole: the metrics need the steps of that run
- * only, and counts of the others. No other record is read.
+ * Each job's totals from the history index (history_jobs()): what the
+ * metrics need of each job's last run (its steps, its numbers) is the
+ * index's, so no record is read, whatever its size; a last run the index
+ * holds without them (it was recounted) is read whole.
  */
 int metrics_write(const struct config *cfg)
 {
@@ -329,10 +345,15 @@ int metrics_write(const struct config *cfg)
 		return 0;
 	totals = history_jobs(cfg);
 	json_object_foreach(totals, job, t) {
-		json_t *last = json_object_get(t, "last"), *whole;
+		json_t *last = json_object_get(t, "last"), *whole, *m;
 
 		if (!json_is_object(last))
 			continue;
+		m = json_object_get(last, "metrics");
+		if (json_is_object(m)) {
+			json_object_set(last, "steps", json_object_get(m, "steps"));
+			continue;
+		}
 		whole = history_load_json(runrec_str(last, "path"));
 		if (json_is_object(whole))
 			json_object_set(t, "last", whole);
