@@ -2,14 +2,15 @@
  * The one Docker Engine API client (libcurl + jansson), shared by the
  * docker-prune step, the docker check and the patch-check step. It finds
  * the engine (a `socket:` setting, else DOCKER_HOST, else
- * /var/run/docker.sock), negotiates the API version once (/_ping,
- * /version) and pins it in every later URL, keeps every request inside the
- * caller's time budget, and words every failure once, naming the engine's
- * address, the endpoint and what to do. It knows no endpoint's meaning
- * beyond the negotiation: callers build paths and read the JSON.
+ * /var/run/docker.sock), negotiates the API version once (from /_ping's
+ * headers, else /version) and pins it in every later URL, keeps every
+ * request inside the caller's time budget, and words every failure once,
+ * naming the engine's address, the endpoint and what to do. It knows no
+ * endpoint's meaning beyond the negotiation: callers build paths and read
+ * the JSON.
  *
  * Works against Docker Engine and Podman's Docker-compatible service
- * (docker_is_podman() tells them apart, from /version).
+ * (docker_is_podman() tells them apart, from /_ping or /version).
  */
 #ifndef UPKEEP_DOCKER_H
 #define UPKEEP_DOCKER_H
@@ -57,8 +58,10 @@ void docker_host_free(struct docker_host *h);
 /*
  * Connects to the engine named as for docker_host_resolve() (the rest from
  * the environment), within timeout_ms from now: that deadline bounds every
- * later request too (docker_set_deadline() moves it). Pings it, reads
- * /version and pins the API version. Returns the client, or NULL after
+ * later request too (docker_set_deadline() moves it). Pings it and pins
+ * the API version: the one /_ping's headers name (Api-Version, with
+ * Server "Docker/..." or "Libpod/..." and Libpod-Api-Version) when upkeep
+ * speaks it, else what /version says. Returns the client, or NULL after
  * error_set() naming the address and what to do (socket missing,
  * permission denied, nothing listening, no answer in time, not an engine,
  * too old).
@@ -126,6 +129,25 @@ int docker_call_raw(struct docker *d, const char *method, const char *path,
 		    const json_t *body, json_t **reply, long *status);
 /* True when the last failed call ran out of time (the deadline). */
 bool docker_timed_out(const struct docker *d);
+
+/* The most connections docker_each() opens to one engine. */
+#define DOCKER_WIDTH_MAX 4
+
+/*
+ * Runs fn(c, i, arg) once for each i < n, on up to width connections at
+ * once (at most DOCKER_WIDTH_MAX), one thread each: c is d itself or a
+ * sibling client (the same engine, pinned version and deadline, its own
+ * connection, kept for the next call and closed with d; fn may call
+ * docker_each() on its c, d included, and gets siblings not in use). fn may touch
+ * only what index i owns (error_last() is per thread: copy it). When fn
+ * returns non-zero (the engine is gone, the time ran out) no further
+ * index is started. Indexes go out in order; width <= 1 runs them in
+ * order on this thread. Returns how many were started (those below it);
+ * afterwards docker_timed_out(d) is true when a connection's last failed
+ * call ran out of time.
+ */
+size_t docker_each(struct docker *d, size_t n, int width,
+		   int (*fn)(struct docker *c, size_t i, void *arg), void *arg);
 
 /*
  * True when labels (a JSON object, or NULL/null for none) match spec:

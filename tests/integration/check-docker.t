@@ -109,7 +109,31 @@ paths=$(http_requests | "$PY" -c 'import json, sys; print("\n".join(sorted(set(r
 is "$(grep -v -E '^/(_ping|version)$' <<<"$paths" | grep -v -c '^/v1\.45/')" 0 \
 	"every request after /_ping and /version pins API 1.45 (min of the engine's 1.47 and upkeep's)"
 
+# An engine whose /_ping headers name an API version upkeep speaks and the
+# engine: pinned from them, with no GET /version (Podman answers that one
+# slowly); a Docker 1.47 above (the case before) still asks /version,
+# whose MinAPIVersion matters then.
+http_reset
+http_route '{"path": "/_ping", "status": 200, "body": "OK", "headers": {"Api-Version": "1.44", "Server": "Docker/25.0.3 (linux)"}}'
+http_set /version 200 '{"ApiVersion": "1.44", "Version": "999.0.0"}'
+http_set /v1.44/containers/api/json 200 '{"Id": "a1", "Name": "/api", "State": {"Status": "running", "Running": true}}'
+http_set /v1.44/containers/gone/json 404 '{"message": "No such container: gone"}'
+checks "{ name: api, kind: docker, container: api }" "{ name: gone, kind: docker, container: gone }"
+run env DOCKER_HOST="$fake" "$UPKEEP" --config "$cfg" plan c --ignore-window
+like "$(line api)" "ok +api +container 'api' is running$" "pinned from /_ping's headers: API 1.44 in the URL"
+like "$(line gone)" "FAILED +gone +no container 'gone' on Docker Engine 25\\.0\\.3$" \
+	"the engine named from /_ping's Server header"
+paths=$(http_requests | "$PY" -c 'import json, sys; print("\n".join(r["path"] for r in json.load(sys.stdin)))')
+is "$(grep -c '^/version$' <<<"$paths")" 0 "no GET /version when /_ping's headers say it all"
+# Headers naming no engine (a proxy's Server): /version decides, as before.
+http_route '{"path": "/_ping", "status": 200, "body": "OK", "headers": {"Api-Version": "1.44", "Server": "nginx"}}'
+http_set /version 200 '{"ApiVersion": "1.44", "Version": "25.0.9", "Components": [{"Name": "Engine"}]}'
+run env DOCKER_HOST="$fake" "$UPKEEP" --config "$cfg" plan c --ignore-window
+like "$(line gone)" "FAILED +gone +no container 'gone' on Docker Engine 25\\.0\\.9$" \
+	"a Server header naming no engine: /version is asked"
+
 # An engine too old to talk to, and a server that is no engine.
+http_route '{"path": "/_ping", "status": 200, "body": "OK", "headers": {}}'
 http_set /version 200 '{"ApiVersion": "1.19", "Version": "1.7.1"}'
 checks "{ name: api, kind: docker, container: api }"
 run env DOCKER_HOST="$fake" "$UPKEEP" --config "$cfg" plan c --ignore-window
