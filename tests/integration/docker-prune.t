@@ -43,6 +43,15 @@ v = eval(sys.argv[1])
 print(v if isinstance(v, str) else json.dumps(v, sort_keys=True))' "$1" <"$f"
 }
 
+# requests ARGS...: upkeep ARGS under strace; prints "METHOD PATH" of each
+# request it sent to the engine, in order (status in $rc).
+requests() {
+	strace -f -qq -e trace=sendto,write -s 200 -o "$tmp/requests.strace" \
+		"$UPKEEP" --config "$cfg" "$@" >"$tmp/requests.out" 2>&1
+	rc=$?
+	grep -oE '"(GET|POST|DELETE) /[^ ]*' "$tmp/requests.strace" | tr -d '"'
+}
+
 # state: every object podman has, one "KIND NAME" a line, sorted.
 state() {
 	{
@@ -106,6 +115,10 @@ like "$out" "volumes: not pruned \\(not in 'prune'\\); volumes hold data" "the p
 like "$out" "containers: 2 would be removed" "plan: two stopped containers"
 like "$out" "\\(1 kept by the protect label 'upkeep.keep=true'\\)" "plan: says what the protect label kept"
 plan_items=$(grep -E '^ +- ' <<<"$out" | sed -E 's/^ +- //; s/ \(.*//; s/,.*//' | sort)
+reqs=$(requests plan d --ignore-window)
+is "$(grep -c -v '^GET ' <<<"$reqs")" 0 "the plan sends GETs only" || diag "$reqs"
+is "$(grep -c '^GET /version' <<<"$reqs")" 0 \
+	"the API version is pinned from /_ping's headers: no GET /version (Podman takes ~1 s for it)"
 
 run U run --ignore-window d
 is "$rc" 0 "run exits 0" || diag "$out$err"
@@ -146,6 +159,39 @@ is "$(rec 'd["categories"]["images"]["bytes"]')" "$want" "image bytes = podman i
 is "$(rec 'd["categories"]["images"]["df_bytes"]')" "$want" "and the /system/df cross-check agrees"
 is "$(rec 'str(d["bytes"] >= d["categories"]["images"]["bytes"])')" "True" "the total includes them"
 cmp_ok "$(rec 'd["df_before"]["images"] - d["df_after"]["images"]')" -eq "$want" "df_before - df_after = the bytes removed"
+
+# ---- many at once ------------------------------------------------------------
+# Removals go several at a time, and the networks no container uses from
+# the start: the record still lists them in the plan's order, and a
+# network that only a removed container used goes after it (before, the
+# engine would refuse it as in use).
+populate
+for i in 1 2 3 4 5 6 7 8; do
+	podman_cli create --name "c-many-$i" localhost/t/app:1 >/dev/null
+done
+podman_cli network create n-gone >/dev/null
+podman_cli create --name c-gone --network n-gone localhost/t/app:1 >/dev/null
+for i in 1 2 3; do podman_cli network create "n-free-$i" >/dev/null; done
+job m 'prune: [containers, images, networks]'
+run U plan m --ignore-window
+plan_order=$(sed -n '/^ *containers: /,/^ *images/p' <<<"$out" | grep -E '^ +- ' | sed -E 's/^ +- //; s/ \(.*//')
+is "$(grep -c . <<<"$plan_order")" 11 "plan: eleven stopped containers" || diag "$out"
+reqs=$(requests run --ignore-window m)
+is "$rc" 0 "many at once: run exits 0" || diag "$(cat "$tmp/requests.out")"
+is "$(rec '"\n".join(o["name"] for o in d["categories"]["containers"]["removed"])')" "$plan_order" \
+	"the record lists the removed containers in the plan's order"
+is "$(rec '[d["categories"][c]["kept"] + d["categories"][c]["failed"] for c in ("containers", "images", "networks")]')" \
+	"[[], [], []]" "nothing kept or failed: no removal got in another's way"
+is "$(podman_cli ps -a --format '{{.Names}}')" "c-keep" "every stopped container went (podman)"
+is "$(podman_cli network ls --format '{{.Name}}' | sort | tr '\n' ' ')" "n-keep n-used podman " \
+	"n-gone went after c-gone, and the free ones went (podman)"
+is "$(grep -n "DELETE .*/networks/" <<<"$reqs" | grep -c .)" 5 "five network DELETEs" || diag "$reqs"
+# n-gone's DELETE came after c-gone's: the request order strace saw.
+gone_id=$(rec '[o["id"] for o in d["categories"]["containers"]["removed"] if o["name"] == "c-gone"][0]')
+netgone_id=$(rec '[o["id"] for o in d["categories"]["networks"]["removed"] if o["name"] == "n-gone"][0]')
+cmp_ok "$(grep -n "DELETE .*/networks/$netgone_id" <<<"$reqs" | cut -d: -f1)" -gt \
+	"$(grep -n "DELETE .*/containers/$gone_id" <<<"$reqs" | cut -d: -f1)" \
+	"the network a removed container used was asked after that container's removal"
 
 # ---- volumes: only when listed; anonymous by default ----------------------
 populate
@@ -331,6 +377,30 @@ job o 'prune: [volumes]'
 run env DOCKER_HOST="$fake" "$UPKEEP" --config "$cfg" plan o
 like "$out" "Docker Engine 20\\.10\\.24 \\(API 1\\.41\\) cannot tell anonymous volumes from named ones \\(Docker API 1\\.42 can\\): set 'volumes: all'" \
 	"an engine older than API 1.42 cannot do volumes: anonymous, and says what to do"
+
+# Networks no container uses go from the start, beside the containers; a
+# network a removed container used waits for that container's DELETE to
+# be answered (a 2 s answer here).
+http_reset
+http_set /version 200 '{"ApiVersion": "1.41", "Version": "20.10.24", "Components": [{"Name": "Engine"}]}'
+http_set /v1.41/system/df 200 '{"Containers": [], "Images": [], "Volumes": [], "BuildCache": []}'
+http_set /v1.41/containers/json 200 '[{"Id": "c1", "Names": ["/slow"], "State": "exited", "Created": 1600000000, "ImageID": "sha256:i1", "Labels": {}, "NetworkSettings": {"Networks": {"n-gone": {"NetworkID": "ng"}}}}]'
+http_set /v1.41/networks 200 '[{"Id": "ng", "Name": "n-gone", "Scope": "local", "Created": "2020-01-01T00:00:00Z", "Labels": {}}, {"Id": "nf", "Name": "n-free", "Scope": "local", "Created": "2020-01-01T00:00:00Z", "Labels": {}}]'
+http_set /v1.41/containers/c1 204 '' 2
+http_set /v1.41/networks/ng 204 ''
+http_set /v1.41/networks/nf 204 ''
+job w 'prune: [containers, networks]'
+run env DOCKER_HOST="$fake" "$UPKEEP" --config "$cfg" run --ignore-window w
+is "$(rec 's["status"] + ": " + s["summary"]')" \
+	"ok: removed 1 container, 2 networks, 0 B (/system/df: 0 B freed); Docker Engine 20.10.24, API 1.41" \
+	"a container and both networks went" || diag "$out$err"
+at() { http_requests | "$PY" -c 'import json, sys
+print([r["time"] for r in json.load(sys.stdin) if r["method"] == "DELETE" and r["path"].endswith(sys.argv[1])][0])' "$1"; }
+t_c1=$(at /containers/c1) t_ng=$(at /networks/ng) t_nf=$(at /networks/nf)
+cmp_ok "$(awk -v a="$t_c1" -v b="$t_ng" 'BEGIN { print int((b - a) * 1000) }')" -ge 1900 \
+	"the network the removed container used was asked after its removal was answered"
+cmp_ok "$(awk -v a="$t_c1" -v b="$t_nf" 'BEGIN { print int((b - a) * 1000) }')" -lt 1500 \
+	"the network no container used did not wait for it"
 
 # DOCKER_HOST is used when there is no socket: setting.
 job h 'prune: [containers]'
