@@ -22,6 +22,10 @@
 # what an upgrade from an upkeep without the index builds once (the
 # index, the week's model).
 #
+# What grows with the run's own record instead (a vacuum of 500 tables
+# writes ~300 KB) is timed part by part, in CPU time, by
+# BUILD/bench/history_bigrec ROOT RECORD N (bench/history_bigrec.c).
+#
 #   bench/history-cost.sh [UPKEEP]      (default build/upkeep)
 set -euo pipefail
 upkeep=$(realpath "${1:-build/upkeep}")

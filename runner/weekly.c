@@ -922,7 +922,9 @@ char *weekly_path(const struct config *cfg, const char *week, const char *ext)
 
 int weekly_save_model(const struct config *cfg, const json_t *model)
 {
-	json_t *safe = record_redact(cfg, model);
+	/* Without secrets there is nothing to take out: no copy. */
+	json_t *safe = cfg->secrets.n ? record_redact(cfg, model) :
+		       json_incref((json_t *)model);
 	int rc = 0;
 
 	/* Every writer with a file extension has a file. */
@@ -1315,19 +1317,53 @@ int weekly_save(const struct config *cfg, time_t t)
 	return rc;
 }
 
+static int by_key(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* v with every object's keys in order (as JSON_SORT_KEYS writes them);
+ * its scalars are v's own, not copies. New reference. */
+static json_t *keys_sorted(json_t *v)
+{
+	json_t *out, *child;
+	const char *key, **keys;
+	size_t n = 0, i;
+
+	if (json_is_array(v)) {
+		out = json_array();
+		json_array_foreach(v, i, child)
+			json_array_append_new(out, keys_sorted(child));
+		return out;
+	}
+	if (!json_is_object(v))
+		return json_incref(v);
+	keys = xmalloc((json_object_size(v) + 1) * sizeof(*keys));
+	json_object_foreach(v, key, child)
+		keys[n++] = key;
+	qsort(keys, n, sizeof(*keys), by_key);
+	out = json_object();
+	for (i = 0; i < n; i++)
+		json_object_set_new(out, keys[i],
+				    keys_sorted(json_object_get(v, keys[i])));
+	free(keys);
+	return out;
+}
+
 /*
  * rec as a reader of its file gets it: redacted, its keys in order (what
  * is shown of details and rollbacks follows their order). New reference.
  */
 static json_t *as_saved(const struct config *cfg, const json_t *rec)
 {
-	json_t *safe = record_redact(cfg, rec), *back;
-	char *text = json_dumps(safe, JSON_COMPACT | JSON_SORT_KEYS);
+	json_t *safe, *back;
 
-	back = text ? json_loads(text, 0, NULL) : NULL;
-	free(text);
+	if (!cfg->secrets.n)
+		return keys_sorted((json_t *)rec);
+	safe = record_redact(cfg, rec);
+	back = keys_sorted(safe);
 	json_decref(safe);
-	return back ? back : json_object();
+	return back;
 }
 
 int weekly_add(const struct config *cfg, const json_t *rec, time_t t)
