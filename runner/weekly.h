@@ -83,10 +83,12 @@ int weekly_save(const struct config *cfg, time_t t);
  * the week's collected model (reports/weekly/<week>.model.json) without
  * reading any other record, and rewrites the week's Markdown and HTML
  * from it. The collected model is rebuilt from the records instead when
- * it is missing, of another version, does not list exactly the records
- * on disk in the trend's weeks (a record deleted, or written without
- * it), or rec started before the newest run it holds. 0, or -1 with
- * error_set().
+ * it is missing, of another version, does not match the records on
+ * disk in the trend's weeks (a record deleted, renamed, or written
+ * without it: the week's own are listed by name, each earlier week's as
+ * a count and a sum of their names' hashes, so the model's size does not
+ * grow with the trend), or rec started before the newest run it holds.
+ * 0, or -1 with error_set().
  */
 int weekly_add(const struct config *cfg, const json_t *rec, time_t t);
 /* The same from records already loaded and a model already built. */
