@@ -50,13 +50,13 @@ CURL_FNV(curl_slist_free_all, (struct curl_slist *a), (a))
  */
 CURLcode curl_easy_setopt(CURL *curl, CURLoption option, ...)
 {
-	static CURLcode (*fn)(CURL *, CURLoption, ...);
+	static void *cached;
+	CURLcode (*fn)(CURL *, CURLoption, ...) = (CURLcode (*)(CURL *,
+		CURLoption, ...))lazylib_fn(&net_lib, &cached,
+					    "curl_easy_setopt");
 	CURLcode rc;
 	va_list ap;
 
-	if (!fn)
-		fn = (CURLcode (*)(CURL *, CURLoption, ...))
-			lazylib_sym(&net_lib, "curl_easy_setopt");
 	va_start(ap, option);
 	if (option < CURLOPTTYPE_OBJECTPOINT)
 		rc = fn(curl, option, va_arg(ap, long));
@@ -72,13 +72,13 @@ CURLcode curl_easy_setopt(CURL *curl, CURLoption option, ...)
 
 CURLcode curl_easy_getinfo(CURL *curl, CURLINFO info, ...)
 {
-	static CURLcode (*fn)(CURL *, CURLINFO, ...);
+	static void *cached;
+	CURLcode (*fn)(CURL *, CURLINFO, ...) = (CURLcode (*)(CURL *,
+		CURLINFO, ...))lazylib_fn(&net_lib, &cached,
+					  "curl_easy_getinfo");
 	CURLcode rc;
 	va_list ap;
 
-	if (!fn)
-		fn = (CURLcode (*)(CURL *, CURLINFO, ...))
-			lazylib_sym(&net_lib, "curl_easy_getinfo");
 	va_start(ap, info);
 	rc = fn(curl, info, va_arg(ap, void *));
 	va_end(ap);

@@ -149,13 +149,12 @@ GIT_FN(int, git_tree_lookup, (git_tree **a, git_repository *b,
  */
 int git_libgit2_opts(int option, ...)
 {
-	static int (*fn)(int, ...);
+	static void *cached;
+	int (*fn)(int, ...) = (int (*)(int, ...))lazylib_fn(&stable_lib,
+				&cached, "git_libgit2_opts");
 	va_list ap;
 	int rc, v;
 
-	if (!fn)
-		fn = (int (*)(int, ...))lazylib_sym(&stable_lib,
-						    "git_libgit2_opts");
 	switch (option) {
 	case GIT_OPT_ENABLE_STRICT_OBJECT_CREATION:
 		va_start(ap, option);

@@ -16,13 +16,17 @@ int lazylib_load(struct lazylib *l)
 {
 	const char *why;
 
-	if (l->handle)
+	void *h;
+
+	if (__atomic_load_n(&l->handle, __ATOMIC_ACQUIRE))
 		return 0;
 	/* RTLD_NOW: a library whose own dependencies are missing fails
 	 * here, with dlerror()'s reason, not at some later call. */
-	l->handle = dlopen(l->soname, RTLD_NOW | RTLD_LOCAL);
-	if (l->handle)
+	h = dlopen(l->soname, RTLD_NOW | RTLD_LOCAL);
+	if (h) {
+		__atomic_store_n(&l->handle, h, __ATOMIC_RELEASE);
 		return 0;
+	}
 	why = dlerror();
 	return error_set("cannot load %s, which %s need (%s); install the "
 			 "Debian package %s", l->soname, l->needed_for,
@@ -31,10 +35,11 @@ int lazylib_load(struct lazylib *l)
 
 bool lazylib_loaded(const struct lazylib *l)
 {
-	return l->handle != NULL;
+	return __atomic_load_n(&l->handle, __ATOMIC_ACQUIRE) != NULL;
 }
 
-void *lazylib_sym(struct lazylib *l, const char *name)
+/* The address of name in l, loading l first; never NULL (it aborts). */
+static void *lazylib_sym(struct lazylib *l, const char *name)
 {
 	void *p;
 
@@ -42,7 +47,7 @@ void *lazylib_sym(struct lazylib *l, const char *name)
 		fprintf(stderr, "upkeep: %s\n", error_last());
 		abort();
 	}
-	p = dlsym(l->handle, name);
+	p = dlsym(__atomic_load_n(&l->handle, __ATOMIC_ACQUIRE), name);
 	if (!p) {
 		const char *why = dlerror();
 
@@ -51,6 +56,17 @@ void *lazylib_sym(struct lazylib *l, const char *name)
 			"for\n", l->soname, name, why ? why : "not found",
 			l->package);
 		abort();
+	}
+	return p;
+}
+
+void *lazylib_fn(struct lazylib *l, void **cache, const char *name)
+{
+	void *p = __atomic_load_n(cache, __ATOMIC_ACQUIRE);
+
+	if (!p) {
+		p = lazylib_sym(l, name);
+		__atomic_store_n(cache, p, __ATOMIC_RELEASE);
 	}
 	return p;
 }

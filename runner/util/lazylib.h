@@ -15,7 +15,9 @@
  * ordinary error naming it and its Debian package. A stub reached without
  * that (a broken invariant) prints the same message and aborts.
  *
- * Not thread-safe: upkeep calls these libraries from its main thread only.
+ * Threads: a stub may be called from any thread (docker.c sends requests
+ * side by side). Two threads loading one library at once would each
+ * dlopen() it, which is safe and only counts one reference twice.
  */
 #ifndef UPKEEP_UTIL_LAZYLIB_H
 #define UPKEEP_UTIL_LAZYLIB_H
@@ -35,22 +37,27 @@ int lazylib_load(struct lazylib *l);
 /* Whether l is loaded already (nothing is loaded by asking). */
 bool lazylib_loaded(const struct lazylib *l);
 
-/* The address of name in l, loading l first; never NULL (it aborts). */
-void *lazylib_sym(struct lazylib *l, const char *name);
+/*
+ * The address of name in l, loading l first, looked up once and kept in
+ * *cache: what every stub calls. Never NULL: a missing library or symbol
+ * aborts with a message. The cache is read and written atomically:
+ * docker.c's side-by-side requests call libcurl from several threads
+ * (dlsym() is thread-safe; two threads looking up one name store the
+ * same address).
+ */
+void *lazylib_fn(struct lazylib *l, void **cache, const char *name);
 
 /*
  * One stub: a function of the library's name and prototype (params with
- * names, args the same names) forwarding to the real one. The address is
- * looked up once and kept.
+ * names, args the same names) forwarding to the real one.
  */
 #define LAZYLIB_FN(lib, ret, name, params, args)			\
 	ret name params							\
 	{								\
-		static ret (*fn) params;				\
+		static void *cached;					\
 									\
-		if (!fn)						\
-			fn = (ret (*) params)lazylib_sym(&lib, #name);	\
-		return fn args;						\
+		return ((ret (*) params)lazylib_fn(&lib, &cached,	\
+						    #name)) args;	\
 	}
 
 /*
@@ -61,13 +68,11 @@ void *lazylib_sym(struct lazylib *l, const char *name);
 #define LAZYLIB_VOID(lib, name, params, args)				\
 	void name params						\
 	{								\
-		static void (*fn) params;				\
+		static void *cached;					\
 									\
-		if (!fn && !lazylib_loaded(&lib))			\
-			return;						\
-		if (!fn)						\
-			fn = (void (*) params)lazylib_sym(&lib, #name);	\
-		fn args;						\
+		if (lazylib_loaded(&lib))				\
+			((void (*) params)lazylib_fn(&lib, &cached,	\
+						     #name)) args;	\
 	}
 
 /* "1.5" from 1 and 5: sonames and package names built from a header's
