@@ -245,6 +245,7 @@ static void pass_run(const struct config *cfg, const struct engine_opts *opts,
 {
 	pid_t daemon = getpid(), pid;
 	int ready[2], status = 0;
+	siginfo_t si;
 	char c;
 
 	/* What the daemon knows of the runs on record, brought up to date
@@ -280,10 +281,16 @@ static void pass_run(const struct config *cfg, const struct engine_opts *opts,
 	close(ready[0]);
 	pass_pid = pid;
 	sigprocmask(SIG_UNBLOCK, sigs, NULL);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+	/* Waited for without reaping (WNOWAIT): while the ended child is a
+	 * zombie its pid cannot be another process's, so a signal passed
+	 * on before pass_pid is cleared cannot reach a stranger. */
+	while (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT) < 0 &&
+	       errno == EINTR)
 		;
 	sigprocmask(SIG_BLOCK, sigs, NULL);
 	pass_pid = 0;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
 	/* The daemon as PID 1 (a container) inherits what a killed child
 	 * left running: whatever of that has ended is reaped here. */
 	while (waitpid(-1, NULL, WNOHANG) > 0)
