@@ -47,6 +47,9 @@
 
 /* A cancel request gets at most this long, within the deadline. */
 #define VACUUM_CANCEL_MS 2000
+/* How long the statistics read sent while the last tables ran is waited
+ * for once they are done (it takes milliseconds when the server is well). */
+#define VACUUM_READER_MS 5000
 
 struct worker {
 	PGconn *conn;			/* NULL once lost or abandoned */
@@ -324,6 +327,7 @@ struct pool {
 	bool full;			/* no more will be */
 	bool idle_sent;			/* x->idle_sql's query was sent, */
 	struct worker *reader;		/* by this worker, until answered */
+	int64_t reader_by;		/* or until then (set once idle) */
 	struct vacuum_table **tables;
 	size_t n, next, done;		/* next to start, ended so far */
 };
@@ -532,7 +536,7 @@ static bool worker_watch(struct vacuum_exec *x, struct worker *k,
  */
 static int pool_wait(struct vacuum_exec *x, struct pool *p, int64_t now)
 {
-	int64_t wake = now + 1000, ms;
+	int64_t wake = now + 1000, ms, limit;
 	size_t np = 0, reader_at = p->nw;
 
 	for (size_t i = 0; i < p->nw; i++) {
@@ -549,13 +553,20 @@ static int pool_wait(struct vacuum_exec *x, struct pool *p, int64_t now)
 		p->pfd[np].revents = 0;
 		np++;
 	}
-	/* The reader is never waited for past cancel_at: it is dropped. */
-	if (p->reader && now >= x->cancel_at) {
+	/* The reader is never waited for past cancel_at, nor, once no table
+	 * is in flight, past VACUUM_READER_MS (a connection gone silent
+	 * would hold the step's end until its deadline): it is dropped and
+	 * the numbers are read at the end instead. */
+	if (p->reader && !np && !p->reader_by)
+		p->reader_by = now + VACUUM_READER_MS;
+	limit = p->reader_by && p->reader_by < x->cancel_at ? p->reader_by :
+		x->cancel_at;
+	if (p->reader && now >= limit) {
 		worker_close(p->reader);
 		p->reader = NULL;
 	} else if (p->reader) {
-		if (x->cancel_at < wake)
-			wake = x->cancel_at;
+		if (limit < wake)
+			wake = limit;
 		reader_at = np;
 		p->pfd[np].fd = PQsocket(p->reader->conn);
 		p->pfd[np].events = POLLIN;
