@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -39,6 +40,7 @@
 #define HISTORY_JOBS	"jobs.json"
 #define HISTORY_YEARS	"years"
 #define HISTORY_APPENDED "appended"	/* a month's name per line appended */
+#define HISTORY_LOCK	"lock"		/* flock()ed while the index is written */
 #define APPENDED_MAX	65536		/* then it starts again */
 #define HISTORY_EXT	".jsonl"
 #define STAMP_SETTLE	2
@@ -825,6 +827,45 @@ static void years_settle(const struct year *y, size_t n)
 	free(now);
 }
 
+/*
+ * The index's writers take turns: a reader's check lists the records and
+ * renames rebuilt months in, a run's history_add() decides its year is
+ * untouched and appends; interleaved, a rebuild could drop a line just
+ * appended or take in a record whose line is then appended again. Each
+ * holds .index/lock (flock) across its part; nested calls in one process
+ * count. Without the lock file (a read-only reports dir) it goes on
+ * unlocked, as before.
+ */
+static struct {
+	int fd, depth;
+} index_lock = { -1, 0 };
+
+static void index_lock_take(const char *runs)
+{
+	char *path;
+
+	if (index_lock.depth++)
+		return;
+	path = xasprintf("%s/" HISTORY_DIR, runs);
+	mkdir(path, 0755);
+	free(path);
+	path = xasprintf("%s/" HISTORY_DIR "/" HISTORY_LOCK, runs);
+	index_lock.fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	free(path);
+	while (index_lock.fd >= 0 && flock(index_lock.fd, LOCK_EX) < 0 &&
+	       errno == EINTR)
+		;
+}
+
+static void index_lock_drop(void)
+{
+	if (--index_lock.depth)
+		return;
+	if (index_lock.fd >= 0)
+		close(index_lock.fd);	/* and the lock with it */
+	index_lock.fd = -1;
+}
+
 static void cache_ready(const struct config *cfg, bool check)
 {
 	struct year *y;
@@ -833,9 +874,11 @@ static void cache_ready(const struct config *cfg, bool check)
 	cache_refresh(cfg);
 	if (!check || cache.checked)
 		return;
+	index_lock_take(cache.runs);
 	y = cache_check(&n);
 	cache_refresh(cfg);
 	years_settle(y, n);
+	index_lock_drop();
 	free(y);
 }
 
@@ -1583,8 +1626,10 @@ int history_add(const struct config *cfg, const json_t *rec)
 
 	cache_for(cfg);
 	month_of(file, month);
+	index_lock_take(runs);
 	untouched = year_untouched(month);
 	if (month_append(runs, month, line, &before, &after) < 0) {
+		index_lock_drop();
 		free(line);
 		free(file);
 		free(runs);
@@ -1617,6 +1662,7 @@ int history_add(const struct config *cfg, const json_t *rec)
 		before.st_size = -1;
 	}
 	jobs_add(runs, month, line, rec, before.st_size, after.st_size);
+	index_lock_drop();
 	free(line);
 	free(file);
 	free(runs);

@@ -15,7 +15,9 @@
 #   line that is not one, a month file cut short or deleted, a record
 #   deleted, put back or replaced;
 # - a daemon asleep until a window sees a run that a manual `upkeep run`
-#   recorded for that occurrence meanwhile, and does not run the job again.
+#   recorded for that occurrence meanwhile, and does not run the job again;
+# - a run's line waits while another process holds .index/lock (a
+#   reader's rebuild), and is listed once after.
 set -uo pipefail
 # shellcheck source=../lib/servers.sh
 . "$(dirname "$0")/../lib/servers.sh"
@@ -222,5 +224,25 @@ same_as_rebuilt "a record of an earlier week added" '2026-11-30 02:11' 2026-W49
 rename "$cfg"/reports/runs/2026/20261126T020000Z-web-added.json 20261126T020000Z-web-renamed
 run U --now '2026-11-30 02:12' run web
 same_as_rebuilt "a record of an earlier week renamed" '2026-11-30 02:12' 2026-W49
+
+# ---- writers of the index take turns (.index/lock) ------------------------------
+# A reader's check (list the records, rename rebuilt months in) and a run's
+# append each hold .index/lock: with it held, a finished run's record is on
+# disk but its line waits, and once released it is listed exactly once.
+lockf=$cfg/reports/runs/.index/lock
+flock -x "$lockf" -c "touch '$tmp/locked'; while [ ! -e '$tmp/unlock' ]; do sleep 0.05; done" &
+holder=$!
+for _ in $(seq 100); do [ -e "$tmp/locked" ] && break; sleep 0.05; done
+U --now '2026-11-30 02:20' run web >/dev/null 2>&1 &
+runner=$!
+for _ in $(seq 100); do ls "$cfg"/reports/runs/2026/20261130T022000Z-*.json >/dev/null 2>&1 && break; sleep 0.05; done
+is "$(ls "$cfg"/reports/runs/2026/20261130T022000Z-*.json 2>/dev/null | wc -l)" 1 "the run saved its record while the index was locked"
+sleep 0.3
+unlike "$(cat "$cfg"/reports/runs/.index/202611.jsonl)" "20261130T022000Z" "its line waits for the lock"
+touch "$tmp/unlock"
+wait "$holder"
+wait "$runner"
+is "$?" 0 "the run ends once the lock is free"
+is "$(U history --job web | grep -c '20261130T022000Z')" 1 "its run is listed once"
 
 done_testing
