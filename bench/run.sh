@@ -31,9 +31,10 @@
 #               when installed, is shown for reference), and of as many
 #               daemons after a run that loaded libpq and libcurl (goal
 #               < 4 MB too);
-# Then rollback.sh, report.sh, vacuum.sh, snapshot.sh and docker-prune.sh,
-# each standalone too (see their headers for their sizes).  BENCH_ONLY=core
-# runs only this file's part; BENCH_SKIP="vacuum snapshot" leaves scripts out.
+# Then rollback.sh, report.sh, history-cost.sh, vacuum.sh, snapshot.sh and
+# docker-prune.sh, each standalone too (see their headers for their
+# sizes).  BENCH_ONLY=core runs only this file's part; BENCH_SKIP="vacuum
+# snapshot" leaves scripts out.
 #
 #   bench/run.sh [build/upkeep]
 set -euo pipefail
@@ -248,7 +249,7 @@ bench_row "idle daemon RSS after a run (libpq, libcurl)" "-" \
 # ---- the step kinds and the reports, each against its own baseline ----------
 if [ "${BENCH_ONLY:-}" != core ]; then
 	stable_bench=$(dirname "$upkeep")/bench/stable_bench
-	for b in rollback report vacuum snapshot docker-prune; do
+	for b in rollback report history-cost vacuum snapshot docker-prune; do
 		case " ${BENCH_SKIP:-} " in *" $b "*) continue ;; esac
 		printf '\n'
 		if [ "$b" = rollback ]; then arg=$stable_bench; else arg=$upkeep; fi
