@@ -1697,56 +1697,9 @@ json_t *history_load_json(const char *path)
 }
 
 /* mkdir -p of the directory that holds path. */
-static void make_parents(const char *path)
-{
-	char *dir = xstrdup(path);
-
-	for (char *p = dir + 1; *p; p++)
-		if (*p == '/') {
-			*p = 0;
-			mkdir(dir, 0755);
-			*p = '/';
-		}
-	free(dir);
-}
-
 int history_store_file(const char *path, const char *data, size_t len,
 		       enum history_store how)
 {
-	char *tmp = xasprintf("%s.tmp%d", path, (int)getpid());
-	int fd, err = 0;
-	size_t done = 0;
-
-	make_parents(path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		err = errno;
-		free(tmp);
-		return error_set("cannot write '%s': %s", path, strerror(err));
-	}
-	while (done < len) {
-		ssize_t n = write(fd, data + done, len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			err = n < 0 ? errno : ENOSPC;
-			break;
-		}
-		done += (size_t)n;
-	}
-	/* Readable by others (a metrics collector) whatever the umask. */
-	if (!err && fchmod(fd, 0644) < 0)
-		err = errno;
-	if (close(fd) < 0 && !err)
-		err = errno;
-	if (!err && how == HISTORY_STORE_UNLINK)
-		unlink(path);
-	if (!err && rename(tmp, path) < 0)
-		err = errno;
-	if (err)
-		unlink(tmp);
-	free(tmp);
-	return err ? error_set("cannot write '%s': %s", path, strerror(err))
-		   : 0;
+	return record_write_derived(path, data, len,
+				    how == HISTORY_STORE_UNLINK);
 }

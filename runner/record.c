@@ -79,7 +79,7 @@ static void sync_dir(const char *path)
 
 /* Writes data to path through a temp file and a rename; see record.h. */
 static int write_atomic(const char *path, const char *data, size_t len,
-			bool durable)
+			bool durable, bool unlink_first)
 {
 	char *tmp = xasprintf("%s.tmpXXXXXX", path);
 	int fd, err = 0;
@@ -98,18 +98,21 @@ static int write_atomic(const char *path, const char *data, size_t len,
 	while (done < len) {
 		ssize_t n = write(fd, data + done, len - done);
 
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			err = errno;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			err = n < 0 ? errno : ENOSPC;
 			break;
 		}
 		done += (size_t)n;
 	}
+	/* 0644 whatever the umask: a metrics collector reads the textfile. */
 	if (!err && (fchmod(fd, 0644) < 0 || (durable && fsync(fd) < 0)))
 		err = errno;
 	if (close(fd) < 0 && !err)
 		err = errno;
+	if (!err && unlink_first)
+		unlink(path);
 	if (!err && rename(tmp, path) < 0)
 		err = errno;
 	if (err) {
@@ -126,12 +129,13 @@ static int write_atomic(const char *path, const char *data, size_t len,
 
 int record_write_file(const char *path, const char *data, size_t len)
 {
-	return write_atomic(path, data, len, true);
+	return write_atomic(path, data, len, true, false);
 }
 
-int record_write_derived(const char *path, const char *data, size_t len)
+int record_write_derived(const char *path, const char *data, size_t len,
+			 bool unlink_first)
 {
-	return write_atomic(path, data, len, false);
+	return write_atomic(path, data, len, false, unlink_first);
 }
 
 json_t *record_redact(const struct config *cfg, const json_t *rec)

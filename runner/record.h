@@ -43,8 +43,11 @@ int record_write_file(const char *path, const char *data, size_t len);
  * `upkeep report RUN-ID`): atomic, so a crash leaves the old file or the
  * new one, but not synced: after a crash it may be missing or old, never
  * half written. Two fsyncs are most of what such a file costs.
+ * unlink_first: the old file is removed before the rename (see
+ * history.h's HISTORY_STORE_UNLINK for why and when).
  */
-int record_write_derived(const char *path, const char *data, size_t len);
+int record_write_derived(const char *path, const char *data, size_t len,
+			 bool unlink_first);
 
 /*
  * Copies rec with every string passed through the config's redaction,

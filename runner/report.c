@@ -460,7 +460,7 @@ int report_save(const struct config *cfg, const json_t *rec)
 	char *md = report_markdown(safe), *path = record_path(cfg, rec, "md");
 	/* Made again from the record (`upkeep report RUN-ID`), which is
 	 * durable: no fsync of its own. */
-	int rc = record_write_derived(path, md, strlen(md));
+	int rc = record_write_derived(path, md, strlen(md), false);
 
 	free(path);
 	free(md);
