@@ -25,6 +25,22 @@ run() {
 	err=$(cat "$tmp/err")
 }
 
+# other_records_opened CFG NOW JOB - runs `upkeep run JOB` at NOW under
+# strace and prints the run records (reports/runs/YYYY/*.json) it opened
+# other than its own, one per line; returns the run's exit status.
+# (LeakSanitizer cannot run under ptrace: a sanitizer build leaves it off.)
+other_records_opened() {
+	local trace=$tmp/open-trace rc own
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+		strace -f -e trace=open,openat -o "$trace" "$UPKEEP" --config "$1" \
+		--now "$2" run "$3" >/dev/null 2>&1
+	rc=$?
+	own=$(ls -t "$1"/reports/runs/*/*.json | head -1)
+	grep -o 'reports/runs/[0-9]*/[^"]*\.json"' "$trace" |
+		grep -v "$(basename "$own")" | sort -u
+	return "$rc"
+}
+
 # hold_at PATH STRACE-OPTS... -- CMD...: starts CMD in the background (this
 # shell's child, so it can be reaped), stopped before it execs; attaches
 # strace with STRACE-OPTS (a syscall to delay, e.g. -e trace=openat -e
