@@ -365,16 +365,14 @@ static char *rollback_text(const json_t *rb)
 	return buf;
 }
 
-/* One run as the activities section shows it. */
-static json_t *run_entry(const json_t *rec)
+/* One run as the activities section shows it (n: its numbers). */
+static json_t *run_entry(const json_t *rec, const struct runstats *n)
 {
 	json_t *e = json_object(), *steps = json_array(), *rb;
-	struct runstats n;
 	const json_t *s;
 	size_t i;
 	int64_t ms;
 
-	runstats_numbers(rec, &n);
 	json_object_set_new(e, "run_id", json_string(runrec_need(rec,
 							RUNREC_RUN_ID)));
 	json_object_set_new(e, "job", json_string(runrec_need(rec, RUNREC_JOB)));
@@ -389,9 +387,9 @@ static json_t *run_entry(const json_t *rec)
 	if (runrec_obj(rec, RUNREC_WINDOW))
 		json_object_set_new(e, "window", json_string(runrec_need(
 			runrec_obj(rec, RUNREC_WINDOW), RUNREC_W_NAME)));
-	json_object_set_new(e, "reclaimed_bytes", json_integer(n.reclaimed_bytes));
+	json_object_set_new(e, "reclaimed_bytes", json_integer(n->reclaimed_bytes));
 	json_object_set_new(e, "dead_tuples_removed",
-			    json_integer(n.dead_tuples_removed));
+			    json_integer(n->dead_tuples_removed));
 	json_array_foreach(runrec_arr(rec, RUNREC_STEPS), i, s) {
 		json_t *st = json_pack("{s:s, s:s, s:s, s:s}",
 				       "name", runrec_need(s, RUNREC_S_NAME),
@@ -538,7 +536,14 @@ struct week {
 	json_t *occ;		/* window occurrences (window_use()) */
 	json_t *stats;		/* step durations (step_durations()) */
 	int64_t maint_ms;
-	struct observe all, this;	/* over the trend; over the week */
+	/* What the week's runs saw (its tables are not kept there: see
+	 * tables). */
+	struct observe this;
+	/* The tables with dead tuples removed, in the week's runs and in the
+	 * trend's earlier weeks': "schema.table" -> [runs, the first run's
+	 * id], in the order first seen. A count, not each run's id, so that
+	 * the model does not grow by a run's tables. */
+	json_t *tables, *prior_tables;
 	/* The records in it: the week's ("YYYY/<run-id>.json" -> true), and
 	 * the sum of each earlier week's ([k], k >= 2: k - 1 weeks before,
 	 * by the name's time as week_matches() lists them); and the newest
@@ -561,8 +566,9 @@ static void week_init(struct week *w, const struct config *cfg,
 		.runs = json_array(), .incidents = json_array(),
 		.notes = json_array(), .run_recs = json_array(),
 		.occ = json_object(), .stats = json_object(),
-		.files = json_object(), .dirs = json_object(), .cfg = cfg };
-	observe_init(&w->all);
+		.files = json_object(), .dirs = json_object(),
+		.tables = json_object(), .prior_tables = json_object(),
+		.cfg = cfg };
 	observe_init(&w->this);
 	for (int k = 0; k <= WEEKLY_TREND_WEEKS; k++)
 		timefmt_rfc3339(monday + ISOWEEK_SECONDS - (time_t)k *
@@ -591,59 +597,58 @@ static void week_free(struct week *w)
 	json_decref(w->run_recs);
 	json_decref(w->occ);
 	json_decref(w->stats);
-	observe_free(&w->all);
+	json_decref(w->tables);
+	json_decref(w->prior_tables);
 	observe_free(&w->this);
 }
 
-/* The fullest disk that rec (and extra) saw, in percent; -1 if none. */
-static double fullest_disk(const json_t *rec, const json_t *extra)
+/* The fullest disk that one run saw (its observations), in percent; -1
+ * if none. */
+static double fullest_disk(const struct observe *one)
 {
-	struct observe one;
 	double worst = -1;
 	const char *key;
 	json_t *d;
 
-	observe_init(&one);
-	observe_run(&one, rec, extra);
-	json_object_foreach(one.disks, key, d) {
+	json_object_foreach(one->disks, key, d) {
 		double u = observe_disk_used(json_object_get(d, "last"));
 
 		if (u > worst)
 			worst = u;
 	}
-	observe_free(&one);
 	return worst;
 }
 
-/* Counts rec in its week of the trend (t). */
-static void trend_add(json_t *t, const json_t *rec, const json_t *extra)
+/* Counts rec (its numbers n, its observations one) in its week of the
+ * trend (t). */
+static void trend_add(json_t *t, const json_t *rec, const struct runstats *n,
+		      const struct observe *one)
 {
 	const char *status = runrec_need(rec, RUNREC_STATUS);
-	struct runstats n;
-	double worst = fullest_disk(rec, extra);
+	double worst = fullest_disk(one);
 
-	runstats_numbers(rec, &n);
 	add_int(t, "runs", 1);
 	if (is_incident(status))
 		add_int(t, "incidents", 1);
 	if (!strcmp(status, "missed"))
 		add_int(t, "missed", 1);
-	add_int(t, "reclaimed_bytes", n.reclaimed_bytes);
-	add_int(t, "dead_tuples_removed", n.dead_tuples_removed);
+	add_int(t, "reclaimed_bytes", n->reclaimed_bytes);
+	add_int(t, "dead_tuples_removed", n->dead_tuples_removed);
 	add_int(t, "maintenance_ms", runrec_num(rec, RUNREC_DURATION_MS));
 	/* The fullest disk seen in the week's last run that saw one. */
 	if (worst >= 0)
 		json_object_set_new(t, "disk_used_percent", json_real(worst));
 }
 
-/* Counts rec, a run of the week itself. */
-static void week_add(struct week *w, const json_t *rec)
+/* Counts rec, a run of the week itself (its numbers n). */
+static void week_add(struct week *w, const json_t *rec,
+		     const struct runstats *n)
 {
 	const char *status = runrec_need(rec, RUNREC_STATUS);
 
 	recommend_run(w->cfg, w->run_recs, rec);
 	add_int(w->by_status, status, 1);
-	json_array_append_new(w->runs, run_entry(rec));
+	json_array_append_new(w->runs, run_entry(rec, n));
 	if (is_incident(status))
 		json_array_append_new(w->incidents, json_pack(
 			"{s:s, s:s, s:s, s:s, s:o, s:o}", "run_id",
@@ -687,9 +692,78 @@ static int week_of_name(const struct week *w, const char *file, int otherwise)
 	return k >= 1 && k <= WEEKLY_TREND_WEEKS ? k : otherwise;
 }
 
+/*
+ * Counts n runs, the first of them `first`, in tables (see struct week)
+ * for the table called name.
+ */
+static void tables_count(json_t *tables, const char *name, json_int_t n,
+			 const char *first)
+{
+	json_t *t = json_object_get(tables, name);
+
+	if (t)
+		json_array_set_new(t, 0, json_integer(runstats_add(
+			json_integer_value(json_array_get(t, 0)), n)));
+	else
+		json_object_set_new(tables, name, json_pack("[I, s]", n, first));
+}
+
+/* Counts the run whose observations are one in tables (see struct week). */
+static void tables_add(json_t *tables, const struct observe *one,
+		       const char *run_id)
+{
+	const char *name;
+	json_t *v;
+
+	json_object_foreach(one->tables, name, v)
+		tables_count(tables, name, 1, run_id);
+}
+
+/* The first and last of each of one's (one run's) in `into`. */
+static void first_last_add(json_t *into, const json_t *one)
+{
+	if (!json_object_get(into, "first"))
+		json_object_set(into, "first", json_object_get(one, "first"));
+	json_object_set(into, "last", json_object_get(one, "last"));
+}
+
+/* The same for each name of a map (mount or database -> {first, last}). */
+static void first_last_map_add(json_t *into, const json_t *one)
+{
+	const char *name;
+	json_t *v, *mine;
+
+	json_object_foreach((json_t *)one, name, v) {
+		mine = json_object_get(into, name);
+		if (!mine) {
+			mine = json_object();
+			json_object_set_new(into, name, mine);
+		}
+		first_last_add(mine, v);
+	}
+}
+
+/*
+ * Adds one (the observations of a single run, newer than all ob holds)
+ * to ob but for its tables: what observe_run() of that run on ob would
+ * leave, as each kept value is its run's first or last, or its last
+ * run's (a table's ratios, an image), without walking the record again.
+ */
+static void observe_add_run(struct observe *ob, const struct observe *one)
+{
+	first_last_map_add(ob->disks, one->disks);
+	if (json_object_size(one->memory))
+		first_last_add(ob->memory, one->memory);
+	first_last_map_add(ob->databases, one->databases);
+	json_object_update(ob->ratios, one->ratios);
+	json_object_update(ob->images, one->images);
+}
+
 /* Adds rec to w when it started in the trend's weeks. */
 static void week_record(struct week *w, const json_t *rec)
 {
+	struct observe one;
+	struct runstats n;
 	const char *started;
 	json_t *extra;
 	char *file;
@@ -712,15 +786,22 @@ static void week_record(struct week *w, const json_t *rec)
 	free(file);
 	if (strcmp(started, w->newest) > 0)
 		snprintf(w->newest, sizeof(w->newest), "%s", started);
-	/* k = 1 is this week; the trend runs oldest first. */
+	/* The record is walked once, a big one (a vacuum's tables) too. */
 	extra = observe_snapshot_metrics(rec);
-	trend_add(json_array_get(w->trend, WEEKLY_TREND_WEEKS - k), rec, extra);
-	observe_run(&w->all, rec, extra);
-	if (k == 1)
-		observe_run(&w->this, rec, extra);
+	observe_init(&one);
+	observe_run(&one, rec, extra);
 	json_decref(extra);
-	if (k == 1)
-		week_add(w, rec);
+	runstats_numbers(rec, &n);
+	/* k = 1 is this week; the trend runs oldest first. */
+	trend_add(json_array_get(w->trend, WEEKLY_TREND_WEEKS - k), rec, &n,
+		  &one);
+	tables_add(k == 1 ? w->tables : w->prior_tables, &one,
+		   runrec_need(rec, RUNREC_RUN_ID));
+	if (k == 1) {
+		observe_add_run(&w->this, &one);
+		week_add(w, rec, &n);
+	}
+	observe_free(&one);
 }
 
 /* The model's "summary". */
@@ -814,6 +895,44 @@ static json_t *metrics_of(const struct week *w)
 	return metrics;
 }
 
+/*
+ * w's tables over the trend (the earlier weeks', then the week's) as
+ * recommend_week() reads an observation's tables (name -> a member per
+ * run, the first run's id first): the rule of recurring dead tuples
+ * counts the members and names the first. A count is never taken beyond
+ * the trend's runs (a damaged model's). New reference.
+ */
+static json_t *tables_as_observed(const struct week *w)
+{
+	json_t *counts = json_deep_copy(w->prior_tables), *out = json_object(),
+	       *t;
+	json_int_t runs = 0;
+	const char *name;
+	size_t i;
+
+	json_array_foreach(w->trend, i, t)
+		runs += runrec_num(t, "runs");
+	json_object_foreach(w->tables, name, t)
+		tables_count(counts, name, json_integer_value(json_array_get(t,
+			     0)), json_string_value(json_array_get(t, 1)));
+	json_object_foreach(counts, name, t) {
+		json_int_t n = json_integer_value(json_array_get(t, 0));
+		json_t *each = json_object();
+
+		json_object_set_new(each, json_string_value(json_array_get(t,
+				    1)), json_null());
+		for (json_int_t r = 2; r <= n && r <= runs; r++) {
+			char key[32];
+
+			snprintf(key, sizeof(key), "#%lld", (long long)r);
+			json_object_set_new_nocheck(each, key, json_null());
+		}
+		json_object_set_new(out, name, each);
+	}
+	json_decref(counts);
+	return out;
+}
+
 /* The model of w at now; w is left as it was (a later run can be added). */
 static json_t *week_model(const struct config *cfg, const struct week *w,
 			  time_t now)
@@ -838,8 +957,9 @@ static json_t *week_model(const struct config *cfg, const struct week *w,
 	json_object_set_new(model, "metrics", metrics_of(w));
 	json_object_set_new(model, "upcoming", upcoming(cfg, now));
 	/* Recurring dead tuples are judged over the trend's weeks. */
-	ob.tables = w->all.tables;
+	ob.tables = tables_as_observed(w);
 	recommend_week(recs, &ob, w->run_recs, WEEKLY_TREND_WEEKS);
+	json_decref(ob.tables);
 	json_object_set_new(model, "recommendations", recs);
 	return model;
 }
@@ -948,15 +1068,16 @@ int weekly_save_model(const struct config *cfg, const json_t *model)
 /* ---- the week's collected model, kept between runs ------------------------ */
 
 /* Bumped when struct week or what it collects changes: an older file is
- * then rebuilt from the records. 2: the earlier weeks' records as sums. */
-#define WEEKLY_STATE_VERSION 2
+ * then rebuilt from the records. 2: the earlier weeks' records as sums.
+ * 3: tables as counts (struct week), no longer a list of runs each. */
+#define WEEKLY_STATE_VERSION 3
 
+/* ob but for its tables (struct week keeps those). */
 static json_t *observe_json(const struct observe *ob)
 {
-	return json_pack("{s:O, s:O, s:O, s:O, s:O, s:O}", "disks", ob->disks,
+	return json_pack("{s:O, s:O, s:O, s:O, s:O}", "disks", ob->disks,
 			 "memory", ob->memory, "databases", ob->databases,
-			 "ratios", ob->ratios, "tables", ob->tables,
-			 "images", ob->images);
+			 "ratios", ob->ratios, "images", ob->images);
 }
 
 /* w as reports/weekly/<week>.model.json holds it. */
@@ -977,7 +1098,8 @@ static json_t *week_state(const struct week *w)
 	json_object_set(st, "stats", w->stats);
 	json_object_set_new(st, "maintenance_ms", json_integer(w->maint_ms));
 	json_object_set_new(st, "this", observe_json(&w->this));
-	json_object_set(st, "trend_tables", w->all.tables);
+	json_object_set(st, "tables", w->tables);
+	json_object_set(st, "prior_tables", w->prior_tables);
 	json_object_set(st, "files", w->files);
 	prior = json_array();
 	for (int k = WEEKLY_TREND_WEEKS; k >= 2; k--) {
@@ -1029,6 +1151,20 @@ static bool week_load_sums(struct week *w, const json_t *st)
 	return true;
 }
 
+/* Whether tables is one of struct week's (name -> [runs, first run]). */
+static bool tables_valid(const json_t *tables)
+{
+	const char *name;
+	json_t *t;
+
+	json_object_foreach((json_t *)tables, name, t)
+		if (json_array_size(t) != 2 ||
+		    json_integer_value(json_array_get(t, 0)) < 1 ||
+		    !json_is_string(json_array_get(t, 1)))
+			return false;
+	return true;
+}
+
 /* w (initialised) from st, a state of the same week and version; false
  * when st is not one. */
 static bool week_load(struct week *w, const json_t *st)
@@ -1051,12 +1187,13 @@ static bool week_load(struct week *w, const json_t *st)
 	       take(&w->stats, st, "stats", JSON_OBJECT) &&
 	       take(&w->files, st, "files", JSON_OBJECT) &&
 	       week_load_sums(w, st) &&
-	       take(&w->all.tables, st, "trend_tables", JSON_OBJECT) &&
+	       take(&w->tables, st, "tables", JSON_OBJECT) &&
+	       take(&w->prior_tables, st, "prior_tables", JSON_OBJECT) &&
+	       tables_valid(w->tables) && tables_valid(w->prior_tables) &&
 	       take(&w->this.disks, ob, "disks", JSON_OBJECT) &&
 	       take(&w->this.memory, ob, "memory", JSON_OBJECT) &&
 	       take(&w->this.databases, ob, "databases", JSON_OBJECT) &&
 	       take(&w->this.ratios, ob, "ratios", JSON_OBJECT) &&
-	       take(&w->this.tables, ob, "tables", JSON_OBJECT) &&
 	       take(&w->this.images, ob, "images", JSON_OBJECT);
 }
 
@@ -1192,25 +1329,20 @@ static bool week_from_priors(const struct config *cfg, struct week *w)
 			continue;
 		own = json_array_get(json_object_get(st, "trend"),
 				     WEEKLY_TREND_WEEKS - 1);
-		tables = json_object_get(json_object_get(st, "this"), "tables");
+		tables = json_object_get(st, "tables");
 		ok = json_integer_value(json_object_get(st, "version")) ==
 		     WEEKLY_STATE_VERSION && !strcmp(runrec_str(st, "from"),
 		     w->bounds[k]) && json_is_object(own) &&
-		     json_is_object(tables) &&
+		     json_is_object(tables) && tables_valid(tables) &&
 		     json_is_object(json_object_get(st, "files"));
 		if (ok) {
 			json_array_set(w->trend, WEEKLY_TREND_WEEKS - k, own);
-			json_object_foreach(tables, key, v) {
-				json_t *mine = json_object_get(w->all.tables, key);
-				json_t *r;
-
-				if (!mine) {
-					mine = json_object();
-					json_object_set_new(w->all.tables, key, mine);
-				}
-				json_object_foreach(v, run, r)
-					json_object_set(mine, run, r);
-			}
+			/* Oldest week first: a table's first run stays. */
+			json_object_foreach(tables, key, v)
+				tables_count(w->prior_tables, key,
+					     json_integer_value(json_array_get(v,
+					     0)), json_string_value(
+					     json_array_get(v, 1)));
 			json_object_foreach(json_object_get(st, "files"),
 					    run, f)
 				week_sum_add(&w->prior[k], run);
@@ -1322,30 +1454,59 @@ static int by_key(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* v with every object's keys in order (as JSON_SORT_KEYS writes them);
- * its scalars are v's own, not copies. New reference. */
+/*
+ * v with every object's keys in order (as JSON_SORT_KEYS writes them):
+ * v itself where it is so already, else a copy whose scalars, and parts
+ * already in order, are v's own. New reference.
+ */
 static json_t *keys_sorted(json_t *v)
 {
-	json_t *out, *child;
-	const char *key, **keys;
-	size_t n = 0, i;
+	const char *key, **keys = NULL;
+	json_t *out, *child, **kids;
+	size_t n, i;
+	bool same = true;
 
 	if (json_is_array(v)) {
-		out = json_array();
-		json_array_foreach(v, i, child)
-			json_array_append_new(out, keys_sorted(child));
+		n = json_array_size(v);
+		kids = xmalloc((n + 1) * sizeof(*kids));
+		json_array_foreach(v, i, child) {
+			kids[i] = keys_sorted(child);
+			same = same && kids[i] == child;
+		}
+		out = same ? json_incref(v) : json_array();
+		for (i = 0; i < n; i++)
+			if (same)
+				json_decref(kids[i]);
+			else
+				json_array_append_new(out, kids[i]);
+		free(kids);
 		return out;
 	}
 	if (!json_is_object(v))
 		return json_incref(v);
-	keys = xmalloc((json_object_size(v) + 1) * sizeof(*keys));
-	json_object_foreach(v, key, child)
-		keys[n++] = key;
-	qsort(keys, n, sizeof(*keys), by_key);
-	out = json_object();
+	n = json_object_size(v);
+	keys = xmalloc((n + 1) * sizeof(*keys));
+	kids = xmalloc((n + 1) * sizeof(*kids));
+	i = 0;
+	json_object_foreach(v, key, child) {
+		keys[i] = key;
+		same = same && (!i || strcmp(keys[i - 1], key) < 0);
+		i++;
+	}
+	if (!same)
+		qsort(keys, n, sizeof(*keys), by_key);
+	for (i = 0; i < n; i++) {
+		child = json_object_get(v, keys[i]);
+		kids[i] = keys_sorted(child);
+		same = same && kids[i] == child;
+	}
+	out = same ? json_incref(v) : json_object();
 	for (i = 0; i < n; i++)
-		json_object_set_new(out, keys[i],
-				    keys_sorted(json_object_get(v, keys[i])));
+		if (same)
+			json_decref(kids[i]);
+		else
+			json_object_set_new(out, keys[i], kids[i]);
+	free(kids);
 	free(keys);
 	return out;
 }
