@@ -31,6 +31,7 @@
 #include "util/timefmt.h"
 #include "util/units.h"
 #include "weekly_md.h"
+#include "weekly_state.h"
 #include "window.h"
 
 
@@ -899,13 +900,15 @@ static json_t *metrics_of(const struct week *w)
  * w's tables over the trend (the earlier weeks', then the week's) as
  * recommend_week() reads an observation's tables (name -> a member per
  * run, the first run's id first): the rule of recurring dead tuples
- * counts the members and names the first. A count is never taken beyond
- * the trend's runs (a damaged model's). New reference.
+ * counts the members and names the first. Tables of the same count and
+ * first run share one such object (a vacuum's tables mostly do), and a
+ * count is never taken beyond the trend's runs (a damaged model's). New
+ * reference.
  */
 static json_t *tables_as_observed(const struct week *w)
 {
 	json_t *counts = json_deep_copy(w->prior_tables), *out = json_object(),
-	       *t;
+	       *made = json_object(), *t;
 	json_int_t runs = 0;
 	const char *name;
 	size_t i;
@@ -917,18 +920,26 @@ static json_t *tables_as_observed(const struct week *w)
 			     0)), json_string_value(json_array_get(t, 1)));
 	json_object_foreach(counts, name, t) {
 		json_int_t n = json_integer_value(json_array_get(t, 0));
-		json_t *each = json_object();
+		const char *first = json_string_value(json_array_get(t, 1));
+		char *key = xasprintf("%lld %s", (long long)n, first);
+		json_t *each = json_object_get(made, key);
 
-		json_object_set_new(each, json_string_value(json_array_get(t,
-				    1)), json_null());
-		for (json_int_t r = 2; r <= n && r <= runs; r++) {
-			char key[32];
+		if (!each) {
+			each = json_object();
+			json_object_set_new(each, first, json_null());
+			for (json_int_t r = 2; r <= n && r <= runs; r++) {
+				char k[32];
 
-			snprintf(key, sizeof(key), "#%lld", (long long)r);
-			json_object_set_new_nocheck(each, key, json_null());
+				snprintf(k, sizeof(k), "#%lld", (long long)r);
+				json_object_set_new_nocheck(each, k,
+							    json_null());
+			}
+			json_object_set_new(made, key, each);
 		}
-		json_object_set_new(out, name, each);
+		json_object_set(out, name, each);
+		free(key);
 	}
+	json_decref(made);
 	json_decref(counts);
 	return out;
 }
@@ -1069,21 +1080,25 @@ int weekly_save_model(const struct config *cfg, const json_t *model)
 
 /* Bumped when struct week or what it collects changes: an older file is
  * then rebuilt from the records. 2: the earlier weeks' records as sums.
- * 3: tables as counts (struct week), no longer a list of runs each. */
+ * 3: tables as counts (struct week), no longer a list of runs each, and
+ * tables and ratios in weekly_state.h's compact forms. */
 #define WEEKLY_STATE_VERSION 3
 
-/* ob but for its tables (struct week keeps those). */
-static json_t *observe_json(const struct observe *ob)
+/* ob but for its tables (struct week keeps those), its ratios compact. */
+static json_t *observe_json(const struct observe *ob,
+			    struct weekly_state_ids *ids)
 {
-	return json_pack("{s:O, s:O, s:O, s:O, s:O}", "disks", ob->disks,
+	return json_pack("{s:O, s:O, s:O, s:o, s:O}", "disks", ob->disks,
 			 "memory", ob->memory, "databases", ob->databases,
-			 "ratios", ob->ratios, "images", ob->images);
+			 "ratios", weekly_state_ratios_out(ob->ratios, ids),
+			 "images", ob->images);
 }
 
 /* w as reports/weekly/<week>.model.json holds it. */
 static json_t *week_state(const struct week *w)
 {
 	json_t *st = json_object(), *prior;
+	struct weekly_state_ids ids;
 
 	json_object_set_new(st, "version", json_integer(WEEKLY_STATE_VERSION));
 	json_object_set_new(st, "from", json_string(w->bounds[1]));
@@ -1097,9 +1112,14 @@ static json_t *week_state(const struct week *w)
 	json_object_set(st, "occ", w->occ);
 	json_object_set(st, "stats", w->stats);
 	json_object_set_new(st, "maintenance_ms", json_integer(w->maint_ms));
-	json_object_set_new(st, "this", observe_json(&w->this));
-	json_object_set(st, "tables", w->tables);
-	json_object_set(st, "prior_tables", w->prior_tables);
+	weekly_state_ids_init(&ids);
+	json_object_set_new(st, "this", observe_json(&w->this, &ids));
+	json_object_set_new(st, "tables", weekly_state_tables_out(w->tables,
+			    &ids));
+	json_object_set_new(st, "prior_tables", weekly_state_tables_out(
+			    w->prior_tables, &ids));
+	json_object_set(st, "run_ids", ids.list);
+	weekly_state_ids_free(&ids);
 	json_object_set(st, "files", w->files);
 	prior = json_array();
 	for (int k = WEEKLY_TREND_WEEKS; k >= 2; k--) {
@@ -1151,17 +1171,13 @@ static bool week_load_sums(struct week *w, const json_t *st)
 	return true;
 }
 
-/* Whether tables is one of struct week's (name -> [runs, first run]). */
-static bool tables_valid(const json_t *tables)
+/* Sets *slot to v (a new reference) unless v is NULL; whether it was. */
+static bool put(json_t **slot, json_t *v)
 {
-	const char *name;
-	json_t *t;
-
-	json_object_foreach((json_t *)tables, name, t)
-		if (json_array_size(t) != 2 ||
-		    json_integer_value(json_array_get(t, 0)) < 1 ||
-		    !json_is_string(json_array_get(t, 1)))
-			return false;
+	if (!v)
+		return false;
+	json_decref(*slot);
+	*slot = v;
 	return true;
 }
 
@@ -1170,6 +1186,7 @@ static bool tables_valid(const json_t *tables)
 static bool week_load(struct week *w, const json_t *st)
 {
 	const json_t *ob = json_object_get(st, "this");
+	const json_t *ids = json_object_get(st, "run_ids");
 
 	if (json_integer_value(json_object_get(st, "version")) !=
 	    WEEKLY_STATE_VERSION || strcmp(runrec_str(st, "from"), w->bounds[1]))
@@ -1187,13 +1204,15 @@ static bool week_load(struct week *w, const json_t *st)
 	       take(&w->stats, st, "stats", JSON_OBJECT) &&
 	       take(&w->files, st, "files", JSON_OBJECT) &&
 	       week_load_sums(w, st) &&
-	       take(&w->tables, st, "tables", JSON_OBJECT) &&
-	       take(&w->prior_tables, st, "prior_tables", JSON_OBJECT) &&
-	       tables_valid(w->tables) && tables_valid(w->prior_tables) &&
+	       put(&w->tables, weekly_state_tables_in(json_object_get(st,
+		   "tables"), ids)) &&
+	       put(&w->prior_tables, weekly_state_tables_in(json_object_get(st,
+		   "prior_tables"), ids)) &&
 	       take(&w->this.disks, ob, "disks", JSON_OBJECT) &&
 	       take(&w->this.memory, ob, "memory", JSON_OBJECT) &&
 	       take(&w->this.databases, ob, "databases", JSON_OBJECT) &&
-	       take(&w->this.ratios, ob, "ratios", JSON_OBJECT) &&
+	       put(&w->this.ratios, weekly_state_ratios_in(json_object_get(ob,
+		   "ratios"), ids)) &&
 	       take(&w->this.images, ob, "images", JSON_OBJECT);
 }
 
@@ -1329,11 +1348,11 @@ static bool week_from_priors(const struct config *cfg, struct week *w)
 			continue;
 		own = json_array_get(json_object_get(st, "trend"),
 				     WEEKLY_TREND_WEEKS - 1);
-		tables = json_object_get(st, "tables");
+		tables = weekly_state_tables_in(json_object_get(st, "tables"),
+						json_object_get(st, "run_ids"));
 		ok = json_integer_value(json_object_get(st, "version")) ==
 		     WEEKLY_STATE_VERSION && !strcmp(runrec_str(st, "from"),
-		     w->bounds[k]) && json_is_object(own) &&
-		     json_is_object(tables) && tables_valid(tables) &&
+		     w->bounds[k]) && json_is_object(own) && tables &&
 		     json_is_object(json_object_get(st, "files"));
 		if (ok) {
 			json_array_set(w->trend, WEEKLY_TREND_WEEKS - k, own);
@@ -1350,6 +1369,7 @@ static bool week_from_priors(const struct config *cfg, struct week *w)
 				snprintf(w->newest, sizeof(w->newest), "%s",
 					 runrec_str(st, "newest"));
 		}
+		json_decref(tables);
 		json_decref(st);
 	}
 	return ok;
@@ -1456,59 +1476,65 @@ static int by_key(const void *a, const void *b)
 
 /*
  * v with every object's keys in order (as JSON_SORT_KEYS writes them):
- * v itself where it is so already, else a copy whose scalars, and parts
- * already in order, are v's own. New reference.
+ * v itself where it is so already (a record read from its file is, all
+ * of it), else a copy that shares v's scalars and the parts of v that
+ * are in order. New reference.
  */
 static json_t *keys_sorted(json_t *v)
 {
-	const char *key, **keys = NULL;
-	json_t *out, *child, **kids;
-	size_t n, i;
-	bool same = true;
+	const char *key, *few_keys[32], **keys = few_keys;
+	json_t *out = NULL, *child, *k, *few_kids[32], **kids = few_kids;
+	bool in_order = true;
+	size_t n, i, j;
 
 	if (json_is_array(v)) {
-		n = json_array_size(v);
-		kids = xmalloc((n + 1) * sizeof(*kids));
 		json_array_foreach(v, i, child) {
-			kids[i] = keys_sorted(child);
-			same = same && kids[i] == child;
-		}
-		out = same ? json_incref(v) : json_array();
-		for (i = 0; i < n; i++)
-			if (same)
-				json_decref(kids[i]);
+			k = keys_sorted(child);
+			/* The first part that changes: a copy from here on. */
+			if (!out && k != child) {
+				out = json_array();
+				for (j = 0; j < i; j++)
+					json_array_append(out, json_array_get(v, j));
+			}
+			if (out)
+				json_array_append_new(out, k);
 			else
-				json_array_append_new(out, kids[i]);
-		free(kids);
-		return out;
+				json_decref(k);
+		}
+		return out ? out : json_incref(v);
 	}
 	if (!json_is_object(v))
 		return json_incref(v);
 	n = json_object_size(v);
-	keys = xmalloc((n + 1) * sizeof(*keys));
-	kids = xmalloc((n + 1) * sizeof(*kids));
+	if (n > sizeof(few_keys) / sizeof(*few_keys)) {
+		keys = xmalloc(n * sizeof(*keys));
+		kids = xmalloc(n * sizeof(*kids));
+	}
 	i = 0;
 	json_object_foreach(v, key, child) {
-		keys[i] = key;
-		same = same && (!i || strcmp(keys[i - 1], key) < 0);
-		i++;
+		in_order = in_order && (!i || strcmp(keys[i - 1], key) < 0);
+		keys[i++] = key;
 	}
-	if (!same)
+	if (!in_order)
 		qsort(keys, n, sizeof(*keys), by_key);
 	for (i = 0; i < n; i++) {
-		child = json_object_get(v, keys[i]);
-		kids[i] = keys_sorted(child);
-		same = same && kids[i] == child;
-	}
-	out = same ? json_incref(v) : json_object();
-	for (i = 0; i < n; i++)
-		if (same)
-			json_decref(kids[i]);
+		kids[i] = json_object_get(v, keys[i]);
+		k = keys_sorted(kids[i]);
+		if (!out && (k != kids[i] || !in_order)) {
+			out = json_object();
+			for (j = 0; j < i; j++)
+				json_object_set(out, keys[j], kids[j]);
+		}
+		if (out)
+			json_object_set_new(out, keys[i], k);
 		else
-			json_object_set_new(out, keys[i], kids[i]);
-	free(kids);
-	free(keys);
-	return out;
+			json_decref(k);
+	}
+	if (keys != few_keys) {
+		free(keys);
+		free(kids);
+	}
+	return out ? out : json_incref(v);
 }
 
 /*

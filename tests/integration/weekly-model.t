@@ -45,8 +45,17 @@ vac() {
 	is "$rc" 0 "$1: the vacuum run succeeded" || diag "$out$err"
 }
 model() { echo "$cfg/reports/weekly/$1.model.json"; }
-# py WEEK EXPR: EXPR of m, the week's collected model.
-py() { "$PY" -c 'import json, sys; m = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$(model "$1")" "$2"; }
+# py WEEK EXPR: EXPR of m, the week's collected model, where tables(KEY)
+# reads its tables ([[name, runs, first run's place in run_ids], ...]) as
+# {name: [runs, first run]}.
+py() {
+	"$PY" -c '
+import json, sys
+m = json.load(open(sys.argv[1]))
+def tables(key):
+	return {t[0]: [t[1], m["run_ids"][t[2]]] for t in m[key]}
+print(eval(sys.argv[2]))' "$(model "$1")" "$2"
+}
 
 # The week's Markdown and collected model as the runs left them, against
 # those `report --week` rebuilds from the records once the model is gone.
@@ -75,18 +84,19 @@ same_as_rebuilt "W47, first run" '2026-11-17 02:00' 2026-W47
 vac '2026-11-18 02:00'
 same_as_rebuilt "W47, second run" '2026-11-18 02:00' 2026-W47
 first=$(id_of 20261117T0200)
-is "$(py 2026-W47 'sorted(m["tables"].items())')" \
+is "$(py 2026-W47 'sorted(tables("tables").items())')" \
 	"$(printf "[('public.t1', [2, '%s']), ('public.t2', [2, '%s']), ('public.t3', [2, '%s']), ('public.t4', [2, '%s'])]" "$first" "$first" "$first" "$first")" \
 	"the week's tables with dead tuples, each a count of runs and the first run"
-is "$(py 2026-W47 'm["prior_tables"]')" "{}" "no earlier week has any"
+is "$(py 2026-W47 'tables("prior_tables")')" "{}" "no earlier week has any"
 vac '2026-11-24 02:00'
 same_as_rebuilt "W48, first run (the earlier weeks from their models)" '2026-11-24 02:00' 2026-W48
 vac '2026-11-25 02:00'
 same_as_rebuilt "W48, second run" '2026-11-25 02:00' 2026-W48
-is "$(py 2026-W48 'm["prior_tables"]["public.t2"], m["tables"]["public.t2"]')" \
+is "$(py 2026-W48 'tables("prior_tables")["public.t2"], tables("tables")["public.t2"]')" \
 	"([2, '$first'], [2, '$(id_of 20261124T0200)'])" "the earlier weeks' tables are counted apart from the week's"
-is "$(py 2026-W48 'sum(1 for v in list(m["tables"].values()) + list(m["prior_tables"].values()) if not (isinstance(v, list) and len(v) == 2))')" \
+is "$(py 2026-W48 'sum(1 for t in m["tables"] + m["prior_tables"] if not (len(t) == 3 and isinstance(t[1], int) and isinstance(t[2], int)))')" \
 	0 "no table lists its runs"
+is "$(py 2026-W48 'len(m["run_ids"])')" 3 "each run id is kept once (the first runs of the week and of the earlier weeks, the last run the ratios are of)"
 like "$(recurring 2026-W48)" "in 4 runs of the last 8 weeks.*evidence: $first" \
 	"recurring dead tuples: counted over the weeks, the first run named"
 unlike "$(cat "$cfg/reports/weekly/2026-W48.md")" "public\\.t5' had" "a table without dead tuples is not named"
@@ -113,7 +123,7 @@ same_as_rebuilt "W49, after a version 2 model" '2026-12-02 02:00' 2026-W49
 "$PY" - "$(model 2026-W49)" <<'PY'
 import json, sys
 m = json.load(open(sys.argv[1]))
-m["tables"] = {t: {"run": 1} for t in m["tables"]}
+m["tables"] = [[t[0], {"run": 1}, t[2]] for t in m["tables"]]
 json.dump(m, open(sys.argv[1], "w"))
 PY
 vac '2026-12-03 02:00'

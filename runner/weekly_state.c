@@ -1,0 +1,128 @@
+/*
+ * The compact forms of the week's collected model; see weekly_state.h.
+ * Reading one back checks every entry: a model that does not hold what
+ * this version writes is rebuilt from the records, never half read.
+ */
+#include "weekly_state.h"
+
+#include <stdbool.h>
+
+void weekly_state_ids_init(struct weekly_state_ids *ids)
+{
+	ids->list = json_array();
+	ids->index = json_object();
+}
+
+void weekly_state_ids_free(struct weekly_state_ids *ids)
+{
+	json_decref(ids->list);
+	json_decref(ids->index);
+}
+
+/* id's place in ids, added when it is not there yet. */
+static json_t *ids_place(struct weekly_state_ids *ids, const char *id)
+{
+	json_t *at = json_object_get(ids->index, id);
+
+	if (!at) {
+		at = json_integer((json_int_t)json_array_size(ids->list));
+		json_array_append_new(ids->list, json_string(id));
+		json_object_set_new(ids->index, id, at);
+	}
+	return json_incref(at);
+}
+
+/* The id at v's place in ids (a list read from a model), or NULL. */
+static json_t *ids_at(const json_t *ids, const json_t *v)
+{
+	json_t *id;
+
+	if (!json_is_integer(v) || json_integer_value(v) < 0)
+		return NULL;
+	id = json_array_get(ids, (size_t)json_integer_value(v));
+	return json_is_string(id) ? id : NULL;
+}
+
+json_t *weekly_state_tables_out(const json_t *tables,
+				struct weekly_state_ids *ids)
+{
+	json_t *out = json_array(), *t;
+	const char *name;
+
+	json_object_foreach((json_t *)tables, name, t)
+		json_array_append_new(out, json_pack("[s, O, o]", name,
+			json_array_get(t, 0), ids_place(ids, json_string_value(
+				json_array_get(t, 1)))));
+	return out;
+}
+
+json_t *weekly_state_tables_in(const json_t *arr, const json_t *ids)
+{
+	json_t *out = json_object(), *e, *first;
+	size_t i;
+
+	if (!json_is_array(arr))
+		goto bad;
+	json_array_foreach(arr, i, e) {
+		json_t *n = json_array_get(e, 1);
+
+		first = ids_at(ids, json_array_get(e, 2));
+		if (json_array_size(e) != 3 ||
+		    !json_is_string(json_array_get(e, 0)) ||
+		    !json_is_integer(n) || json_integer_value(n) < 1 || !first)
+			goto bad;
+		json_object_set_new(out, json_string_value(json_array_get(e,
+				    0)), json_pack("[O, O]", n, first));
+	}
+	return out;
+bad:
+	json_decref(out);
+	return NULL;
+}
+
+json_t *weekly_state_ratios_out(const json_t *ratios,
+				struct weekly_state_ids *ids)
+{
+	json_t *out = json_array(), *r, *after;
+	const char *name;
+
+	json_object_foreach((json_t *)ratios, name, r) {
+		after = json_object_get(r, "after");
+		json_array_append_new(out, json_pack("[s, O, O, o]", name,
+			json_object_get(r, "before"), after ? after :
+			json_null(), ids_place(ids, json_string_value(
+				json_object_get(r, "run_id")))));
+	}
+	return out;
+}
+
+json_t *weekly_state_ratios_in(const json_t *arr, const json_t *ids)
+{
+	json_t *out = json_object(), *e, *run, *before, *after, *r;
+	size_t i;
+
+	if (!json_is_array(arr))
+		goto bad;
+	json_array_foreach(arr, i, e) {
+		before = json_array_get(e, 1);
+		after = json_array_get(e, 2);
+		run = ids_at(ids, json_array_get(e, 3));
+		if (json_array_size(e) != 4 ||
+		    !json_is_string(json_array_get(e, 0)) ||
+		    !json_is_number(before) || !run ||
+		    !(json_is_number(after) || json_is_null(after)))
+			goto bad;
+		/* As observe.c makes one: its keys in that order. */
+		r = json_pack("{s:f, s:O}", "before", json_number_value(before),
+			      "run_id", run);
+		if (!json_is_null(after))
+			json_object_set_new(r, "after",
+					    json_real(json_number_value(after)));
+		json_object_set_new(out, json_string_value(json_array_get(e,
+				    0)), r);
+	}
+	return out;
+bad:
+	json_decref(out);
+	return NULL;
+}
