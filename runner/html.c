@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -367,6 +368,8 @@ char *html_weekly(const json_t *m)
 
 	if (!f)
 		return xstrdup("");
+	/* Only this thread writes it: no lock taken per character. */
+	__fsetlocking(f, FSETLOCKING_BYCALLER);
 	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/>"
 	      "<meta name=\"viewport\" content=\"width=device-width, "
 	      "initial-scale=1\"/><title>Weekly maintenance report ", f);

@@ -8,6 +8,7 @@
 #include "report.h"
 
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -423,6 +424,8 @@ char *report_markdown(const json_t *rec)
 
 	if (!f)
 		return xstrdup("");
+	/* Only this thread writes it: no lock taken per character. */
+	__fsetlocking(f, FSETLOCKING_BYCALLER);
 	runrec_about(runrec_str(rec, RUNREC_RUN_ID));
 	runrec_check(rec);
 	header_section(f, rec);

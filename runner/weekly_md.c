@@ -6,6 +6,7 @@
 #include "weekly_md.h"
 
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -94,6 +95,8 @@ char *weekly_md(const json_t *m)
 
 	if (!f)
 		return xstrdup("");
+	/* Only this thread writes it: no lock taken per character. */
+	__fsetlocking(f, FSETLOCKING_BYCALLER);
 	fputs("# Weekly maintenance report ", f);
 	md(f, runrec_need(m, "week"));
 	fputs("\n\n", f);
