@@ -43,6 +43,20 @@ static json_t *ids_at(const json_t *ids, const json_t *v)
 	return json_is_string(id) ? id : NULL;
 }
 
+/* [name, a, b, c?] (a, b and c new references; c may be NULL). A model
+ * has hundreds: built without json_pack()'s format. */
+static json_t *entry(const char *name, json_t *a, json_t *b, json_t *c)
+{
+	json_t *e = json_array();
+
+	json_array_append_new(e, json_string(name));
+	json_array_append_new(e, a);
+	json_array_append_new(e, b);
+	if (c)
+		json_array_append_new(e, c);
+	return e;
+}
+
 json_t *weekly_state_tables_out(const json_t *tables,
 				struct weekly_state_ids *ids)
 {
@@ -50,15 +64,15 @@ json_t *weekly_state_tables_out(const json_t *tables,
 	const char *name;
 
 	json_object_foreach((json_t *)tables, name, t)
-		json_array_append_new(out, json_pack("[s, O, o]", name,
-			json_array_get(t, 0), ids_place(ids, json_string_value(
-				json_array_get(t, 1)))));
+		json_array_append_new(out, entry(name, json_incref(
+			json_array_get(t, 0)), ids_place(ids, json_string_value(
+				json_array_get(t, 1))), NULL));
 	return out;
 }
 
 json_t *weekly_state_tables_in(const json_t *arr, const json_t *ids)
 {
-	json_t *out = json_object(), *e, *first;
+	json_t *out = json_object(), *e, *first, *t;
 	size_t i;
 
 	if (!json_is_array(arr))
@@ -71,8 +85,11 @@ json_t *weekly_state_tables_in(const json_t *arr, const json_t *ids)
 		    !json_is_string(json_array_get(e, 0)) ||
 		    !json_is_integer(n) || json_integer_value(n) < 1 || !first)
 			goto bad;
+		t = json_array();
+		json_array_append(t, n);
+		json_array_append(t, first);
 		json_object_set_new(out, json_string_value(json_array_get(e,
-				    0)), json_pack("[O, O]", n, first));
+				    0)), t);
 	}
 	return out;
 bad:
@@ -88,8 +105,8 @@ json_t *weekly_state_ratios_out(const json_t *ratios,
 
 	json_object_foreach((json_t *)ratios, name, r) {
 		after = json_object_get(r, "after");
-		json_array_append_new(out, json_pack("[s, O, O, o]", name,
-			json_object_get(r, "before"), after ? after :
+		json_array_append_new(out, entry(name, json_incref(
+			json_object_get(r, "before")), after ? json_incref(after) :
 			json_null(), ids_place(ids, json_string_value(
 				json_object_get(r, "run_id")))));
 	}
@@ -113,8 +130,10 @@ json_t *weekly_state_ratios_in(const json_t *arr, const json_t *ids)
 		    !(json_is_number(after) || json_is_null(after)))
 			goto bad;
 		/* As observe.c makes one: its keys in that order. */
-		r = json_pack("{s:f, s:O}", "before", json_number_value(before),
-			      "run_id", run);
+		r = json_object();
+		json_object_set_new(r, "before", json_real(json_number_value(
+				    before)));
+		json_object_set(r, "run_id", run);
 		if (!json_is_null(after))
 			json_object_set_new(r, "after",
 					    json_real(json_number_value(after)));
