@@ -5,12 +5,20 @@
  * runs a minute apart, each followed by what `upkeep run` does after its
  * last step (record, run report, history index, the week's model and
  * reports, metrics), each part timed in CPU time (this process's): the
- * medians are printed in milliseconds.
+ * medians are printed in milliseconds, then the size of the week's
+ * collected model after the N runs.
+ *
+ * A record read from its file has every object's keys in order; one that
+ * a run builds has not (each kind writes them in its own order), and the
+ * week's model must then put them in order (as the file has them) before
+ * it reads the record. So that this costs here what it costs in a run,
+ * the keys are put in reverse order first.
  *
  *   history_bigrec ROOT RECORD N
  */
 #include <jansson.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -39,6 +47,32 @@ static double cpu_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
+/* v with every object's keys in reverse order (new reference). */
+static json_t *keys_reversed(json_t *v)
+{
+	json_t *out, *child;
+	const char *key, **keys;
+	size_t n = 0, i;
+
+	if (json_is_array(v)) {
+		out = json_array();
+		json_array_foreach(v, i, child)
+			json_array_append_new(out, keys_reversed(child));
+		return out;
+	}
+	if (!json_is_object(v))
+		return json_incref(v);
+	keys = malloc((json_object_size(v) + 1) * sizeof(*keys));
+	json_object_foreach(v, key, child)
+		keys[n++] = key;
+	out = json_object();
+	while (n--)
+		json_object_set_new(out, keys[n], keys_reversed(
+			json_object_get(v, keys[n])));
+	free(keys);
+	return out;
+}
+
 static int by_value(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -50,8 +84,10 @@ int main(int argc, char **argv)
 {
 	struct config cfg = { 0 };
 	struct diags d = { 0 };
-	json_t *rec;
+	json_t *rec, *file;
 	double *ms[PARTS];
+	struct stat st;
+	char week[16], *model;
 	int n;
 
 	if (argc != 4 || (n = atoi(argv[3])) < 1) {
@@ -63,11 +99,13 @@ int main(int argc, char **argv)
 			"load\n", argv[1]);
 		return 1;
 	}
-	rec = json_load_file(argv[2], 0, NULL);
-	if (!json_is_object(rec)) {
+	file = json_load_file(argv[2], 0, NULL);
+	if (!json_is_object(file)) {
 		fprintf(stderr, "history_bigrec: %s is not a record\n", argv[2]);
 		return 1;
 	}
+	rec = keys_reversed(file);
+	json_decref(file);
 	for (int p = 0; p < PARTS; p++)
 		ms[p] = calloc((size_t)n, sizeof(double));
 	for (int i = 0; i < n; i++) {
@@ -109,6 +147,13 @@ int main(int argc, char **argv)
 		       ms[p][n / 2], ms[p][0], ms[p][n - 1]);
 		free(ms[p]);
 	}
+	strftime(week, sizeof(week), "%G-W%V", gmtime(&(time_t){
+		(time_t)1796007600 + (time_t)(n - 1) * 60 }));
+	model = weekly_path(&cfg, week, "model.json");
+	if (stat(model, &st) == 0)
+		printf("%-14s %7lld bytes (%s after %d runs)\n", "model",
+		       (long long)st.st_size, week, n);
+	free(model);
 	json_decref(rec);
 	config_free(&cfg);
 	return 0;
