@@ -897,6 +897,33 @@ static json_t *metrics_of(const struct week *w)
 }
 
 /*
+ * The members that recommend_week() counts for a table of n runs, the
+ * first of them `first` (see tables_as_observed()); made holds those
+ * made so far, by count and first run, for tables to share.
+ */
+static json_t *runs_as_observed(json_t *made, json_int_t n, const char *first,
+				json_int_t runs)
+{
+	char key[96];
+	json_t *each;
+
+	snprintf(key, sizeof(key), "%lld %s", (long long)n, first);
+	each = json_object_get(made, key);
+	if (each)
+		return json_incref(each);
+	each = json_object();
+	json_object_set_new(each, first, json_null());
+	for (json_int_t r = 2; r <= n && r <= runs; r++) {
+		char k[32];
+
+		snprintf(k, sizeof(k), "#%lld", (long long)r);
+		json_object_set_new_nocheck(each, k, json_null());
+	}
+	json_object_set(made, key, each);
+	return each;
+}
+
+/*
  * w's tables over the trend (the earlier weeks', then the week's) as
  * recommend_week() reads an observation's tables (name -> a member per
  * run, the first run's id first): the rule of recurring dead tuples
@@ -907,40 +934,27 @@ static json_t *metrics_of(const struct week *w)
  */
 static json_t *tables_as_observed(const struct week *w)
 {
-	json_t *counts = json_deep_copy(w->prior_tables), *out = json_object(),
-	       *made = json_object(), *t;
-	json_int_t runs = 0;
+	json_t *out = json_object(), *made = json_object(), *t, *mine;
+	json_int_t runs = 0, n;
 	const char *name;
 	size_t i;
 
 	json_array_foreach(w->trend, i, t)
 		runs += runrec_num(t, "runs");
-	json_object_foreach(w->tables, name, t)
-		tables_count(counts, name, json_integer_value(json_array_get(t,
-			     0)), json_string_value(json_array_get(t, 1)));
-	json_object_foreach(counts, name, t) {
-		json_int_t n = json_integer_value(json_array_get(t, 0));
-		const char *first = json_string_value(json_array_get(t, 1));
-		char *key = xasprintf("%lld %s", (long long)n, first);
-		json_t *each = json_object_get(made, key);
-
-		if (!each) {
-			each = json_object();
-			json_object_set_new(each, first, json_null());
-			for (json_int_t r = 2; r <= n && r <= runs; r++) {
-				char k[32];
-
-				snprintf(k, sizeof(k), "#%lld", (long long)r);
-				json_object_set_new_nocheck(each, k,
-							    json_null());
-			}
-			json_object_set_new(made, key, each);
-		}
-		json_object_set(out, name, each);
-		free(key);
+	/* The earlier weeks' first: a table's first run is theirs. */
+	json_object_foreach(w->prior_tables, name, t) {
+		mine = json_object_get(w->tables, name);
+		n = runstats_add(json_integer_value(json_array_get(t, 0)),
+				 json_integer_value(json_array_get(mine, 0)));
+		json_object_set_new(out, name, runs_as_observed(made, n,
+			json_string_value(json_array_get(t, 1)), runs));
 	}
+	json_object_foreach(w->tables, name, t)
+		if (!json_object_get(w->prior_tables, name))
+			json_object_set_new(out, name, runs_as_observed(made,
+				json_integer_value(json_array_get(t, 0)),
+				json_string_value(json_array_get(t, 1)), runs));
 	json_decref(made);
-	json_decref(counts);
 	return out;
 }
 
