@@ -57,6 +57,20 @@ static json_t *entry(const char *name, json_t *a, json_t *b, json_t *c)
 	return e;
 }
 
+/*
+ * The name of e, an entry of `size` members read from a model ([name,
+ * ..., run's place in ids]), its run in *run; NULL when e is not one.
+ */
+static const char *entry_read(const json_t *e, size_t size, const json_t *ids,
+			      json_t **run)
+{
+	if (json_array_size(e) != size ||
+	    !json_is_string(json_array_get(e, 0)) ||
+	    !(*run = ids_at(ids, json_array_get(e, size - 1))))
+		return NULL;
+	return json_string_value(json_array_get(e, 0));
+}
+
 json_t *weekly_state_tables_out(const json_t *tables,
 				struct weekly_state_ids *ids)
 {
@@ -78,18 +92,15 @@ json_t *weekly_state_tables_in(const json_t *arr, const json_t *ids)
 	if (!json_is_array(arr))
 		goto bad;
 	json_array_foreach(arr, i, e) {
+		const char *name = entry_read(e, 3, ids, &first);
 		json_t *n = json_array_get(e, 1);
 
-		first = ids_at(ids, json_array_get(e, 2));
-		if (json_array_size(e) != 3 ||
-		    !json_is_string(json_array_get(e, 0)) ||
-		    !json_is_integer(n) || json_integer_value(n) < 1 || !first)
+		if (!name || !json_is_integer(n) || json_integer_value(n) < 1)
 			goto bad;
 		t = json_array();
 		json_array_append(t, n);
 		json_array_append(t, first);
-		json_object_set_new(out, json_string_value(json_array_get(e,
-				    0)), t);
+		json_object_set_new(out, name, t);
 	}
 	return out;
 bad:
@@ -121,12 +132,11 @@ json_t *weekly_state_ratios_in(const json_t *arr, const json_t *ids)
 	if (!json_is_array(arr))
 		goto bad;
 	json_array_foreach(arr, i, e) {
+		const char *name = entry_read(e, 4, ids, &run);
+
 		before = json_array_get(e, 1);
 		after = json_array_get(e, 2);
-		run = ids_at(ids, json_array_get(e, 3));
-		if (json_array_size(e) != 4 ||
-		    !json_is_string(json_array_get(e, 0)) ||
-		    !json_is_number(before) || !run ||
+		if (!name || !json_is_number(before) ||
 		    !(json_is_number(after) || json_is_null(after)))
 			goto bad;
 		/* As observe.c makes one: its keys in that order. */
@@ -137,8 +147,7 @@ json_t *weekly_state_ratios_in(const json_t *arr, const json_t *ids)
 		if (!json_is_null(after))
 			json_object_set_new(r, "after",
 					    json_real(json_number_value(after)));
-		json_object_set_new(out, json_string_value(json_array_get(e,
-				    0)), r);
+		json_object_set_new(out, name, r);
 	}
 	return out;
 bad:
