@@ -1100,11 +1100,11 @@ int weekly_save_model(const struct config *cfg, const json_t *model)
 
 /* ob but for its tables (struct week keeps those), its ratios compact. */
 static json_t *observe_json(const struct observe *ob,
-			    struct weekly_state_ids *ids)
+			    struct weekly_state_refs *refs)
 {
 	return json_pack("{s:O, s:O, s:O, s:o, s:O}", "disks", ob->disks,
 			 "memory", ob->memory, "databases", ob->databases,
-			 "ratios", weekly_state_ratios_out(ob->ratios, ids),
+			 "ratios", weekly_state_ratios_out(ob->ratios, refs),
 			 "images", ob->images);
 }
 
@@ -1112,7 +1112,7 @@ static json_t *observe_json(const struct observe *ob,
 static json_t *week_state(const struct week *w)
 {
 	json_t *st = json_object(), *prior;
-	struct weekly_state_ids ids;
+	struct weekly_state_refs refs;
 
 	json_object_set_new(st, "version", json_integer(WEEKLY_STATE_VERSION));
 	json_object_set_new(st, "from", json_string(w->bounds[1]));
@@ -1126,14 +1126,13 @@ static json_t *week_state(const struct week *w)
 	json_object_set(st, "occ", w->occ);
 	json_object_set(st, "stats", w->stats);
 	json_object_set_new(st, "maintenance_ms", json_integer(w->maint_ms));
-	weekly_state_ids_init(&ids);
-	json_object_set_new(st, "this", observe_json(&w->this, &ids));
+	weekly_state_refs_init(&refs);
+	json_object_set_new(st, "this", observe_json(&w->this, &refs));
 	json_object_set_new(st, "tables", weekly_state_tables_out(w->tables,
-			    &ids));
+			    &refs));
 	json_object_set_new(st, "prior_tables", weekly_state_tables_out(
-			    w->prior_tables, &ids));
-	json_object_set(st, "run_ids", ids.list);
-	weekly_state_ids_free(&ids);
+			    w->prior_tables, &refs));
+	weekly_state_refs_put(&refs, st);
 	json_object_set(st, "files", w->files);
 	prior = json_array();
 	for (int k = WEEKLY_TREND_WEEKS; k >= 2; k--) {
@@ -1200,7 +1199,6 @@ static bool put(json_t **slot, json_t *v)
 static bool week_load(struct week *w, const json_t *st)
 {
 	const json_t *ob = json_object_get(st, "this");
-	const json_t *ids = json_object_get(st, "run_ids");
 
 	if (json_integer_value(json_object_get(st, "version")) !=
 	    WEEKLY_STATE_VERSION || strcmp(runrec_str(st, "from"), w->bounds[1]))
@@ -1219,14 +1217,14 @@ static bool week_load(struct week *w, const json_t *st)
 	       take(&w->files, st, "files", JSON_OBJECT) &&
 	       week_load_sums(w, st) &&
 	       put(&w->tables, weekly_state_tables_in(json_object_get(st,
-		   "tables"), ids)) &&
+		   "tables"), st)) &&
 	       put(&w->prior_tables, weekly_state_tables_in(json_object_get(st,
-		   "prior_tables"), ids)) &&
+		   "prior_tables"), st)) &&
 	       take(&w->this.disks, ob, "disks", JSON_OBJECT) &&
 	       take(&w->this.memory, ob, "memory", JSON_OBJECT) &&
 	       take(&w->this.databases, ob, "databases", JSON_OBJECT) &&
 	       put(&w->this.ratios, weekly_state_ratios_in(json_object_get(ob,
-		   "ratios"), ids)) &&
+		   "ratios"), st)) &&
 	       take(&w->this.images, ob, "images", JSON_OBJECT);
 }
 
@@ -1363,7 +1361,7 @@ static bool week_from_priors(const struct config *cfg, struct week *w)
 		own = json_array_get(json_object_get(st, "trend"),
 				     WEEKLY_TREND_WEEKS - 1);
 		tables = weekly_state_tables_in(json_object_get(st, "tables"),
-						json_object_get(st, "run_ids"));
+						st);
 		ok = json_integer_value(json_object_get(st, "version")) ==
 		     WEEKLY_STATE_VERSION && !strcmp(runrec_str(st, "from"),
 		     w->bounds[k]) && json_is_object(own) && tables &&

@@ -7,49 +7,63 @@
 
 #include <stdbool.h>
 
-void weekly_state_ids_init(struct weekly_state_ids *ids)
+/* The model's keys of the lists. */
+#define RUNS_KEY "run_ids"
+#define TABLES_KEY "table_names"
+
+static void list_init(struct weekly_state_list *l)
 {
-	ids->list = json_array();
-	ids->index = json_object();
+	l->list = json_array();
+	l->index = json_object();
 }
 
-void weekly_state_ids_free(struct weekly_state_ids *ids)
+void weekly_state_refs_init(struct weekly_state_refs *refs)
 {
-	json_decref(ids->list);
-	json_decref(ids->index);
+	list_init(&refs->runs);
+	list_init(&refs->tables);
 }
 
-/* id's place in ids, added when it is not there yet. */
-static json_t *ids_place(struct weekly_state_ids *ids, const char *id)
+void weekly_state_refs_put(struct weekly_state_refs *refs, json_t *st)
 {
-	json_t *at = json_object_get(ids->index, id);
+	json_object_set_new(st, RUNS_KEY, refs->runs.list);
+	json_object_set_new(st, TABLES_KEY, refs->tables.list);
+	json_decref(refs->runs.index);
+	json_decref(refs->tables.index);
+}
+
+/* s's place in l, added when it is not there yet (new reference). */
+static json_t *place(struct weekly_state_list *l, const char *s)
+{
+	json_t *at = json_object_get(l->index, s);
 
 	if (!at) {
-		at = json_integer((json_int_t)json_array_size(ids->list));
-		json_array_append_new(ids->list, json_string(id));
-		json_object_set_new(ids->index, id, at);
+		at = json_integer((json_int_t)json_array_size(l->list));
+		json_array_append_new(l->list, json_string(s));
+		json_object_set_new(l->index, s, at);
 	}
 	return json_incref(at);
 }
 
-/* The id at v's place in ids (a list read from a model), or NULL. */
-static json_t *ids_at(const json_t *ids, const json_t *v)
+/* The string at v's place in st's list called key, or NULL. */
+static json_t *at_place(const json_t *st, const char *key, const json_t *v)
 {
-	json_t *id;
+	json_t *s;
 
 	if (!json_is_integer(v) || json_integer_value(v) < 0)
 		return NULL;
-	id = json_array_get(ids, (size_t)json_integer_value(v));
-	return json_is_string(id) ? id : NULL;
+	s = json_array_get(json_object_get(st, key),
+			   (size_t)json_integer_value(v));
+	return json_is_string(s) ? s : NULL;
 }
 
-/* [name, a, b, c?] (a, b and c new references; c may be NULL). A model
- * has hundreds: built without json_pack()'s format. */
-static json_t *entry(const char *name, json_t *a, json_t *b, json_t *c)
+/* [name's place, a, b, c?] (a, b and c new references; c may be NULL).
+ * A model has hundreds: built without json_pack()'s format. */
+static json_t *entry(struct weekly_state_refs *refs, const char *name,
+		     json_t *a, json_t *b, json_t *c)
 {
 	json_t *e = json_array();
 
-	json_array_append_new(e, json_string(name));
+	json_array_append_new(e, place(&refs->tables, name));
 	json_array_append_new(e, a);
 	json_array_append_new(e, b);
 	if (c)
@@ -58,33 +72,36 @@ static json_t *entry(const char *name, json_t *a, json_t *b, json_t *c)
 }
 
 /*
- * The name of e, an entry of `size` members read from a model ([name,
- * ..., run's place in ids]), its run in *run; NULL when e is not one.
+ * The name of e, an entry of `size` members read from the model st
+ * ([name, ..., run], both by their places), its run in *run; NULL when
+ * e is not one.
  */
-static const char *entry_read(const json_t *e, size_t size, const json_t *ids,
+static const char *entry_read(const json_t *e, size_t size, const json_t *st,
 			      json_t **run)
 {
+	json_t *name;
+
 	if (json_array_size(e) != size ||
-	    !json_is_string(json_array_get(e, 0)) ||
-	    !(*run = ids_at(ids, json_array_get(e, size - 1))))
+	    !(name = at_place(st, TABLES_KEY, json_array_get(e, 0))) ||
+	    !(*run = at_place(st, RUNS_KEY, json_array_get(e, size - 1))))
 		return NULL;
-	return json_string_value(json_array_get(e, 0));
+	return json_string_value(name);
 }
 
 json_t *weekly_state_tables_out(const json_t *tables,
-				struct weekly_state_ids *ids)
+				struct weekly_state_refs *refs)
 {
 	json_t *out = json_array(), *t;
 	const char *name;
 
 	json_object_foreach((json_t *)tables, name, t)
-		json_array_append_new(out, entry(name, json_incref(
-			json_array_get(t, 0)), ids_place(ids, json_string_value(
-				json_array_get(t, 1))), NULL));
+		json_array_append_new(out, entry(refs, name, json_incref(
+			json_array_get(t, 0)), place(&refs->runs,
+			json_string_value(json_array_get(t, 1))), NULL));
 	return out;
 }
 
-json_t *weekly_state_tables_in(const json_t *arr, const json_t *ids)
+json_t *weekly_state_tables_in(const json_t *arr, const json_t *st)
 {
 	json_t *out = json_object(), *e, *first, *t;
 	size_t i;
@@ -92,7 +109,7 @@ json_t *weekly_state_tables_in(const json_t *arr, const json_t *ids)
 	if (!json_is_array(arr))
 		goto bad;
 	json_array_foreach(arr, i, e) {
-		const char *name = entry_read(e, 3, ids, &first);
+		const char *name = entry_read(e, 3, st, &first);
 		json_t *n = json_array_get(e, 1);
 
 		if (!name || !json_is_integer(n) || json_integer_value(n) < 1)
@@ -109,22 +126,22 @@ bad:
 }
 
 json_t *weekly_state_ratios_out(const json_t *ratios,
-				struct weekly_state_ids *ids)
+				struct weekly_state_refs *refs)
 {
 	json_t *out = json_array(), *r, *after;
 	const char *name;
 
 	json_object_foreach((json_t *)ratios, name, r) {
 		after = json_object_get(r, "after");
-		json_array_append_new(out, entry(name, json_incref(
+		json_array_append_new(out, entry(refs, name, json_incref(
 			json_object_get(r, "before")), after ? json_incref(after) :
-			json_null(), ids_place(ids, json_string_value(
+			json_null(), place(&refs->runs, json_string_value(
 				json_object_get(r, "run_id")))));
 	}
 	return out;
 }
 
-json_t *weekly_state_ratios_in(const json_t *arr, const json_t *ids)
+json_t *weekly_state_ratios_in(const json_t *arr, const json_t *st)
 {
 	json_t *out = json_object(), *e, *run, *before, *after, *r;
 	size_t i;
@@ -132,7 +149,7 @@ json_t *weekly_state_ratios_in(const json_t *arr, const json_t *ids)
 	if (!json_is_array(arr))
 		goto bad;
 	json_array_foreach(arr, i, e) {
-		const char *name = entry_read(e, 4, ids, &run);
+		const char *name = entry_read(e, 4, st, &run);
 
 		before = json_array_get(e, 1);
 		after = json_array_get(e, 2);

@@ -46,14 +46,14 @@ vac() {
 }
 model() { echo "$cfg/reports/weekly/$1.model.json"; }
 # py WEEK EXPR: EXPR of m, the week's collected model, where tables(KEY)
-# reads its tables ([[name, runs, first run's place in run_ids], ...]) as
-# {name: [runs, first run]}.
+# reads its tables ([[name, runs, first run], ...], name and run by their
+# places in table_names and run_ids) as {name: [runs, first run]}.
 py() {
 	"$PY" -c '
 import json, sys
 m = json.load(open(sys.argv[1]))
 def tables(key):
-	return {t[0]: [t[1], m["run_ids"][t[2]]] for t in m[key]}
+	return {m["table_names"][t[0]]: [t[1], m["run_ids"][t[2]]] for t in m[key]}
 print(eval(sys.argv[2]))' "$(model "$1")" "$2"
 }
 
@@ -94,8 +94,10 @@ vac '2026-11-25 02:00'
 same_as_rebuilt "W48, second run" '2026-11-25 02:00' 2026-W48
 is "$(py 2026-W48 'tables("prior_tables")["public.t2"], tables("tables")["public.t2"]')" \
 	"([2, '$first'], [2, '$(id_of 20261124T0200)'])" "the earlier weeks' tables are counted apart from the week's"
-is "$(py 2026-W48 'sum(1 for t in m["tables"] + m["prior_tables"] if not (len(t) == 3 and isinstance(t[1], int) and isinstance(t[2], int)))')" \
+is "$(py 2026-W48 'sum(1 for t in m["tables"] + m["prior_tables"] if not (len(t) == 3 and all(isinstance(x, int) for x in t)))')" \
 	0 "no table lists its runs"
+is "$(py 2026-W48 'sorted(m["table_names"])')" "['public.t1', 'public.t2', 'public.t3', 'public.t4', 'public.t5', 'public.t6']" \
+	"each table's name is kept once (those with dead tuples, and the ratios')"
 is "$(py 2026-W48 'len(m["run_ids"])')" 3 "each run id is kept once (the first runs of the week and of the earlier weeks, the last run the ratios are of)"
 like "$(recurring 2026-W48)" "in 4 runs of the last 8 weeks.*evidence: $first" \
 	"recurring dead tuples: counted over the weeks, the first run named"
