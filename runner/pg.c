@@ -515,31 +515,6 @@ static const char *connect_phase(PGconn *conn)
 	       "accepted the connection and stopped answering";
 }
 
-/* Drives PQconnectPoll until connected (1), deadline (0) or failure (-1). */
-static int connect_poll(PGconn *conn, int64_t deadline)
-{
-	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
-
-	for (;;) {
-		int r;
-
-		if (st == PGRES_POLLING_OK)
-			return 1;
-		if (st == PGRES_POLLING_FAILED)
-			return -1;
-		if (PQsocket(conn) < 0) {
-			if (clock_mono_ms() >= deadline)
-				return 0;
-		} else {
-			r = wait_socket(conn, st == PGRES_POLLING_READING ?
-					POLLIN : POLLOUT, deadline);
-			if (r <= 0)
-				return r;
-		}
-		st = PQconnectPoll(conn);
-	}
-}
-
 /* The session's guards, in one round trip; see pg.h. */
 static char *guards_sql(PGconn *conn, const struct pg_opts *o)
 {
@@ -644,77 +619,242 @@ static PGconn *connect_start(const char *dsn, const char *dbname,
 	return conn;
 }
 
-/* Sets the session's guards (guards_sql) by o->deadline: 0 or -1. */
-static int set_guards(PGconn *conn, const struct pg_opts *o)
-{
-	char *sql = guards_sql(conn, o), *line;
-	bool timed_out;
-	PGresult *res;
+/* One session pg_connect_many() is opening. */
+struct opening {
+	PGconn *conn;
+	PostgresPollingStatusType st;	/* PQconnectPoll's last word */
+	bool guards;			/* connected; its guards were sent */
+	bool flushing;			/* they are not all out yet */
+	bool open;			/* done: the session is ready */
+	PGresult *bad;			/* the guards' first failed result */
+};
 
-	res = query_wait(conn, o->deadline, sql, 0, NULL, &timed_out);
-	free(sql);
-	if (timed_out) {
-		give_up(conn, true, NULL, connect_phase(conn));
-		return -1;
+/* Why o failed to open (error_set): the single pg_connect's words. */
+static void opening_failed(struct opening *o, const char *dsn,
+			   const char *dbname, const char *how)
+{
+	char *shown = pg_display(dsn), *why = xstrdup(how);
+
+	error_set("cannot connect to PostgreSQL (%s%s%s): %s", shown,
+		  dbname ? ", database " : "", dbname ? dbname : "", why);
+	free(why);
+	free(shown);
+	PQclear(o->bad);
+	o->bad = NULL;
+	PQfinish(o->conn);
+	o->conn = NULL;
+}
+
+/* libpq's word on a connect that failed, with no secret of the dsn. */
+static char *connect_why(PGconn *conn, const char *dsn)
+{
+	char *line = one_line(PQerrorMessage(conn)), *why;
+
+	why = pg_scrub(line, dsn);
+	free(line);
+	return why;
+}
+
+/* Sends o's guards (guards_sql) once connected: false when it cannot. */
+static bool opening_send_guards(struct opening *o, const struct pg_opts *po)
+{
+	char *sql;
+	int r;
+
+	if (PQsetnonblocking(o->conn, 1) != 0) {
+		error_set("cannot make the connection non-blocking");
+		return false;
 	}
-	if (res && result_ok(res)) {
-		PQclear(res);
+	sql = guards_sql(o->conn, po);
+	r = PQsendQuery(o->conn, sql);
+	free(sql);
+	if (r && (r = PQflush(o->conn)) >= 0) {
+		o->guards = true;
+		o->flushing = r == 1;
+		return true;
+	}
+	error_set("cannot set the session's time limits: %s",
+		  PQerrorMessage(o->conn));
+	return false;
+}
+
+/*
+ * Moves o on after its socket was ready: 1 open (guards set), 0 not yet,
+ * -1 failed (error_set: what happened).
+ */
+static int opening_step(struct opening *o, const char *dsn,
+			const struct pg_opts *po)
+{
+	PGresult *res;
+	char *why;
+
+	if (!o->guards) {
+		o->st = PQconnectPoll(o->conn);
+		if (o->st == PGRES_POLLING_FAILED) {
+			why = connect_why(o->conn, dsn);
+			error_set("%s", why);
+			free(why);
+			return -1;
+		}
+		if (o->st != PGRES_POLLING_OK)
+			return 0;
+		return opening_send_guards(o, po) ? 0 : -1;
+	}
+	if (o->flushing) {
+		int r = PQflush(o->conn);
+
+		if (r < 0)
+			goto failed;
+		o->flushing = r == 1;
+	}
+	if (!PQconsumeInput(o->conn))
+		goto failed;
+	while (!PQisBusy(o->conn)) {
+		res = PQgetResult(o->conn);
+		if (!res) {
+			if (!o->bad)
+				return 1;
+			why = one_line(PQresultErrorMessage(o->bad));
+			error_set("cannot set the session's time limits: %s",
+				  why);
+			free(why);
+			return -1;
+		}
+		if (result_ok(res) || o->bad)
+			PQclear(res);
+		else
+			o->bad = res;
+	}
+	return 0;
+failed:
+	why = one_line(PQerrorMessage(o->conn));
+	error_set("cannot set the session's time limits: %s", why);
+	free(why);
+	return -1;
+}
+
+/* What o waits for on its socket; 0: call opening_step at once. */
+static short opening_events(const struct opening *o)
+{
+	if (PQsocket(o->conn) < 0)
+		return 0;
+	if (o->guards)
+		return o->flushing ? POLLIN | POLLOUT : POLLIN;
+	return o->st == PGRES_POLLING_READING ? POLLIN : POLLOUT;
+}
+
+/*
+ * pg_connect() of n sessions at once: their connects and guards are
+ * driven side by side in one poll(2), so n sessions cost about one
+ * round of the server's startup, not n.
+ */
+size_t pg_connect_many(const char *dsn, const char *dbname,
+		       const struct pg_opts *po, PGconn **conns, size_t n)
+{
+	struct opening *op;
+	struct pollfd *pfd;
+	size_t left = 0, opened = 0;
+	char *first = NULL;
+
+	deadline_hit = false;
+	if (pg_lib_load() < 0) {
+		error_set("cannot connect to PostgreSQL: %s", error_last());
 		return 0;
 	}
-	line = one_line(res ? PQresultErrorMessage(res) : error_last());
-	error_set("cannot set the session's time limits: %s", line);
-	free(line);
-	PQclear(res);
-	return -1;
+	if (check_conninfo(dsn) < 0)
+		return 0;
+	op = xcalloc(n, sizeof(*op));
+	pfd = xcalloc(n, sizeof(*pfd));
+	for (size_t i = 0; i < n; i++) {
+		op[i].st = PGRES_POLLING_WRITING;
+		op[i].conn = connect_start(dsn, dbname, po);
+		if (op[i].conn && PQstatus(op[i].conn) != CONNECTION_BAD) {
+			left++;
+			continue;
+		}
+		if (op[i].conn) {
+			char *why = connect_why(op[i].conn, dsn);
+
+			opening_failed(&op[i], dsn, dbname, why);
+			free(why);
+		}
+		if (!first)
+			first = xstrdup(error_last());
+	}
+	while (left) {
+		int64_t wait = po->deadline - clock_mono_ms();
+		bool now = false;
+
+		for (size_t i = 0; i < n; i++) {
+			pfd[i].fd = -1;
+			pfd[i].revents = 0;
+			if (!op[i].conn || op[i].open)
+				continue;
+			if (wait <= 0 || proc_stop) {
+				/* The deadline, or asked to stop: give up. */
+				give_up(op[i].conn, op[i].guards, NULL,
+					connect_phase(op[i].conn));
+				opening_failed(&op[i], dsn, dbname,
+					       error_last());
+				if (!first)
+					first = xstrdup(error_last());
+				left--;
+				continue;
+			}
+			pfd[i].events = opening_events(&op[i]);
+			if (pfd[i].events)
+				pfd[i].fd = PQsocket(op[i].conn);
+			else
+				now = true;
+		}
+		if (!left)
+			break;
+		if (poll(pfd, n, now ? 0 : wait > INT_MAX ? INT_MAX :
+			 (int)wait) < 0 && errno != EINTR) {
+			error_set("poll: %s", strerror(errno));
+			break;
+		}
+		for (size_t i = 0; i < n; i++) {
+			int r;
+
+			if (!op[i].conn || op[i].open ||
+			    (pfd[i].fd >= 0 && !pfd[i].revents))
+				continue;
+			r = opening_step(&op[i], dsn, po);
+			if (r == 0)
+				continue;
+			left--;
+			if (r > 0) {
+				op[i].open = true;
+				continue;
+			}
+			opening_failed(&op[i], dsn, dbname, error_last());
+			if (!first)
+				first = xstrdup(error_last());
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (op[i].conn && op[i].open)
+			conns[opened++] = op[i].conn;
+		else if (op[i].conn)		/* after a poll(2) failure */
+			opening_failed(&op[i], dsn, dbname, error_last());
+	}
+	for (size_t i = opened; i < n; i++)
+		conns[i] = NULL;
+	if (opened < n && first)
+		error_set("%s", first);
+	free(first);
+	free(pfd);
+	free(op);
+	return opened;
 }
 
 PGconn *pg_connect(const char *dsn, const char *dbname,
 		   const struct pg_opts *o)
 {
-	char *shown, *why;
 	PGconn *conn;
-	int r;
 
-	deadline_hit = false;
-	if (pg_lib_load() < 0) {
-		error_set("cannot connect to PostgreSQL: %s", error_last());
-		return NULL;
-	}
-	if (check_conninfo(dsn) < 0 ||
-	    !(conn = connect_start(dsn, dbname, o)))
-		return NULL;
-	shown = pg_display(dsn);
-	r = PQstatus(conn) == CONNECTION_BAD ? -1 :
-	    connect_poll(conn, o->deadline);
-	if (r == 0) {
-		give_up(conn, false, NULL, connect_phase(conn));
-		goto fail;
-	}
-	if (r < 0) {
-		char *line = one_line(PQerrorMessage(conn));
-
-		why = pg_scrub(line, dsn);
-		free(line);
-		error_set("%s", why);
-		free(why);
-		goto fail;
-	}
-	if (PQsetnonblocking(conn, 1) != 0) {
-		error_set("cannot make the connection non-blocking");
-		goto fail;
-	}
-	if (set_guards(conn, o) < 0)
-		goto fail;
-	free(shown);
-	return conn;
-fail:
-	why = xstrdup(error_last());
-	error_set("cannot connect to PostgreSQL (%s%s%s): %s", shown,
-		  dbname ? ", database " : "", dbname ? dbname : "", why);
-	free(why);
-	free(shown);
-	PQfinish(conn);
-	return NULL;
+	return pg_connect_many(dsn, dbname, o, &conn, 1) ? conn : NULL;
 }
 
 void pg_set_deadline(PGconn *conn, int64_t deadline, int64_t timeout_ms)

@@ -16,6 +16,7 @@
 
 #include <libpq-fe.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "util/strv.h"
@@ -77,6 +78,15 @@ struct pg_opts {
  */
 PGconn *pg_connect(const char *dsn, const char *dbname,
 		   const struct pg_opts *o);
+
+/*
+ * pg_connect() of n sessions at once, their connects and startups side by
+ * side (n sessions cost about one connect, not n). Returns how many
+ * opened, packed in conns[0..k) (the rest NULL); when fewer than n, the
+ * first failure's message is error_set().
+ */
+size_t pg_connect_many(const char *dsn, const char *dbname,
+		       const struct pg_opts *o, PGconn **conns, size_t n);
 
 /*
  * Gives conn (from pg_connect) a new deadline for pg_exec() and a new

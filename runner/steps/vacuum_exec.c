@@ -3,9 +3,10 @@
  *
  * Each worker is one connection with at most one statement in flight. The
  * first is the connection the tables were chosen on; the others are opened
- * one at a time while the statements already sent run, each only when
- * every open worker is busy, so the largest table starts at once and no
- * session is opened that would have nothing to do. The loop hands the
+ * while the statements already sent run, once every open worker is busy,
+ * as many at once as tables wait (their connects side by side: one
+ * server startup's time, not one each), so the largest table starts at
+ * once and no session is opened that would have nothing to do. The loop hands the
  * next table (largest first) to every idle worker, then sleeps in poll(2)
  * on the busy workers' sockets until one answers or the next time limit
  * comes: a table's table_timeout, or the step's cancel_at.
@@ -124,27 +125,40 @@ static int worker_adopt(struct vacuum_exec *x, struct worker *w,
 }
 
 /*
- * Opens a new connection for worker w by deadline (which may come before
- * the step's: see pool_grow). 0, or -1 (error_set).
+ * Opens new connections for workers w[0..k) by deadline (which may come
+ * before the step's: see pool_grow), side by side. How many opened (the
+ * first ones); when fewer than k, error_set says why.
  */
-static int worker_open(struct vacuum_exec *x, struct worker *w,
-		       int64_t deadline)
+static size_t workers_open(struct vacuum_exec *x, struct worker *w, size_t k,
+			   int64_t deadline)
 {
 	/* The session's guards are the step's whatever deadline it has. */
 	struct pg_opts o = { .deadline = deadline,
 			     .timeout_ms = x->timeout_ms, .run_id = x->run_id,
 			     .statement_timeout_ms = x->deadline -
 				clock_mono_ms() + PG_GUARD_SLACK_MS };
-	PGconn *conn;
+	PGconn **conns = xcalloc(k, sizeof(*conns));
+	size_t got, ok = 0;
+	char *why = NULL;
 
 	if (o.statement_timeout_ms < 1)
 		o.statement_timeout_ms = 1;
-	conn = pg_connect(x->s->dsn, x->db, &o);
-	if (!conn)
-		return -1;
-	/* Its messages speak of the step's timeout, not of the connect's. */
-	pg_set_deadline(conn, x->deadline, x->timeout_ms);
-	return worker_adopt(x, w, conn, deadline);
+	got = pg_connect_many(x->s->dsn, x->db, &o, conns, k);
+	if (got < k)
+		why = xstrdup(error_last());
+	for (size_t i = 0; i < got; i++) {
+		/* Its messages speak of the step's timeout, not the connect's. */
+		pg_set_deadline(conns[i], x->deadline, x->timeout_ms);
+		if (worker_adopt(x, &w[ok], conns[i], deadline) == 0)
+			ok++;
+		else if (!why)
+			why = xstrdup(error_last());
+	}
+	if (why)
+		error_set("%s", why);
+	free(why);
+	free(conns);
+	return ok;
 }
 
 static void table_error(struct vacuum_table *t, const char *fmt, ...)
@@ -345,7 +359,7 @@ static int pool_open(struct vacuum_exec *x, struct pool *p)
 		return 0;		/* nothing to do: x->conn stays the caller's */
 	x->conn = NULL;
 	rc = conn ? worker_adopt(x, &p->w[0], conn, x->deadline) :
-		    worker_open(x, &p->w[0], x->deadline);
+		    workers_open(x, &p->w[0], 1, x->deadline) == 1 ? 0 : -1;
 	if (rc < 0) {
 		x->error = xstrdup(error_last());
 		return -1;
@@ -383,27 +397,30 @@ static int64_t pool_limit(const struct vacuum_exec *x, const struct pool *p)
 }
 
 /*
- * Opens one more worker when every open one is busy and tables wait (true:
- * it did), so that no session is opened that would get no work, and the
- * statements already sent run meanwhile. The connect is bounded by the
- * nearest time limit of those statements, which the loop must not miss. A
- * failure ends the opening: the work goes on over the workers there are,
- * as with fewer jobs.
+ * Opens more workers when every open one is busy and tables wait (true:
+ * it did), as many as there are tables waiting (up to jobs), all at once,
+ * so that no session is opened that would get no work, and the statements
+ * already sent run meanwhile. The connects are bounded by the nearest time
+ * limit of those statements, which the loop must not miss. A failure ends
+ * the opening: the work goes on over the workers there are, as with fewer
+ * jobs.
  */
 static bool pool_grow(struct vacuum_exec *x, struct pool *p, size_t busy,
 		      int64_t now)
 {
 	int64_t by = pool_limit(x, p);
+	size_t want = p->nw - p->opened, got;
 
 	if (p->full || p->opened >= p->nw || p->next >= p->n ||
 	    busy < pool_alive(p) || by <= now)
 		return false;
-	if (worker_open(x, &p->w[p->opened], by) < 0) {
+	if (want > p->n - p->next)
+		want = p->n - p->next;
+	got = workers_open(x, &p->w[p->opened], want, by);
+	p->opened += got;
+	if (got < want)
 		p->full = true;
-		return false;
-	}
-	p->opened++;
-	return true;
+	return got > 0;
 }
 
 /*

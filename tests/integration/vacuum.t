@@ -166,6 +166,18 @@ ok "the cancelled statements are gone from pg_stat_activity within 2 s" no_backe
 is "$(Q "select count(*) from pg_stat_user_tables where relname in ('w1','w2','w3','w4') and vacuum_count > 0")" 0 "psql: the locked tables were not vacuumed"
 unlock
 
+# ---- a server that takes fewer sessions than jobs ------------------------------
+# The role may hold two sessions: the selection's and one worker of the
+# three opened side by side. The work goes on over those two.
+Q "create role lim login connection limit 2"
+setup_sql "$(for i in 1 2 3 4 5 6; do printf 'create table l%s (i int); insert into l%s values (1); alter table l%s owner to lim;\n' "$i" "$i" "$i"; done)"
+job lim 'dsn: "dbname=app user=lim", select: all, tables: ["l*"], jobs: 4'
+run U run lim --ignore-window
+is "$rc" 0 "jobs: 4 with room for two sessions succeeds" || diag "$out$err"
+is "$(Q "select count(*) from pg_stat_user_tables where relname ~ '^l[0-9]$' and vacuum_count = 1")" 6 "psql: all six tables vacuumed"
+is "$(field lim 'd["databases"][0]["peak_connections"]')" 2 "record: a peak of 2 connections"
+is "$(grep -c 'too many connections for role "lim"' "$pglog")" 2 "server log: the two sessions over the limit were refused"
+
 # ---- the numbers after: read once a table has ended, not before -------------
 # Once no table is left to start, the tables that ended are read while the
 # last run (the end then reads only those). e1, the largest, waits for
