@@ -57,6 +57,39 @@ else
 	BENCH_TMP=$(mktemp -d "${TMPDIR:-/tmp}/upkeep-bench.XXXXXX")
 	trap 'rm -rf "$BENCH_TMP"' EXIT
 fi
+# bench_tmpfs: mounts a tmpfs of the script's own (unmounted at exit) and
+# sets BENCH_TMPFS to it; when none can be mounted (not root), BENCH_TMPFS
+# is $BENCH_TMP and a note says so.  For a comparison of upkeep with
+# itself, whose two sides write the same files: this machine's root
+# filesystem is ext4 without a journal, where creating a file passes over
+# every inode freed in the last minute (five when its block is dirty),
+# reading each one's inode block (fs/ext4/ialloc.c, recently_deleted), so
+# runs many times a second pay up to ~1.5 ms a file, on whichever side's
+# directory shares a block group with the freed inodes: noise that favours
+# one side at random.  A host with a journal (Debian's ext4 default) skips
+# that check; on a tmpfs what is left is what the two sides do.
+BENCH_TMPFS=
+bench_tmpfs() {
+	BENCH_TMPFS=$BENCH_TMP/tmpfs
+	mkdir -p "$BENCH_TMPFS"
+	if mount -t tmpfs -o size=4g tmpfs "$BENCH_TMPFS" 2>/dev/null; then
+		_bench_umounts+=("$BENCH_TMPFS")
+	else
+		echo "bench: cannot mount a tmpfs (not root?): the files stay on $(findmnt -n -o FSTYPE -T "$BENCH_TMP")" >&2
+	fi
+}
+_bench_umounts=()
+_bench_umount_all() {
+	local m
+	for m in "${_bench_umounts[@]}"; do umount "$m" || umount -l "$m"; done
+	_bench_umounts=()
+}
+if declare -F tap_at_exit >/dev/null; then
+	tap_at_exit _bench_umount_all	# before servers.sh removes the files
+else
+	trap '_bench_umount_all; rm -rf "$BENCH_TMP"' EXIT
+fi
+
 if [ -z "${BENCH_RESULTS:-}" ]; then
 	BENCH_RESULTS=$BENCH_TMP/results.tsv
 	_bench_own_results=1
