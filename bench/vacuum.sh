@@ -17,8 +17,8 @@
 #
 # Before every timed side the same rows are updated again (untimed), so
 # each finds the same dead tuples, and upkeep's records of earlier rounds
-# are removed, so every round does the same bookkeeping (what history
-# costs is report.sh's measure).  Paired, alternating rounds (bench/lib.sh).
+# are set aside (bench_set_aside), so every round does the same
+# bookkeeping (what history costs is history-cost.sh's measure).  Paired, alternating rounds (bench/lib.sh).
 #
 #   bench/vacuum.sh [build/upkeep]
 set -euo pipefail
@@ -87,7 +87,7 @@ needed_sql="SELECT format('%I.%I', s.schemaname, s.relname)
 		+ current_setting('autovacuum_analyze_scale_factor')::float8 * greatest(c.reltuples, 0)"
 
 all_prep() {
-	[ "$1" != upkeep ] || rm -rf "$work/cfg/reports" "$work/cfg/state"
+	[ "$1" != upkeep ] || bench_set_aside "$work/cfg/reports" "$work/cfg/state"
 	dirty 1 5 && vc_before=$(vacuums)
 }
 all_check() {
@@ -105,7 +105,7 @@ for j in 1 4; do
 done
 
 needed_prep() {
-	[ "$1" != upkeep ] || rm -rf "$work/cfg/reports" "$work/cfg/state"
+	[ "$1" != upkeep ] || bench_set_aside "$work/cfg/reports" "$work/cfg/state"
 	dirty 10 1
 }
 needed_check() {

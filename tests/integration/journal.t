@@ -103,7 +103,7 @@ YAML
 # (LeakSanitizer cannot run under ptrace: a sanitizer build leaves it off.)
 traced() {
 	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
-		strace -f -y -s 4096 -e trace=write,fdatasync,fsync,execve,rename \
+		strace -f -y -s 4096 -e trace=write,fdatasync,fsync,execve,rename,unlink \
 		-o "$tmp/sync.trace" "$UPKEEP" --config "$cfg" \
 		--now '2026-11-22 02:00' run "$1" >/dev/null 2>&1
 }
@@ -112,8 +112,9 @@ is "$?" 0 "the traced run of three steps succeeds"
 # One line per fact, from a trace in the order the calls completed: how
 # many times the journal was synced, whether each step's (or check's)
 # program started with every finished step before it on disk, whether
-# the run's end was on disk before the record replaced the journal, and
-# which files were fsynced.
+# the run's end was in the journal before the record was written (it is
+# synced only should the record fail: the record's own fsync stands for
+# it), and which files were fsynced, in order.
 cat >"$tmp/sync-facts.py" <<'PY'
 import codecs, json, re, sys
 lines = open(sys.argv[1]).read().splitlines()
@@ -139,7 +140,7 @@ def entry(call):
 syncs = 0
 done = set()        # steps whose end is in the journal
 owed = set()        # ... and not synced yet
-ended = end_synced = False
+ended = end_synced = record_durable = False
 for pid, c in calls:
     ok = re.search(r'\)\s+= 0$', c) is not None
     if pid == main and c.startswith('write(') and '.journal>' in c:
@@ -160,7 +161,12 @@ for pid, c in calls:
         if m:
             print('exec %s after synced steps: %s' % (m.group(1), 'no' if owed else 'yes'))
     elif pid == main and c.startswith('rename(') and re.search(r'/runs/[^"]*\.json"\)', c):
+        print('record renamed after the end was written: %s' % ('yes' if ended else 'no'))
         print('record renamed after the end was synced: %s' % ('yes' if end_synced else 'no'))
+    if pid == main and c.startswith('unlink(') and '.journal"' in c and ok:
+        print('journal removed after the record was on disk: %s' % ('yes' if record_durable else 'no'))
+    if pid == main and c.startswith('fsync(') and ok and re.search(r'/runs/\d{4}>', c):
+        record_durable = True
     if pid == main and c.startswith('fsync(') and ok:
         f = re.sub(r'[0-9]{8}T[0-9]{6}Z-\w+-[0-9a-f]+', 'RUN', re.search(r'<([^>]*)>', c).group(1))
         print('fsync ' + re.sub(r'\.tmp\w+$', '.tmp', f.split('/reports/')[-1].split('/state/')[-1]))
@@ -173,11 +179,15 @@ for s in one two three; do
 	like "$facts" "exec step-$s after synced steps: yes" \
 		"step $s started with every finished step on disk"
 done
-like "$facts" "record renamed after the end was synced: yes" \
-	"the run's end was on disk before its record was written"
+like "$facts" "record renamed after the end was written: yes" \
+	"the run's end was in the journal before its record was written"
+like "$facts" "record renamed after the end was synced: no" \
+	"and not synced there: the record's fsync stands for it"
 like "$facts" "steps ended 3" "the journal has the three steps' ends"
-like "$facts" "journal syncs 4" \
-	"the journal was synced 4 times: the start, before steps two and three, the end"
+like "$facts" "journal removed after the record was on disk: yes" \
+	"the journal went only once the record and its directory were synced"
+like "$facts" "journal syncs 3" \
+	"the journal was synced 3 times: the start, before steps two and three"
 like "$facts" "fsync runs/2026/RUN.json.tmp" "the record was fsynced"
 like "$facts" "fsync runs/2026
 " "and its directory"
