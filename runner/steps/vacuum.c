@@ -534,17 +534,27 @@ static void take_after(struct vacuum_db *db, struct vacuum_table_list *now)
 }
 
 /*
- * vacuum_exec's idle_sql: once no table is left to start, the tables that
- * are settled now (left alone, or ended) are read while the last ones
- * run, so that the end has only those few to read.
+ * vacuum_exec's idle_sql, when most tables were chosen (a read of them
+ * all is then the cheapest): once no table is left to start, the tables
+ * that ended are read while the last ones run, so that the end has only
+ * those few to read.
  */
 static const char *early_sql(void *arg)
 {
 	struct vacuum_job *j = arg;
 
-	for (size_t i = 0; i < j->cur->all.n; i++)
-		j->cur->all.v[i].after_due = settled(&j->cur->all.v[i]);
+	for (size_t i = 0; i < j->cur->all.n; i++) {
+		struct vacuum_table *t = &j->cur->all.v[i];
+
+		t->after_due = t->actions && settled(t);
+	}
 	return vacuum_select_sql();
+}
+
+/* Whether most of db's tables were chosen: see early_sql and after_stats. */
+static bool most_chosen(const struct vacuum_db *db)
+{
+	return db->nsel * 4 >= db->all.n;
 }
 
 static void early_result(void *arg, const PGresult *res)
@@ -567,6 +577,11 @@ static void after_stats(struct vacuum_db *db, PGconn *conn, int64_t end)
 	for (size_t i = 0; i < db->all.n; i++) {
 		struct vacuum_table *t = &db->all.v[i];
 
+		/* A table left alone keeps its numbers (for the database's
+		 * dead ratio after): reading them again would cost a read of
+		 * every table for nothing the step did. */
+		if (!t->actions && !t->after.known)
+			t->after = t->before;
 		t->after_due = !t->after.known;
 		if (t->after_due)
 			strv_push_owned(&oids, xasprintf("%u", t->oid));
@@ -796,8 +811,10 @@ static int vacuum_run(const void *settings, const struct step_ctx *ctx,
 		x.conn = conn;
 		j.cur = db;
 		x.arg = &j;
-		x.idle_sql = early_sql;
-		x.idle_result = early_result;
+		if (most_chosen(db)) {
+			x.idle_sql = early_sql;
+			x.idle_result = early_result;
+		}
 		if (watched)
 			x.tick = progress_tick;
 		if (vacuum_exec_run(&x, db->sel, db->nsel) < 0)
