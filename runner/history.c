@@ -1418,6 +1418,17 @@ static json_t *last_metrics(const json_t *rec)
 			 (json_int_t)n.dead_tuples_removed);
 }
 
+/* Whether month's is the only month file of the index. */
+static bool first_month(const char *runs, const char *month)
+{
+	json_t *sizes = index_sizes(runs);
+	bool only = json_object_size(sizes) == 1 &&
+		    json_object_get(sizes, month);
+
+	json_decref(sizes);
+	return only;
+}
+
 /* The job totals follow the line (of rec) when they matched its month
  * before it (before: the month file's size then, -1: unknown); else
  * history_jobs() counts them again. */
@@ -1425,9 +1436,16 @@ static void jobs_add(const char *runs, const char *month, const char *line,
 		     const json_t *rec, long long before, long long after)
 {
 	char *path = jobs_path(runs);
-	json_t *totals = history_load_json(path);
-	json_t *sizes = json_object_get(totals, "sizes");
+	json_t *totals = history_load_json(path), *sizes;
 	struct history_run *run = history_line_parse(line, strlen(line) - 1);
+
+	/* None yet, and the line is the index's first: the totals start
+	 * here (a recount would read back the record just saved). */
+	if (!json_is_object(totals) && before == 0 && first_month(runs, month)) {
+		json_decref(totals);
+		totals = json_pack("{s:{}, s:{}}", "jobs", "sizes");
+	}
+	sizes = json_object_get(totals, "sizes");
 
 	if (run && json_is_object(json_object_get(totals, "jobs")) &&
 	    json_is_object(sizes) && (json_object_get(sizes, month) ?
