@@ -16,20 +16,29 @@
 # API); `podman system prune` works on the store directly.  That is the
 # comparison a user of a Podman host would make.
 #
-# Where the time goes (strace of upkeep's requests, curl per request):
-# both sides pay Podman's per-object work alike, through the API or the
-# CLI: ~50 ms a container, ~45 ms an image, and 0.2-0.45 s a network
-# (after each network removal Podman reloads every remaining network's
-# CNI config, running each plugin: 25 networks are ~6 s, half the
-# total).  upkeep adds its listing (/containers/json, /images/json, the
-# libpod network list, /system/df: ~1.3 s side by side) and /system/df
-# afterwards; it used to add GET /version too (0.8-2.7 s: Podman runs
-# conmon and the runtime for it), now pinned from /_ping's headers.  It
-# wins time back by removing three objects at a time and the networks
-# no container uses beside the containers and images (issue 21: 1.35x
-# before, median 0.95x over 7 rounds after, spread 0.78-1.05, on the
-# shared 2-core VM; network removals stall while containers go, since
-# Podman's network removal looks at every container).
+# Where the time goes (strace -f -tt of upkeep's requests): both sides
+# pay Podman's per-object work alike, through the API or the CLI: ~15-50
+# ms a container, ~10-45 ms an image, and 0.05-0.5 s a network (before
+# each network removal Podman reloads every remaining network's CNI
+# config, running each plugin: ~10 ms per remaining network alone, twice
+# that beside other work; 25 networks are 3-6 s, most of the total).
+# upkeep adds its listing (/containers/json, /images/json, the libpod
+# network list, /system/df: 0.5-1 s side by side) and /system/df
+# afterwards (off the critical path).  It wins time back by removing
+# three objects at a time and the networks no container uses on a lane
+# of their own from the end of the listing, beside the containers and
+# images: that lane is the critical path (listing + 25 network removals
+# one by one).  Podman's network removal first looks at every container
+# in ascending id order, waiting on each one being removed, so upkeep
+# removes containers in descending id order: in ascending order the
+# second network removal waited for all 100 containers (2.1 s).  Issue
+# 21: 1.35x before the lanes, then 1.10x median over 5 rounds (spread
+# 0.89-1.24); with the descending order 0.99x (0.92-1.40) and 1.16x
+# (0.70-1.35) in two runs of 5 rounds, on the shared 2-core VM with
+# other tests running (load 2.2; single rounds swing by a factor of 2,
+# so neither run shows the goal met or missed).  The service's CPU
+# (children included) for upkeep's run was 6.7 s against 5.5-6 s for
+# the CLI's prune: the listing and the lanes' contention cost that.
 #
 #   bench/docker-prune.sh [build/upkeep]
 set -uo pipefail
