@@ -101,6 +101,16 @@ static bool is_alnum(char c)
 static void md_text(FILE *f, const char *s)
 {
 	for (const char *p = s; *p; p++) {
+		/* The plain run up to the next character that needs care, at
+		 * once. */
+		size_t plain = strcspn(p, "\n\r\t_\\`*[]<&|~#");
+
+		if (plain) {
+			fwrite(p, 1, plain, f);
+			p += plain;
+			if (!*p)
+				break;
+		}
 		switch (*p) {
 		case '\n': case '\r': case '\t':
 			fputc(' ', f);
@@ -113,12 +123,8 @@ static void md_text(FILE *f, const char *s)
 			else
 				fputs("\\_", f);
 			break;
-		case '\\': case '`': case '*': case '[': case ']': case '<':
-		case '&': case '|': case '~': case '#':
-			fputc('\\', f);
-			fputc(*p, f);
-			break;
 		default:
+			fputc('\\', f);
 			fputc(*p, f);
 		}
 	}
@@ -170,16 +176,22 @@ static void md_url(FILE *f, const char *s)
 static void html(FILE *f, const char *s, bool one_line, bool slack)
 {
 	for (; *s; s++) {
+		size_t plain = strcspn(s, "&<>\"'\n\r");
+
+		if (plain) {
+			fwrite(s, 1, plain, f);
+			s += plain;
+			if (!*s)
+				break;
+		}
 		switch (*s) {
 		case '&': fputs("&amp;", f); break;
 		case '<': fputs("&lt;", f); break;
 		case '>': fputs("&gt;", f); break;
 		case '"': fputs(slack ? "\"" : "&quot;", f); break;
 		case '\'': fputs(slack ? "'" : "&#39;", f); break;
-		case '\n': case '\r':
+		default:		/* '\n', '\r' */
 			fputc(one_line ? ' ' : *s, f);
-			break;
-		default: fputc(*s, f);
 		}
 	}
 }
