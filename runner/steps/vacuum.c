@@ -263,27 +263,33 @@ static json_t *stats_json(const struct vacuum_stats *st)
 {
 	if (!st->known)
 		return json_null();
-	return json_pack("{s:I, s:I, s:I}", "dead_tuples", (json_int_t)st->dead,
-			 "live_tuples", (json_int_t)st->live, "bytes",
-			 (json_int_t)st->bytes);
+	/* Keys in order, as the record is written: nothing to sort. */
+	return json_pack("{s:I, s:I, s:I}", "bytes", (json_int_t)st->bytes,
+			 "dead_tuples", (json_int_t)st->dead, "live_tuples",
+			 (json_int_t)st->live);
 }
 
 static json_t *table_json(const struct vacuum_job *j,
 			  const struct vacuum_table *t, bool planned)
 {
-	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "schema",
-			      t->schema, "table", t->name, "action",
-			      vacuum_action_name(j->s, t->actions), "reason",
-			      t->reason, "status",
-			      vacuum_outcome_name(t->outcome), "before",
-			      stats_json(&t->before));
+	/* Keys in order, as the record is written: nothing to sort. */
+	json_t *o = json_pack("{s:s}", "action",
+			      vacuum_action_name(j->s, t->actions));
 
-	if (planned)
-		return o;
-	json_object_set_new(o, "after", stats_json(&t->after));
-	json_object_set_new(o, "duration_ms", json_integer(t->duration_ms));
-	if (t->error)
-		json_object_set_new(o, "error", json_string(t->error));
+	if (!planned)
+		json_object_set_new(o, "after", stats_json(&t->after));
+	json_object_set_new(o, "before", stats_json(&t->before));
+	if (!planned) {
+		json_object_set_new(o, "duration_ms",
+				    json_integer(t->duration_ms));
+		if (t->error)
+			json_object_set_new(o, "error", json_string(t->error));
+	}
+	json_object_set_new(o, "reason", json_string(t->reason));
+	json_object_set_new(o, "schema", json_string(t->schema));
+	json_object_set_new(o, "status",
+			    json_string(vacuum_outcome_name(t->outcome)));
+	json_object_set_new(o, "table", json_string(t->name));
 	return o;
 }
 
