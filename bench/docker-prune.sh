@@ -33,10 +33,10 @@
 # removes containers in descending id order: in ascending order the
 # second network removal waited for all 100 containers (2.1 s).  Issue
 # 21: 1.35x before the lanes, then 1.10x median over 5 rounds (spread
-# 0.89-1.24); with the descending order 0.99x (0.92-1.40) and 1.16x
-# (0.70-1.35) in two runs of 5 rounds, on the shared 2-core VM with
-# other tests running (load 2.2; single rounds swing by a factor of 2,
-# so neither run shows the goal met or missed).  The service's CPU
+# 0.89-1.24); with the descending order 0.99x (0.92-1.40), 1.16x
+# (0.70-1.35) and 0.92x (0.80-1.07) in three runs of 5 rounds, on the
+# shared 2-core VM with other tests running (load 2.2; single rounds
+# swing by a factor of 2, so no one run shows the goal met or missed).  The service's CPU
 # (children included) for upkeep's run was 6.7 s against 5.5-6 s for
 # the CLI's prune: the listing and the lanes' contention cost that.
 #
