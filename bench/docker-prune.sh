@@ -98,7 +98,7 @@ populate() {
 }
 
 prep() {
-	[ "$1" != upkeep ] || rm -rf "$cfg/reports" "$cfg/state"
+	[ "$1" != upkeep ] || bench_set_aside "$cfg/reports" "$cfg/state"
 	populate
 }
 up_prune() { "$upkeep" --config "$cfg" run -q --ignore-window prune; }
