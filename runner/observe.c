@@ -211,6 +211,39 @@ void observe_run(struct observe *ob, const json_t *rec,
 	observe_walk(ob, extra, "metrics", runrec_str(rec, "run_id"), 0);
 }
 
+/* The first and last of one (a single run's {first, last}) in into. */
+static void first_last_add(json_t *into, const json_t *one)
+{
+	if (!json_object_get(into, "first"))
+		json_object_set(into, "first", json_object_get(one, "first"));
+	json_object_set(into, "last", json_object_get(one, "last"));
+}
+
+/* The same for each name of a map (mount or database -> {first, last}). */
+static void first_last_map_add(json_t *into, const json_t *one)
+{
+	const char *name;
+	json_t *v;
+
+	json_object_foreach((json_t *)one, name, v)
+		first_last_add(slot(into, name), v);
+}
+
+/*
+ * Each value ob keeps is its run's first or last, or its last run's: a
+ * table's ratios (observe_walk()'s rule within a run picks among one
+ * run's figures; a newer run's replace them) and an image.
+ */
+void observe_add(struct observe *ob, const struct observe *one)
+{
+	first_last_map_add(ob->disks, one->disks);
+	if (json_object_size(one->memory))
+		first_last_add(ob->memory, one->memory);
+	first_last_map_add(ob->databases, one->databases);
+	json_object_update(ob->ratios, one->ratios);
+	json_object_update(ob->images, one->images);
+}
+
 void observe_init(struct observe *ob)
 {
 	ob->disks = json_object();

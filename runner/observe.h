@@ -27,6 +27,14 @@ void observe_free(struct observe *ob);
 /* Adds what rec saw, and what extra (observe_snapshot_metrics()) holds. */
 void observe_run(struct observe *ob, const json_t *rec, const json_t *extra);
 /*
+ * Adds one (what observe_run() saw of a single run, newer than every run
+ * ob holds) to ob but for its tables: ob is left as observe_run() of that
+ * run on ob would leave it, without walking the record again. The tables
+ * are the caller's to count (the week's model keeps counts, not each
+ * run's id).
+ */
+void observe_add(struct observe *ob, const struct observe *one);
+/*
  * The system metrics a snapshot step wrote beside its dumps
  * (docs/steps/snapshot.md: DIR/metrics.json), for the records whose
  * details do not carry them; NULL when there are none (or they were

@@ -720,46 +720,6 @@ static void tables_add(json_t *tables, const struct observe *one,
 		tables_count(tables, name, 1, run_id);
 }
 
-/* The first and last of each of one's (one run's) in `into`. */
-static void first_last_add(json_t *into, const json_t *one)
-{
-	if (!json_object_get(into, "first"))
-		json_object_set(into, "first", json_object_get(one, "first"));
-	json_object_set(into, "last", json_object_get(one, "last"));
-}
-
-/* The same for each name of a map (mount or database -> {first, last}). */
-static void first_last_map_add(json_t *into, const json_t *one)
-{
-	const char *name;
-	json_t *v, *mine;
-
-	json_object_foreach((json_t *)one, name, v) {
-		mine = json_object_get(into, name);
-		if (!mine) {
-			mine = json_object();
-			json_object_set_new(into, name, mine);
-		}
-		first_last_add(mine, v);
-	}
-}
-
-/*
- * Adds one (the observations of a single run, newer than all ob holds)
- * to ob but for its tables: what observe_run() of that run on ob would
- * leave, as each kept value is its run's first or last, or its last
- * run's (a table's ratios, an image), without walking the record again.
- */
-static void observe_add_run(struct observe *ob, const struct observe *one)
-{
-	first_last_map_add(ob->disks, one->disks);
-	if (json_object_size(one->memory))
-		first_last_add(ob->memory, one->memory);
-	first_last_map_add(ob->databases, one->databases);
-	json_object_update(ob->ratios, one->ratios);
-	json_object_update(ob->images, one->images);
-}
-
 /* Adds rec to w when it started in the trend's weeks. */
 static void week_record(struct week *w, const json_t *rec)
 {
@@ -799,7 +759,7 @@ static void week_record(struct week *w, const json_t *rec)
 	tables_add(k == 1 ? w->tables : w->prior_tables, &one,
 		   runrec_need(rec, RUNREC_RUN_ID));
 	if (k == 1) {
-		observe_add_run(&w->this, &one);
+		observe_add(&w->this, &one);
 		week_add(w, rec, &n);
 	}
 	observe_free(&one);
