@@ -220,14 +220,14 @@ static void timeout_rules(json_t *recs, const json_t *r)
 	}
 }
 
-void recommend_run(const struct config *cfg, json_t *recs, const json_t *r)
+void recommend_run(const struct config *cfg, json_t *recs, const json_t *r,
+		   const struct runstats *n)
 {
 	const char *id = runrec_need(r, RUNREC_RUN_ID);
 	const char *status = runrec_need(r, RUNREC_STATUS);
 	const char *job = runrec_need(r, RUNREC_JOB);
 	const char *wname = runrec_str(runrec_obj(r, RUNREC_WINDOW),
 				       RUNREC_W_NAME);
-	struct runstats n;
 
 	if (!strcmp(status, "missed"))
 		add(recs, "window-missed", id, "job '%s' missed window '%s' of "
@@ -242,38 +242,39 @@ void recommend_run(const struct config *cfg, json_t *recs, const json_t *r)
 		    *runrec_str(r, RUNREC_REASON) ? runrec_str(r, RUNREC_REASON) :
 		    "its file has problems");
 	timeout_rules(recs, r);
-	runstats_numbers(r, &n);
-	if (n.security_updates)
+	if (n->security_updates)
 		add(recs, "security-updates", id, "%lld security update%s "
 		    "pending (job '%s'): schedule them for the next window",
-		    (long long)n.security_updates,
-		    n.security_updates == 1 ? "" : "s", job);
-	if (n.reboot_required)
+		    (long long)n->security_updates,
+		    n->security_updates == 1 ? "" : "s", job);
+	if (n->reboot_required)
 		add(recs, "reboot-required", id, "a reboot is required (job "
 		    "'%s'): plan one in a window", job);
-	if (n.unverified_snapshots)
+	if (n->unverified_snapshots)
 		add(recs, "snapshot-unverified", id, "%d snapshot%s not "
 		    "verified (job '%s'): do not count on it for a restore",
-		    n.unverified_snapshots,
-		    n.unverified_snapshots == 1 ? " was" : "s were", job);
+		    n->unverified_snapshots,
+		    n->unverified_snapshots == 1 ? " was" : "s were", job);
 }
 
 void recommend_week(json_t *recs, const struct observe *ob,
-		    const json_t *run_recs, int weeks)
+		    const json_t *tables, const json_t *run_recs, int weeks)
 {
 	const json_t *v;
 	const char *key;
 
 	system_rules(recs, ob);
 	json_array_extend(recs, (json_t *)run_recs);
-	json_object_foreach(ob->tables, key, v) {
-		if (json_object_size(v) < RECOMMEND_DEAD_TUPLE_RUNS)
+	json_object_foreach((json_t *)tables, key, v) {
+		json_int_t runs = json_integer_value(json_array_get(v, 0));
+
+		if (runs < RECOMMEND_DEAD_TUPLE_RUNS)
 			continue;
-		add(recs, "dead-tuples-recurring", json_object_iter_key(
-		    json_object_iter((json_t *)v)), "table '%s' had dead tuples "
-		    "again in %zu runs of the last %d weeks: tune its autovacuum "
+		add(recs, "dead-tuples-recurring", json_string_value(
+		    json_array_get(v, 1)), "table '%s' had dead tuples again "
+		    "in %lld runs of the last %d weeks: tune its autovacuum "
 		    "settings or look at the workload that churns it", key,
-		    json_object_size(v), weeks);
+		    (long long)runs, weeks);
 	}
 	json_object_foreach(ob->images, key, v)
 		add(recs, "image-updates", "patch check", "image '%s' has an "

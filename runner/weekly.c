@@ -647,7 +647,7 @@ static void week_add(struct week *w, const json_t *rec,
 {
 	const char *status = runrec_need(rec, RUNREC_STATUS);
 
-	recommend_run(w->cfg, w->run_recs, rec);
+	recommend_run(w->cfg, w->run_recs, rec, n);
 	add_int(w->by_status, status, 1);
 	json_array_append_new(w->runs, run_entry(rec, n));
 	if (is_incident(status))
@@ -856,65 +856,40 @@ static json_t *metrics_of(const struct week *w)
 	return metrics;
 }
 
-/*
- * The members that recommend_week() counts for a table of n runs, the
- * first of them `first` (see tables_as_observed()); made holds those
- * made so far, by count and first run, for tables to share.
- */
-static json_t *runs_as_observed(json_t *made, json_int_t n, const char *first,
-				json_int_t runs)
+/* Table t's entry (see struct week) with n runs, held at the trend's
+ * runs (a damaged model's may be more): t itself when that is its count. */
+static json_t *tables_entry(json_t *t, json_int_t n, json_int_t runs)
 {
-	char key[96];
-	json_t *each;
-
-	snprintf(key, sizeof(key), "%lld %s", (long long)n, first);
-	each = json_object_get(made, key);
-	if (each)
-		return json_incref(each);
-	each = json_object();
-	json_object_set_new(each, first, json_null());
-	for (json_int_t r = 2; r <= n && r <= runs; r++) {
-		char k[32];
-
-		snprintf(k, sizeof(k), "#%lld", (long long)r);
-		json_object_set_new_nocheck(each, k, json_null());
-	}
-	json_object_set(made, key, each);
-	return each;
+	if (n > runs)
+		n = runs;
+	if (n == json_integer_value(json_array_get(t, 0)))
+		return json_incref(t);
+	return json_pack("[I, O]", n, json_array_get(t, 1));
 }
 
 /*
- * w's tables over the trend (the earlier weeks', then the week's) as
- * recommend_week() reads an observation's tables (name -> a member per
- * run, the first run's id first): the rule of recurring dead tuples
- * counts the members and names the first. Tables of the same count and
- * first run share one such object (a vacuum's tables mostly do), and a
- * count is never taken beyond the trend's runs (a damaged model's). New
- * reference.
+ * w's tables over the trend, as recommend_week() reads them: the earlier
+ * weeks' first (a table's first run is theirs), each counted with the
+ * week's own, then the week's other tables. New reference.
  */
-static json_t *tables_as_observed(const struct week *w)
+static json_t *trend_tables(const struct week *w)
 {
-	json_t *out = json_object(), *made = json_object(), *t, *mine;
-	json_int_t runs = 0, n;
+	json_t *out = json_object(), *t;
+	json_int_t runs = 0;
 	const char *name;
 	size_t i;
 
 	json_array_foreach(w->trend, i, t)
 		runs += runrec_num(t, "runs");
-	/* The earlier weeks' first: a table's first run is theirs. */
-	json_object_foreach(w->prior_tables, name, t) {
-		mine = json_object_get(w->tables, name);
-		n = runstats_add(json_integer_value(json_array_get(t, 0)),
-				 json_integer_value(json_array_get(mine, 0)));
-		json_object_set_new(out, name, runs_as_observed(made, n,
-			json_string_value(json_array_get(t, 1)), runs));
-	}
+	json_object_foreach(w->prior_tables, name, t)
+		json_object_set_new(out, name, tables_entry(t, runstats_add(
+			json_integer_value(json_array_get(t, 0)),
+			json_integer_value(json_array_get(json_object_get(
+				w->tables, name), 0))), runs));
 	json_object_foreach(w->tables, name, t)
 		if (!json_object_get(w->prior_tables, name))
-			json_object_set_new(out, name, runs_as_observed(made,
-				json_integer_value(json_array_get(t, 0)),
-				json_string_value(json_array_get(t, 1)), runs));
-	json_decref(made);
+			json_object_set_new(out, name, tables_entry(t,
+				json_integer_value(json_array_get(t, 0)), runs));
 	return out;
 }
 
@@ -922,8 +897,7 @@ static json_t *tables_as_observed(const struct week *w)
 static json_t *week_model(const struct config *cfg, const struct week *w,
 			  time_t now)
 {
-	json_t *model = json_object(), *recs = json_array();
-	struct observe ob = w->this;
+	json_t *model = json_object(), *recs = json_array(), *tables;
 	char name[16];
 	time_t monday;
 
@@ -942,9 +916,9 @@ static json_t *week_model(const struct config *cfg, const struct week *w,
 	json_object_set_new(model, "metrics", metrics_of(w));
 	json_object_set_new(model, "upcoming", upcoming(cfg, now));
 	/* Recurring dead tuples are judged over the trend's weeks. */
-	ob.tables = tables_as_observed(w);
-	recommend_week(recs, &ob, w->run_recs, WEEKLY_TREND_WEEKS);
-	json_decref(ob.tables);
+	tables = trend_tables(w);
+	recommend_week(recs, &w->this, tables, w->run_recs, WEEKLY_TREND_WEEKS);
+	json_decref(tables);
 	json_object_set_new(model, "recommendations", recs);
 	return model;
 }
