@@ -98,19 +98,20 @@ static bool is_alnum(char c)
 	       (c >= '0' && c <= '9');
 }
 
+/* Writes s up to its first character of special at once; returns that
+ * character's place (its end when none). */
+static const char *plain_run(FILE *f, const char *s, const char *special)
+{
+	size_t n = strcspn(s, special);
+
+	fwrite(s, 1, n, f);
+	return s + n;
+}
+
 static void md_text(FILE *f, const char *s)
 {
-	for (const char *p = s; *p; p++) {
-		/* The plain run up to the next character that needs care, at
-		 * once. */
-		size_t plain = strcspn(p, "\n\r\t_\\`*[]<&|~#");
-
-		if (plain) {
-			fwrite(p, 1, plain, f);
-			p += plain;
-			if (!*p)
-				break;
-		}
+	for (const char *p = s; *(p = plain_run(f, p, "\n\r\t_\\`*[]<&|~#"));
+	     p++) {
 		switch (*p) {
 		case '\n': case '\r': case '\t':
 			fputc(' ', f);
@@ -175,15 +176,7 @@ static void md_url(FILE *f, const char *s)
 
 static void html(FILE *f, const char *s, bool one_line, bool slack)
 {
-	for (; *s; s++) {
-		size_t plain = strcspn(s, "&<>\"'\n\r");
-
-		if (plain) {
-			fwrite(s, 1, plain, f);
-			s += plain;
-			if (!*s)
-				break;
-		}
+	for (; *(s = plain_run(f, s, "&<>\"'\n\r")); s++) {
 		switch (*s) {
 		case '&': fputs("&amp;", f); break;
 		case '<': fputs("&lt;", f); break;
