@@ -198,7 +198,7 @@ run "$UPKEEP" --config "$root" --now '2026-11-29 02:00' run weekly
 is "$rc" 0 "a run of weekly in its window succeeds" || diag "$err"
 run "$UPKEEP" --config "$root" --now '2026-11-30 12:00' run weekly --ignore-window
 is "$rc" 0 "a second run (outside the window) succeeds" || diag "$err"
-want_ids=$(find "$root/reports/runs" -name '*.json' -printf '%f\n' | sed 's/\.json$//' | sort)
+want_ids=$(find "$root/reports/runs" -path '*/.index' -prune -o -name '*.json' -printf '%f\n' | sed 's/\.json$//' | sort)
 cmp_ok "$(wc -l <<<"$want_ids")" -eq 2 "two run records on disk"
 comp --config "$root" report ""
 is "$got" "$(printf "latest\n%s\n" "$want_ids" | sort)" "report <TAB>: latest and the run ids"

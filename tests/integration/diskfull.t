@@ -30,7 +30,7 @@ mkdir -p "$cfg/schedules" "$cfg/jobs"
 printf 'window: w\nstart: "*-*-* 00:00"\nduration: 23h\n' >"$cfg/schedules/w.yaml"
 printf 'state_dir: %s/state\nreports_dir: %s/reports\n' "$disk" "$disk" >"$cfg/upkeep.yaml"
 U() { "$UPKEEP" --config "$cfg" --now '2026-11-22 02:00' "$@"; }
-records() { find "$disk/reports" -name '*.json' ! -name '.*' 2>/dev/null | sort; }
+records() { find "$disk/reports" -path '*/.index' -prune -o -name '*.json' ! -name '.*' -print 2>/dev/null | sort; }
 fill() { dd if=/dev/zero of="$disk/filler" bs=64k 2>/dev/null; sync; }
 
 # ---- full before the run: nothing starts ------------------------------------
