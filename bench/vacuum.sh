@@ -16,9 +16,11 @@
 #       -t ...` (goal < 1.0); checked: no table is left over the formula.
 #
 # Before every timed side the same rows are updated again (untimed), so
-# each finds the same dead tuples, and upkeep's records of earlier rounds
-# are set aside (bench_set_aside), so every round does the same
-# bookkeeping (what history costs is history-cost.sh's measure).  Paired, alternating rounds (bench/lib.sh).
+# each finds the same dead tuples.  upkeep keeps its records and reports
+# from round to round, as a host that ran before does (a round that
+# started from an empty reports directory paid for a first run ever:
+# making its directories and files); what history costs is
+# history-cost.sh's measure.  Paired, alternating rounds (bench/lib.sh).
 #
 #   bench/vacuum.sh [build/upkeep]
 set -euo pipefail
@@ -87,7 +89,6 @@ needed_sql="SELECT format('%I.%I', s.schemaname, s.relname)
 		+ current_setting('autovacuum_analyze_scale_factor')::float8 * greatest(c.reltuples, 0)"
 
 all_prep() {
-	[ "$1" != upkeep ] || bench_set_aside "$work/cfg/reports" "$work/cfg/state"
 	dirty 1 5 && vc_before=$(vacuums)
 }
 all_check() {
@@ -105,7 +106,6 @@ for j in 1 4; do
 done
 
 needed_prep() {
-	[ "$1" != upkeep ] || bench_set_aside "$work/cfg/reports" "$work/cfg/state"
 	dirty 10 1
 }
 needed_check() {
