@@ -743,110 +743,191 @@ static short opening_events(const struct opening *o)
 	return o->st == PGRES_POLLING_READING ? POLLIN : POLLOUT;
 }
 
-/*
- * pg_connect() of n sessions at once: their connects and guards are
- * driven side by side in one poll(2), so n sessions cost about one
- * round of the server's startup, not n.
- */
-size_t pg_connect_many(const char *dsn, const char *dbname,
-		       const struct pg_opts *po, PGconn **conns, size_t n)
-{
+/* Sessions being opened side by side: see pg_connect_begin(). */
+struct pg_openings {
+	char *dsn, *dbname;
+	struct pg_opts po;
 	struct opening *op;
 	struct pollfd *pfd;
-	size_t left = 0, opened = 0;
-	char *first = NULL;
+	size_t n, left;
+	char *first;			/* the first failure's message */
+};
+
+static void openings_fail(struct pg_openings *g, struct opening *o,
+			  const char *how)
+{
+	opening_failed(o, g->dsn, g->dbname, how);
+	if (!g->first)
+		g->first = xstrdup(error_last());
+}
+
+struct pg_openings *pg_connect_begin(const char *dsn, const char *dbname,
+				     const struct pg_opts *po, size_t n)
+{
+	struct pg_openings *g;
 
 	deadline_hit = false;
 	if (pg_lib_load() < 0) {
 		error_set("cannot connect to PostgreSQL: %s", error_last());
-		return 0;
+		return NULL;
 	}
 	if (check_conninfo(dsn) < 0)
-		return 0;
-	op = xcalloc(n, sizeof(*op));
-	pfd = xcalloc(n, sizeof(*pfd));
+		return NULL;
+	g = xcalloc(1, sizeof(*g));
+	g->dsn = dsn ? xstrdup(dsn) : NULL;
+	g->dbname = dbname ? xstrdup(dbname) : NULL;
+	g->po = *po;
+	g->po.run_id = po->run_id ? xstrdup(po->run_id) : NULL;
+	g->n = n;
+	g->op = xcalloc(n ? n : 1, sizeof(*g->op));
+	g->pfd = xcalloc(n ? n : 1, sizeof(*g->pfd));
 	for (size_t i = 0; i < n; i++) {
-		op[i].st = PGRES_POLLING_WRITING;
-		op[i].conn = connect_start(dsn, dbname, po);
-		if (op[i].conn && PQstatus(op[i].conn) != CONNECTION_BAD) {
-			left++;
+		struct opening *o = &g->op[i];
+
+		o->st = PGRES_POLLING_WRITING;
+		o->conn = connect_start(dsn, dbname, po);
+		if (o->conn && PQstatus(o->conn) != CONNECTION_BAD) {
+			g->left++;
 			continue;
 		}
-		if (op[i].conn) {
-			char *why = connect_why(op[i].conn, dsn);
+		if (o->conn) {
+			char *why = connect_why(o->conn, dsn);
 
-			opening_failed(&op[i], dsn, dbname, why);
+			openings_fail(g, o, why);
 			free(why);
+		} else if (!g->first) {
+			g->first = xstrdup(error_last());
 		}
-		if (!first)
-			first = xstrdup(error_last());
 	}
-	while (left) {
-		int64_t wait = po->deadline - clock_mono_ms();
-		bool now = false;
+	return g;
+}
 
-		for (size_t i = 0; i < n; i++) {
-			pfd[i].fd = -1;
-			pfd[i].revents = 0;
-			if (!op[i].conn || op[i].open)
-				continue;
-			if (wait <= 0 || proc_stop) {
-				/* The deadline, or asked to stop: give up. */
-				give_up(op[i].conn, op[i].guards, NULL,
-					connect_phase(op[i].conn));
-				opening_failed(&op[i], dsn, dbname,
-					       error_last());
-				if (!first)
-					first = xstrdup(error_last());
-				left--;
-				continue;
-			}
-			pfd[i].events = opening_events(&op[i]);
-			if (pfd[i].events)
-				pfd[i].fd = PQsocket(op[i].conn);
-			else
-				now = true;
-		}
-		if (!left)
-			break;
-		if (poll(pfd, n, now ? 0 : wait > INT_MAX ? INT_MAX :
-			 (int)wait) < 0 && errno != EINTR) {
-			error_set("poll: %s", strerror(errno));
-			break;
-		}
-		for (size_t i = 0; i < n; i++) {
-			int r;
+/* One poll(2) over the sessions still opening, until by; moves each on. */
+static void openings_round(struct pg_openings *g, int64_t by)
+{
+	int64_t wait = by - clock_mono_ms();
+	bool now = false;
 
-			if (!op[i].conn || op[i].open ||
-			    (pfd[i].fd >= 0 && !pfd[i].revents))
-				continue;
-			r = opening_step(&op[i], dsn, po);
-			if (r == 0)
-				continue;
-			left--;
-			if (r > 0) {
-				op[i].open = true;
-				continue;
+	for (size_t i = 0; i < g->n; i++) {
+		struct opening *o = &g->op[i];
+
+		g->pfd[i].fd = -1;
+		g->pfd[i].revents = 0;
+		if (!o->conn || o->open)
+			continue;
+		g->pfd[i].events = opening_events(o);
+		if (g->pfd[i].events)
+			g->pfd[i].fd = PQsocket(o->conn);
+		else
+			now = true;
+	}
+	if (poll(g->pfd, g->n, now ? 0 : wait <= 0 ? 0 : wait > INT_MAX ?
+		 INT_MAX : (int)wait) < 0) {
+		if (errno != EINTR)
+			for (size_t i = 0; i < g->n; i++)
+				if (g->op[i].conn && !g->op[i].open) {
+					error_set("poll: %s", strerror(errno));
+					openings_fail(g, &g->op[i],
+						      error_last());
+					g->left--;
+				}
+		return;
+	}
+	for (size_t i = 0; i < g->n; i++) {
+		struct opening *o = &g->op[i];
+		int r;
+
+		if (!o->conn || o->open || (g->pfd[i].fd >= 0 &&
+					    !g->pfd[i].revents))
+			continue;
+		r = opening_step(o, g->dsn, &g->po);
+		if (r == 0)
+			continue;
+		g->left--;
+		if (r > 0)
+			o->open = true;
+		else
+			openings_fail(g, o, error_last());
+	}
+}
+
+static void openings_free(struct pg_openings *g)
+{
+	for (size_t i = 0; i < g->n; i++) {
+		PQclear(g->op[i].bad);
+		if (g->op[i].conn)
+			PQfinish(g->op[i].conn);
+	}
+	free(g->dsn);
+	free(g->dbname);
+	free((char *)g->po.run_id);
+	free(g->first);
+	free(g->pfd);
+	free(g->op);
+	free(g);
+}
+
+size_t pg_connect_end(struct pg_openings *g, int64_t by, PGconn **conns,
+		      size_t want)
+{
+	size_t opened = 0;
+	char *first;
+
+	if (!g)
+		return 0;
+	if (by > g->po.deadline)
+		by = g->po.deadline;
+	while (g->left) {
+		if (clock_mono_ms() >= by || proc_stop) {
+			/* The deadline, or asked to stop: give up on the rest. */
+			for (size_t i = 0; i < g->n; i++) {
+				struct opening *o = &g->op[i];
+
+				if (!o->conn || o->open)
+					continue;
+				give_up(o->conn, o->guards, NULL,
+					connect_phase(o->conn));
+				openings_fail(g, o, error_last());
 			}
-			opening_failed(&op[i], dsn, dbname, error_last());
-			if (!first)
-				first = xstrdup(error_last());
+			g->left = 0;
+			break;
 		}
+		openings_round(g, by);
 	}
-	for (size_t i = 0; i < n; i++) {
-		if (op[i].conn && op[i].open)
-			conns[opened++] = op[i].conn;
-		else if (op[i].conn)		/* after a poll(2) failure */
-			opening_failed(&op[i], dsn, dbname, error_last());
-	}
-	for (size_t i = opened; i < n; i++)
+	/* The first want sessions opened are the caller's; the others are
+	 * closed unused. */
+	for (size_t i = 0; i < g->n; i++)
+		if (g->op[i].conn && g->op[i].open && opened < want) {
+			conns[opened++] = g->op[i].conn;
+			g->op[i].conn = NULL;
+		}
+	for (size_t i = opened; i < want; i++)
 		conns[i] = NULL;
-	if (opened < n && first)
+	first = g->first ? xstrdup(g->first) : NULL;
+	openings_free(g);
+	if (opened < want && first)
 		error_set("%s", first);
 	free(first);
-	free(pfd);
-	free(op);
 	return opened;
+}
+
+void pg_connect_drop(struct pg_openings *g)
+{
+	if (g)
+		openings_free(g);
+}
+
+size_t pg_connect_many(const char *dsn, const char *dbname,
+		       const struct pg_opts *po, PGconn **conns, size_t n)
+{
+	struct pg_openings *g = pg_connect_begin(dsn, dbname, po, n);
+
+	if (!g) {
+		for (size_t i = 0; i < n; i++)
+			conns[i] = NULL;
+		return 0;
+	}
+	return pg_connect_end(g, po->deadline, conns, n);
 }
 
 PGconn *pg_connect(const char *dsn, const char *dbname,

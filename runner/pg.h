@@ -89,6 +89,23 @@ size_t pg_connect_many(const char *dsn, const char *dbname,
 		       const struct pg_opts *o, PGconn **conns, size_t n);
 
 /*
+ * pg_connect_many() in two halves, so that other work runs while the
+ * server starts the sessions: pg_connect_begin() starts n connects (NULL
+ * after error_set() when none can start: libpq missing, a dsn it cannot
+ * parse); pg_connect_end() finishes them by `by` (at most the begin's
+ * deadline), hands the first `want` opened to conns (packed; the rest
+ * NULL) and closes any other, and frees g; when fewer than want opened,
+ * the first failure's message is error_set(). pg_connect_drop() closes
+ * them all unused.
+ */
+struct pg_openings;
+struct pg_openings *pg_connect_begin(const char *dsn, const char *dbname,
+				     const struct pg_opts *o, size_t n);
+size_t pg_connect_end(struct pg_openings *g, int64_t by, PGconn **conns,
+		      size_t want);
+void pg_connect_drop(struct pg_openings *g);
+
+/*
  * Gives conn (from pg_connect) a new deadline for pg_exec() and a new
  * timeout for messages, e.g. once connected with a shorter one.
  */

@@ -806,8 +806,22 @@ static int vacuum_run(const void *settings, const struct step_ctx *ctx,
 			timed_out = true;
 			break;
 		}
+		/* The workers' sessions start now: the server starts them
+		 * while the tables are chosen (a connect's time off the
+		 * work's start); any the choice leaves idle close unused. */
+		if (s->jobs > 1) {
+			struct pg_opts o = {
+				.deadline = hard, .timeout_ms = ctx->timeout_ms,
+				.run_id = ctx->run_id,
+				.statement_timeout_ms = hard - clock_mono_ms() +
+							PG_GUARD_SLACK_MS };
+
+			x.pending = pg_connect_begin(s->dsn, db->name, &o,
+						     (size_t)s->jobs - 1);
+		}
 		conn = select_tables(&j, db, hard);
 		if (!conn) {
+			pg_connect_drop(x.pending);
 			failed = true;
 			log_msg(LOG_ERROR, ctx->step ? ctx->step->name : "vacuum",
 				"%s", db->error);
@@ -825,6 +839,7 @@ static int vacuum_run(const void *settings, const struct step_ctx *ctx,
 			x.tick = progress_tick;
 		if (vacuum_exec_run(&x, db->sel, db->nsel) < 0)
 			failed = true;
+		pg_connect_drop(x.pending);
 		conn = x.conn;
 		log_progress_detail(NULL);
 		if (j.progress)

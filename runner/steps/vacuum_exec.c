@@ -143,7 +143,12 @@ static size_t workers_open(struct vacuum_exec *x, struct worker *w, size_t k,
 
 	if (o.statement_timeout_ms < 1)
 		o.statement_timeout_ms = 1;
-	got = pg_connect_many(x->s->dsn, x->db, &o, conns, k);
+	if (x->pending) {
+		got = pg_connect_end(x->pending, deadline, conns, k);
+		x->pending = NULL;
+	} else {
+		got = pg_connect_many(x->s->dsn, x->db, &o, conns, k);
+	}
 	if (got < k)
 		why = xstrdup(error_last());
 	for (size_t i = 0; i < got; i++) {

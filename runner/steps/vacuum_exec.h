@@ -21,12 +21,16 @@ struct vacuum_exec {
 	 * In: a connection to the database the step already has (from
 	 * pg_connect), which becomes the first worker, so the first table
 	 * starts without waiting for a new session; or NULL. The others are
-	 * opened one at a time, each when every open one is busy and tables
-	 * are left (as vacuumdb does), while the first statements run.
+	 * opened when every open one is busy and tables are left, as many at
+	 * once as tables wait, while the first statements run: taken from
+	 * pending when the caller started them early, the rest closed.
 	 * Out: a connection still open and idle at the end (for the
 	 * statistics after the work), or NULL; the caller closes it.
 	 */
 	PGconn *conn;
+	/* In: the workers' sessions the caller started (pg_connect_begin),
+	 * or NULL; taken (and set to NULL) once workers are wanted. */
+	struct pg_openings *pending;
 	const char *db;			/* the database, for messages */
 	const char *run_id;		/* for the sessions' application_name */
 	int64_t timeout_ms;		/* the step's, for messages */
