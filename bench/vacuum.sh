@@ -36,7 +36,6 @@ set -eu
 . "$repo/bench/lib.sh"
 pg_start "max_locks_per_transaction = 1024"  # every table made in one DO block
 work=$BENCH_TMP
-mkdir -p "$work/cfg/jobs" "$work/cfg/schedules"
 export PGDATABASE=bench
 Q() { psql -X -q -v ON_ERROR_STOP=1 "$@" >/dev/null; }
 
@@ -62,23 +61,28 @@ dirty() {
 }
 dead() { psql -X -At -c "SELECT sum(n_dead_tup) FROM pg_stat_user_tables"; }
 
-printf 'window: w\nstart: daily\nduration: 1h\n' >"$work/cfg/schedules/w.yaml"
+# One config root per job, each keeping its own records (the week's
+# report of one job's rounds is not rebuilt with another's 500 tables).
+for c in all1 all4 needed; do
+	mkdir -p "$work/$c/jobs" "$work/$c/schedules"
+	printf 'window: w\nstart: daily\nduration: 1h\n' >"$work/$c/schedules/w.yaml"
+done
 for j in 1 4; do
-	cat >"$work/cfg/jobs/all$j.yaml" <<YAML
+	cat >"$work/all$j/jobs/all$j.yaml" <<YAML
 job: all$j
 windows: [w]
 steps:
   - { name: vacuum, kind: vacuum, timeout: 1h, dsn: "dbname=bench", select: all, jobs: $j }
 YAML
 done
-cat >"$work/cfg/jobs/needed.yaml" <<YAML
+cat >"$work/needed/jobs/needed.yaml" <<YAML
 job: needed
 windows: [w]
 steps:
   - { name: vacuum, kind: vacuum, timeout: 1h, dsn: "dbname=bench", jobs: 4 }
 YAML
 
-U() { "$upkeep" --config "$work/cfg" run "$1" --ignore-window; }
+U() { "$upkeep" --config "$work/$1" run "$1" --ignore-window; }
 vacuums() { psql -X -At -c "SELECT sum(vacuum_count) FROM pg_stat_user_tables"; }
 # The tables over autovacuum's formula, as schema.table.
 needed_sql="SELECT format('%I.%I', s.schemaname, s.relname)
