@@ -5,7 +5,9 @@
  * jansson. This is libcurl's and jansson's adapter for the engine: their
  * errors are worded here, once, naming the address and the endpoint. What
  * the endpoints mean is the callers' business (steps/docker_prune.c,
- * checks/docker.c, steps/patch_check.c).
+ * checks/docker.c, steps/patch_check.c, docker_exec.c). A streamed
+ * request goes through the same set-up, deadline and wording: only where
+ * the bodies come from and go differs.
  */
 #include <curl/curl.h>
 #include <errno.h>
@@ -301,32 +303,109 @@ static size_t docker_ping_header(char *line, size_t size, size_t nmemb,
 	return len;
 }
 
-/*
- * One request, as docker_call_raw(); ping, when not NULL, gets the
- * answer's /_ping headers.
- */
-static int docker_request(struct docker *d, const char *method,
-			  const char *path, const json_t *body, json_t **reply,
-			  long *status, struct docker_ping *ping)
+/* What one request sends and where its answer goes (docker_request). */
+struct docker_req {
+	const char *method, *path;
+	const json_t *body;		/* sent as JSON, or NULL */
+	const struct docker_stream *stream; /* a streamed body or answer */
+	json_t **reply;
+	long *status;
+	struct docker_ping *ping;	/* gets /_ping's headers, or NULL */
+};
+
+/* Where a streamed answer's bytes go: to the caller's sink on a 2xx, to
+ * the bounded body otherwise (for the engine's message). */
+struct docker_sinking {
+	struct docker *d;
+	const struct docker_stream *s;
+	struct net_body *b;
+	bool stopped;			/* the sink said stop */
+};
+
+static size_t docker_sink_write(char *data, size_t size, size_t nmemb,
+				void *arg)
+{
+	struct docker_sinking *k = arg;
+	size_t len = size * nmemb;
+	long code = 0;
+
+	curl_easy_getinfo(k->d->curl, CURLINFO_RESPONSE_CODE, &code);
+	if (code < 200 || code >= 300)
+		return net_body_write(data, size, nmemb, k->b);
+	if (k->s->sink(k->s->arg, data, len) != 0) {
+		k->stopped = true;
+		return 0;	/* CURLE_WRITE_ERROR: the transfer stops */
+	}
+	return len;
+}
+
+static size_t docker_upload_read(char *buf, size_t size, size_t nmemb,
+				 void *arg)
+{
+	const struct docker_stream *s = arg;
+	ssize_t n = s->read(s->read_arg, buf, size * nmemb);
+
+	return n < 0 ? CURL_READFUNC_ABORT : (size_t)n;
+}
+
+/* Sets up the body the request sends: JSON, a stream, or nothing. */
+static void docker_set_body(struct docker *d, const struct docker_req *r,
+			    struct curl_slist **headers, char **data)
+{
+	const struct docker_stream *s = r->stream;
+
+	if (r->body) {
+		*data = json_dumps(r->body, JSON_COMPACT);
+		if (!*data)
+			abort();
+		*headers = curl_slist_append(*headers,
+				"Content-Type: application/json");
+		curl_easy_setopt(d->curl, CURLOPT_POSTFIELDS, *data);
+	} else if (s && s->read) {
+		char *ct = xasprintf("Content-Type: %s", s->content_type ?
+				     s->content_type :
+				     "application/octet-stream");
+
+		*headers = curl_slist_append(*headers, ct);
+		free(ct);
+		/* The engine's Go server expects a length, not chunks. */
+		curl_easy_setopt(d->curl, CURLOPT_UPLOAD, 1L);
+		curl_easy_setopt(d->curl, CURLOPT_INFILESIZE_LARGE,
+				 (curl_off_t)s->len);
+		curl_easy_setopt(d->curl, CURLOPT_READFUNCTION,
+				 docker_upload_read);
+		curl_easy_setopt(d->curl, CURLOPT_READDATA, s);
+		/* No "Expect: 100-continue" wait before the body. */
+		*headers = curl_slist_append(*headers, "Expect:");
+	} else if (strcmp(r->method, "POST") == 0) {
+		curl_easy_setopt(d->curl, CURLOPT_POSTFIELDS, "");
+	}
+	if (*headers)
+		curl_easy_setopt(d->curl, CURLOPT_HTTPHEADER, *headers);
+}
+
+/* One request, as docker_call_raw() or docker_call_stream(). */
+static int docker_request(struct docker *d, const struct docker_req *r)
 {
 	char errbuf[CURL_ERROR_SIZE] = "", what[512], limit[32];
 	struct net_body b = { .max = DOCKER_BODY_MAX };
 	struct net_opts o = {
-		.method = method, .unix_socket = d->host.socket, .body = &b,
-		.errbuf = errbuf,
+		.method = r->method, .unix_socket = d->host.socket,
+		.body = &b, .errbuf = errbuf,
 	};
+	struct docker_sinking k = { .d = d, .s = r->stream, .b = &b };
 	struct curl_slist *headers = NULL;
 	char *url = NULL, *data = NULL;
 	long code = 0;
 	CURLcode cc;
 	int rc = -1;
 
-	if (reply)
-		*reply = NULL;
-	if (status)
-		*status = 0;
+	if (r->reply)
+		*r->reply = NULL;
+	if (r->status)
+		*r->status = 0;
 	d->timed_out = false;
-	snprintf(what, sizeof(what), "%s %s", method, path);
+	snprintf(what, sizeof(what), "%s %s", r->method, r->path);
 	units_format_duration(d->budget_ms, limit, sizeof(limit));
 	if (d->deadline && clock_mono_ms() >= d->deadline) {
 		d->timed_out = true;
@@ -338,37 +417,35 @@ static int docker_request(struct docker *d, const char *method,
 		if (o.timeout_ms < 1)
 			o.timeout_ms = 1;
 	}
-	o.url = url = xasprintf("%s%s", d->host.base, path);
+	o.url = url = xasprintf("%s%s", d->host.base, r->path);
 	if (net_curl_reset(d->curl, &o) < 0)
 		goto out;
 	if (d->host.tls)
 		docker_set_tls(d);
-	if (ping) {
+	if (r->ping) {
 		curl_easy_setopt(d->curl, CURLOPT_HEADERFUNCTION,
 				 docker_ping_header);
-		curl_easy_setopt(d->curl, CURLOPT_HEADERDATA, ping);
+		curl_easy_setopt(d->curl, CURLOPT_HEADERDATA, r->ping);
 	}
-	if (body) {
-		data = json_dumps(body, JSON_COMPACT);
-		if (!data)
-			abort();
-		headers = curl_slist_append(headers,
-					    "Content-Type: application/json");
-		curl_easy_setopt(d->curl, CURLOPT_HTTPHEADER, headers);
-		curl_easy_setopt(d->curl, CURLOPT_POSTFIELDS, data);
-	} else if (strcmp(method, "POST") == 0) {
-		curl_easy_setopt(d->curl, CURLOPT_POSTFIELDS, "");
+	if (r->stream && r->stream->sink) {
+		curl_easy_setopt(d->curl, CURLOPT_WRITEFUNCTION,
+				 docker_sink_write);
+		curl_easy_setopt(d->curl, CURLOPT_WRITEDATA, &k);
 	}
+	docker_set_body(d, r, &headers, &data);
 
 	cc = curl_easy_perform(d->curl);
 	curl_easy_getinfo(d->curl, CURLINFO_RESPONSE_CODE, &code);
-	if (status)
-		*status = code;
-	if (cc != CURLE_OK)
+	if (r->status)
+		*r->status = code;
+	if (k.stopped)
+		error_set("%s: stopped reading the answer from %s", what,
+			  d->host.where);
+	else if (cc != CURLE_OK)
 		docker_transfer_error(d, what, cc, code, errbuf, &b, limit);
 	else
 		rc = docker_reply_parse(what, code, b.buf ? b.buf : "", b.len,
-					reply);
+					r->reply);
 out:
 	net_body_free(&b);
 	free(data);
@@ -380,7 +457,12 @@ out:
 int docker_call_raw(struct docker *d, const char *method, const char *path,
 		    const json_t *body, json_t **reply, long *status)
 {
-	return docker_request(d, method, path, body, reply, status, NULL);
+	struct docker_req r = {
+		.method = method, .path = path, .body = body, .reply = reply,
+		.status = status,
+	};
+
+	return docker_request(d, &r);
 }
 
 int docker_call(struct docker *d, const char *method, const char *path,
@@ -388,6 +470,21 @@ int docker_call(struct docker *d, const char *method, const char *path,
 {
 	char *full = xasprintf("/v%s%s", d->ver.api, path);
 	int rc = docker_call_raw(d, method, full, body, reply, status);
+
+	free(full);
+	return rc;
+}
+
+int docker_call_stream(struct docker *d, const char *method,
+		       const char *path, const json_t *body,
+		       const struct docker_stream *s, long *status)
+{
+	char *full = xasprintf("/v%s%s", d->ver.api, path);
+	struct docker_req r = {
+		.method = method, .path = full, .body = body, .stream = s,
+		.status = status,
+	};
+	int rc = docker_request(d, &r);
 
 	free(full);
 	return rc;
@@ -406,6 +503,23 @@ int64_t docker_time_left(const struct docker *d)
 		return -1;
 	left = d->deadline - clock_mono_ms();
 	return left > 0 ? left : 0;
+}
+
+void docker_budget_get(const struct docker *d, struct docker_budget *b)
+{
+	b->deadline = d->deadline;
+	b->budget_ms = d->budget_ms;
+}
+
+void docker_budget_set(struct docker *d, const struct docker_budget *b)
+{
+	d->deadline = b->deadline;
+	d->budget_ms = b->budget_ms;
+}
+
+const char *docker_socket_path(const struct docker *d)
+{
+	return d->host.socket;
 }
 
 void docker_set_deadline(struct docker *d, int64_t timeout_ms)
@@ -527,8 +641,9 @@ struct docker *docker_open(const char *socket, int64_t timeout_ms)
 		docker_socket_error(d, "GET /_ping", errno);
 		goto fail;
 	}
-	if (docker_request(d, "GET", "/_ping", NULL, NULL, &status,
-			   &ping) < 0) {
+	if (docker_request(d, &(struct docker_req){ .method = "GET",
+			   .path = "/_ping", .status = &status,
+			   .ping = &ping }) < 0) {
 		if (status)
 			error_set("GET /_ping: %s answered HTTP %ld, not OK: "
 				  "is it a Docker engine?", d->host.where,

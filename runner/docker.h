@@ -1,13 +1,15 @@
 /*
  * The one Docker Engine API client (libcurl + jansson), shared by the
- * docker-prune step, the docker check and the patch-check step. It finds
+ * docker-prune step, the docker check, the patch-check step and
+ * docker_exec.c (programs run in containers). It finds
  * the engine (a `socket:` setting, else DOCKER_HOST, else
  * /var/run/docker.sock), negotiates the API version once (from /_ping's
  * headers, else /version) and pins it in every later URL, keeps every
  * request inside the caller's time budget, and words every failure once,
  * naming the engine's address, the endpoint and what to do. It knows no
  * endpoint's meaning beyond the negotiation: callers build paths and read
- * the JSON.
+ * the JSON, or (docker_call_stream) take a body that is not JSON as it
+ * streams.
  *
  * Works against Docker Engine and Podman's Docker-compatible service
  * (docker_is_podman() tells them apart, from /_ping or /version).
@@ -18,6 +20,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <time.h>
 
 /* The API versions upkeep speaks: it pins min(engine's, DOCKER_API_MAX). */
@@ -129,6 +132,57 @@ int docker_call_raw(struct docker *d, const char *method, const char *path,
 		    const json_t *body, json_t **reply, long *status);
 /* True when the last failed call ran out of time (the deadline). */
 bool docker_timed_out(const struct docker *d);
+
+/*
+ * A streamed request (docker_call_stream): the body sent, the answer
+ * received, or both, never held whole in memory.
+ */
+struct docker_stream {
+	/*
+	 * A 2xx answer's body, piece by piece as it arrives (an error's
+	 * body is read for its message as usual). Non-zero stops the
+	 * transfer: the call then fails, saying it stopped reading, and the
+	 * caller words why. NULL: the body is dropped.
+	 */
+	int (*sink)(void *arg, const char *data, size_t len);
+	void *arg;
+	/*
+	 * The request's body, len bytes in all, sent as content_type: read
+	 * fills at most max bytes of buf and returns how many (0 at the
+	 * end), or -1 to abort the transfer. NULL: no body (or the JSON).
+	 */
+	ssize_t (*read)(void *arg, char *buf, size_t max);
+	void *read_arg;
+	uint64_t len;
+	const char *content_type;
+};
+
+/*
+ * docker_call() with the answer's body (and, with s->read, the request's)
+ * streamed through s instead of parsed; body, when not NULL, is sent as
+ * JSON (then s->read must be NULL). Bounded by the deadline like every
+ * call: a stream cut by it fails with docker_timed_out() true. Returns 0
+ * after a 2xx answer was read to its end, else -1 (error_set) as
+ * docker_call().
+ */
+int docker_call_stream(struct docker *d, const char *method,
+		       const char *path, const json_t *body,
+		       const struct docker_stream *s, long *status);
+
+/*
+ * The time budget as it stands (docker_budget_get), to put back
+ * (docker_budget_set) after a clean-up that needed time of its own past
+ * the caller's deadline (stopping what the deadline cut short).
+ */
+struct docker_budget {
+	int64_t deadline;	/* clock_mono_ms() limit; 0: none */
+	int64_t budget_ms;	/* what it was set from, for messages */
+};
+void docker_budget_get(const struct docker *d, struct docker_budget *b);
+void docker_budget_set(struct docker *d, const struct docker_budget *b);
+
+/* The engine's unix socket path, or NULL for a tcp:// engine. */
+const char *docker_socket_path(const struct docker *d);
 
 /* The most connections docker_each() opens to one engine. */
 #define DOCKER_WIDTH_MAX 4

@@ -6,6 +6,11 @@
 # named: add a package here, never by hand.
 set -eu
 
+# runc, busybox-static and docker-compose are for the tests' running
+# containers (tests/lib/containers.sh): Podman runs them with runc here
+# (crun cannot set their rlimits on this VM), busybox is the base image
+# that needs no registry, and the compose tests drive Debian's
+# docker-compose against Podman's Docker API.
 PACKAGES="
 build-essential pkg-config
 libgit2-dev libpq-dev libcurl4-openssl-dev libssl-dev libyaml-dev
@@ -14,6 +19,7 @@ libcmocka-dev
 git tzdata ca-certificates
 postgresql postgresql-client
 podman crun catatonit uidmap slirp4netns fuse-overlayfs
+runc busybox-static docker-compose
 docker-registry
 perl curl python3 procps tmux util-linux strace
 systemd

@@ -3,14 +3,15 @@
 # tests/integration/check-docker.t - the `docker` check kind through
 # `upkeep plan` (which runs a job's pre-checks and changes nothing).
 #
-# Against the real Podman service: a created (never started: this VM's
-# crun cannot start containers) container is "not running", a missing one
-# is named, and podman's CLI agrees on the state. Running and healthy
-# containers need an engine that can run them, so those answers come from
-# the HTTP fixture standing in for an engine over tcp:// (DOCKER_HOST),
-# with the shapes Docker's GET /containers/NAME/json gives; the same
-# fixture gives garbage, a hung engine and an HTTP 500. What the fixture
-# recorded proves the pinned API version is in every URL.
+# Against real running containers on the Podman service (runc, see
+# tests/lib/containers.sh): a running one passes with its uptime; a
+# created one, an exited one (with its code) and a missing one fail, named;
+# health checks that pass, fail (with what they said) and have not run
+# yet; a container that restarted (its restart policy, RestartCount) over
+# max_restarts; min_uptime.  The podman CLI agrees on each state.  Then
+# the HTTP fixture stands in for an engine over tcp:// (DOCKER_HOST) for
+# what Podman cannot show: garbage, a hung engine, an HTTP 500, API
+# version pinning (what it recorded proves the version is in every URL).
 set -uo pipefail
 # shellcheck source=../lib/servers.sh
 . "$(dirname "$0")/../lib/servers.sh"
@@ -37,25 +38,97 @@ checks() {
 }
 
 # ---- the real engine ---------------------------------------------------------
-mkdir -p "$UPKEEP_TEST_TMP/img"
-echo hi >"$UPKEEP_TEST_TMP/img/hello"
-tar -C "$UPKEEP_TEST_TMP/img" -cf "$UPKEEP_TEST_TMP/img.tar" hello
-podman_cli import --quiet --change 'CMD ["/hello"]' "$UPKEEP_TEST_TMP/img.tar" localhost/t/c:1 >/dev/null
-podman_cli create --name web localhost/t/c:1 >/dev/null
-is "$(podman_cli inspect web --format '{{.State.Status}}')" "created" "podman: 'web' is created, not running"
+podman_base_image
+P() { podman_cli "$@"; }
+insp() { P inspect --format "$2" "$1"; }
+# Health checks run when the test says (podman healthcheck run), not on a
+# timer: no systemd units, no races.
+hc=(--health-interval disable --health-retries 1)
+P run -d --name web "$BASE_IMAGE" sleep 300 >/dev/null
+P create --name made "$BASE_IMAGE" sleep 300 >/dev/null
+P run -d --name quit "$BASE_IMAGE" sh -c 'exit 3' >/dev/null
+P run -d --name good "${hc[@]}" --health-cmd 'true' "$BASE_IMAGE" sleep 300 >/dev/null
+P run -d --name bad "${hc[@]}" --health-cmd 'echo db is down; exit 1' "$BASE_IMAGE" sleep 300 >/dev/null
+P run -d --name fresh "${hc[@]}" --health-cmd 'true' "$BASE_IMAGE" sleep 300 >/dev/null
+# Fails twice (its filesystem keeps the count across restarts), then runs.
+P run -d --name flaky --restart on-failure:5 "$BASE_IMAGE" \
+	sh -c 'echo x >>/n; [ "$(wc -l </n)" -ge 3 ] || exit 1; exec sleep 300' >/dev/null
+P healthcheck run good >/dev/null
+P healthcheck run bad >/dev/null
+P wait quit >/dev/null
+for _ in $(seq 100); do
+	[ "$(insp flaky '{{.RestartCount}} {{.State.Status}}')" = "2 running" ] && break
+	sleep 0.1
+done
+is "$(insp web '{{.State.Status}}')" running "podman: 'web' is running"
+is "$(insp made '{{.State.Status}}')" created "podman: 'made' is created, not running"
+is "$(insp quit '{{.State.Status}} {{.State.ExitCode}}')" "exited 3" "podman: 'quit' exited with 3"
+is "$(insp good '{{.State.Health.Status}}') $(insp bad '{{.State.Health.Status}}') $(insp fresh '{{.State.Health.Status}}')" \
+	"healthy unhealthy starting" "podman: 'good' healthy, 'bad' unhealthy, 'fresh' starting"
+is "$(insp flaky '{{.RestartCount}} {{.State.Status}}')" "2 running" "podman: 'flaky' restarted twice and runs"
 
 checks "{ name: web up, kind: docker, container: web }" \
-	"{ name: web healthy, kind: docker, container: web, state: healthy }" \
-	"{ name: ghost, kind: docker, container: ghost }" \
+	"{ name: good healthy, kind: docker, container: good, state: healthy }" \
+	"{ name: flaky 2, kind: docker, container: flaky, max_restarts: 2 }" \
+	"{ name: web 1s, kind: docker, container: web, min_uptime: 1s, max_restarts: 0 }" \
 	"{ name: by socket, kind: docker, container: web, socket: $PODMAN_SOCK }"
-run U plan c
+sleep 1 # web has been up a second at least
+run U plan c --ignore-window
+is "$rc" 0 "running containers pass: plan exits 0" || diag "$out$err"
+like "$(line 'web up')" "ok +web up +container 'web' is running, up [0-9]+ s$" "running, with its uptime"
+like "$(line 'good healthy')" "ok +good healthy +container 'good' is running and healthy, up " \
+	"healthy by its own health check"
+like "$(line 'flaky 2')" "ok +flaky 2 +container 'flaky' is running, up .*, 2 restarts$" \
+	"restarts within max_restarts pass, counted"
+like "$(line 'web 1s')" "ok +web 1s +container 'web' is running, up .*, 0 restarts$" "up longer than min_uptime"
+like "$(line 'by socket')" "ok +by socket +container 'web' is running" "socket: is used"
+# The uptime is the engine's: StartedAt to now, as podman says it.
+started=$(date -d "$(insp web '{{.State.StartedAt}}' | sed 's/ [A-Z]*$//')" +%s)
+up=$(sed -E 's/.* up ([0-9]+) s.*/\1/' <<<"$(line 'web up')")
+cmp_ok "$((up - ($(date +%s) - started)))" -le 1 "the uptime is StartedAt to now (upkeep $up s)"
+cmp_ok "$((up - ($(date +%s) - started)))" -ge -3 "not less"
+
+checks "{ name: made, kind: docker, container: made }" \
+	"{ name: made healthy, kind: docker, container: made, state: healthy }" \
+	"{ name: quit, kind: docker, container: quit }" \
+	"{ name: ghost, kind: docker, container: ghost }" \
+	"{ name: bad, kind: docker, container: bad, state: healthy }" \
+	"{ name: fresh, kind: docker, container: fresh, state: healthy }" \
+	"{ name: web healthy, kind: docker, container: web, state: healthy }" \
+	"{ name: flaky 1, kind: docker, container: flaky, max_restarts: 1 }" \
+	"{ name: web 1h, kind: docker, container: web, min_uptime: 1h }"
+run U plan c --ignore-window
 is "$rc" 3 "failing docker pre-checks: plan exits 3" || diag "$out$err"
-like "$(line 'web up')" "FAILED +web up +container 'web' is not running: created$" \
+like "$(line made)" "FAILED +made +container 'made' is not running: created$" \
 	"a created container is not running (what podman says)"
-like "$(line 'web healthy')" "FAILED +web healthy +container 'web' is not running: created$" \
-	"nor healthy"
+like "$(line 'made healthy')" "FAILED +made healthy +container 'made' is not running: created$" "nor healthy"
+like "$(line quit)" "FAILED +quit +container 'quit' is not running: exited \\(code 3\\)$" \
+	"an exited container is named, with its exit code"
 like "$(line ghost)" "FAILED +ghost +no container 'ghost' on Podman [0-9.]+$" "a missing container is named"
-like "$(line 'by socket')" "FAILED +by socket +container 'web' is not running" "socket: is used"
+like "$(line bad)" "FAILED +bad +container 'bad' is running but unhealthy \\(1 failed health check in a row\\): db is down$" \
+	"a failing health check: unhealthy, with what it said"
+like "$(line fresh)" "FAILED +fresh +container 'fresh' is running but its health check has not passed yet \\(starting\\)$" \
+	"a health check that has not run yet"
+like "$(line 'web healthy')" "FAILED +web healthy +container 'web' is running but has no health check" \
+	"healthy without a health check says so"
+like "$(line 'flaky 1')" "FAILED +flaky 1 +container 'flaky' has restarted 2 times, more than max_restarts 1" \
+	"more restarts than max_restarts"
+like "$(line 'web 1h')" "FAILED +web 1h +container 'web' has been up only [0-9]+ s, less than min_uptime 1h: it started or restarted recently$" \
+	"up less than min_uptime"
+
+P stop --time 0 web >/dev/null 2>&1
+checks "{ name: web up, kind: docker, container: web }"
+run U plan c
+like "$(line 'web up')" "FAILED +web up +container 'web' is not running: exited \\(code [0-9]+\\)$" \
+	"stopped: the same check now fails, naming it"
+is "$(insp web '{{.State.Running}}')" false "podman agrees it is stopped"
+
+checks "{ name: bad key, kind: docker, container: web, max_restarts: -1 }"
+run U plan c
+like "$out$err" "'max_restarts' must be between 0 and 1000000, not -1" "a negative max_restarts is refused"
+checks "{ name: bad key, kind: docker, container: web, min_uptime: 10 }"
+run U plan c
+like "$out$err" "min_uptime" "a min_uptime without a unit is refused"
 
 checks "{ name: nowhere, kind: docker, container: web, socket: $UPKEEP_TEST_TMP/none.sock }"
 run U plan c
@@ -95,7 +168,8 @@ ms=$((($(date +%s%N) - start) / 1000000))
 is "$rc" 3 "failing checks: plan exits 3"
 like "$(line 'worker healthy')" "FAILED +worker healthy +container 'worker' is running but has no health check" \
 	"healthy without a HEALTHCHECK says so"
-like "$(line 'db healthy')" "FAILED +db healthy +container 'db' is running but unhealthy$" "unhealthy"
+like "$(line 'db healthy')" "FAILED +db healthy +container 'db' is running but unhealthy \\(3 failed health checks in a row\\)$" \
+	"unhealthy, with its failing streak"
 like "$(line old)" "FAILED +old +container 'old' is not running: exited \\(code 137\\)$" "exited, with its code"
 like "$(line gone)" "FAILED +gone +no container 'gone' on Docker Engine 27\\.3\\.1$" "404: no such container"
 like "$(line junk)" "FAILED +junk +GET /v1\\.45/containers/junk/json: the engine's answer is not JSON" "garbage JSON is named"

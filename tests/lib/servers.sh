@@ -28,8 +28,25 @@
 #       array PODMAN (the CLI with explicit store flags: "${PODMAN[@]}" images)
 #       and the function podman_cli ARGS... (the same).  Prefer starting
 #       containers through the API: the conmon of a container started by
-#       the CLI is not under the supervisor (podman_stop kills it by path).
-#   podman_stop
+#       the CLI is not under the supervisor (podman_stop kills it by path,
+#       but a test shell killed with SIGKILL leaves it running).
+#       Containers really run: runc, cgroupfs, ulimits at or below the
+#       VM's, the host's network (shared/REAL-PEERS.md).
+#   podman_stop               also removes every container (podman rm
+#                             --all --force) and SIGKILLs whatever is left in
+#                             their cgroups, then removes those cgroups
+#   podman_base_image         (containers.sh) a busybox-static image, no
+#                             registry; exports BASE_IMAGE (localhost/upkeep/base:1)
+#   podman_pg_image           an image running the host's PostgreSQL (with
+#                             -v /usr:/usr:ro); exports PG_IMAGE
+#   podman_pg_start NAME      PostgreSQL 15 in container NAME (through the
+#                             API), socket on a volume, superuser `app`, trust
+#       exports PG_CONTAINER=NAME, PG_CONTAINER_SOCK (the socket volume's
+#       host dir: psql -h "$PG_CONTAINER_SOCK" -U app -d postgres),
+#       PG_CONTAINER_DATA; in the container: /sock, /data/d, --user postgres
+#   podman_pg_stop NAME       stop and remove it
+#   compose_cli ARGS...       Debian's docker-compose with DOCKER_HOST at the
+#                             fixture's socket (starts the fixture if needed)
 #   registry_start            docker-registry (distribution 2.8), filesystem
 #                             storage in the temp dir, deletes enabled, no auth
 #       exports REGISTRY=127.0.0.1:PORT
@@ -509,13 +526,26 @@ podman_start() {
 	local dir=$UPKEEP_TEST_TMP/podman
 	_server_require podman "podman curl python3" podman curl "$UPKEEP_PYTHON"
 	_server_sock_ok podman "$dir/podman.sock"
-	mkdir -p "$dir/root" "$dir/runroot" "$dir/tmp" "$dir/networks"
+	# Podman refuses a runroot over 50 bytes (its attach sockets live
+	# there): a short name, and a clear word when TMPDIR is too long.
+	if [ ${#dir} -gt 47 ]; then
+		_fixture_fail "podman fixture: runroot $dir/rr is longer than 50 bytes (podman's limit); set TMPDIR to a shorter directory"
+	fi
+	mkdir -p "$dir/root" "$dir/rr" "$dir/tmp" "$dir/networks"
 	# Nothing of the host's podman configuration or state is read or
 	# written: file locks in our tmp dir instead of the host-wide SHM lock
 	# segment, events in a file, our own network config dir, no systemd.
+	# Containers really run (tests/lib/containers.sh): runc, as crun
+	# cannot set the rlimits here; cgroupfs, as systemd's hybrid cgroups
+	# are refused; ulimits at or below the VM's; the host's network (no
+	# CNI, no slirp: bridge networks are not tested).
 	cat >"$dir/containers.conf" <<-EOF
 		# upkeep test fixture: isolated podman
+		[containers]
+		default_ulimits = ["nofile=1024:1024", "nproc=1000:1000"]
+		netns = "host"
 		[engine]
+		runtime = "runc"
 		lock_type = "file"
 		tmp_dir = "$dir/tmp"
 		static_dir = "$dir/root/libpod"
@@ -532,7 +562,7 @@ podman_start() {
 		[storage]
 		driver = "vfs"
 		graphroot = "$dir/root"
-		runroot = "$dir/runroot"
+		runroot = "$dir/rr"
 	EOF
 	# No short-name search (nothing may reach the internet); registries on
 	# 127.0.0.1 (the registry fixture) are plain HTTP.  The prefix also
@@ -578,7 +608,7 @@ podman_start() {
 	} >"$dir/bin/podman"
 	chmod +x "$dir/bin/podman"
 	case ":$PATH:" in *":$dir/bin:"*) ;; *) PATH=$dir/bin:$PATH ;; esac
-	PODMAN=("$dir/bin/podman" --root "$dir/root" --runroot "$dir/runroot" --storage-driver vfs
+	PODMAN=("$dir/bin/podman" --root "$dir/root" --runroot "$dir/rr" --storage-driver vfs
 		--tmpdir "$dir/tmp" --cgroup-manager cgroupfs --events-backend file)
 	_server_spawn podman "$dir/service.log" -- \
 		"${PODMAN[@]}" system service --time=0 "unix://$dir/podman.sock"
@@ -591,8 +621,50 @@ podman_start() {
 
 podman_stop() {
 	[ -n "${_srv_pid[podman]:-}" ] || return 0
+	local dir=$UPKEEP_TEST_TMP/podman id ids=()
+	for id in "$dir"/root/vfs-containers/*/; do
+		id=${id%/}
+		id=${id##*/}
+		[[ $id =~ ^[0-9a-f]{64}$ ]] && ids+=("$id")
+	done
+	# Stopped by the runtime first, so that containers go as they should
+	# (runc kills them, deletes their cgroups, conmon exits).
+	if [ ${#ids[@]} -gt 0 ]; then
+		timeout 60 "${PODMAN[@]}" rm --all --force --time 0 >>"${_srv_log[podman]}" 2>&1 ||
+			diag "podman fixture: \`podman rm --all --force\` failed; killing what is left"
+	fi
 	_server_stop podman
-	_kill_strays "$UPKEEP_TEST_TMP/podman/"
+	_kill_strays "$dir/"
+	_podman_kill_containers "${ids[@]}"
+	return 0
+}
+
+# _podman_kill_containers ID... - SIGKILL every process still in the cgroup
+# of one of these containers (a container's init is PID 1 of its own PID
+# namespace: it ignores SIGTERM, and outlives a killed conmon), then remove
+# the cgroups left behind, so that nothing of the test stays on the host.
+_podman_kill_containers() {
+	[ $# -gt 0 ] || return 0
+	local p id cg line pids=()
+	for p in /proc/[0-9]*; do
+		read -r -d '' line 2>/dev/null <"$p/cgroup"
+		for id in "$@"; do
+			if [[ $line == *"libpod-$id"* ]]; then
+				pids+=("${p#/proc/}")
+				diag "killing container process ${p#/proc/} of ${id:0:12}"
+				break
+			fi
+		done
+	done
+	if [ ${#pids[@]} -gt 0 ]; then
+		kill -KILL "${pids[@]}" 2>/dev/null
+		sleep 0.2
+	fi
+	for id in "$@"; do
+		for cg in /sys/fs/cgroup/*/libpod_parent/libpod-"$id" /sys/fs/cgroup/libpod_parent/libpod-"$id"; do
+			[ -d "$cg" ] && { rmdir "$cg" 2>/dev/null || diag "cannot remove cgroup $cg"; }
+		done
+	done
 	return 0
 }
 
@@ -710,3 +782,8 @@ http_requests() {
 http_reset() {
 	curl -fsS --max-time 10 -X POST "$HTTP_FIXTURE/_fixture/reset" >/dev/null
 }
+
+# Running containers on the Podman fixture (images, a containerised
+# PostgreSQL, docker-compose): see the header above and containers.sh.
+# shellcheck source=./containers.sh
+. "$UPKEEP_TEST_LIB/containers.sh"
