@@ -112,21 +112,7 @@ struct exec_run {
 static void exec_keep_err(struct docker_exec_result *r, const char *data,
 			  size_t len)
 {
-	size_t max = sizeof(r->err) - 1;
-
-	if (len >= max) {
-		memcpy(r->err, data + len - max, max);
-		r->err_len = max;
-	} else {
-		if (r->err_len + len > max) {
-			size_t drop = r->err_len + len - max;
-
-			memmove(r->err, r->err + drop, r->err_len - drop);
-			r->err_len -= drop;
-		}
-		memcpy(r->err + r->err_len, data, len);
-		r->err_len += len;
-	}
+	text_keep_tail(r->err, &r->err_len, sizeof(r->err) - 1, data, len);
 	r->err[r->err_len] = '\0';
 }
 

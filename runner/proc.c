@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "util/error.h"
+#include "util/text.h"
 #include "util/mem.h"
 #include "util/tz.h"
 
@@ -292,19 +293,7 @@ static size_t kill_tree(pid_t main_pid, int *main_status, bool *main_done)
 static void keep_tail(struct proc_result *r, const char *data, size_t len)
 {
 	r->output_bytes += len;
-	if (len >= PROC_TAIL_BYTES) {
-		memcpy(r->tail, data + len - PROC_TAIL_BYTES, PROC_TAIL_BYTES);
-		r->tail_len = PROC_TAIL_BYTES;
-		return;
-	}
-	if (r->tail_len + len > PROC_TAIL_BYTES) {
-		size_t drop = r->tail_len + len - PROC_TAIL_BYTES;
-
-		memmove(r->tail, r->tail + drop, r->tail_len - drop);
-		r->tail_len -= drop;
-	}
-	memcpy(r->tail + r->tail_len, data, len);
-	r->tail_len += len;
+	text_keep_tail(r->tail, &r->tail_len, PROC_TAIL_BYTES, data, len);
 }
 
 /* "UPKEEP_RUN_ID=<run-id>" while a run goes on, given to every child. */

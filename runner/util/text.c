@@ -89,6 +89,24 @@ void text_last_line(const char *out, size_t len, size_t max, char *buf,
 		strcpy(buf + j, "…");
 }
 
+void text_keep_tail(char *buf, size_t *len, size_t cap, const char *data,
+		    size_t n)
+{
+	if (n >= cap) {
+		memcpy(buf, data + n - cap, cap);
+		*len = cap;
+		return;
+	}
+	if (*len + n > cap) {
+		size_t drop = *len + n - cap;
+
+		memmove(buf, buf + drop, *len - drop);
+		*len -= drop;
+	}
+	memcpy(buf + *len, data, n);
+	*len += n;
+}
+
 /* ---- escaping for the documents text lands in ------------------------------ */
 
 /* ASCII only: CommonMark counts some other characters as punctuation. */

@@ -20,6 +20,13 @@
 char *text_sanitize(const char *data, size_t len);
 
 /*
+ * Appends data to the buffer buf (cap bytes, *len used), keeping only the
+ * last cap bytes when it would overflow: the tail of a stream.
+ */
+void text_keep_tail(char *buf, size_t *len, size_t cap, const char *data,
+		    size_t n);
+
+/*
  * The last non-empty line of out[0..len), for one-line summaries and
  * messages: surrounding blanks trimmed, control characters as spaces, at
  * most max bytes (cut on a UTF-8 character boundary, "…" appended), into
