@@ -36,8 +36,8 @@ TOOL=${DOCKER_EXEC_TOOL:-$build/bench/tools/docker_exec}
 if [ ! -x "$TOOL" ] || [ "$TOOL" -ot "$repo/runner/docker_exec.c" ]; then
 	san=
 	ldd "$UPKEEP" 2>/dev/null | grep -q libasan && san=address,undefined
-	make -C "$repo" --no-print-directory BUILD="$(realpath --relative-to="$repo" "$build")" \
-		${san:+SANITIZE=$san} "$(realpath --relative-to="$repo" "$TOOL")" >"$tmp/make.out" 2>&1 ||
+	make -C "$repo" --no-print-directory BUILD="$(realpath -m --relative-to="$repo" "$build")" \
+		${san:+SANITIZE=$san} "$(realpath -m --relative-to="$repo" "$TOOL")" >"$tmp/make.out" 2>&1 ||
 		bail_out "cannot build $TOOL: $(tail -5 "$tmp/make.out")"
 fi
 X() { "$TOOL" "$@"; }
