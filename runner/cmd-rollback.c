@@ -1,8 +1,8 @@
 /*
  * `upkeep rollback JOB [--to REF] [--dry-run] [--wait]`: puts a job's
  * tracked config back to last-stable (or REF) by hand, the way a failed
- * run does it: a new commit on the branch, apply, validation, a run
- * record.
+ * run does it: before_restore, a new commit on the branch, apply,
+ * validation, a run record.
  */
 #include <stdlib.h>
 
@@ -54,16 +54,19 @@ const struct cmd_entry cmd_rollback_entry = {
 	.description =
 	"Restores the work tree of the job's tracked_config to last-stable\n"
 	"(or to REF: a commit, tag, branch or ref of that repository) the way\n"
-	"a failed run does: changed files are restored, files added since are\n"
-	"removed, ignored files are left alone; the result is a new commit on\n"
-	"the current branch (history keeps the state it replaced, also under\n"
-	"refs/upkeep/runs/<run-id>). Then the job's apply command and its\n"
-	"validation checks run, and a run record and report are written.\n",
+	"a failed run does. First the job's before_restore command runs on\n"
+	"the files as they are (e.g. docker-compose down; when it fails the\n"
+	"rollback goes on, and says so). Then changed files are restored,\n"
+	"files added since are removed, ignored files are left alone; the\n"
+	"result is a new commit on the current branch (history keeps the\n"
+	"state it replaced, also under refs/upkeep/runs/<run-id>). Then the\n"
+	"job's apply command (e.g. docker-compose up -d) and its validation\n"
+	"checks run, and a run record and report are written.\n",
 	.options = (const struct cmd_option[]){
 		{ "to", 0, "REF", NULL, "roll back to REF instead of "
 		  "last-stable" },
-		{ "dry-run", 0, NULL, NULL, "list the files that would change; "
-		  "change nothing" },
+		{ "dry-run", 0, NULL, NULL, "list the files that would change "
+		  "and the commands that would run; change nothing" },
 		{ "wait", 0, NULL, NULL, "wait for a running job to finish "
 		  "instead of exit 3" },
 		{ 0 },

@@ -716,6 +716,8 @@ static void job_free(struct config_job *j)
 	strv_free(&j->windows);
 	free(j->tracked.repo);
 	free(j->tracked.stable_ref);
+	free(j->tracked.project_dir);
+	strv_free(&j->tracked.before_restore);
 	strv_free(&j->tracked.apply);
 	config_checks_free(&j->prechecks);
 	for (size_t i = 0; i < j->nsteps; i++)
@@ -781,6 +783,41 @@ static bool ref_name_ok(const char *name, const char **why)
 	       git_reference_name_is_valid(&valid, name) == 0 && valid;
 }
 
+/*
+ * project_dir normalised in place ("./deploy//prod/" becomes
+ * "deploy/prod", "." becomes NULL: the repo itself); false when it is
+ * absolute or climbs out with "..". Whether it exists is for the rollback
+ * to find out: the broken files may lack it, and the good ones bring it
+ * back (rollback.c also refuses a symlink that leads out of the repo).
+ */
+static bool project_dir_clean(char **dir)
+{
+	char *copy = xstrdup(*dir), *save = NULL, *part;
+	char *out = xmalloc(strlen(*dir) + 1);
+	size_t n = 0;
+	bool ok = **dir != '/';
+
+	for (part = strtok_r(copy, "/", &save); ok && part;
+	     part = strtok_r(NULL, "/", &save)) {
+		if (!strcmp(part, "."))
+			continue;
+		if (!strcmp(part, ".."))
+			ok = false;
+		else
+			n += (size_t)sprintf(out + n, "%s%s", n ? "/" : "", part);
+	}
+	free(copy);
+	if (!ok) {
+		free(out);
+		return false;
+	}
+	free(*dir);
+	*dir = n ? out : NULL;
+	if (!n)
+		free(out);
+	return true;
+}
+
 static void load_tracked(struct confmap_file *ld, struct confmap *jm,
 			 struct config_job *job)
 {
@@ -800,6 +837,7 @@ static void load_tracked(struct confmap_file *ld, struct confmap *jm,
 	confmap_init(&m, ld, n, "tracked_config");
 	t->stable_ref = xstrdup(CONFIG_DEFAULT_STABLE_REF);
 	t->apply_timeout_ms = 5LL * 60 * 1000;
+	t->before_restore_timeout_ms = 5LL * 60 * 1000;
 	t->keep_runs = 52;
 	/* Declared: rollback steps are judged against it even if it has
 	 * problems of its own, which are reported here. */
@@ -811,6 +849,15 @@ static void load_tracked(struct confmap_file *ld, struct confmap *jm,
 			      "'stable_ref' must be a full ref name such as %s, "
 			      "not '%s'%s%s", CONFIG_DEFAULT_STABLE_REF,
 			      t->stable_ref, why ? ": " : "", why ? why : "");
+	if (confmap_str(&m, "project_dir", 0, &t->project_dir) > 0 &&
+	    !project_dir_clean(&t->project_dir))
+		confmap_error(&m, ytree_map_get(n, "project_dir"),
+			      "'project_dir' must be a directory inside the "
+			      "repo, relative to it (such as deploy/prod), not "
+			      "'%s'", t->project_dir);
+	confmap_argv(&m, "before_restore", 0, &t->before_restore);
+	confmap_duration(&m, "before_restore_timeout", 0, 1000,
+			 &t->before_restore_timeout_ms);
 	confmap_argv(&m, "apply", 0, &t->apply);
 	confmap_duration(&m, "apply_timeout", 0, 1000, &t->apply_timeout_ms);
 	confmap_int(&m, "keep_runs", 0, 1, 1000000, &t->keep_runs);

@@ -116,9 +116,21 @@ struct config_step {
 	struct config_pos pos;
 };
 
+/*
+ * A rollback runs, in order: before_restore on the broken files (e.g.
+ * [docker-compose, down]), the restore of the files, then apply (e.g.
+ * [docker-compose, up, -d]); both commands in the project directory
+ * (repo, or project_dir inside it: a compose project's directory names
+ * the compose project). rollback.c says what a failure of each does.
+ */
 struct config_tracked {
 	char *repo;			/* git work tree, resolved */
 	char *stable_ref;
+	/* Relative to repo, normalised ("deploy/prod"), no "..": NULL when
+	 * the commands run in repo itself. */
+	char *project_dir;
+	struct strv before_restore;	/* argv run before the files change */
+	int64_t before_restore_timeout_ms;
 	struct strv apply;		/* argv run after a rollback */
 	int64_t apply_timeout_ms;
 	long keep_runs;			/* run snapshot refs kept */

@@ -206,11 +206,35 @@ static void tracked_section(FILE *f, const json_t *rec)
 	fputs("\n", f);
 }
 
+/*
+ * "| before_restore | FAILED: … |": one of the rollback's commands, with
+ * where it ran (the compose project's directory) when that is not the
+ * repository itself.
+ */
+static void command_row(FILE *f, const json_t *rb, const char *name)
+{
+	const json_t *c = json_object_get(rb, name);
+
+	if (!c)
+		return;
+	fprintf(f, "| %s | ", name);
+	if (!json_is_true(json_object_get(c, "ok")))
+		fputs("**FAILED**: ", f);
+	md(f, runrec_str(c, "summary"));
+	if (*runrec_str(c, "cwd") && strcmp(runrec_str(c, "cwd"),
+					    runrec_str(rb, "repo"))) {
+		fputs(", in ", f);
+		md(f, runrec_str(c, "cwd"));
+	}
+	fputs(" |\n", f);
+}
+
 static void rollback_section(FILE *f, const json_t *rec)
 {
 	const json_t *rb = json_object_get(rec, "rollback");
 	const json_t *files = json_object_get(rb, "files"), *x;
 	const json_t *apply = json_object_get(rb, "apply");
+	const json_t *before = json_object_get(rb, "before_restore");
 	size_t i;
 
 	if (!rb)
@@ -223,6 +247,9 @@ static void rollback_section(FILE *f, const json_t *rec)
 		md(f, runrec_str(rb, "note"));
 		fputs(" |\n", f);
 	}
+	/* The rows follow the rollback's order: before_restore, files,
+	 * apply. */
+	command_row(f, rb, "before_restore");
 	if (*runrec_str(rb, "target")) {
 		fputs("| restored | ", f);
 		short_id(f, rb, "from");
@@ -240,9 +267,10 @@ static void rollback_section(FILE *f, const json_t *rec)
 		fputs("| commit | none needed: HEAD already had that tree "
 		      "(only uncommitted changes were undone) |\n", f);
 	}
-	if (apply) {
-		fputs("| apply | ", f);
-		md(f, runrec_str(apply, "summary"));
+	command_row(f, rb, "apply");
+	if (*runrec_str(rb, "warning")) {
+		fputs("| warning | ", f);
+		md(f, runrec_str(rb, "warning"));
 		fputs(" |\n", f);
 	}
 	if (*runrec_str(rb, "error")) {
@@ -271,6 +299,9 @@ static void rollback_section(FILE *f, const json_t *rec)
 		}
 		fputs("\n", f);
 	}
+	if (before)
+		output_block(f, "before_restore", runrec_str(before,
+							      "output_tail"));
 	if (apply)
 		output_block(f, "apply", runrec_str(apply, "output_tail"));
 	if (json_object_get(rb, "validation"))

@@ -1,11 +1,29 @@
 /*
- * A run's tracked config: see rollback.h.
+ * A run's tracked config: see rollback.h. A rollback is three phases, in
+ * the order of a compose project's runbook (`docker-compose down && git
+ * checkout last-stable && docker-compose up -d`): before_restore on the
+ * broken files, the files restored, apply on the good ones. The commands
+ * are the job's own argvs (the real compose CLI, never a reimplementation
+ * of it), run through proc.c in the project directory. Not for the git
+ * work itself (stable.c).
+ *
+ * A failed before_restore does not stop the rollback, unlike a runbook
+ * typed with &&: at 02:00 the service is already broken, and the common
+ * reason `docker-compose down` fails is the very commit being undone (a
+ * compose file it cannot parse). Stopping there would leave the broken
+ * files and the broken service both; restoring and running apply is the
+ * operator's next move anyway. The failure is kept in the record
+ * ("warning", the before_restore outcome) and the report, and validation
+ * still decides between rolled-back and rollback-failed.
  */
 #include "rollback.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -13,8 +31,11 @@
 #include "log.h"
 #include "proc.h"
 #include "util/error.h"
+#include "util/mem.h"
 #include "util/text.h"
+#include "util/units.h"
 
+#define BEFORE_STEP "rollback before_restore"
 #define APPLY_STEP "rollback apply"
 
 int tracked_begin(struct tracked *tr, const struct config_job *job,
@@ -95,89 +116,273 @@ int tracked_target(struct tracked *tr, const char *to, json_t *rb)
 	return 0;
 }
 
-static void on_apply_output(void *arg, const char *data, size_t len)
+/* argv as a reader would type it: arguments that need it in '…'. */
+static char *argv_text(const struct strv *argv)
 {
-	(void)arg;
-	log_output(APPLY_STEP, data, len);
+	struct strv q = { 0 };
+	char *out;
+
+	for (size_t i = 0; i < argv->n; i++) {
+		const char *a = argv->v[i];
+
+		if (*a && strspn(a, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
+			   "qrstuvwxyz0123456789_./:=@%+,-") == strlen(a)) {
+			strv_push(&q, a);
+			continue;
+		}
+		/* '…' with each ' as '\'' : what a shell would need. */
+		{
+			size_t n = 2;
+			char *w, *p;
+
+			for (p = (char *)a; *p; p++)
+				n += *p == '\'' ? 4 : 1;
+			w = xmalloc(n + 1);
+			p = w;
+			*p++ = '\'';
+			for (; *a; a++) {
+				if (*a == '\'') {
+					memcpy(p, "'\\''", 4);
+					p += 4;
+				} else {
+					*p++ = *a;
+				}
+			}
+			*p++ = '\'';
+			*p = 0;
+			strv_push_owned(&q, w);
+		}
+	}
+	out = strv_join(&q, " ");
+	strv_free(&q);
+	return out;
 }
 
-/* Runs the apply argv in the work tree; records it under rb's "apply". */
-static int run_apply(const struct config *cfg, const struct config_tracked *t,
-		     json_t *rb)
+/* The directory the commands run in: the repo, or project_dir in it. */
+static char *project_path(const struct config_tracked *t)
 {
-	struct proc_spec spec = {
-		.argv = t->apply.v, .cwd = t->repo,
-		.timeout_ms = t->apply_timeout_ms,
-		.kill_grace_ms = cfg->settings.kill_grace_ms,
-		.on_output = on_apply_output,
-	};
-	struct proc_result res;
-	char summary[400];
-	char *cmd, *tail;
-	bool ok;
+	return t->project_dir ? xasprintf("%s/%s", t->repo, t->project_dir) :
+	       xstrdup(t->repo);
+}
 
-	if (!t->apply.n)
+/*
+ * Whether dir is a directory inside the work tree once symlinks are
+ * followed (a project_dir that the broken files made a symlink out of
+ * the repo must not become a command's cwd). error_set says what is wrong.
+ */
+static int project_dir_usable(const struct config_tracked *t, const char *dir)
+{
+	char real[PATH_MAX], top[PATH_MAX];
+	struct stat st;
+	size_t n;
+
+	if (!t->project_dir)
 		return 0;
-	cmd = strv_join(&t->apply, " ");
-	if (proc_run(&spec, &res) < 0) {
-		snprintf(summary, sizeof(summary), "apply '%s' did not start: %s",
-			 cmd, error_last());
-		ok = false;
-	} else {
-		ok = !res.timed_out && res.exit_code == 0;
-		if (res.timed_out)
-			snprintf(summary, sizeof(summary), "apply '%s' timed out",
-				 cmd);
-		else if (res.signal)
-			snprintf(summary, sizeof(summary), "apply '%s' was killed "
-				 "by signal %d", cmd, res.signal);
-		else
-			snprintf(summary, sizeof(summary), "apply '%s' exited "
-				 "with %d", cmd, res.exit_code);
-	}
-	tail = text_sanitize(res.tail ? res.tail : "", res.tail_len);
-	json_object_set_new(rb, "apply", json_pack("{s:b, s:s, s:I, s:s}",
-		"ok", ok, "summary", summary, "duration_ms",
-		(json_int_t)res.duration_ms, "output_tail", tail));
-	free(tail);
-	free(cmd);
-	proc_result_free(&res);
-	log_msg(ok ? LOG_INFO : LOG_ERROR, APPLY_STEP, "%s", summary);
-	if (!ok)
-		return error_set("%s", summary);
+	if (!realpath(dir, real) || stat(real, &st) < 0)
+		return error_set("project_dir '%s' is not in the work tree of "
+				 "'%s' now: %s", t->project_dir, t->repo,
+				 strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return error_set("project_dir '%s' in '%s' is not a directory",
+				 t->project_dir, t->repo);
+	if (!realpath(t->repo, top))
+		return error_set("cannot resolve '%s': %s", t->repo,
+				 strerror(errno));
+	n = strlen(top);
+	if (strncmp(real, top, n) || (real[n] && real[n] != '/'))
+		return error_set("project_dir '%s' leads out of '%s' (to "
+				 "'%s', through a symlink); refusing to run "
+				 "there", t->project_dir, t->repo, real);
 	return 0;
 }
 
-int tracked_restore(struct tracked *tr, const struct config *cfg,
-		    const struct config_job *job, const char *why, time_t when,
-		    json_t *rb)
+/* Whether prog (no '/') is an executable file in a PATH directory. */
+static bool on_path(const char *prog)
+{
+	const char *path = getenv("PATH"), *p, *end;
+	char cand[PATH_MAX];
+
+	for (p = path ? path : ""; *p; p = *end ? end + 1 : end) {
+		end = strchrnul(p, ':');
+		snprintf(cand, sizeof(cand), "%.*s/%s", (int)(end - p),
+			 end == p ? "." : p, prog);
+		if (access(cand, X_OK) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The error for a command that did not start: when its program is not on
+ * PATH, which package brings it (the compose CLIs a compose rollback
+ * names), else proc_run's own message.
+ */
+static void not_started(const char *what, const struct strv *argv)
+{
+	static const char *const hints[][2] = {
+		{ "docker-compose", "install docker-compose (Debian: apt "
+		  "install docker-compose), or use [docker, compose, ...] "
+		  "where Docker's compose plugin is installed" },
+		{ "docker", "install the docker CLI with its compose plugin, "
+		  "or use [docker-compose, ...]" },
+		{ "podman-compose", "install podman-compose (Debian: apt "
+		  "install podman-compose)" },
+		{ "podman", "install podman (Debian: apt install podman)" },
+	};
+	const char *prog = argv->v[0], *hint = NULL;
+
+	if (strchr(prog, '/') || on_path(prog))
+		return;
+	for (size_t i = 0; i < sizeof(hints) / sizeof(hints[0]); i++)
+		if (!strcmp(prog, hints[i][0]))
+			hint = hints[i][1];
+	error_set("'%s' (tracked_config.%s) is not installed: no such "
+		  "program on PATH (%s); %s", prog, what, getenv("PATH") ?: "",
+		  hint ? hint : "install it, or give its full path");
+}
+
+static void on_output(void *arg, const char *data, size_t len)
+{
+	log_output(arg, data, len);
+}
+
+/*
+ * Runs one rollback command (what: "before_restore" or "apply") in dir;
+ * records it under rb's what ({ok, argv, cwd, summary, exit_code,
+ * duration_ms, output_tail}) and in rb's "sequence". -1 (error_set, the
+ * summary) when it did not start or did not exit 0.
+ */
+static int run_command(const struct config *cfg, const char *what,
+		       const struct strv *argv, int64_t timeout_ms,
+		       const struct config_tracked *t, const char *dir,
+		       json_t *rb)
+{
+	const char *step = !strcmp(what, "apply") ? APPLY_STEP : BEFORE_STEP;
+	struct proc_spec spec = {
+		.argv = argv->v, .cwd = dir, .timeout_ms = timeout_ms,
+		.kill_grace_ms = cfg->settings.kill_grace_ms,
+		.on_output = on_output, .arg = (void *)step,
+	};
+	struct proc_result res = { .exit_code = -1 };
+	/* Joined plainly, as apply's summary always was; the record keeps
+	 * the exact argv. */
+	char *cmd = strv_join(argv, " "), *summary, *tail;
+	json_t *args = json_array();
+	bool ok = false;
+	int started = project_dir_usable(t, dir);
+
+	if (started == 0 && proc_run(&spec, &res) < 0) {
+		not_started(what, argv);
+		started = -1;
+	}
+	if (started < 0) {
+		summary = xasprintf("%s '%s' did not start: %s", what, cmd,
+				    error_last());
+	} else if (res.timed_out) {
+		summary = xasprintf("%s '%s' timed out", what, cmd);
+	} else if (res.signal) {
+		summary = xasprintf("%s '%s' was killed by signal %d", what,
+				    cmd, res.signal);
+	} else {
+		ok = res.exit_code == 0;
+		summary = xasprintf("%s '%s' exited with %d", what, cmd,
+				    res.exit_code);
+	}
+	for (size_t i = 0; i < argv->n; i++)
+		json_array_append_new(args, json_string(argv->v[i]));
+	tail = text_sanitize(res.tail ? res.tail : "", res.tail_len);
+	json_object_set_new(rb, what, json_pack("{s:b, s:o, s:s, s:s, s:o, "
+		"s:I, s:s}", "ok", ok, "argv", args, "cwd", dir, "summary",
+		summary, "exit_code", res.started && !res.timed_out &&
+		!res.signal ? json_integer(res.exit_code) : json_null(),
+		"duration_ms", (json_int_t)res.duration_ms, "output_tail",
+		tail));
+	json_array_append_new(json_object_get(rb, "sequence"), json_pack(
+		"{s:s, s:b, s:s}", "name", what, "ok", ok, "summary", summary));
+	log_msg(ok ? LOG_INFO : LOG_ERROR, step, "%s", summary);
+	if (!ok)
+		error_set("%s", summary);
+	free(summary);
+	free(tail);
+	free(cmd);
+	proc_result_free(&res);
+	return ok ? 0 : -1;
+}
+
+/* Phase 2: the files back to rb's target, as a commit on the branch. */
+static int restore_files(struct tracked *tr, const struct config_job *job,
+			 const char *why, time_t when, json_t *rb)
 {
 	const char *target = json_string_value(json_object_get(rb, "target"));
 	stable_id commit;
 	json_t *files = NULL;
-	char sh[8], msg[512];
+	char sh[8], msg[512], *summary;
+	int rc = 0;
 
 	/* "after run <run-id>: <reason>" in the rollback commit's message */
 	snprintf(msg, sizeof(msg), "run %s: %s",
 		 tr->ref + strlen("refs/upkeep/runs/"), why);
 	if (stable_restore(&tr->s, target, tr->ref, tr->snap.commit, msg, when,
 			   commit, &files) < 0) {
-		json_object_set_new(rb, "error", json_string(error_last()));
-		json_decref(files);
-		return -1;
+		summary = xstrdup(error_last());
+		rc = -1;
+	} else {
+		json_object_set_new(rb, "commit", *commit ?
+				    json_string(commit) : json_null());
+		summary = xasprintf("%zu file%s restored to %s%s%.7s",
+				    json_array_size(files),
+				    json_array_size(files) == 1 ? "" : "s",
+				    stable_short(target, sh), *commit ?
+				    "; commit " : "", commit);
+		log_msg(LOG_WARN, NULL, "rolled back %s: %s", job->tracked.repo,
+			summary);
+		json_object_set_new(rb, "files", files);
+		files = NULL;
 	}
-	json_object_set_new(rb, "commit", *commit ? json_string(commit) :
-			    json_null());
-	log_msg(LOG_WARN, NULL, "rolled back %s to %s: %zu file%s restored%s%.7s",
-		job->tracked.repo, stable_short(target, sh),
-		json_array_size(files), json_array_size(files) == 1 ? "" : "s",
-		*commit ? "; commit " : "", commit);
-	json_object_set_new(rb, "files", files);
-	if (run_apply(cfg, &job->tracked, rb) < 0) {
-		json_object_set_new(rb, "error", json_string(error_last()));
-		return -1;
+	json_array_append_new(json_object_get(rb, "sequence"), json_pack(
+		"{s:s, s:b, s:s}", "name", "restore", "ok", rc == 0, "summary",
+		summary));
+	free(summary);
+	json_decref(files);
+	return rc;
+}
+
+int tracked_restore(struct tracked *tr, const struct config *cfg,
+		    const struct config_job *job, const char *why, time_t when,
+		    json_t *rb)
+{
+	const struct config_tracked *t = &job->tracked;
+	char *dir = project_path(t);
+	int rc = -1;
+
+	/* A second attempt (recovery) starts its account afresh. */
+	json_object_del(rb, "before_restore");
+	json_object_del(rb, "apply");
+	json_object_del(rb, "warning");
+	json_object_set_new(rb, "sequence", json_array());
+	if (t->before_restore.n &&
+	    run_command(cfg, "before_restore", &t->before_restore,
+			t->before_restore_timeout_ms, t, dir, rb) < 0) {
+		/* Go on: see the top of this file. */
+		char *w = xasprintf("%s; upkeep went on to restore the files%s",
+				    error_last(), t->apply.n ? " and run apply" :
+				    "");
+
+		json_object_set_new(rb, "warning", json_string(w));
+		log_msg(LOG_WARN, NULL, "%s", w);
+		free(w);
 	}
-	return 0;
+	if (restore_files(tr, job, why, when, rb) < 0)
+		goto out;
+	if (t->apply.n && run_command(cfg, "apply", &t->apply,
+				      t->apply_timeout_ms, t, dir, rb) < 0)
+		goto out;
+	rc = 0;
+out:
+	if (rc < 0)
+		json_object_set_new(rb, "error", json_string(error_last()));
+	free(dir);
+	return rc;
 }
 
 void tracked_end(struct tracked *tr)
@@ -205,6 +410,44 @@ static void print_files(FILE *out, const json_t *files, size_t max)
 	}
 }
 
+/*
+ * What a rollback would run, in order and where, each command as it would
+ * be typed, indented by ind: the plan's and the dry run's account.
+ */
+static void print_commands(const struct config_tracked *t, const char *to,
+			   const char *ind, FILE *out)
+{
+	char *dir = project_path(t), *cmd, buf[32];
+	int n = 1;
+
+	if (t->before_restore.n || t->apply.n)
+		fprintf(out, "%sa rollback runs, in %s:\n", ind, dir);
+	else
+		fprintf(out, "%sa rollback restores the files only (no "
+			"before_restore, no apply)\n", ind);
+	if (t->before_restore.n) {
+		cmd = argv_text(&t->before_restore);
+		units_format_duration(t->before_restore_timeout_ms, buf,
+				      sizeof(buf));
+		fprintf(out, "%s  %d. before_restore, on the files as they are "
+			"(timeout %s): %s\n", ind, n++, buf, cmd);
+		free(cmd);
+	}
+	if (t->before_restore.n || t->apply.n)
+		fprintf(out, "%s  %d. the files return to %s\n", ind, n++, to);
+	if (t->apply.n) {
+		cmd = argv_text(&t->apply);
+		units_format_duration(t->apply_timeout_ms, buf, sizeof(buf));
+		fprintf(out, "%s  %d. apply (timeout %s): %s\n", ind, n++, buf,
+			cmd);
+		free(cmd);
+	} else if (t->before_restore.n) {
+		fprintf(out, "%s  (no apply: nothing is started again after "
+			"the files are restored)\n", ind);
+	}
+	free(dir);
+}
+
 bool tracked_preview(const struct config_job *job, const char *to, FILE *out)
 {
 	struct stable s;
@@ -223,12 +466,7 @@ bool tracked_preview(const struct config_job *job, const char *to, FILE *out)
 		job->tracked.repo, stable_short(target, sh), to,
 		json_array_size(files), json_array_size(files) == 1 ? "" : "s");
 	print_files(out, files, (size_t)-1);
-	if (job->tracked.apply.n) {
-		char *cmd = strv_join(&job->tracked.apply, " ");
-
-		fprintf(out, "then apply would run: %s\n", cmd);
-		free(cmd);
-	}
+	print_commands(&job->tracked, to, "", out);
 	fprintf(out, "then the job's %zu validation check%s\nnothing was "
 		"changed (dry run)\n", job->validate.n,
 		job->validate.n == 1 ? "" : "s");
@@ -284,6 +522,8 @@ bool tracked_plan(const struct config_job *job, FILE *out)
 		"passes, last-stable moves to it;\n  if a step asks for "
 		"rollback or validation fails, the files return to %s\n",
 		have ? "last-stable" : "the start snapshot");
+	print_commands(&job->tracked, have ? "last-stable" :
+		       "the start snapshot", "  ", out);
 	json_decref(files);
 	stable_close(&s);
 	return true;
