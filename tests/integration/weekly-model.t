@@ -56,25 +56,6 @@ def tables(key):
 	return {m["table_names"][t[0]]: [t[1], m["run_ids"][t[2]]] for t in m[key]}
 print(eval(sys.argv[2]))' "$(model "$1")" "$2"
 }
-
-# The week's Markdown and collected model as the runs left them, against
-# those `report --week` rebuilds from the records once the model is gone.
-same_as_rebuilt() {
-	local what=$1 now=$2 week=$3 md=$cfg/reports/weekly/$3.md state
-	state=$(model "$week")
-	if [ ! -s "$state" ]; then
-		fail "$what: the collected model is kept"
-		return
-	fi
-	grep -v '^[0-9T:Z-]* to .*generated' "$md" >"$tmp/inc.md"
-	cp "$state" "$tmp/inc.json"
-	rm -f "$state"
-	U --now "$now" report --week "$week" >/dev/null 2>&1
-	grep -v '^[0-9T:Z-]* to .*generated' "$md" >"$tmp/full.md"
-	is "$(diff "$tmp/inc.md" "$tmp/full.md" && echo same)" same "$what: the Markdown is the rebuilt one"
-	is "$("$PY" -c 'import json,sys; a,b=(json.load(open(p)) for p in sys.argv[1:]); print("same" if a == b else "differ")' \
-		"$tmp/inc.json" "$state")" same "$what: the collected model is the rebuilt one"
-}
 id_of() { basename "$(ls "$cfg"/reports/runs/2026/"$1"*.json)" .json; }
 recurring() { grep -o "table 'public\\.t1' had dead tuples again in [0-9]* runs[^(]*(evidence: [^)]*)" "$cfg/reports/weekly/$1.md"; }
 

@@ -68,3 +68,23 @@ hold_at() {
 	done
 	kill -CONT "$held_pid"
 }
+
+# same_as_rebuilt WHAT NOW WEEK: the week's Markdown and collected model
+# under $cfg as the runs left them, against those `upkeep report --week`
+# at NOW rebuilds from the records once the model is gone (two tests).
+same_as_rebuilt() {
+	local what=$1 now=$2 week=$3
+	local md=$cfg/reports/weekly/$week.md state=$cfg/reports/weekly/$week.model.json
+	if [ ! -s "$state" ]; then
+		fail "$what: the collected model is kept"
+		return
+	fi
+	grep -v '^[0-9T:Z-]* to .*generated' "$md" >"$tmp/inc.md"
+	cp "$state" "$tmp/inc.json"
+	rm -f "$state"
+	"$UPKEEP" --config "$cfg" --now "$now" report --week "$week" >/dev/null 2>&1
+	grep -v '^[0-9T:Z-]* to .*generated' "$md" >"$tmp/full.md"
+	is "$(diff "$tmp/inc.md" "$tmp/full.md" && echo same)" same "$what: the Markdown is the rebuilt one"
+	is "$("${UPKEEP_PYTHON:-python3}" -c 'import json,sys; a,b=(json.load(open(p)) for p in sys.argv[1:]); print("same" if a == b else "differ")' \
+		"$tmp/inc.json" "$state")" same "$what: the collected model is the rebuilt one"
+}
